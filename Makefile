@@ -1,0 +1,63 @@
+# Every target bootstraps what it needs: a fresh clone with only Python >= 3.11 is enough.
+PYTHON ?= python3
+VENV := .venv
+GEN_VENV := .venv-generator
+PY := $(VENV)/bin/python
+GEN_PY := $(GEN_VENV)/bin/python
+# pip's own chatter (index warnings, notices) is noise here; its errors still show.
+PIP_QUIET := --quiet --disable-pip-version-check
+
+.DEFAULT_GOAL := help
+.PHONY: help venv generate check-generated validate-spec lint test demo bench clean generator-lock
+
+help:
+	@echo "make demo             run a job end to end against the local SAE emulator"
+	@echo "make test             validate the spec, check generated/, lint, run the tests"
+	@echo "make generate         regenerate generated/sae_job_api from openapi/sae-job.yaml"
+	@echo "make check-generated  fail with a diff when generated/ is stale"
+	@echo "make lint             ruff on everything hand-written, mypy --strict on src/"
+	@echo "make clean            remove the virtual environments and caches"
+
+$(VENV)/.installed: pyproject.toml
+	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "sae-job needs Python >= 3.11; set PYTHON=python3.11")'
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install $(PIP_QUIET) --upgrade pip
+	$(PY) -m pip install $(PIP_QUIET) -e '.[dev]'
+	@touch $@
+
+$(GEN_VENV)/.installed: generator/requirements.txt
+	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "sae-job needs Python >= 3.11; set PYTHON=python3.11")'
+	$(PYTHON) -m venv $(GEN_VENV)
+	$(GEN_PY) -m pip install $(PIP_QUIET) -r generator/requirements.txt
+	@touch $@
+
+venv: $(VENV)/.installed
+
+generate: $(GEN_VENV)/.installed
+	$(GEN_PY) generator/generate.py
+
+check-generated: $(GEN_VENV)/.installed
+	$(GEN_PY) generator/generate.py --check
+
+validate-spec: $(VENV)/.installed
+	$(PY) -m openapi_spec_validator openapi/sae-job.yaml
+
+lint: $(VENV)/.installed
+	$(PY) -m ruff check src tests generator
+	$(PY) -m ruff format --check src tests generator
+	$(PY) -m mypy src
+
+test: validate-spec check-generated lint
+	$(PY) -m pytest
+
+# Re-pin the generator after a deliberate upgrade: make generator-lock OPC=0.29.1 RUFF=0.17.6
+generator-lock:
+	rm -rf $(GEN_VENV)
+	$(PYTHON) -m venv $(GEN_VENV)
+	$(GEN_PY) -m pip install $(PIP_QUIET) "openapi-python-client==$(OPC)" "ruff==$(RUFF)"
+	{ sed -n '1,2p' generator/requirements.txt; $(GEN_PY) -m pip freeze --exclude-editable; } > generator/requirements.tmp
+	mv generator/requirements.tmp generator/requirements.txt
+	@touch $(GEN_VENV)/.installed
+
+clean:
+	rm -rf $(VENV) $(GEN_VENV) .mypy_cache .ruff_cache .pytest_cache .hypothesis
