@@ -1,0 +1,322 @@
+"""Alibaba Cloud credentials: the value object, the provider protocol, and the default chain.
+
+The default chain follows Alibaba Cloud's own tools (alibabacloud-credentials, credentials-go, the
+aliyun CLI): environment variables first, then a profile of the aliyun CLI's ``config.json``.
+Rotating credentials (RAM roles, OIDC/RRSA, ECS instance roles) are not resolved here: pass a
+provider object such as ``alibabacloud_credentials.client.Client()`` as ``credentials=``.
+
+No message, ``repr`` or ``str`` produced here ever holds a secret or a token.
+"""
+
+from __future__ import annotations
+
+import inspect
+import json
+import os
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Protocol, runtime_checkable
+
+from sae_job.errors import CredentialsError, CredentialsNotFoundError
+
+_ENV_ID = "ALIBABA_CLOUD_ACCESS_KEY_ID"
+_ENV_SECRET = "ALIBABA_CLOUD_ACCESS_KEY_SECRET"
+_ENV_TOKEN = "ALIBABA_CLOUD_SECURITY_TOKEN"
+_ENV_PROFILE = "ALIBABA_CLOUD_PROFILE"
+_ENV_CONFIG_FILE = "ALIBABA_CLOUD_CONFIG_FILE"  # honoured by credentials-go
+_ENV_CLI_PROFILE_DISABLED = "ALIBABA_CLOUD_CLI_PROFILE_DISABLED"
+_PROVIDER_HINT = "pass a provider object such as alibabacloud_credentials.client.Client() as credentials="
+
+
+def _check_field(name: str, value: object) -> None:
+    # Messages name the field, never its value: the value may be a secret.
+    if not isinstance(value, str):
+        raise TypeError(f"{name} must be a str, not {type(value).__name__}")
+    if not value:
+        raise ValueError(f"{name} is empty")
+    if value != value.strip() or not value.isprintable():
+        raise ValueError(
+            f"{name} has leading or trailing whitespace or a line break (or another invisible "
+            "character): a common copy-paste fault; copy it again without them (value not shown)"
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class Credentials:
+    """An AccessKey pair, with the STS security token when the key is temporary.
+
+    The secret and token never appear in ``repr`` or ``str``.
+
+    Raises:
+        TypeError: a field is not a ``str`` (the token may also be ``None``).
+        ValueError: a field is empty, or has surrounding whitespace, a line break or another
+            control character. Neither message contains the value.
+    """
+
+    access_key_id: str
+    access_key_secret: str = field(repr=False)
+    security_token: str | None = field(default=None, repr=False)
+
+    def __post_init__(self) -> None:
+        _check_field("access_key_id", self.access_key_id)
+        _check_field("access_key_secret", self.access_key_secret)
+        if self.security_token is not None:
+            _check_field("security_token", self.security_token)
+
+    def __repr__(self) -> str:
+        token = ", security_token=<redacted>" if self.security_token else ""
+        return f"Credentials(access_key_id={self.access_key_id!r}, access_key_secret=<redacted>{token})"
+
+    __str__ = __repr__
+
+    def get_credentials(self) -> Credentials:
+        """A ``Credentials`` is its own provider: it always gives itself."""
+        return self
+
+
+@runtime_checkable
+class CredentialsProvider(Protocol):
+    """Anything that gives the credentials to sign the next request with.
+
+    ``get_credentials()`` is called once per request, so a provider may rotate its answer.
+    """
+
+    def get_credentials(self) -> Credentials: ...
+
+
+_Fields = tuple[Any, Any, Any]  # id, secret, token as the third party gave them: checked by Credentials
+
+
+def _takes_no_arguments(method: Callable[..., object]) -> bool:
+    try:
+        inspect.signature(method).bind()
+    except TypeError:
+        return False
+    except ValueError:  # no signature to inspect: assume it can be called bare
+        return True
+    return True
+
+
+def _reader(client: object) -> Callable[[], _Fields] | None:
+    """How to read ``client``'s current credentials, or None if it is not a credential client."""
+    get_credential = getattr(client, "get_credential", None)
+    # Some alibabacloud-credentials releases have a static get_credential(config) factory instead.
+    if callable(get_credential) and _takes_no_arguments(get_credential):
+
+        def read_model() -> _Fields:
+            model = get_credential()
+            return (
+                getattr(model, "access_key_id", None),
+                getattr(model, "access_key_secret", None),
+                getattr(model, "security_token", None),
+            )
+
+        return read_model
+    get_id = getattr(client, "get_access_key_id", None)
+    get_secret = getattr(client, "get_access_key_secret", None)
+    get_token = getattr(client, "get_security_token", None)
+    if callable(get_id) and callable(get_secret) and callable(get_token):
+        # Older releases: three calls, so a refresh between them could mix two generations.
+        return lambda: (get_id(), get_secret(), get_token())
+    return None
+
+
+def _build(source: str, access_key_id: Any, access_key_secret: Any, security_token: Any) -> Credentials:
+    """``Credentials`` from untrusted values; a bad value becomes a CredentialsError naming ``source``."""
+    try:
+        return Credentials(access_key_id, access_key_secret, security_token or None)
+    except (TypeError, ValueError) as exc:
+        raise CredentialsError(f"{source}: {exc}") from exc
+
+
+class CredentialClientProvider:
+    """A ``CredentialsProvider`` over a third-party credential client, such as
+    alibabacloud-credentials' ``Client``, without depending on that package.
+
+    The client is asked again on every ``get_credentials()`` call, so rotating credentials stay
+    current; caching and refreshing are the client's job. Accepted: an object whose
+    ``get_credential()`` returns a model with ``access_key_id``, ``access_key_secret`` and
+    ``security_token`` attributes, or (older releases) one with ``get_access_key_id()``,
+    ``get_access_key_secret()`` and ``get_security_token()``.
+
+    Raises (constructor):
+        TypeError: ``client`` has neither shape.
+    """
+
+    __slots__ = ("_client", "_read")
+
+    def __init__(self, client: object) -> None:
+        read = _reader(client)
+        if read is None:
+            raise TypeError(
+                f"{type(client).__name__} has neither get_credential() nor "
+                "get_access_key_id()/get_access_key_secret()/get_security_token()"
+            )
+        self._client = client
+        self._read = read
+
+    def get_credentials(self) -> Credentials:
+        """The client's current credentials.
+
+        Raises:
+            CredentialsError: the client's answer is not a usable AccessKey pair.
+            Whatever the client itself raises passes through unchanged.
+        """
+        return _build(f"{type(self._client).__name__} gave unusable credentials", *self._read())
+
+    def __repr__(self) -> str:
+        return f"CredentialClientProvider({type(self._client).__name__})"
+
+
+def as_provider(credentials: object) -> CredentialsProvider:
+    """The provider a ``credentials=`` argument stands for.
+
+    A ``Credentials`` or any ``CredentialsProvider`` is returned as it is; a credential client
+    (an object with ``get_credential()``, see ``CredentialClientProvider``) is wrapped.
+
+    Raises:
+        TypeError: ``credentials`` is none of these; the message names only its type.
+    """
+    if isinstance(credentials, Credentials):
+        return credentials
+    # Before the protocol check: alibabacloud-credentials' Client also has a static
+    # get_credentials(config), which a structural check would accept.
+    if _reader(credentials) is not None:
+        return CredentialClientProvider(credentials)
+    if isinstance(credentials, CredentialsProvider):
+        return credentials
+    raise TypeError(
+        "credentials must be a Credentials, an object with get_credentials() returning Credentials, "
+        "or a credential client with get_credential() such as alibabacloud_credentials.client.Client(); "
+        f"got {type(credentials).__name__}"
+    )
+
+
+def _from_environment(environ: Mapping[str, str]) -> Credentials | None:
+    access_key_id = environ.get(_ENV_ID, "")
+    access_key_secret = environ.get(_ENV_SECRET, "")
+    if not access_key_id and not access_key_secret:
+        return None
+    if not access_key_secret or not access_key_id:
+        present, missing = (_ENV_ID, _ENV_SECRET) if access_key_id else (_ENV_SECRET, _ENV_ID)
+        raise CredentialsError(f"{present} is set but {missing} is not: set both, or neither")
+    source = f"environment variables {_ENV_ID}/{_ENV_SECRET}/{_ENV_TOKEN}"
+    return _build(source, access_key_id, access_key_secret, environ.get(_ENV_TOKEN))
+
+
+def _config_file(environ: Mapping[str, str], config_path: str | os.PathLike[str] | None) -> Path:
+    if config_path is not None:
+        return Path(config_path)
+    if environ.get(_ENV_CONFIG_FILE):
+        return Path(environ[_ENV_CONFIG_FILE])
+    home = environ.get("HOME") or environ.get("USERPROFILE")
+    return (Path(home) if home else Path.home()) / ".aliyun" / "config.json"
+
+
+def _read_config(path: Path) -> dict[str, Any] | None:
+    """The parsed aliyun CLI config file, or None when there is no such file."""
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        return None
+    except (OSError, UnicodeDecodeError) as exc:
+        reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else type(exc).__name__
+        raise CredentialsError(f"cannot read the aliyun CLI config file {path}: {reason}") from None
+    try:
+        config = json.loads(text)
+    except json.JSONDecodeError as exc:
+        # Only the position: the document itself holds secrets.
+        raise CredentialsError(
+            f"the aliyun CLI config file {path} is not valid JSON ({exc.msg} at line {exc.lineno}, "
+            f"column {exc.colno}); fix it or run `aliyun configure` again"
+        ) from None
+    if not isinstance(config, dict) or not isinstance(config.get("profiles", []), list):
+        raise CredentialsError(f"the aliyun CLI config file {path} is not an object with a list of profiles")
+    return config
+
+
+def _from_profile(path: Path, config: dict[str, Any], name: str, chosen_by: str) -> Credentials:
+    profiles = [entry for entry in config.get("profiles", []) if isinstance(entry, dict)]
+    entry = next((p for p in profiles if p.get("name") == name), None)
+    if entry is None:
+        available = ", ".join(repr(p.get("name")) for p in profiles) or "none"
+        raise CredentialsNotFoundError(
+            f"profile {name!r} ({chosen_by}) is not in the aliyun CLI config file {path}; "
+            f"profiles there: {available}. Choose one with --profile or {_ENV_PROFILE}, "
+            f"or create it with `aliyun configure --profile {name}`"
+        )
+    where = f"profile {name!r} in {path}"
+    mode = entry.get("mode")
+    if mode not in ("AK", "StsToken"):
+        raise CredentialsError(
+            f"{where} uses mode {mode!r}, which sae-job does not read itself; for that mode, "
+            f"{_PROVIDER_HINT} (its default chain reads this profile too)"
+        )
+    required = ["access_key_id", "access_key_secret"] + (["sts_token"] if mode == "StsToken" else [])
+    missing = [key for key in required if not entry.get(key)]
+    if missing:
+        raise CredentialsError(
+            f"{where} (mode {mode}) has no {' or '.join(missing)}; run `aliyun configure --profile {name}`"
+        )
+    token = entry["sts_token"] if mode == "StsToken" else None  # AK profiles keep a stale "sts_token": ""
+    return _build(where, entry["access_key_id"], entry["access_key_secret"], token)
+
+
+def default_credentials(
+    *,
+    profile: str | None = None,
+    environ: Mapping[str, str] | None = None,
+    config_path: str | os.PathLike[str] | None = None,
+) -> Credentials:
+    """The credentials Alibaba Cloud's own tools would find, looked up the same way.
+
+    Without ``profile``: the environment variables ALIBABA_CLOUD_ACCESS_KEY_ID and
+    ALIBABA_CLOUD_ACCESS_KEY_SECRET (with ALIBABA_CLOUD_SECURITY_TOKEN when set); else the aliyun
+    CLI profile named by ALIBABA_CLOUD_PROFILE, else the config file's ``current`` profile.
+    With ``profile``: that profile only, so stray environment variables cannot override an
+    explicit choice. Profiles of mode ``AK`` and ``StsToken`` are read.
+
+    The config file is ``config_path``, else ALIBABA_CLOUD_CONFIG_FILE, else
+    ``~/.aliyun/config.json`` (home from HOME or USERPROFILE in ``environ``); it is skipped when
+    ALIBABA_CLOUD_CLI_PROFILE_DISABLED is ``true``. ``environ`` defaults to ``os.environ``.
+
+    Raises:
+        CredentialsNotFoundError: nothing found, or the chosen profile is not in the file; the
+            message says what was tried and how to fix it.
+        CredentialsError: something was found but cannot be used: only one of the key id and
+            secret is set, the file is unreadable or not valid JSON, the profile's mode needs a
+            provider object, or a value is malformed. No message holds a secret.
+    """
+    env = os.environ if environ is None else environ
+    tried: list[str] = []
+    if profile:
+        name, chosen_by = profile, "given explicitly"
+        tried.append("environment variables: skipped, a profile was given explicitly")
+    else:
+        found = _from_environment(env)
+        if found is not None:
+            return found
+        tried.append(f"environment variables {_ENV_ID} and {_ENV_SECRET}: not set")
+        name, chosen_by = env.get(_ENV_PROFILE, ""), f"from {_ENV_PROFILE}"
+
+    path = _config_file(env, config_path)
+    if env.get(_ENV_CLI_PROFILE_DISABLED, "").lower() == "true":
+        tried.append(f"aliyun CLI config file {path}: skipped, {_ENV_CLI_PROFILE_DISABLED} is true")
+    else:
+        config = _read_config(path)
+        if config is not None:
+            if not name:
+                name, chosen_by = config.get("current") or "default", "the file's current profile"
+            return _from_profile(path, config, name, chosen_by)
+        which = f"profile {name!r} ({chosen_by})" if name else "its current profile"
+        tried.append(f"aliyun CLI config file {path}, {which}: no such file")
+
+    raise CredentialsNotFoundError(
+        "no Alibaba Cloud credentials found. Tried:\n"
+        + "".join(f"  - {step}\n" for step in tried)
+        + f"Fix: set {_ENV_ID} and {_ENV_SECRET} (and {_ENV_TOKEN} for an STS token); "
+        f"or run `aliyun configure` (choose a profile with --profile or {_ENV_PROFILE}); "
+        "or pass credentials= explicitly. "
+        f"For RAM roles, OIDC (RRSA) or ECS instance roles, {_PROVIDER_HINT}."
+    )

@@ -1,0 +1,188 @@
+"""Typed errors: what SAE, its gateway or the network said, as exceptions a caller can branch on.
+
+Every exception this package raises on purpose derives from :class:`SaeJobError`, except bad arguments,
+which raise the built-in ``ValueError``/``TypeError`` before anything is sent.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+__all__ = [
+    "ApplicationNotFoundError",
+    "AuthenticationError",
+    "CredentialsError",
+    "CredentialsNotFoundError",
+    "InvalidParameterError",
+    "JobForbidPolicyError",
+    "JobRefusedError",
+    "JobSuspendError",
+    "SaeError",
+    "SaeJobError",
+    "ServerError",
+    "ThrottlingError",
+    "TransportError",
+    "UnexpectedResponseError",
+    "UserInDebtError",
+    "error_class_for",
+]
+
+
+class SaeJobError(Exception):
+    """The base of every error this package raises on purpose."""
+
+
+class CredentialsError(SaeJobError):
+    """Credentials were found but cannot be used, or a credentials provider gave unusable ones."""
+
+
+class CredentialsNotFoundError(CredentialsError):
+    """No credentials where the default chain looks, or the chosen profile does not exist."""
+
+
+class TransportError(SaeJobError):
+    """The request did not get an answer (connection refused, reset, timed out), after every retry.
+
+    The underlying ``httpx`` exception is chained as ``__cause__``. The job may or may not have started:
+    call again with the same ``event_id`` (see :attr:`event_id`) to find out without starting a second one.
+    """
+
+    def __init__(self, message: str, *, event_id: str | None = None, attempts: int = 1) -> None:
+        super().__init__(message)
+        self.event_id = event_id
+        self.attempts = attempts
+
+
+class UnexpectedResponseError(SaeJobError):
+    """The server answered with something the spec does not describe (not JSON, missing fields)."""
+
+    def __init__(self, message: str, *, status_code: int, body: bytes, event_id: str | None = None) -> None:
+        super().__init__(message)
+        self.status_code = status_code
+        self.body = body[:2000]
+        self.event_id = event_id
+
+
+class SaeError(SaeJobError):
+    """An error answer from SAE or its gateway: ``code`` says what went wrong.
+
+    ``str(error)`` reads like ``InvalidApplication.NotFound: The current application does not exist.
+    (request 67DD…)``. Unknown codes stay a plain ``SaeError`` with their code.
+    """
+
+    def __init__(
+        self,
+        code: str,
+        message: str,
+        *,
+        request_id: str | None = None,
+        trace_id: str | None = None,
+        status_code: int | None = None,
+        recommend: str | None = None,
+        host_id: str | None = None,
+        retry_after: float | None = None,
+        event_id: str | None = None,
+    ) -> None:
+        self.code = code
+        self.message = message
+        self.request_id = request_id
+        self.trace_id = trace_id
+        self.status_code = status_code
+        self.recommend = recommend
+        self.host_id = host_id
+        self.retry_after = retry_after
+        self.event_id = event_id
+        super().__init__(self.__str__())
+
+    def __str__(self) -> str:
+        request = f" (request {self.request_id})" if self.request_id else ""
+        return f"{self.code}: {self.message}{request}"
+
+    def __repr__(self) -> str:
+        name = type(self).__name__
+        return f"{name}(code={self.code!r}, message={self.message!r}, request_id={self.request_id!r})"
+
+    def __reduce__(self) -> tuple[object, ...]:
+        # Keyword-only attributes would be lost by the default pickling of exceptions.
+        return (_rebuild, (type(self), self.code, self.message, dict(self.__dict__)))
+
+
+def _rebuild(cls: type[SaeError], code: str, message: str, state: Mapping[str, object]) -> SaeError:
+    error = cls(code, message)
+    error.__dict__.update(state)
+    return error
+
+
+class JobRefusedError(SaeError):
+    """SAE refused to start the job: one of the four documented ExecJob errors."""
+
+
+class ApplicationNotFoundError(JobRefusedError):
+    """``InvalidApplication.NotFound``: no job template has this ``AppId``."""
+
+
+class JobForbidPolicyError(JobRefusedError):
+    """``JobForbidPolicy``: the template's concurrency policy is Forbid and a job is still running."""
+
+
+class JobSuspendError(JobRefusedError):
+    """``JobSuspend``: the job template is suspended."""
+
+
+class UserInDebtError(JobRefusedError):
+    """``user.indebt``: the account has an overdue payment."""
+
+
+class AuthenticationError(SaeError):
+    """The gateway refused the signature or the credentials.
+
+    ``SignatureDoesNotMatch``, ``InvalidAccessKeyId.*``, ``InvalidSecurityToken.*``, ``IncompleteSignature``,
+    ``InvalidTimeStamp.*``, ``SignatureNonceUsed``, ``Forbidden.RAM``.
+    """
+
+
+class ThrottlingError(SaeError):
+    """``Throttling``, ``Throttling.User``, ``Throttling.Api``: too many requests. ``retry_after`` is the
+    wait the server asked for, in seconds, when it said one."""
+
+
+class ServerError(SaeError):
+    """A 5xx answer (``ServiceUnavailable``, ``InternalError``, …): the service failed, not the request."""
+
+
+class InvalidParameterError(SaeError):
+    """The service refused a parameter (``InvalidParameter``, ``MissingAppId``, …)."""
+
+
+_BY_CODE: dict[str, type[SaeError]] = {
+    "InvalidApplication.NotFound": ApplicationNotFoundError,
+    "JobForbidPolicy": JobForbidPolicyError,
+    "JobSuspend": JobSuspendError,
+    "user.indebt": UserInDebtError,
+    "SignatureDoesNotMatch": AuthenticationError,
+    "IncompleteSignature": AuthenticationError,
+    "SignatureNonceUsed": AuthenticationError,
+    "Forbidden.RAM": AuthenticationError,
+}
+_BY_PREFIX: tuple[tuple[str, type[SaeError]], ...] = (
+    ("Throttling", ThrottlingError),
+    ("InvalidAccessKeyId", AuthenticationError),
+    ("InvalidSecurityToken", AuthenticationError),
+    ("InvalidTimeStamp", AuthenticationError),
+    ("InvalidParameter", InvalidParameterError),
+    ("Missing", InvalidParameterError),  # MissingParameter, MissingAppId, ...
+)
+
+
+def error_class_for(code: str, status_code: int | None) -> type[SaeError]:
+    """The most specific error class for an error code (and, for unknown codes, the HTTP status)."""
+    if code in _BY_CODE:
+        return _BY_CODE[code]
+    for prefix, cls in _BY_PREFIX:
+        if code.startswith(prefix):
+            return cls
+    if (status_code is not None and status_code >= 500) or code in ("ServiceUnavailable", "InternalError"):
+        return ServerError
+    if status_code == 429:
+        return ThrottlingError
+    return SaeError
