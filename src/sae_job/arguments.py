@@ -1,0 +1,251 @@
+"""Python values into ExecJob's wire form, checked before anything is sent.
+
+:func:`exec_job_params` takes what a caller passes to ``exec_job`` and gives the keyword arguments of the
+generated ``sae_job_api.api.default.exec_job`` functions: every value a string, ``CommandArgs`` and
+``Envs`` as JSON text, ``Time`` as ``yyyy-MM-ddTHH:mm:ssZ``. Bad input raises ``TypeError`` or
+``ValueError`` naming the parameter.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import uuid
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any, TypeAlias
+
+__all__ = ["ConfigMapEnv", "Env", "EnvsArg", "exec_job_params", "new_event_id"]
+
+CONFIG_MAP_ALL_PREFIX = "sae-sys-configmap-all-"
+# Kubernetes' classic rule for environment variable names, which SAE's containers follow.
+_ENV_NAME = re.compile(r"[-._a-zA-Z][-._a-zA-Z0-9]*")
+# Characters that cannot be part of an ID: they would change how the URL or a log line reads.
+_ID_FORBIDDEN = re.compile(r"[\s/?#&%\\\"'<>\x00-\x1f\x7f]")
+_MAX_REPLICAS = 999_999_999  # the spec's pattern allows up to nine digits
+
+
+@dataclass(frozen=True, slots=True)
+class Env:
+    """A custom environment variable: ``{"name": name, "value": value}`` on the wire."""
+
+    name: str
+    value: str
+
+    def __post_init__(self) -> None:
+        _check_env_name(self.name, "Env.name")
+        if not isinstance(self.value, str):
+            raise TypeError(f"Env.value of {self.name!r} must be a str, not {type(self.value).__name__}")
+
+    def to_wire(self) -> dict[str, Any]:
+        """The variable as the service reads it."""
+        return {"name": self.name, "value": self.value}
+
+
+@dataclass(frozen=True, slots=True)
+class ConfigMapEnv:
+    """A variable taken from a ConfigMap key; on the wire the nested form the service reads:
+    ``{"name": …, "valueFrom": {"configMapRef": {"configMapId": …, "key": …}}}``.
+
+    Use :meth:`all` to take every key of a ConfigMap.
+    """
+
+    name: str
+    config_map_id: int
+    key: str
+
+    def __post_init__(self) -> None:
+        _check_env_name(self.name, "ConfigMapEnv.name")
+        if isinstance(self.config_map_id, bool) or not isinstance(self.config_map_id, int):
+            raise TypeError(
+                f"ConfigMapEnv.config_map_id must be an int, not {type(self.config_map_id).__name__}"
+            )
+        if self.config_map_id < 1:
+            raise ValueError(
+                f"ConfigMapEnv.config_map_id must be a positive ConfigMap ID, got {self.config_map_id}"
+            )
+        if not isinstance(self.key, str):
+            raise TypeError(f"ConfigMapEnv.key must be a str, not {type(self.key).__name__}")
+        if not self.key and not self.name.startswith(CONFIG_MAP_ALL_PREFIX):
+            raise ValueError(
+                f"ConfigMapEnv.key is empty for {self.name!r}: name a key, or use "
+                "ConfigMapEnv.all(config_map_name, config_map_id) to take every key"
+            )
+
+    @classmethod
+    def all(cls, config_map_name: str, config_map_id: int) -> ConfigMapEnv:
+        """Every key of the ConfigMap as a variable: named ``sae-sys-configmap-all-<name>``, key ``""``."""
+        if not isinstance(config_map_name, str) or not config_map_name:
+            raise ValueError("config_map_name must be the ConfigMap's non-empty name")
+        return cls(CONFIG_MAP_ALL_PREFIX + config_map_name, config_map_id, "")
+
+    def to_wire(self) -> dict[str, Any]:
+        """The reference as the service reads it."""
+        ref = {"configMapId": self.config_map_id, "key": self.key}
+        return {"name": self.name, "valueFrom": {"configMapRef": ref}}
+
+
+EnvsArg: TypeAlias = Mapping[str, str] | Iterable[Env | ConfigMapEnv]
+
+
+def new_event_id() -> str:
+    """A fresh event ID (uuid4): one per ``exec_job`` call, reused by every retry of it."""
+    return str(uuid.uuid4())
+
+
+def _check_env_name(name: object, where: str) -> None:
+    if not isinstance(name, str):
+        raise TypeError(f"{where} must be a str, not {type(name).__name__}")
+    if not name:
+        raise ValueError(f"{where} is empty")
+    if "=" in name:
+        raise ValueError(f"{where} {name!r} contains '=': give the name and the value separately")
+    if not _ENV_NAME.fullmatch(name):
+        raise ValueError(
+            f"{where} {name!r} is not a valid environment variable name: use letters, digits, '-', '.', '_',"
+            " not starting with a digit"
+        )
+
+
+def _check_id(value: object, name: str) -> str:
+    if not isinstance(value, str):
+        raise TypeError(f"{name} must be a str, not {type(value).__name__}")
+    if not value.strip():
+        raise ValueError(f"{name} is empty")
+    bad = _ID_FORBIDDEN.search(value)
+    if bad:
+        raise ValueError(f"{name} {value!r} contains {bad.group()!r}, which no ID has")
+    return value
+
+
+def _check_text(value: object, name: str) -> str:
+    if not isinstance(value, str):
+        raise TypeError(f"{name} must be a str, not {type(value).__name__}")
+    if "\x00" in value:
+        raise ValueError(f"{name} contains a NUL character")
+    return value
+
+
+def _check_option(value: object, name: str) -> str:
+    # An empty option is refused, not sent: the gateway's signers disagree on how to sign "k=".
+    text = _check_text(value, name)
+    if not text:
+        raise ValueError(f"{name} is empty: leave it out (None) instead")
+    return text
+
+
+def _to_json(value: Any) -> str:
+    # Compact, as the API reference writes it; non-ASCII stays UTF-8 (the query encodes it).
+    return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
+
+
+def _command_params(command: str | Sequence[str] | None, args: Sequence[str] | None) -> dict[str, str]:
+    params: dict[str, str] = {}
+    rest: list[str] = []
+    if isinstance(command, str):
+        if not command.strip():
+            raise ValueError("command is empty")
+        params["command"] = _check_text(command, "command")
+    elif command is not None:
+        if not isinstance(command, Sequence):
+            raise TypeError(f"command must be a str or a list of str, not {type(command).__name__}")
+        if not command:
+            raise ValueError("command is an empty list: give at least the executable, e.g. ['echo', 'abc']")
+        if args is not None:
+            raise ValueError("give the arguments either in the command list or as args=, not both")
+        items = [_check_text(item, f"command[{i}]") for i, item in enumerate(command)]
+        if not items[0].strip():
+            raise ValueError("command[0], the executable, is empty")
+        params["command"], rest = items[0], items[1:]
+    if args is not None:
+        if isinstance(args, str | bytes) or not isinstance(args, Sequence):
+            raise TypeError(f"args must be a list of str, not {type(args).__name__}")
+        rest = [_check_text(item, f"args[{i}]") for i, item in enumerate(args)]
+    if rest or args is not None:
+        params["command_args"] = _to_json(rest)
+    return params
+
+
+def _envs_param(envs: EnvsArg) -> str:
+    items: list[Env | ConfigMapEnv]
+    if isinstance(envs, Mapping):
+        items = []
+        for name, value in envs.items():
+            _check_env_name(name, "envs key")
+            if not isinstance(value, str):
+                raise TypeError(f"envs[{name!r}] must be a str, not {type(value).__name__}")
+            items.append(Env(name, value))
+    elif isinstance(envs, str | bytes) or not isinstance(envs, Iterable):
+        raise TypeError(
+            "envs must be a mapping of names to values or a list of Env/ConfigMapEnv, "
+            f"not {type(envs).__name__}"
+        )
+    else:
+        items = list(envs)
+        for i, item in enumerate(items):
+            if not isinstance(item, Env | ConfigMapEnv):
+                raise TypeError(f"envs[{i}] must be an Env or a ConfigMapEnv, not {type(item).__name__}")
+    seen: set[str] = set()
+    for item in items:
+        if item.name in seen:
+            raise ValueError(f"envs names {item.name!r} twice")
+        seen.add(item.name)
+    return _to_json([item.to_wire() for item in items])
+
+
+def _time_param(time: datetime) -> str:
+    if not isinstance(time, datetime):
+        raise TypeError(f"time must be a timezone-aware datetime, not {type(time).__name__}")
+    if time.tzinfo is None or time.utcoffset() is None:
+        raise ValueError(
+            "time is a naive datetime, which is ambiguous: give it a timezone, "
+            "e.g. datetime(2026, 12, 1, 8, 0, tzinfo=timezone.utc)"
+        )
+    return time.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def _replicas_param(replicas: int) -> str:
+    if isinstance(replicas, bool) or not isinstance(replicas, int):
+        raise TypeError(f"replicas must be an int, not {type(replicas).__name__}")
+    if not 1 <= replicas <= _MAX_REPLICAS:
+        raise ValueError(f"replicas must be a positive number of instances, got {replicas}")
+    return str(replicas)
+
+
+def exec_job_params(
+    app_id: str,
+    *,
+    command: str | Sequence[str] | None = None,
+    args: Sequence[str] | None = None,
+    envs: EnvsArg | None = None,
+    event_id: str | None = None,
+    replicas: int | None = None,
+    time: datetime | None = None,
+    jar_start_options: str | None = None,
+    jar_start_args: str | None = None,
+    war_start_options: str | None = None,
+) -> dict[str, str]:
+    """The wire form of an ExecJob call, keyed by the generated ``exec_job``'s argument names
+    (``app_id``, ``command_args``, …; each value the string sent as ``AppId``, ``CommandArgs``, …).
+
+    ``event_id`` must already be decided (see :func:`new_event_id`). Raises ``TypeError`` for a value of
+    the wrong type and ``ValueError`` for a value of the right type that the service cannot take.
+    """
+    wire: dict[str, str] = {"app_id": _check_id(app_id, "app_id")}
+    if event_id is not None:
+        wire["event_id"] = _check_id(event_id, "event_id")
+    wire.update(_command_params(command, args))
+    if envs is not None:
+        wire["envs"] = _envs_param(envs)
+    if jar_start_options is not None:
+        wire["jar_start_options"] = _check_option(jar_start_options, "jar_start_options")
+    if jar_start_args is not None:
+        wire["jar_start_args"] = _check_option(jar_start_args, "jar_start_args")
+    if war_start_options is not None:
+        wire["war_start_options"] = _check_option(war_start_options, "war_start_options")
+    if time is not None:
+        wire["time"] = _time_param(time)
+    if replicas is not None:
+        wire["replicas"] = _replicas_param(replicas)
+    return wire

@@ -1,0 +1,595 @@
+"""SaeJobClient and AsyncSaeJobClient: start SAE jobs with ExecJob, signed, typed, retried safely.
+
+The request is built and the answer parsed by the generated ``sae_job_api`` client; this module adds
+the endpoint, the signer (an ``httpx.Auth``), the wire form of the arguments, typed errors and retries.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import ipaddress
+import logging
+import os
+import platform
+import random
+import re
+import time as _time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from http import HTTPStatus
+from types import TracebackType
+from typing import Any, Literal, Self
+
+import httpx
+from sae_job_api import Client as ApiClient
+from sae_job_api.api.default import exec_job as exec_job_api
+from sae_job_api.models import Error as ApiError
+from sae_job_api.models import ExecJobResponse
+from sae_job_api.types import Unset
+
+from sae_job import __version__
+from sae_job.arguments import EnvsArg, exec_job_params, new_event_id
+from sae_job.credentials import CredentialsProvider, as_provider, default_credentials
+from sae_job.errors import (
+    AuthenticationError,
+    SaeError,
+    SaeJobError,
+    ServerError,
+    ThrottlingError,
+    TransportError,
+    UnexpectedResponseError,
+    error_class_for,
+)
+from sae_job.signing import AcsV3Auth, RoaV2Auth
+
+__all__ = ["AsyncSaeJobClient", "Launch", "RetryPolicy", "SaeJobClient", "resolve_endpoint"]
+
+logger = logging.getLogger("sae_job")
+
+ACTION = "ExecJob"
+API_VERSION = "2019-05-06"
+SignatureVersion = Literal["v3", "v2"]
+USER_AGENT = f"sae-job/{__version__} python/{platform.python_version()} httpx/{httpx.__version__}"
+_REGION = re.compile(r"[a-z]{2,}(-[a-z0-9]+)+")
+# Codes after which the same request, signed afresh, can succeed.
+_RESIGN_CODES = ("SignatureNonceUsed", "InvalidTimeStamp.Expired")
+
+
+@dataclass(frozen=True, slots=True)
+class Launch:
+    """A job that ExecJob started."""
+
+    job_id: str
+    """The new job's ID, ``manual-…``."""
+    request_id: str
+    trace_id: str | None
+    event_id: str
+    """The event ID the job was started under: the caller's, or the one generated for the call."""
+    app_id: str
+    attempts: int = 1
+    """How many requests it took (retries included)."""
+
+
+def _full_jitter(cap: float) -> float:
+    return random.uniform(0.0, cap)
+
+
+@dataclass(frozen=True, slots=True)
+class RetryPolicy:
+    """When and how long to wait before trying a failed ExecJob call again.
+
+    Retried: no answer (connection errors, timeouts), 5xx, throttling (waiting at least the
+    ``x-acs-retry-after`` the server asked for), ``SignatureNonceUsed`` and ``InvalidTimeStamp.Expired``
+    (signed afresh). Never another 4xx. Waits grow exponentially with full jitter:
+    ``uniform(0, min(max_delay, base_delay * 2 ** (attempt - 1)))``.
+    """
+
+    max_attempts: int = 3
+    base_delay: float = 0.2
+    max_delay: float = 10.0
+    max_retry_after: float = 60.0
+    """A throttling answer asking for a longer wait than this is raised, not waited out."""
+    jitter: Callable[[float], float] = field(default=_full_jitter, repr=False)
+
+    def __post_init__(self) -> None:
+        if (
+            isinstance(self.max_attempts, bool)
+            or not isinstance(self.max_attempts, int)
+            or self.max_attempts < 1
+        ):
+            raise ValueError(f"max_attempts must be an int >= 1, got {self.max_attempts!r}")
+        if self.base_delay < 0 or self.max_delay < 0 or self.max_retry_after < 0:
+            raise ValueError("retry delays must not be negative")
+
+    @staticmethod
+    def is_retryable(error: SaeJobError) -> bool:
+        """Whether trying the same call again (same EventId, new signature) can help."""
+        if isinstance(error, TransportError | ServerError | ThrottlingError):
+            return True
+        return isinstance(error, AuthenticationError) and error.code in _RESIGN_CODES
+
+    def delay_before(self, attempt: int, error: SaeJobError) -> float | None:
+        """Seconds to wait before attempt ``attempt + 1`` after ``error``; None: give up and raise."""
+        if attempt >= self.max_attempts or not self.is_retryable(error):
+            return None
+        wait = self.jitter(min(self.max_delay, self.base_delay * 2 ** (attempt - 1)))
+        retry_after = getattr(error, "retry_after", None)
+        if retry_after is not None:
+            if retry_after > self.max_retry_after:
+                return None
+            wait = max(wait, retry_after)
+        return wait
+
+
+def _is_loopback(host: str) -> bool:
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host.strip("[]")).is_loopback
+    except ValueError:
+        return False
+
+
+def resolve_endpoint(
+    *, region: str | None = None, endpoint: str | None = None, vpc: bool = False, environ: Any = None
+) -> str:
+    """The base URL to call: ``endpoint`` when given, else SAE's endpoint in ``region``.
+
+    ``region`` defaults to ``ALIBABA_CLOUD_REGION_ID``. ``vpc=True`` picks ``sae-vpc.<region>``. Raises
+    ``ValueError`` for a malformed endpoint or region, and for plain ``http://`` to a host that is not
+    loopback (the signature does not hide the request from the network).
+    """
+    if endpoint is not None:
+        if not isinstance(endpoint, str):
+            raise TypeError(f"endpoint must be a str URL, not {type(endpoint).__name__}")
+        try:
+            url = httpx.URL(endpoint)
+        except httpx.InvalidURL as exc:
+            raise ValueError(f"endpoint {endpoint!r} is not a URL: {exc}") from None
+        if url.scheme not in ("http", "https") or not url.host:
+            raise ValueError(
+                f"endpoint {endpoint!r} is not an http(s) URL such as https://sae.cn-hangzhou.aliyuncs.com"
+            )
+        if url.query or url.fragment or url.userinfo:
+            raise ValueError(f"endpoint {endpoint!r} must not carry a query, a fragment or user info")
+        if url.scheme == "http" and not _is_loopback(url.host):
+            raise ValueError(
+                f"endpoint {endpoint!r} uses plain http to a host that is not loopback: use https "
+                "(plain http is allowed only for a local emulator on 127.0.0.1, ::1 or localhost)"
+            )
+        return str(url).rstrip("/")
+    environ = os.environ if environ is None else environ
+    region = region if region is not None else environ.get("ALIBABA_CLOUD_REGION_ID") or None
+    if region is None:
+        raise ValueError(
+            "no region: pass region='cn-hangzhou' (or another region ID), set ALIBABA_CLOUD_REGION_ID, "
+            "or pass endpoint="
+        )
+    if not isinstance(region, str) or not _REGION.fullmatch(region):
+        raise ValueError(f"region {region!r} is not a region ID such as 'cn-hangzhou'")
+    return f"https://sae{'-vpc' if vpc else ''}.{region}.aliyuncs.com"
+
+
+def _make_auth(
+    signature_version: str,
+    credentials: CredentialsProvider,
+    clock: Callable[[], datetime] | None,
+    nonce: Callable[[], str] | None,
+) -> AcsV3Auth | RoaV2Auth:
+    extra: dict[str, Any] = {}
+    if clock is not None:
+        extra["clock"] = clock
+    if nonce is not None:
+        extra["nonce"] = nonce
+    if signature_version == "v3":
+        return AcsV3Auth(credentials, action=ACTION, version=API_VERSION, **extra)
+    if signature_version == "v2":
+        return RoaV2Auth(credentials, action=ACTION, version=API_VERSION, **extra)
+    raise ValueError(
+        "signature_version must be 'v3' (ACS3-HMAC-SHA256) or 'v2' (ROA HMAC-SHA1), "
+        f"not {signature_version!r}"
+    )
+
+
+def _text(value: str | Unset | None) -> str | None:
+    return None if isinstance(value, Unset) or value is None else value
+
+
+def _retry_after(response: httpx.Response) -> float | None:
+    value = response.headers.get("x-acs-retry-after")
+    try:
+        seconds = float(value) if value is not None else None
+    except ValueError:
+        return None
+    return seconds if seconds is not None and seconds >= 0 else None
+
+
+def _status_code_name(status: int) -> str:
+    try:
+        return HTTPStatus(status).phrase.replace(" ", "")
+    except ValueError:
+        return f"HTTP{status}"
+
+
+def interpret(response: httpx.Response, *, app_id: str, event_id: str, attempts: int) -> Launch | SaeJobError:
+    """What an ExecJob answer means: the started job, or the error to raise (or retry on)."""
+    try:
+        parsed = exec_job_api._build_response(client=_PARSER, response=response).parsed
+    except (ValueError, KeyError, TypeError, AttributeError):  # not JSON, or not the spec's shape
+        parsed = None
+    status = response.status_code
+    if isinstance(parsed, ExecJobResponse) and status == 200:
+        data = None if isinstance(parsed.data, Unset) else parsed.data
+        job_id = _text(data.data) if data is not None else None
+        failed = parsed.success is False or (data is not None and _text(data.success) == "false")
+        if not failed and job_id:
+            return Launch(job_id, parsed.request_id, _text(parsed.trace_id), event_id, app_id, attempts)
+        if failed:
+            code = (
+                _text(parsed.error_code)
+                or (_text(data.code) if data else None)
+                or _text(parsed.code)
+                or "Failed"
+            )
+            message = (
+                _text(parsed.message) or (_text(data.msg) if data else None) or "the job was not started"
+            )
+            return error_class_for(code, status)(
+                code,
+                message,
+                request_id=parsed.request_id,
+                trace_id=_text(parsed.trace_id),
+                status_code=status,
+                event_id=event_id,
+            )
+    if isinstance(parsed, ApiError):
+        return error_class_for(parsed.code, status)(
+            parsed.code,
+            parsed.message,
+            request_id=parsed.request_id,
+            trace_id=_text(parsed.trace_id),
+            status_code=status,
+            recommend=_text(parsed.recommend),
+            host_id=_text(parsed.host_id),
+            retry_after=_retry_after(response),
+            event_id=event_id,
+        )
+    if status >= 500 or status == 429:
+        code = _status_code_name(status)
+        cls = ServerError if status >= 500 else ThrottlingError
+        return cls(
+            code,
+            f"HTTP {status} with no error in the spec's form",
+            status_code=status,
+            retry_after=_retry_after(response),
+            event_id=event_id,
+        )
+    return UnexpectedResponseError(
+        f"HTTP {status} answer that the ExecJob spec does not describe (event {event_id}); "
+        "calling again with the same event_id cannot start a second job",
+        status_code=status,
+        body=response.content,
+        event_id=event_id,
+    )
+
+
+# The generated parser only reads raise_on_unexpected_status from its client.
+_PARSER = ApiClient(base_url="http://parser.invalid", raise_on_unexpected_status=False)
+
+
+@dataclass(slots=True)
+class _Call:
+    """One exec_job call: its wire form and event ID, fixed across attempts."""
+
+    params: dict[str, str]
+    event_id: str
+    app_id: str
+    request: dict[str, Any]
+
+
+def _prepare(
+    app_id: str,
+    *,
+    command: str | Sequence[str] | None,
+    args: Sequence[str] | None,
+    envs: EnvsArg | None,
+    event_id: str | None,
+    replicas: int | None,
+    time: datetime | None,
+    jar_start_options: str | None,
+    jar_start_args: str | None,
+    war_start_options: str | None,
+) -> _Call:
+    chosen = new_event_id() if event_id is None else event_id
+    params = exec_job_params(
+        app_id,
+        command=command,
+        args=args,
+        envs=envs,
+        event_id=chosen,
+        replicas=replicas,
+        time=time,
+        jar_start_options=jar_start_options,
+        jar_start_args=jar_start_args,
+        war_start_options=war_start_options,
+    )
+    return _Call(params, chosen, app_id, exec_job_api._get_kwargs(**params))
+
+
+def _transport_error(exc: httpx.TransportError, call: _Call, attempt: int) -> TransportError:
+    error = TransportError(
+        f"no answer from SAE ({type(exc).__name__}: {exc}) for event {call.event_id}; "
+        "calling again with the same event_id cannot start a second job",
+        event_id=call.event_id,
+        attempts=attempt,
+    )
+    error.__cause__ = exc
+    return error
+
+
+def _log_retry(call: _Call, attempt: int, max_attempts: int, error: SaeJobError, delay: float) -> None:
+    what = error.code if isinstance(error, SaeError) else type(error).__name__
+    logger.info(
+        "ExecJob attempt %d of %d for app %s failed (%s); retrying in %.2fs with event %s",
+        attempt,
+        max_attempts,
+        call.app_id,
+        what,
+        delay,
+        call.event_id,
+    )
+
+
+class _Base:
+    """Configuration shared by the sync and async clients."""
+
+    def __init__(
+        self,
+        *,
+        region: str | None = None,
+        endpoint: str | None = None,
+        vpc: bool = False,
+        credentials: object = None,
+        profile: str | None = None,
+        signature_version: SignatureVersion = "v3",
+        max_attempts: int = 3,
+        timeout: float = 10.0,
+        retry: RetryPolicy | None = None,
+        clock: Callable[[], datetime] | None = None,
+        nonce: Callable[[], str] | None = None,
+    ) -> None:
+        self.endpoint = resolve_endpoint(region=region, endpoint=endpoint, vpc=vpc)
+        if isinstance(timeout, bool) or not isinstance(timeout, int | float) or timeout <= 0:
+            raise ValueError(f"timeout must be a positive number of seconds, got {timeout!r}")
+        provider = (
+            as_provider(credentials) if credentials is not None else default_credentials(profile=profile)
+        )
+        self.signature_version = signature_version
+        self._auth = _make_auth(signature_version, provider, clock, nonce)
+        self.retry = retry if retry is not None else RetryPolicy(max_attempts=max_attempts)
+        self.timeout = float(timeout)
+        self._provider = provider
+
+    def __repr__(self) -> str:
+        return (
+            f"{type(self).__name__}(endpoint={self.endpoint!r}, "
+            f"signature_version={self.signature_version!r}, max_attempts={self.retry.max_attempts})"
+        )
+
+    @property
+    def auth(self) -> httpx.Auth:
+        """The signer, an ``httpx.Auth``: use it to sign other POP requests, or ``explain()`` one."""
+        return self._auth
+
+    def _client_args(self) -> dict[str, Any]:
+        return {
+            "base_url": self.endpoint,
+            "auth": self._auth,
+            "timeout": httpx.Timeout(self.timeout),
+            "headers": {"User-Agent": USER_AGENT, "Accept": "application/json"},
+            "follow_redirects": False,  # a redirect would send the signed request elsewhere
+        }
+
+
+class SaeJobClient(_Base):
+    """Starts SAE jobs (ExecJob), synchronously. One connection pool; close it, or use ``with``.
+
+    ``credentials``: a :class:`~sae_job.Credentials`, any object with ``get_credentials()``, or an
+    ``alibabacloud_credentials`` client; None takes the default chain (environment, then the aliyun
+    CLI's profile ``profile``). Raises ``ValueError``/``TypeError`` for bad settings and
+    :class:`~sae_job.CredentialsNotFoundError` when no credentials are found.
+    """
+
+    def __init__(
+        self,
+        *,
+        region: str | None = None,
+        endpoint: str | None = None,
+        vpc: bool = False,
+        credentials: object = None,
+        profile: str | None = None,
+        signature_version: SignatureVersion = "v3",
+        max_attempts: int = 3,
+        timeout: float = 10.0,
+        retry: RetryPolicy | None = None,
+        transport: httpx.BaseTransport | None = None,
+        clock: Callable[[], datetime] | None = None,
+        nonce: Callable[[], str] | None = None,
+        sleep: Callable[[float], None] = _time.sleep,
+    ) -> None:
+        super().__init__(
+            region=region,
+            endpoint=endpoint,
+            vpc=vpc,
+            credentials=credentials,
+            profile=profile,
+            signature_version=signature_version,
+            max_attempts=max_attempts,
+            timeout=timeout,
+            retry=retry,
+            clock=clock,
+            nonce=nonce,
+        )
+        self._sleep = sleep
+        self._http = httpx.Client(transport=transport, **self._client_args())
+
+    def exec_job(
+        self,
+        app_id: str,
+        *,
+        command: str | Sequence[str] | None = None,
+        args: Sequence[str] | None = None,
+        envs: EnvsArg | None = None,
+        event_id: str | None = None,
+        replicas: int | None = None,
+        time: datetime | None = None,
+        jar_start_options: str | None = None,
+        jar_start_args: str | None = None,
+        war_start_options: str | None = None,
+    ) -> Launch:
+        """Start a job from the template ``app_id`` and return it as a :class:`Launch`.
+
+        ``command`` is a list (the executable, then its arguments) or a string with ``args`` beside it.
+        ``envs`` is a mapping of names to values or a list of :class:`~sae_job.Env` /
+        :class:`~sae_job.ConfigMapEnv`. ``event_id`` makes the call idempotent; when None, one is made for
+        this call and reused by every retry, so a retry never starts a second job.
+
+        Raises ``TypeError``/``ValueError`` for bad arguments (nothing is sent), a
+        :class:`~sae_job.SaeError` subclass for an error answer, :class:`~sae_job.TransportError` when no
+        answer came after every attempt.
+        """
+        call = _prepare(
+            app_id,
+            command=command,
+            args=args,
+            envs=envs,
+            event_id=event_id,
+            replicas=replicas,
+            time=time,
+            jar_start_options=jar_start_options,
+            jar_start_args=jar_start_args,
+            war_start_options=war_start_options,
+        )
+        attempt = 0
+        while True:
+            attempt += 1
+            outcome: Launch | SaeJobError
+            try:
+                response = self._http.request(**call.request)
+            except httpx.TransportError as exc:
+                outcome = _transport_error(exc, call, attempt)
+            else:
+                outcome = interpret(response, app_id=call.app_id, event_id=call.event_id, attempts=attempt)
+            if isinstance(outcome, Launch):
+                return outcome
+            delay = self.retry.delay_before(attempt, outcome)
+            if delay is None:
+                raise outcome
+            _log_retry(call, attempt, self.retry.max_attempts, outcome, delay)
+            self._sleep(delay)
+
+    def close(self) -> None:
+        """Close the connection pool."""
+        self._http.close()
+
+    def __enter__(self) -> Self:
+        return self
+
+    def __exit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        self.close()
+
+
+class AsyncSaeJobClient(_Base):
+    """Starts SAE jobs (ExecJob) with asyncio. Same settings as :class:`SaeJobClient`; close it with
+    ``await client.aclose()`` or ``async with``."""
+
+    def __init__(
+        self,
+        *,
+        region: str | None = None,
+        endpoint: str | None = None,
+        vpc: bool = False,
+        credentials: object = None,
+        profile: str | None = None,
+        signature_version: SignatureVersion = "v3",
+        max_attempts: int = 3,
+        timeout: float = 10.0,
+        retry: RetryPolicy | None = None,
+        transport: httpx.AsyncBaseTransport | None = None,
+        clock: Callable[[], datetime] | None = None,
+        nonce: Callable[[], str] | None = None,
+    ) -> None:
+        super().__init__(
+            region=region,
+            endpoint=endpoint,
+            vpc=vpc,
+            credentials=credentials,
+            profile=profile,
+            signature_version=signature_version,
+            max_attempts=max_attempts,
+            timeout=timeout,
+            retry=retry,
+            clock=clock,
+            nonce=nonce,
+        )
+        self._http = httpx.AsyncClient(transport=transport, **self._client_args())
+
+    async def exec_job(
+        self,
+        app_id: str,
+        *,
+        command: str | Sequence[str] | None = None,
+        args: Sequence[str] | None = None,
+        envs: EnvsArg | None = None,
+        event_id: str | None = None,
+        replicas: int | None = None,
+        time: datetime | None = None,
+        jar_start_options: str | None = None,
+        jar_start_args: str | None = None,
+        war_start_options: str | None = None,
+    ) -> Launch:
+        """Start a job; as :meth:`SaeJobClient.exec_job`."""
+        call = _prepare(
+            app_id,
+            command=command,
+            args=args,
+            envs=envs,
+            event_id=event_id,
+            replicas=replicas,
+            time=time,
+            jar_start_options=jar_start_options,
+            jar_start_args=jar_start_args,
+            war_start_options=war_start_options,
+        )
+        attempt = 0
+        while True:
+            attempt += 1
+            outcome: Launch | SaeJobError
+            try:
+                response = await self._http.request(**call.request)
+            except httpx.TransportError as exc:
+                outcome = _transport_error(exc, call, attempt)
+            else:
+                outcome = interpret(response, app_id=call.app_id, event_id=call.event_id, attempts=attempt)
+            if isinstance(outcome, Launch):
+                return outcome
+            delay = self.retry.delay_before(attempt, outcome)
+            if delay is None:
+                raise outcome
+            _log_retry(call, attempt, self.retry.max_attempts, outcome, delay)
+            await asyncio.sleep(delay)
+
+    async def aclose(self) -> None:
+        """Close the connection pool."""
+        await self._http.aclose()
+
+    async def __aenter__(self) -> Self:
+        return self
+
+    async def __aexit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        await self.aclose()

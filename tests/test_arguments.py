@@ -1,0 +1,144 @@
+"""Python values into ExecJob's wire form; bad input refused with the parameter named."""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime, timedelta, timezone
+from typing import Any
+
+import pytest
+
+from sae_job import ConfigMapEnv, Env
+from sae_job.arguments import exec_job_params
+
+
+def test_a_command_list_is_command_and_command_args() -> None:
+    wire = exec_job_params("app", command=["echo", "abc", ">", "file0"])
+    assert wire == {"app_id": "app", "command": "echo", "command_args": '["abc",">","file0"]'}
+
+
+def test_command_with_args() -> None:
+    wire = exec_job_params("app", command="echo", args=["abc"])
+    assert (wire["command"], json.loads(wire["command_args"])) == ("echo", ["abc"])
+
+
+def test_a_lone_command_sends_no_command_args() -> None:
+    assert "command_args" not in exec_job_params("app", command=["echo"])
+    assert "command_args" not in exec_job_params("app", command="echo")
+
+
+def test_args_alone_and_an_explicit_empty_args_list() -> None:
+    assert exec_job_params("app", args=["--flag"])["command_args"] == '["--flag"]'
+    assert exec_job_params("app", command="echo", args=[])["command_args"] == "[]"
+
+
+def test_non_ascii_stays_utf8_in_the_json() -> None:
+    wire = exec_job_params("app", command=["echo", "héllo 世界"], envs={"GREETING": "你好"})
+    assert wire["command_args"] == '["héllo 世界"]'
+    assert '"你好"' in wire["envs"]
+
+
+def test_envs_from_a_mapping_and_from_objects() -> None:
+    assert json.loads(exec_job_params("app", envs={"envtmp": "0"})["envs"]) == [
+        {"name": "envtmp", "value": "0"}
+    ]
+    envs = [Env("A", "1"), ConfigMapEnv("DB_HOST", 123, "db_host"), ConfigMapEnv.all("test1", 124)]
+    assert json.loads(exec_job_params("app", envs=envs)["envs"]) == [
+        {"name": "A", "value": "1"},
+        {"name": "DB_HOST", "valueFrom": {"configMapRef": {"configMapId": 123, "key": "db_host"}}},
+        {
+            "name": "sae-sys-configmap-all-test1",
+            "valueFrom": {"configMapRef": {"configMapId": 124, "key": ""}},
+        },
+    ]
+
+
+def test_an_empty_envs_list_is_sent_as_an_empty_array() -> None:
+    assert exec_job_params("app", envs=[])["envs"] == "[]"
+
+
+def test_time_is_utc_seconds_with_z() -> None:
+    shanghai = timezone(timedelta(hours=8))
+    wire = exec_job_params("app", time=datetime(2026, 12, 1, 16, 0, 5, 999_999, tzinfo=shanghai))
+    assert wire["time"] == "2026-12-01T08:00:05Z"
+
+
+def test_replicas_and_options() -> None:
+    wire = exec_job_params(
+        "app",
+        replicas=3,
+        jar_start_options="-Xms4G -Xmx4G",
+        jar_start_args="custom-args",
+        war_start_options='CATALINA_OPTS="$CATALINA_OPTS $Options" catalina.sh run',
+        event_id="evt-1",
+    )
+    assert wire["replicas"] == "3"
+    assert wire["event_id"] == "evt-1"
+    assert wire["jar_start_options"] == "-Xms4G -Xmx4G"
+
+
+BAD: list[tuple[str, dict[str, Any], type[Exception], str]] = [
+    ("", {}, ValueError, "app_id is empty"),
+    ("   ", {}, ValueError, "app_id is empty"),
+    ("a/b", {}, ValueError, "app_id"),
+    ("a?b", {}, ValueError, "app_id"),
+    ("a\nb", {}, ValueError, "app_id"),
+    ("a b", {}, ValueError, "app_id"),
+    (123, {}, TypeError, "app_id must be a str"),  # type: ignore[list-item]
+    ("app", {"command": []}, ValueError, "command is an empty list"),
+    ("app", {"command": [""]}, ValueError, "command[0]"),
+    ("app", {"command": ""}, ValueError, "command is empty"),
+    ("app", {"command": ["echo", 1]}, TypeError, "command[1] must be a str"),
+    ("app", {"command": ["echo", None]}, TypeError, "command[1]"),
+    ("app", {"command": 5}, TypeError, "command must be a str or a list"),
+    ("app", {"command": ["echo", "a"], "args": ["b"]}, ValueError, "not both"),
+    ("app", {"command": "echo", "args": "abc"}, TypeError, "args must be a list"),
+    ("app", {"command": "echo", "args": [b"abc"]}, TypeError, "args[0] must be a str"),
+    ("app", {"command": "echo", "args": {"a": 1}}, TypeError, "args must be a list"),
+    ("app", {"envs": {"": "x"}}, ValueError, "envs key is empty"),
+    ("app", {"envs": {"A=B": "x"}}, ValueError, "contains '='"),
+    ("app", {"envs": {"1A": "x"}}, ValueError, "not a valid environment variable name"),
+    ("app", {"envs": {"A": 1}}, TypeError, "envs['A'] must be a str"),
+    ("app", {"envs": {"A": None}}, TypeError, "envs['A'] must be a str"),
+    ("app", {"envs": [Env("A", "1"), Env("A", "2")]}, ValueError, "envs names 'A' twice"),
+    ("app", {"envs": [("A", "1")]}, TypeError, "envs[0] must be an Env"),
+    ("app", {"envs": "A=1"}, TypeError, "envs must be a mapping"),
+    ("app", {"replicas": 0}, ValueError, "replicas must be a positive"),
+    ("app", {"replicas": -1}, ValueError, "replicas must be a positive"),
+    ("app", {"replicas": True}, TypeError, "replicas must be an int"),
+    ("app", {"replicas": "3"}, TypeError, "replicas must be an int"),
+    ("app", {"replicas": 2.0}, TypeError, "replicas must be an int"),
+    ("app", {"time": datetime(2026, 12, 1, 8, 0)}, ValueError, "naive datetime"),
+    ("app", {"time": "2026-12-01T08:00:00Z"}, TypeError, "time must be a timezone-aware datetime"),
+    ("app", {"event_id": ""}, ValueError, "event_id is empty"),
+    ("app", {"event_id": "a&b"}, ValueError, "event_id"),
+    ("app", {"jar_start_options": ""}, ValueError, "jar_start_options is empty"),
+    ("app", {"war_start_options": 3}, TypeError, "war_start_options must be a str"),
+    ("app", {"jar_start_args": "a\x00b"}, ValueError, "NUL"),
+]
+
+
+@pytest.mark.parametrize(("app_id", "kwargs", "error", "says"), BAD, ids=[b[3] for b in BAD])
+def test_bad_input_is_refused_naming_the_parameter(
+    app_id: str, kwargs: dict[str, Any], error: type[Exception], says: str
+) -> None:
+    with pytest.raises(error) as caught:
+        exec_job_params(app_id, **kwargs)
+    assert says in str(caught.value)
+
+
+@pytest.mark.parametrize(
+    ("make", "error", "says"),
+    [
+        (lambda: Env("", "x"), ValueError, "Env.name is empty"),
+        (lambda: Env("A", 1), TypeError, "Env.value"),
+        (lambda: ConfigMapEnv("A", 0, "k"), ValueError, "config_map_id must be a positive"),
+        (lambda: ConfigMapEnv("A", "12", "k"), TypeError, "config_map_id must be an int"),
+        (lambda: ConfigMapEnv("A", True, "k"), TypeError, "config_map_id must be an int"),
+        (lambda: ConfigMapEnv("A", 12, ""), ValueError, "ConfigMapEnv.all"),
+        (lambda: ConfigMapEnv.all("", 12), ValueError, "config_map_name"),
+    ],
+)
+def test_env_objects_check_themselves(make: Any, error: type[Exception], says: str) -> None:
+    with pytest.raises(error, match=says.replace("(", r"\(")):
+        make()
