@@ -1,33 +1,44 @@
 """sae-job: start jobs on Alibaba Cloud Serverless App Engine (SAE) through its ExecJob API.
 
-from sae_job import SaeJobClient
-with SaeJobClient(region="cn-hangzhou") as client:
-    launch = client.exec_job("ee1a7a07-…", command=["echo", "abc"], envs={"STAGE": "prod"})
-print(launch.job_id)
+    from sae_job import SaeJobClient
+    with SaeJobClient(region="cn-hangzhou") as client:
+        launch = client.exec_job("ee1a7a07-…", command=["echo", "abc"], envs={"STAGE": "prod"})
+    print(launch.job_id)
+
+Names are imported on first use, so `import sae_job` (and the `sae-job` command's start) stays cheap.
 """
+
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING, Any
 
 __version__ = "0.1.0"
 
-from sae_job.arguments import ConfigMapEnv, Env
-from sae_job.client import AsyncSaeJobClient, Launch, RetryPolicy, SaeJobClient
-from sae_job.credentials import Credentials, CredentialsProvider, default_credentials
-from sae_job.errors import (
-    ApplicationNotFoundError,
-    AuthenticationError,
-    CredentialsError,
-    CredentialsNotFoundError,
-    InvalidParameterError,
-    JobForbidPolicyError,
-    JobRefusedError,
-    JobSuspendError,
-    SaeError,
-    SaeJobError,
-    ServerError,
-    ThrottlingError,
-    TransportError,
-    UnexpectedResponseError,
-    UserInDebtError,
-)
+# Where each public name lives; the TYPE_CHECKING block below names them again for type checkers.
+_MODULES = {
+    "sae_job.arguments": ("ConfigMapEnv", "Env"),
+    "sae_job.client": ("AsyncSaeJobClient", "DryRun", "Launch", "RetryPolicy", "SaeJobClient"),
+    "sae_job.credentials": ("Credentials", "CredentialsProvider", "default_credentials"),
+    "sae_job.errors": (
+        "ApplicationNotFoundError",
+        "AuthenticationError",
+        "CredentialsError",
+        "CredentialsNotFoundError",
+        "InvalidParameterError",
+        "JobForbidPolicyError",
+        "JobRefusedError",
+        "JobSuspendError",
+        "SaeError",
+        "SaeJobError",
+        "ServerError",
+        "ThrottlingError",
+        "TransportError",
+        "UnexpectedResponseError",
+        "UserInDebtError",
+    ),
+}
+_EXPORTS = {name: module for module, names in _MODULES.items() for name in names}
 
 __all__ = [
     "ApplicationNotFoundError",
@@ -38,6 +49,7 @@ __all__ = [
     "CredentialsError",
     "CredentialsNotFoundError",
     "CredentialsProvider",
+    "DryRun",
     "Env",
     "InvalidParameterError",
     "JobForbidPolicyError",
@@ -56,3 +68,39 @@ __all__ = [
     "__version__",
     "default_credentials",
 ]
+
+
+def __getattr__(name: str) -> Any:
+    module = _EXPORTS.get(name)
+    if module is None:
+        raise AttributeError(f"module 'sae_job' has no attribute {name!r}")
+    value = getattr(importlib.import_module(module), name)
+    globals()[name] = value  # later lookups skip this function
+    return value
+
+
+def __dir__() -> list[str]:
+    return __all__
+
+
+if TYPE_CHECKING:
+    from sae_job.arguments import ConfigMapEnv, Env
+    from sae_job.client import AsyncSaeJobClient, DryRun, Launch, RetryPolicy, SaeJobClient
+    from sae_job.credentials import Credentials, CredentialsProvider, default_credentials
+    from sae_job.errors import (
+        ApplicationNotFoundError,
+        AuthenticationError,
+        CredentialsError,
+        CredentialsNotFoundError,
+        InvalidParameterError,
+        JobForbidPolicyError,
+        JobRefusedError,
+        JobSuspendError,
+        SaeError,
+        SaeJobError,
+        ServerError,
+        ThrottlingError,
+        TransportError,
+        UnexpectedResponseError,
+        UserInDebtError,
+    )

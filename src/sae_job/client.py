@@ -41,9 +41,9 @@ from sae_job.errors import (
     UnexpectedResponseError,
     error_class_for,
 )
-from sae_job.signing import AcsV3Auth, RoaV2Auth
+from sae_job.signing import AcsV3Auth, RoaV2Auth, redact_headers
 
-__all__ = ["AsyncSaeJobClient", "Launch", "RetryPolicy", "SaeJobClient", "resolve_endpoint"]
+__all__ = ["AsyncSaeJobClient", "DryRun", "Launch", "RetryPolicy", "SaeJobClient", "resolve_endpoint"]
 
 logger = logging.getLogger("sae_job")
 
@@ -69,6 +69,21 @@ class Launch:
     app_id: str
     attempts: int = 1
     """How many requests it took (retries included)."""
+
+
+@dataclass(frozen=True, slots=True)
+class DryRun:
+    """The request an ``exec_job`` call would send, signed, with the STS token redacted."""
+
+    method: str
+    url: str
+    headers: dict[str, str]
+    algorithm: str
+    canonical_request: str | None
+    """V3 only: the canonical request whose SHA-256 is signed."""
+    string_to_sign: str
+    """Compare with the one a ``SignatureDoesNotMatch`` message shows."""
+    event_id: str
 
 
 def _full_jitter(cap: float) -> float:
@@ -344,6 +359,8 @@ def _log_retry(call: _Call, attempt: int, max_attempts: int, error: SaeJobError,
 class _Base:
     """Configuration shared by the sync and async clients."""
 
+    _http: httpx.Client | httpx.AsyncClient
+
     def __init__(
         self,
         *,
@@ -382,6 +399,48 @@ class _Base:
         """The signer, an ``httpx.Auth``: use it to sign other POP requests, or ``explain()`` one."""
         return self._auth
 
+    def explain_exec_job(
+        self,
+        app_id: str,
+        *,
+        command: str | Sequence[str] | None = None,
+        args: Sequence[str] | None = None,
+        envs: EnvsArg | None = None,
+        event_id: str | None = None,
+        replicas: int | None = None,
+        time: datetime | None = None,
+        jar_start_options: str | None = None,
+        jar_start_args: str | None = None,
+        war_start_options: str | None = None,
+    ) -> DryRun:
+        """The request ``exec_job`` with these arguments would send, signed now; nothing is sent.
+
+        Raises what ``exec_job`` raises for bad arguments.
+        """
+        call = _prepare(
+            app_id,
+            command=command,
+            args=args,
+            envs=envs,
+            event_id=event_id,
+            replicas=replicas,
+            time=time,
+            jar_start_options=jar_start_options,
+            jar_start_args=jar_start_args,
+            war_start_options=war_start_options,
+        )
+        request = self._http.build_request(**call.request)
+        steps = self._auth.explain(request)
+        return DryRun(
+            method=request.method,
+            url=str(request.url),
+            headers=redact_headers({**dict(request.headers), **steps.headers_added}),
+            algorithm=steps.algorithm,
+            canonical_request=steps.canonical_request,
+            string_to_sign=steps.string_to_sign,
+            event_id=call.event_id,
+        )
+
     def _client_args(self) -> dict[str, Any]:
         return {
             "base_url": self.endpoint,
@@ -400,6 +459,8 @@ class SaeJobClient(_Base):
     CLI's profile ``profile``). Raises ``ValueError``/``TypeError`` for bad settings and
     :class:`~sae_job.CredentialsNotFoundError` when no credentials are found.
     """
+
+    _http: httpx.Client
 
     def __init__(
         self,
@@ -505,6 +566,8 @@ class SaeJobClient(_Base):
 class AsyncSaeJobClient(_Base):
     """Starts SAE jobs (ExecJob) with asyncio. Same settings as :class:`SaeJobClient`; close it with
     ``await client.aclose()`` or ``async with``."""
+
+    _http: httpx.AsyncClient
 
     def __init__(
         self,
