@@ -241,15 +241,14 @@ def interpret(response: httpx.Response, *, app_id: str, event_id: str, attempts:
         if not failed and job_id:
             return Launch(job_id, parsed.request_id, _text(parsed.trace_id), event_id, app_id, attempts)
         if failed:
-            code = (
-                _text(parsed.error_code)
-                or (_text(data.code) if data else None)
-                or _text(parsed.code)
-                or "Failed"
-            )
-            message = (
-                _text(parsed.message) or (_text(data.msg) if data else None) or "the job was not started"
-            )
+            inner = data is not None and _text(data.success) == "false"
+            codes = [_text(parsed.error_code), _text(parsed.code)]
+            messages = [_text(parsed.message)]
+            if inner and data is not None:  # the job's own verdict explains more than the call's
+                codes.insert(0, _text(data.code))
+                messages.insert(0, _text(data.msg))
+            code = next((c for c in codes if c and c != "200"), "JobNotStarted")
+            message = next((m for m in messages if m and m != "success"), "the job was not started")
             return error_class_for(code, status)(
                 code,
                 message,
