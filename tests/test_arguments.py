@@ -142,3 +142,14 @@ def test_bad_input_is_refused_naming_the_parameter(
 def test_env_objects_check_themselves(make: Any, error: type[Exception], says: str) -> None:
     with pytest.raises(error, match=says.replace("(", r"\(")):
         make()
+
+
+def test_a_url_the_gateway_would_not_read_is_refused_naming_the_parameter() -> None:
+    from sae_job.arguments import MAX_REQUEST_TARGET, check_request_size
+
+    path = "/pop/v1/sam/job/execJob"
+    check_request_size(path, {"AppId": "app", "Envs": "x" * 4000})
+    with pytest.raises(ValueError) as caught:
+        check_request_size(path, {"AppId": "app", "Command": "echo", "Envs": '["' + "é" * 3000 + '"]'})
+    message = str(caught.value)
+    assert "Envs alone takes" in message and str(MAX_REQUEST_TARGET) in message

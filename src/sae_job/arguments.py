@@ -15,8 +15,9 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any, TypeAlias
+from urllib.parse import urlencode
 
-__all__ = ["ConfigMapEnv", "Env", "EnvsArg", "exec_job_params", "new_event_id"]
+__all__ = ["ConfigMapEnv", "Env", "EnvsArg", "check_request_size", "exec_job_params", "new_event_id"]
 
 CONFIG_MAP_ALL_PREFIX = "sae-sys-configmap-all-"
 # Kubernetes' classic rule for environment variable names, which SAE's containers follow.
@@ -24,6 +25,8 @@ _ENV_NAME = re.compile(r"[-._a-zA-Z][-._a-zA-Z0-9]*")
 # Characters that cannot be part of an ID: they would change how the URL or a log line reads.
 _ID_FORBIDDEN = re.compile(r"[\s/?#&%\\\"'<>\x00-\x1f\x7f]")
 _MAX_REPLICAS = 999_999_999  # the spec's pattern allows up to nine digits
+# The gateway (Tengine) reads the request line into an 8 KiB buffer: "GET <target> HTTP/1.1\r\n".
+MAX_REQUEST_TARGET = 8192 - len("GET  HTTP/1.1\r\n")
 
 
 @dataclass(frozen=True, slots=True)
@@ -249,3 +252,19 @@ def exec_job_params(
     if replicas is not None:
         wire["replicas"] = _replicas_param(replicas)
     return wire
+
+
+def check_request_size(path: str, wire: Mapping[str, str]) -> None:
+    """Refuse a request whose URL the gateway would not read, naming the longest parameter.
+
+    ``wire`` is keyed by wire names (``AppId``, ``Envs``, …), as the request sends them.
+    """
+    size = len(path) + 1 + len(urlencode(wire))
+    if size > MAX_REQUEST_TARGET:
+        name, value = max(wire.items(), key=lambda item: len(urlencode({item[0]: item[1]})))
+        encoded = len(urlencode({name: value}))
+        raise ValueError(
+            f"the request would be {size} bytes of URL, over the gateway's limit of {MAX_REQUEST_TARGET}: "
+            f"{name} alone takes {encoded} bytes once encoded; shorten it (put large data in a ConfigMap "
+            "or the image instead)"
+        )

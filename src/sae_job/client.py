@@ -29,7 +29,7 @@ from sae_job_api.models import ExecJobResponse
 from sae_job_api.types import Unset
 
 from sae_job import __version__
-from sae_job.arguments import EnvsArg, exec_job_params, new_event_id
+from sae_job.arguments import EnvsArg, check_request_size, exec_job_params, new_event_id
 from sae_job.credentials import CredentialsProvider, as_provider, default_credentials
 from sae_job.errors import (
     AuthenticationError,
@@ -328,7 +328,9 @@ def _prepare(
         jar_start_args=jar_start_args,
         war_start_options=war_start_options,
     )
-    return _Call(params, chosen, app_id, exec_job_api._get_kwargs(**params))
+    request = exec_job_api._get_kwargs(**params)
+    check_request_size(request["url"], request["params"])
+    return _Call(params, chosen, app_id, request)
 
 
 def _transport_error(exc: httpx.TransportError, call: _Call, attempt: int) -> TransportError:
