@@ -9,12 +9,12 @@ from urllib.parse import parse_qsl
 
 import pytest
 from pytest_httpserver import HTTPServer
+from werkzeug import Request, Response
+
 from sae_job_api import Client
 from sae_job_api.api.default import exec_job
 from sae_job_api.models import Error, ExecJobResponse
 from sae_job_api.types import Unset
-from werkzeug import Request, Response
-
 from tests.test_spec import PATH, error_examples, operation
 
 ALL_TEN = {

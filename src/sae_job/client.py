@@ -22,11 +22,6 @@ from types import TracebackType
 from typing import Any, Literal, Self
 
 import httpx
-from sae_job_api import Client as ApiClient
-from sae_job_api.api.default import exec_job as exec_job_api
-from sae_job_api.models import Error as ApiError
-from sae_job_api.models import ExecJobResponse
-from sae_job_api.types import Unset
 
 from sae_job import __version__
 from sae_job.arguments import EnvsArg, check_request_size, exec_job_params, new_event_id
@@ -42,6 +37,11 @@ from sae_job.errors import (
     error_class_for,
 )
 from sae_job.signing import AcsV3Auth, RoaV2Auth, redact_headers
+from sae_job_api import Client as ApiClient
+from sae_job_api.api.default import exec_job as exec_job_api
+from sae_job_api.models import Error as ApiError
+from sae_job_api.models import ExecJobResponse
+from sae_job_api.types import Unset
 
 __all__ = ["AsyncSaeJobClient", "DryRun", "Launch", "RetryPolicy", "SaeJobClient", "resolve_endpoint"]
 
