@@ -1,4 +1,61 @@
-"""A local stand-in for SAE's ExecJob API and its gateway, for demos and tests.
+"""A local stand-in for SAE's ExecJob API and its gateway, for demos and tests (as moto is for boto3).
 
-``sae_job.emulator.auth`` authenticates POP-signed requests as the gateway does.
+    from sae_job.emulator import Emulator
+
+    with Emulator().serve() as running:          # embedded demo key and template, a free loopback port
+        launch = running.client.exec_job(running.app_id, command=["echo", "hi"])
+        assert [job.job_id for job in running.jobs()] == [launch.job_id]
+
+- :class:`Emulator` holds the state and the one request handler, :meth:`Emulator.handle`
+  (:class:`Request` in, :class:`Response` out); :meth:`Emulator.serve` runs it over HTTP
+  (:class:`RunningEmulator`); ``werkzeug_harness.install`` serves it from ``pytest-httpserver``.
+- :class:`EmulatorConfig` / :class:`Template` configure it, in Python or TOML (:func:`load_config`);
+  :func:`default_config` is the embedded demo.
+- ``sae_job.emulator.auth`` authenticates POP-signed requests as the gateway does, and
+  ``sae_job.emulator.spec`` enforces ``openapi/sae-job.yaml``.
+- ``sae-job emulator`` / ``python -m sae_job.emulator`` serve it standalone.
 """
+
+from sae_job.emulator.auth import (
+    AuthFailure,
+    Caller,
+    NonceCache,
+    verify_request,
+    verify_werkzeug,
+)
+from sae_job.emulator.config import (
+    ConfigError,
+    EmulatorConfig,
+    Template,
+    default_config,
+    load_config,
+)
+from sae_job.emulator.core import (
+    JOBS_PATH,
+    RESET_PATH,
+    Emulator,
+    Job,
+    Request,
+    Response,
+)
+from sae_job.emulator.server import RunningEmulator
+
+__all__ = [
+    "JOBS_PATH",
+    "RESET_PATH",
+    "AuthFailure",
+    "Caller",
+    "ConfigError",
+    "Emulator",
+    "EmulatorConfig",
+    "Job",
+    "NonceCache",
+    "Request",
+    "Response",
+    "RunningEmulator",
+    "Template",
+    "default_config",
+    "load_config",
+    "verify_request",
+    "verify_werkzeug",
+]

@@ -1,0 +1,225 @@
+"""What the emulator knows: AccessKeys, job templates and the account's standing, from TOML.
+
+```toml
+[[credentials]]
+access_key_id = "…"
+access_key_secret = "…"
+security_token = "…"          # optional: then requests must carry exactly this token
+
+[[templates]]
+app_id = "…"
+concurrency_policy = "Allow"  # Allow | Forbid | Replace
+suspended = false
+run_seconds = 30              # how long a job counts as running
+
+[account]
+in_debt = false
+```
+
+With no file, :func:`default_config` gives the embedded ``default.toml``: one demo key, one demo template.
+"""
+
+from __future__ import annotations
+
+import tomllib
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from importlib import resources
+from pathlib import Path
+from typing import Any, Literal, cast, get_args
+
+from sae_job.credentials import Credentials
+
+__all__ = [
+    "ConcurrencyPolicy",
+    "ConfigError",
+    "EmulatorConfig",
+    "Template",
+    "default_config",
+    "load_config",
+]
+
+ConcurrencyPolicy = Literal["Allow", "Forbid", "Replace"]
+_POLICIES: tuple[str, ...] = get_args(ConcurrencyPolicy)
+
+
+class ConfigError(ValueError):
+    """The emulator's configuration cannot be used; the message names the file and the entry, never a
+    secret's value."""
+
+
+@dataclass(frozen=True, slots=True)
+class Template:
+    """A job template (an SAE job application) that ExecJob can start jobs from.
+
+    ``concurrency_policy``: ``Allow`` runs every job; ``Forbid`` refuses a new job while one started
+    less than ``run_seconds`` ago is running (``JobForbidPolicy``); ``Replace`` stops the running ones
+    and starts the new job. ``suspended`` refuses every job (``JobSuspend``).
+
+    Raises ``ValueError`` for an empty ``app_id``, an unknown policy or a negative ``run_seconds``.
+    """
+
+    app_id: str
+    concurrency_policy: ConcurrencyPolicy = "Allow"
+    suspended: bool = False
+    run_seconds: float = 30
+
+    def __post_init__(self) -> None:
+        if not isinstance(self.app_id, str) or not self.app_id:
+            raise ValueError("app_id must be a non-empty string")
+        if self.concurrency_policy not in _POLICIES:
+            raise ValueError(
+                f"concurrency_policy must be one of {', '.join(_POLICIES)}, not {self.concurrency_policy!r}"
+            )
+        if not isinstance(self.suspended, bool):
+            raise ValueError("suspended must be true or false")
+        if isinstance(self.run_seconds, bool) or not isinstance(self.run_seconds, int | float):
+            raise ValueError("run_seconds must be a number of seconds")
+        if self.run_seconds < 0:
+            raise ValueError("run_seconds must not be negative")
+
+
+@dataclass(frozen=True, slots=True)
+class EmulatorConfig:
+    """AccessKeys the gateway accepts, templates jobs start from, and whether the account is in debt
+    (then every ExecJob answers ``user.indebt``).
+
+    Raises ``ValueError`` when there is no credential (the emulator would refuse every request) or when
+    an access key ID or an app ID is given twice.
+    """
+
+    credentials: tuple[Credentials, ...]
+    templates: tuple[Template, ...] = ()
+    in_debt: bool = False
+    source: str = field(default="<python>", compare=False)
+    """Where the configuration came from, for messages: a file path, ``<embedded>`` or ``<python>``."""
+
+    def __post_init__(self) -> None:
+        # Lists are welcome; kept as tuples so a config cannot change under a running emulator.
+        object.__setattr__(self, "credentials", tuple(self.credentials))
+        object.__setattr__(self, "templates", tuple(self.templates))
+        if not self.credentials:
+            raise ValueError("no credentials: the emulator would refuse every request")
+        for key in self.credentials:
+            if not isinstance(key, Credentials):
+                raise ValueError(f"credentials must be Credentials, not {type(key).__name__}")
+        for template in self.templates:
+            if not isinstance(template, Template):
+                raise ValueError(f"templates must be Template, not {type(template).__name__}")
+        _unique("access_key_id", (c.access_key_id for c in self.credentials))
+        _unique("app_id", (t.app_id for t in self.templates))
+
+    def __repr__(self) -> str:
+        keys = ", ".join(repr(c) for c in self.credentials)  # Credentials' repr redacts the secret
+        return f"EmulatorConfig(credentials=({keys}), templates={self.templates!r}, in_debt={self.in_debt})"
+
+    def with_templates(self, *templates: Template, in_debt: bool | None = None) -> EmulatorConfig:
+        """This configuration (same keys) with other templates, and optionally another debt state."""
+        return EmulatorConfig(
+            self.credentials,
+            templates,
+            self.in_debt if in_debt is None else in_debt,
+            source=self.source,
+        )
+
+
+def _unique(what: str, values: Iterable[str]) -> None:
+    seen: set[str] = set()
+    for value in values:
+        if value in seen:
+            raise ValueError(f"{what} {value!r} is configured twice")
+        seen.add(value)
+
+
+_TOP = {"credentials", "templates", "account"}
+_CREDENTIAL_KEYS = {"access_key_id", "access_key_secret", "security_token"}
+_TEMPLATE_KEYS = {"app_id", "concurrency_policy", "suspended", "run_seconds"}
+_ACCOUNT_KEYS = {"in_debt"}
+
+
+def _table_list(document: Mapping[str, Any], name: str, source: str) -> list[Mapping[str, Any]]:
+    tables = document.get(name, [])
+    if not isinstance(tables, list) or not all(isinstance(t, dict) for t in tables):
+        raise ConfigError(f"{source}: {name} must be an array of tables, written [[{name}]]")
+    return tables
+
+
+def _known(table: Mapping[str, Any], allowed: set[str], where: str) -> None:
+    unknown = sorted(set(table) - allowed)
+    if unknown:
+        raise ConfigError(
+            f"{where}: unknown key(s) {', '.join(unknown)}; allowed: {', '.join(sorted(allowed))}"
+        )
+
+
+def parse_config(text: str, *, source: str = "<string>") -> EmulatorConfig:
+    """An :class:`EmulatorConfig` from TOML text.
+
+    Raises :class:`ConfigError` naming ``source`` and the entry at fault: TOML syntax, unknown keys,
+    wrong types, missing fields, duplicates. Secrets are named, never shown.
+    """
+    try:
+        document = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"{source}: not valid TOML: {exc}") from None
+    _known(document, _TOP, source)
+    credentials = []
+    for index, table in enumerate(_table_list(document, "credentials", source)):
+        where = f"{source}: credentials[{index}]"
+        _known(table, _CREDENTIAL_KEYS, where)
+        for key in ("access_key_id", "access_key_secret"):
+            if key not in table:
+                raise ConfigError(f"{where}: {key} is missing")
+        try:
+            credentials.append(
+                Credentials(
+                    table["access_key_id"],
+                    table["access_key_secret"],
+                    table.get("security_token"),
+                )
+            )
+        except (
+            TypeError,
+            ValueError,
+        ) as exc:  # Credentials' messages never hold the value
+            raise ConfigError(f"{where}: {exc}") from None
+    templates = []
+    for index, table in enumerate(_table_list(document, "templates", source)):
+        where = f"{source}: templates[{index}]"
+        _known(table, _TEMPLATE_KEYS, where)
+        if "app_id" not in table:
+            raise ConfigError(f"{where}: app_id is missing")
+        try:
+            templates.append(Template(**cast(dict[str, Any], table)))
+        except ValueError as exc:
+            raise ConfigError(f"{where}: {exc}") from None
+    account = document.get("account", {})
+    if not isinstance(account, dict):
+        raise ConfigError(f"{source}: account must be a table, written [account]")
+    _known(account, _ACCOUNT_KEYS, f"{source}: account")
+    in_debt = account.get("in_debt", False)
+    if not isinstance(in_debt, bool):
+        raise ConfigError(f"{source}: account.in_debt must be true or false")
+    try:
+        return EmulatorConfig(tuple(credentials), tuple(templates), in_debt, source=source)
+    except ValueError as exc:
+        raise ConfigError(f"{source}: {exc}") from None
+
+
+def load_config(path: str | Path) -> EmulatorConfig:
+    """The configuration in the TOML file at ``path``.
+
+    Raises :class:`ConfigError` when the file cannot be read or is not a valid configuration.
+    """
+    try:
+        text = Path(path).read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else type(exc).__name__
+        raise ConfigError(f"cannot read the emulator config {path}: {reason}") from None
+    return parse_config(text, source=str(path))
+
+
+def default_config() -> EmulatorConfig:
+    """The embedded configuration: the demo key ``emulator-demo-key-id`` and one demo template."""
+    text = resources.files("sae_job.emulator").joinpath("default.toml").read_text(encoding="utf-8")
+    return parse_config(text, source="<embedded>")

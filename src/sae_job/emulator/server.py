@@ -1,0 +1,228 @@
+"""The standalone harness: the emulator's handler behind a threaded HTTP/1.1 server (stdlib only).
+
+One thread per connection, keep-alive honoured, a listen backlog sized for hundreds of clients at once.
+Idle connections close after :data:`IDLE_TIMEOUT` seconds; closing the server also closes the
+connections still open, so nothing lingers after a test.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import functools
+import logging
+import socket
+import ssl
+import threading
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from types import TracebackType
+from typing import TYPE_CHECKING, Any, Self
+
+from sae_job.credentials import Credentials
+from sae_job.emulator.core import Emulator, Job, Request, Response
+
+if TYPE_CHECKING:
+    from sae_job.client import SaeJobClient
+
+__all__ = ["IDLE_TIMEOUT", "MAX_BODY", "EmulatorHTTPServer", "RunningEmulator"]
+
+logger = logging.getLogger("sae_job.emulator")
+
+IDLE_TIMEOUT = 120.0
+MAX_BODY = 1 << 20  # ExecJob has no body; a large one is refused before it is read
+
+
+class _Handler(BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"  # keep-alive: one connection serves many requests
+    server_version = "sae-job-emulator"
+    sys_version = ""
+    timeout = IDLE_TIMEOUT
+    server: EmulatorHTTPServer
+
+    def _serve(self) -> None:
+        if self.headers.get("Transfer-Encoding"):
+            self.send_error(411, "Length Required", "send a Content-Length, not a chunked body")
+            return
+        try:
+            length = int(self.headers.get("Content-Length") or 0)
+        except ValueError:
+            length = -1
+        if not 0 <= length <= MAX_BODY:
+            self.send_error(413 if length > MAX_BODY else 400, "Bad Content-Length")
+            return
+        body = self.rfile.read(length) if length else b""
+        request = Request.from_target(self.command, self.path, self.headers.items(), body)
+        self._send(self.server.emulator.handle(request))
+
+    def _send(self, response: Response) -> None:
+        self.send_response(response.status)
+        for name, value in response.headers:
+            self.send_header(name, value)
+        self.send_header("Content-Length", str(len(response.body)))
+        self.end_headers()
+        if self.command != "HEAD":
+            self.wfile.write(response.body)
+
+    do_GET = do_POST = do_PUT = do_DELETE = do_PATCH = do_HEAD = do_OPTIONS = _serve
+
+    def send_error(self, code: int, message: str | None = None, explain: str | None = None) -> None:
+        # Answers http.server makes itself (malformed request line, 414, ...) close the connection.
+        self.close_connection = True
+        super().send_error(code, message, explain)
+
+    def log_message(self, format: str, *args: Any) -> None:
+        # The request line carries the query, whose values (Envs) may be private: the path only.
+        logger.debug("%s %s", self.command, (self.path or "").partition("?")[0])
+
+
+class EmulatorHTTPServer(ThreadingHTTPServer):
+    """A ``ThreadingHTTPServer`` answering every request with ``emulator.handle``."""
+
+    daemon_threads = True
+    request_queue_size = 1024  # the listen backlog: 200+ clients may connect at once
+    allow_reuse_address = True
+
+    def __init__(self, address: tuple[str, int], emulator: Emulator) -> None:
+        self.address_family = socket.AF_INET6 if ":" in address[0] else socket.AF_INET
+        self.emulator = emulator
+        self._connections: set[socket.socket] = set()
+        self._connections_lock = threading.Lock()
+        super().__init__(address, _Handler)
+
+    def process_request(self, request: Any, client_address: Any) -> None:
+        with self._connections_lock:
+            self._connections.add(request)
+        super().process_request(request, client_address)
+
+    def shutdown_request(self, request: Any) -> None:
+        with self._connections_lock:
+            self._connections.discard(request)
+        super().shutdown_request(request)
+
+    @property
+    def open_connections(self) -> int:
+        """How many client connections are open now."""
+        with self._connections_lock:
+            return len(self._connections)
+
+    def close_connections(self) -> None:
+        """Close every connection still open, waking the threads that wait on them."""
+        with self._connections_lock:
+            connections = list(self._connections)
+        for connection in connections:
+            with contextlib.suppress(OSError):  # already closed by the client
+                connection.shutdown(socket.SHUT_RDWR)
+
+    @property
+    def url(self) -> str:
+        """``http://host:port/`` without the trailing slash; IPv6 hosts in brackets."""
+        host, port = self.server_address[:2]
+        host = str(host)
+        return f"http://[{host}]:{port}" if ":" in host else f"http://{host}:{port}"
+
+
+@functools.cache
+def _tls_context() -> ssl.SSLContext:
+    return ssl.create_default_context()
+
+
+class RunningEmulator:
+    """An emulator served over HTTP in a background thread, on loopback by default.
+
+    ``url`` is where to send requests; ``credentials`` the first configured key (the demo key with the
+    embedded configuration); ``app_id`` the first template's ID; ``client`` a ready
+    :class:`~sae_job.SaeJobClient` for it. Stop with :meth:`close` or by leaving the ``with`` block.
+    """
+
+    def __init__(self, emulator: Emulator, server: EmulatorHTTPServer, thread: threading.Thread) -> None:
+        self.emulator = emulator
+        self._server = server
+        self._thread = thread
+        self._client: SaeJobClient | None = None
+        self.url = server.url
+
+    @classmethod
+    def start(cls, emulator: Emulator, *, host: str = "127.0.0.1", port: int = 0) -> RunningEmulator:
+        """Bind ``host:port`` (0: a free port) and serve ``emulator`` in a daemon thread.
+
+        Raises ``OSError`` when the address cannot be bound.
+        """
+        server = EmulatorHTTPServer((host, port), emulator)
+        thread = threading.Thread(
+            target=server.serve_forever,
+            kwargs={"poll_interval": 0.1},
+            name="sae-emulator",
+            daemon=True,
+        )
+        thread.start()
+        return cls(emulator, server, thread)
+
+    def __repr__(self) -> str:
+        return f"RunningEmulator(url={self.url!r})"
+
+    @property
+    def credentials(self) -> Credentials:
+        """The first configured AccessKey."""
+        return self.emulator.config.credentials[0]
+
+    @property
+    def app_id(self) -> str:
+        """The first configured template's app ID; ``LookupError`` when none is configured."""
+        if not self.emulator.config.templates:
+            raise LookupError("the emulator has no job template configured")
+        return self.emulator.config.templates[0].app_id
+
+    @property
+    def client(self) -> SaeJobClient:
+        """A :class:`~sae_job.SaeJobClient` for this emulator with :attr:`credentials`, made on first use
+        and closed with the emulator."""
+        if self._client is None:
+            self._client = self.new_client()
+        return self._client
+
+    def new_client(self, **options: Any) -> SaeJobClient:
+        """A new :class:`~sae_job.SaeJobClient` for this emulator; ``options`` go to its constructor
+        (``signature_version="v2"``, other ``credentials=``, ...). The caller closes it."""
+        import httpx
+
+        from sae_job.client import SaeJobClient
+
+        options.setdefault("credentials", self.credentials)
+        # The emulator speaks plain HTTP, so one shared TLS context spares each client building its own
+        # (about 15 ms: a test suite making a client per test feels it).
+        options.setdefault("transport", httpx.HTTPTransport(verify=_tls_context()))
+        return SaeJobClient(endpoint=self.url, **options)
+
+    @property
+    def open_connections(self) -> int:
+        """How many client connections the server holds open now."""
+        return self._server.open_connections
+
+    def jobs(self) -> list[Job]:
+        """Every job started so far, oldest first (see :meth:`Emulator.jobs`)."""
+        return self.emulator.jobs()
+
+    def reset(self) -> None:
+        """Forget every job, event ID and nonce."""
+        self.emulator.reset()
+
+    def close(self) -> None:
+        """Stop serving, close open connections and the client; safe to call twice."""
+        if self._client is not None:
+            self._client.close()
+            self._client = None
+        if self._thread.is_alive():
+            self._server.shutdown()
+            self._thread.join()
+        self._server.server_close()
+        self._server.close_connections()
+
+    def __enter__(self) -> Self:
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.close()

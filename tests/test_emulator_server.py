@@ -1,0 +1,312 @@
+"""The emulator's two harnesses: the standalone threaded server (in process, and as `python -m
+sae_job.emulator` until a signal) and the pytest-httpserver handler. Both answer with the same handler.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import re
+import signal
+import socket
+import subprocess
+import sys
+import threading
+from collections.abc import Iterator
+from pathlib import Path
+
+import httpx
+import pytest
+from pytest_httpserver import HTTPServer
+
+from sae_job import ApplicationNotFoundError, AuthenticationError, Credentials, SaeJobClient
+from sae_job.emulator import Emulator, EmulatorConfig, RunningEmulator, Template
+from sae_job.emulator.werkzeug_harness import install
+
+SECRET = "CANARY-SECRET-server-0123456789"
+TOKEN = "CANARY-TOKEN-server-CAIS"
+KEY = Credentials("AKID-SERVER", SECRET)
+STS_KEY = Credentials("STS.SERVER", SECRET + "-sts", TOKEN)
+APP = Template("app-server")
+
+
+@pytest.fixture
+def running() -> Iterator[RunningEmulator]:
+    with Emulator(EmulatorConfig([KEY, STS_KEY], [APP])).serve() as served:
+        yield served
+
+
+def address(url: str) -> tuple[str, int]:
+    host, port = url.removeprefix("http://").rsplit(":", 1)
+    return host, int(port)
+
+
+def roundtrip(connection: socket.socket, request: bytes) -> tuple[int, dict[str, str], bytes]:
+    """Send one HTTP/1.1 request on an open connection and read the whole answer (no body for HEAD)."""
+    connection.sendall(request)
+    reader = connection.makefile("rb")
+    status = int(reader.readline().split()[1])
+    headers: dict[str, str] = {}
+    while (line := reader.readline()) not in (b"\r\n", b""):
+        name, _, value = line.decode("latin-1").partition(":")
+        headers[name.strip().lower()] = value.strip()
+    body = b"" if request.startswith(b"HEAD ") else reader.read(int(headers.get("content-length", 0)))
+    return status, headers, body
+
+
+JOBS = b"GET /_emulator/jobs HTTP/1.1\r\nHost: emulator\r\n\r\n"
+
+
+# --- in process ----------------------------------------------------------------------------------
+
+
+def test_serve_binds_loopback_on_a_free_port(running: RunningEmulator) -> None:
+    assert re.fullmatch(r"http://127\.0\.0\.1:\d+", running.url)
+    assert running.credentials == KEY
+    assert running.app_id == APP.app_id
+    assert "CANARY" not in repr(running)
+
+
+@pytest.mark.parametrize("version", ["v3", "v2"])
+@pytest.mark.parametrize("credentials", [KEY, STS_KEY], ids=["ak", "sts"])
+def test_the_client_starts_a_job_over_http(
+    running: RunningEmulator, version: str, credentials: Credentials
+) -> None:
+    with running.new_client(signature_version=version, credentials=credentials) as client:
+        launch = client.exec_job(APP.app_id, command=["echo", "a b"], envs={"K": "v"})
+        with pytest.raises(ApplicationNotFoundError):
+            client.exec_job("app-absent")
+    [job] = running.jobs()
+    assert (job.job_id, job.command_args, job.envs) == (launch.job_id, ["a b"], [{"name": "K", "value": "v"}])
+    assert (job.access_key_id, job.signature_version) == (credentials.access_key_id, version)
+
+
+def test_the_ready_client_and_introspection_over_http(running: RunningEmulator) -> None:
+    launch = running.client.exec_job(running.app_id, command="true")
+    assert running.client is running.client
+    listed = httpx.get(running.url + "/_emulator/jobs").json()
+    assert [job["job_id"] for job in listed["jobs"]] == [launch.job_id]
+    assert httpx.post(running.url + "/_emulator/reset").json() == {"reset": True}
+    assert running.jobs() == []
+    running.reset()
+
+
+def test_it_holds_200_concurrent_keep_alive_connections(running: RunningEmulator) -> None:
+    connections = [socket.create_connection(address(running.url), timeout=10) for _ in range(200)]
+    try:
+        for _ in range(2):  # a second request on each: the connections were kept alive
+            for connection in connections:
+                status, headers, _ = roundtrip(connection, JOBS)
+                assert status == 200 and headers.get("connection") != "close"
+        assert running.open_connections == 200
+    finally:
+        for connection in connections:
+            connection.close()
+
+
+def test_200_clients_at_once_each_start_their_jobs(running: RunningEmulator) -> None:
+    clients = [running.new_client() for _ in range(200)]
+    barrier = threading.Barrier(len(clients))
+    failures: list[BaseException] = []
+
+    def work(client: SaeJobClient) -> None:
+        barrier.wait()
+        try:
+            client.exec_job(APP.app_id, command="true")
+        except BaseException as exc:  # collected: an assertion in a thread would be lost
+            failures.append(exc)
+
+    threads = [threading.Thread(target=work, args=(c,)) for c in clients]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    for client in clients:
+        client.close()
+    assert failures == []
+    assert len({job.job_id for job in running.jobs()}) == 200
+
+
+def test_50_identical_racing_requests_over_http_start_one_job(running: RunningEmulator) -> None:
+    clients = [running.new_client() for _ in range(50)]
+    barrier = threading.Barrier(50)
+    job_ids: list[str] = []
+
+    def work(client: SaeJobClient) -> None:
+        barrier.wait()
+        job_ids.append(client.exec_job(APP.app_id, command="true", event_id="the-event").job_id)
+
+    threads = [threading.Thread(target=work, args=(c,)) for c in clients]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    for client in clients:
+        client.close()
+    assert len(job_ids) == 50 and len(set(job_ids)) == 1
+    assert [job.job_id for job in running.jobs()] == job_ids[:1]
+
+
+def test_close_ends_open_connections_and_is_idempotent() -> None:
+    served = Emulator().serve()
+    connection = socket.create_connection(address(served.url), timeout=5)
+    assert roundtrip(connection, JOBS)[0] == 200
+    served.close()
+    assert connection.recv(1) == b""  # closed by the server, not left to time out
+    connection.close()
+    served.close()
+    with pytest.raises(OSError):
+        socket.create_connection(address(served.url), timeout=1)
+
+
+def test_http_edge_cases(running: RunningEmulator) -> None:
+    with socket.create_connection(address(running.url), timeout=5) as connection:
+        status, headers, _ = roundtrip(
+            connection, b"HEAD /pop/v1/sam/job/execJob HTTP/1.1\r\nHost: e\r\n\r\n"
+        )
+        assert status == 404 and int(headers["content-length"]) > 0  # the headers of the GET answer
+        assert roundtrip(connection, JOBS)[0] == 200  # no body was sent: the connection is still in step
+        chunked = b"POST /_emulator/reset HTTP/1.1\r\nHost: e\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n"
+        assert roundtrip(connection, chunked)[0] == 411
+    with socket.create_connection(address(running.url), timeout=5) as connection:
+        big = b"POST /_emulator/reset HTTP/1.1\r\nHost: e\r\nContent-Length: 99999999\r\n\r\n"
+        assert roundtrip(connection, big)[0] == 413
+    with socket.create_connection(address(running.url), timeout=5) as connection:
+        assert roundtrip(connection, b"POST /_emulator/reset HTTP/1.1\r\nContent-Length: x\r\n\r\n")[0] == 400
+    answer = httpx.request("PATCH", running.url + "/pop/v1/sam/job/execJob")
+    assert answer.status_code == 404 and answer.json()["Code"] == "InvalidAction.NotFound"
+
+
+def test_a_port_in_use_is_an_os_error(running: RunningEmulator) -> None:
+    with pytest.raises(OSError):
+        Emulator().serve(port=address(running.url)[1])
+
+
+# --- pytest-httpserver ------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("version", ["v3", "v2"])
+def test_the_httpserver_harness_answers_as_the_emulator(httpserver: HTTPServer, version: str) -> None:
+    emulator = Emulator(EmulatorConfig([STS_KEY], [APP]))
+    install(httpserver, emulator)
+    endpoint = httpserver.url_for("/").rstrip("/")
+    with SaeJobClient(endpoint=endpoint, credentials=STS_KEY, signature_version=version) as client:
+        launch = client.exec_job(APP.app_id, args=["x+y z"], event_id="e+1")
+        assert client.exec_job(APP.app_id, args=["x+y z"], event_id="e+1").job_id == launch.job_id
+    with SaeJobClient(
+        endpoint=endpoint, credentials=Credentials(STS_KEY.access_key_id, "wrong", TOKEN)
+    ) as client:
+        with pytest.raises(AuthenticationError) as caught:
+            client.exec_job(APP.app_id)
+        assert caught.value.code == "SignatureDoesNotMatch"
+    [job] = emulator.jobs()
+    assert (job.command_args, job.event_id, job.signature_version) == (["x+y z"], "e+1", version)
+    assert httpx.get(httpserver.url_for("/_emulator/jobs")).json()["jobs"][0]["job_id"] == launch.job_id
+
+
+# --- standalone: python -m sae_job.emulator ---------------------------------------------------------
+
+
+class Process:
+    """`python -m sae_job.emulator` in a subprocess, its first stdout lines read as they come."""
+
+    def __init__(self, *args: str) -> None:
+        env = {**os.environ, "PYTHONUNBUFFERED": "0"}  # the line must arrive because it is flushed
+        self.popen = subprocess.Popen(
+            [sys.executable, "-m", "sae_job.emulator", *args],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+            env=env,
+        )
+        self.lines: list[str] = []
+
+    def read_lines(self, count: int) -> list[str]:
+        """The first ``count`` lines of stdout; fails if they do not come within 20 seconds."""
+        stdout = self.popen.stdout
+        assert stdout is not None
+        reader = threading.Thread(target=lambda: self.lines.extend(stdout.readline() for _ in range(count)))
+        reader.start()
+        reader.join(timeout=20)
+        assert not reader.is_alive(), "the emulator printed nothing"
+        return self.lines
+
+    def stop(self, signum: int) -> tuple[int, str, str]:
+        self.popen.send_signal(signum)
+        out, err = self.popen.communicate(timeout=20)
+        return self.popen.returncode, "".join(self.lines) + out, err
+
+
+@pytest.mark.parametrize("signum", [signal.SIGTERM, signal.SIGINT], ids=["SIGTERM", "SIGINT"])
+def test_standalone_prints_where_it_listens_serves_and_exits_0_on_a_signal(signum: int) -> None:
+    process = Process("--port", "0")
+    try:
+        first, _, key_id, secret, template = process.read_lines(5)
+        url = re.fullmatch(r"SAE emulator listening on (http://127\.0\.0\.1:\d+)\n", first)
+        assert url is not None, first
+        credentials = Credentials(key_id.split(":")[1].strip(), secret.split(":")[1].strip())
+        with SaeJobClient(endpoint=url.group(1), credentials=credentials) as client:
+            launch = client.exec_job(template.split(":")[1].strip(), command="true")
+        assert launch.job_id.startswith("manual-")
+    finally:
+        code, _, err = process.stop(signum)
+    assert code == 0, err
+    assert "-> 200 manual-" in err  # the request log: path and outcome
+    assert "SAE emulator stopped" in err
+
+
+def test_standalone_with_a_config_file_never_prints_its_secrets(tmp_path: Path) -> None:
+    config = tmp_path / "emulator.toml"
+    config.write_text(
+        f"""
+[[credentials]]
+access_key_id = "{STS_KEY.access_key_id}"
+access_key_secret = "{STS_KEY.access_key_secret}"
+security_token = "{TOKEN}"
+
+[[templates]]
+app_id = "{APP.app_id}"
+concurrency_policy = "Forbid"
+""",
+        encoding="utf-8",
+    )
+    process = Process("--config", str(config), "--host", "127.0.0.1")
+    try:
+        lines = process.read_lines(4)
+        url = lines[0].removeprefix("SAE emulator listening on ").strip()
+        assert STS_KEY.access_key_id in lines[2] and "(Forbid)" in lines[3]
+        wrong = Credentials(STS_KEY.access_key_id, STS_KEY.access_key_secret, TOKEN + "-other")
+        for credentials in (STS_KEY, wrong, Credentials(STS_KEY.access_key_id, "bad", TOKEN)):
+            client = SaeJobClient(endpoint=url, credentials=credentials, max_attempts=1)
+            with client, contextlib.suppress(AuthenticationError):  # two of the three are refused
+                client.exec_job(APP.app_id, command="true")
+    finally:
+        code, out, err = process.stop(signal.SIGTERM)
+    assert code == 0
+    for secret in (SECRET, TOKEN):
+        assert secret not in out and secret not in err
+
+
+def test_standalone_refuses_a_bad_config_with_exit_2_and_no_secret(tmp_path: Path) -> None:
+    config = tmp_path / "bad.toml"
+    config.write_text(
+        f'[[credentials]]\naccess_key_id = "a"\naccess_key_secret = "{SECRET} "\n', encoding="utf-8"
+    )
+    done = subprocess.run(
+        [sys.executable, "-m", "sae_job.emulator", "--config", str(config)],
+        capture_output=True,
+        text=True,
+        timeout=20,
+    )
+    assert done.returncode == 2
+    assert str(config) in done.stderr and "access_key_secret" in done.stderr
+    assert SECRET not in done.stderr + done.stdout
+
+
+def test_standalone_exits_1_when_the_port_is_taken(running: RunningEmulator) -> None:
+    port = str(address(running.url)[1])
+    done = subprocess.run(
+        [sys.executable, "-m", "sae_job.emulator", "--port", port], capture_output=True, text=True, timeout=20
+    )
+    assert done.returncode == 1
+    assert f"cannot listen on 127.0.0.1:{port}" in done.stderr
