@@ -20,11 +20,18 @@ from datetime import datetime
 from http import HTTPStatus
 from types import TracebackType
 from typing import Any, Literal, Self
+from urllib.parse import urlencode
 
 import httpx
 
 from sae_job import __version__
-from sae_job.arguments import EnvsArg, check_request_size, exec_job_params, new_event_id
+from sae_job.arguments import (
+    MAX_REQUEST_TARGET,
+    EnvsArg,
+    check_request_size,
+    exec_job_params,
+    new_event_id,
+)
 from sae_job.credentials import CredentialsProvider, as_provider, default_credentials
 from sae_job.errors import (
     AuthenticationError,
@@ -230,7 +237,7 @@ def _status_code_name(status: int) -> str:
 def interpret(response: httpx.Response, *, app_id: str, event_id: str, attempts: int) -> Launch | SaeJobError:
     """What an ExecJob answer means: the started job, or the error to raise (or retry on)."""
     try:
-        parsed = exec_job_api._build_response(client=_PARSER, response=response).parsed
+        parsed = exec_job_api._parse_response(client=_PARSER, response=response)
     except (ValueError, KeyError, TypeError, AttributeError):  # not JSON, or not the spec's shape
         parsed = None
     status = response.status_code
@@ -300,6 +307,8 @@ class _Call:
     event_id: str
     app_id: str
     request: dict[str, Any]
+    target: str
+    """The path and encoded query, as httpx would encode ``request``'s params: encoded once per call."""
 
 
 def _prepare(
@@ -329,8 +338,10 @@ def _prepare(
         war_start_options=war_start_options,
     )
     request = exec_job_api._get_kwargs(**params)
-    check_request_size(request["url"], request["params"])
-    return _Call(params, chosen, app_id, request)
+    target = f"{request['url']}?{urlencode(request['params'])}"
+    if len(target) > MAX_REQUEST_TARGET:  # the size check_request_size measures: let it name the culprit
+        check_request_size(request["url"], request["params"])
+    return _Call(params, chosen, app_id, request, target)
 
 
 def _transport_error(exc: httpx.TransportError, call: _Call, attempt: int) -> TransportError:
@@ -442,6 +453,10 @@ class _Base:
             event_id=call.event_id,
         )
 
+    def _url(self, call: _Call) -> httpx.URL:
+        # One URL parse per call: build_request(params=...) parses it three times on every attempt.
+        return httpx.URL(self.endpoint + call.target)
+
     def _client_args(self) -> dict[str, Any]:
         return {
             "base_url": self.endpoint,
@@ -533,16 +548,11 @@ class SaeJobClient(_Base):
             jar_start_args=jar_start_args,
             war_start_options=war_start_options,
         )
+        url = self._url(call)
         attempt = 0
         while True:
             attempt += 1
-            outcome: Launch | SaeJobError
-            try:
-                response = self._http.request(**call.request)
-            except httpx.TransportError as exc:
-                outcome = _transport_error(exc, call, attempt)
-            else:
-                outcome = interpret(response, app_id=call.app_id, event_id=call.event_id, attempts=attempt)
+            outcome = self._attempt(call, url, attempt)
             if isinstance(outcome, Launch):
                 return outcome
             delay = self.retry.delay_before(attempt, outcome)
@@ -550,6 +560,14 @@ class SaeJobClient(_Base):
                 raise outcome
             _log_retry(call, attempt, self.retry.max_attempts, outcome, delay)
             self._sleep(delay)
+
+    def _attempt(self, call: _Call, url: httpx.URL, attempt: int) -> Launch | SaeJobError:
+        """Send the call once, signed afresh; what the answer (or its absence) means."""
+        try:
+            response = self._http.send(self._http.build_request(call.request["method"], url))
+        except httpx.TransportError as exc:
+            return _transport_error(exc, call, attempt)
+        return interpret(response, app_id=call.app_id, event_id=call.event_id, attempts=attempt)
 
     def close(self) -> None:
         """Close the connection pool."""
@@ -628,16 +646,11 @@ class AsyncSaeJobClient(_Base):
             jar_start_args=jar_start_args,
             war_start_options=war_start_options,
         )
+        url = self._url(call)
         attempt = 0
         while True:
             attempt += 1
-            outcome: Launch | SaeJobError
-            try:
-                response = await self._http.request(**call.request)
-            except httpx.TransportError as exc:
-                outcome = _transport_error(exc, call, attempt)
-            else:
-                outcome = interpret(response, app_id=call.app_id, event_id=call.event_id, attempts=attempt)
+            outcome = await self._attempt(call, url, attempt)
             if isinstance(outcome, Launch):
                 return outcome
             delay = self.retry.delay_before(attempt, outcome)
@@ -645,6 +658,14 @@ class AsyncSaeJobClient(_Base):
                 raise outcome
             _log_retry(call, attempt, self.retry.max_attempts, outcome, delay)
             await asyncio.sleep(delay)
+
+    async def _attempt(self, call: _Call, url: httpx.URL, attempt: int) -> Launch | SaeJobError:
+        """Send the call once, signed afresh; what the answer (or its absence) means."""
+        try:
+            response = await self._http.send(self._http.build_request(call.request["method"], url))
+        except httpx.TransportError as exc:
+            return _transport_error(exc, call, attempt)
+        return interpret(response, app_id=call.app_id, event_id=call.event_id, attempts=attempt)
 
     async def aclose(self) -> None:
         """Close the connection pool."""
