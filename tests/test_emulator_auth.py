@@ -561,3 +561,11 @@ def test_verify_werkzeug_checks_what_arrived_on_the_wire(
 def test_the_emulator_auth_doctests() -> None:
     results = doctest.testmod(auth)
     assert results.attempted > 0 and results.failed == 0
+
+
+@pytest.mark.parametrize("version", ["v3", "v2"])
+def test_a_method_in_another_case_is_not_the_method_signed(version: str) -> None:
+    # The canonical forms upper-case the method, but HTTP methods are case-sensitive.
+    fields = parts(sign(version))
+    fields["method"] = "gET"
+    assert refused(fields).code == "SignatureDoesNotMatch"

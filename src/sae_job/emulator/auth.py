@@ -339,7 +339,9 @@ def _verify_v3(
         hashed_payload(body),  # of the body received, so a body changed on the way cannot verify
     )
     string_to_sign = string_to_sign_v3(canonical_request)
-    if not compare_signatures(signature_v3(key.access_key_secret, string_to_sign), signature):
+    matches = compare_signatures(signature_v3(key.access_key_secret, string_to_sign), signature)
+    # Methods are case-sensitive (RFC 9110) but signed upper-cased: "gET" is not the "GET" signed.
+    if not matches or method != method.upper():
         raise _mismatch(string_to_sign, token)
     return Caller(access_key_id, "v3", token), _one(headers, NONCE_HEADER)
 
@@ -387,7 +389,8 @@ def _verify_v2(
         canonical_headers_v2(_pairs(headers)),
         canonical_resource_v2(path, params),
     )
-    if not compare_signatures(signature_v2(key.access_key_secret, string_to_sign), signature):
+    matches = compare_signatures(signature_v2(key.access_key_secret, string_to_sign), signature)
+    if not matches or method != method.upper():  # as for V3: "gET" is not the "GET" signed
         raise _mismatch(string_to_sign, token)
     return Caller(access_key_id, "v2", token), nonce
 
