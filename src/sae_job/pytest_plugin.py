@@ -1,0 +1,96 @@
+"""sae-job's pytest plugin: a local SAE ExecJob emulator as a fixture, ``sae_emulator``.
+
+Loaded by pytest in every environment where sae-job is installed (the ``pytest11`` entry point), so
+this module imports nothing of the emulator until a test asks for the fixture.
+
+    def test_the_nightly_report_starts_one_job(sae_emulator):
+        launch = sae_emulator.client.exec_job(sae_emulator.app_id, command=["python", "report.py"])
+        [job] = sae_emulator.jobs()
+        assert job.job_id == launch.job_id
+        assert job.command_args == ["report.py"]
+
+``sae_emulator`` is a :class:`~sae_job.emulator.RunningEmulator` on a free loopback port, fresh for each
+test: ``url``, ``credentials``, ``app_id``, ``client`` (a ready ``SaeJobClient``), ``new_client(...)``,
+``jobs()``, ``reset()``. It serves the embedded demo configuration (one key, one template) unless
+
+- the test is marked ``@pytest.mark.sae_emulator(templates=[...], in_debt=..., credentials=[...])``
+  (a template is an app ID, a mapping of ``Template`` fields, or a ``Template``), or
+- the ``sae_emulator_config`` fixture is overridden (in a ``conftest.py`` or a module) to return an
+  :class:`~sae_job.emulator.EmulatorConfig`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping
+from typing import TYPE_CHECKING, Any
+
+import pytest
+
+if TYPE_CHECKING:
+    from sae_job.emulator import EmulatorConfig, RunningEmulator, Template
+
+__all__ = ["sae_emulator", "sae_emulator_config"]
+
+MARKER = "sae_emulator"
+_MARKER_HELP = (
+    f"{MARKER}(templates=[...], in_debt=False, credentials=[...]): what the sae_emulator fixture serves "
+    "in this test; a template is an app ID, a mapping of Template fields, or a sae_job.emulator.Template"
+)
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line("markers", _MARKER_HELP)
+
+
+def _template(value: object) -> Template:
+    from sae_job.emulator import Template
+
+    if isinstance(value, Template):
+        return value
+    if isinstance(value, str):
+        return Template(value)
+    if isinstance(value, Mapping):
+        return Template(**value)
+    raise TypeError(f"a template is an app ID, a mapping or a Template, not {type(value).__name__}")
+
+
+def _from_marker(config: EmulatorConfig, options: Mapping[str, Any]) -> EmulatorConfig:
+    from sae_job.emulator import EmulatorConfig
+
+    unknown = sorted(set(options) - {"templates", "in_debt", "credentials"})
+    if unknown:
+        raise TypeError(
+            f"@pytest.mark.{MARKER} takes templates, in_debt and credentials, not {', '.join(unknown)}"
+        )
+    return EmulatorConfig(
+        tuple(options.get("credentials", config.credentials)),
+        tuple(_template(t) for t in options["templates"]) if "templates" in options else config.templates,
+        bool(options.get("in_debt", config.in_debt)),
+        source=f"@pytest.mark.{MARKER}",
+    )
+
+
+@pytest.fixture
+def sae_emulator_config(request: pytest.FixtureRequest) -> EmulatorConfig:
+    """The :class:`~sae_job.emulator.EmulatorConfig` that ``sae_emulator`` serves: the embedded demo
+    configuration, changed by the test's ``sae_emulator`` marker. Override it to configure a whole
+    module or suite. A malformed marker raises ``TypeError``/``ValueError`` at setup."""
+    from sae_job.emulator import default_config
+
+    config = default_config()
+    marker = request.node.get_closest_marker(MARKER)
+    if marker is not None:
+        if marker.args:
+            raise TypeError(f"@pytest.mark.{MARKER} takes keyword arguments only")
+        config = _from_marker(config, marker.kwargs)
+    return config
+
+
+@pytest.fixture
+def sae_emulator(sae_emulator_config: EmulatorConfig) -> Iterator[RunningEmulator]:
+    """A fresh emulator serving ``sae_emulator_config`` on a free loopback port for this test, with a
+    ready ``client``; stopped, with its client and connections closed, after the test."""
+    from sae_job.emulator import Emulator
+
+    with Emulator(sae_emulator_config).serve() as running:
+        yield running
