@@ -2,11 +2,18 @@
 
 The request is built and the answer parsed by the generated ``sae_job_api`` client; this module adds
 the endpoint, the signer (an ``httpx.Auth``), the wire form of the arguments, typed errors and retries.
+
+Transports, chosen on ``make bench`` (bench/RESULTS.md): the sync client uses httpx's own. The async
+client uses aiohttp's through httpx-aiohttp when ``sae-job[aiohttp]`` is installed, else httpx's own:
+httpx's async transport costs so much per request that a fan-out tops out at a fraction of the official
+SDK's calls per second, while the aiohttp transport beats it; the plain install stays httpx + attrs,
+and the generated client, signer and parser are the same on either transport.
 """
 
 from __future__ import annotations
 
 import asyncio
+import importlib
 import ipaddress
 import logging
 import os
@@ -50,7 +57,15 @@ from sae_job_api.models import Error as ApiError
 from sae_job_api.models import ExecJobResponse
 from sae_job_api.types import Unset
 
-__all__ = ["AsyncSaeJobClient", "DryRun", "Launch", "RetryPolicy", "SaeJobClient", "resolve_endpoint"]
+__all__ = [
+    "AsyncSaeJobClient",
+    "DryRun",
+    "Launch",
+    "RetryPolicy",
+    "SaeJobClient",
+    "default_async_transport",
+    "resolve_endpoint",
+]
 
 logger = logging.getLogger("sae_job")
 
@@ -582,9 +597,32 @@ class SaeJobClient(_Base):
         self.close()
 
 
+def default_async_transport() -> httpx.AsyncBaseTransport | None:
+    """The transport :class:`AsyncSaeJobClient` sends through when given none.
+
+    httpx-aiohttp's ``AiohttpTransport`` when ``sae-job[aiohttp]`` is installed: the same
+    ``httpx.AsyncClient`` (and generated client, signer, parser) above it, aiohttp's connection pool
+    below it. In ``make bench`` (1,000 calls at concurrency 50, bench/RESULTS.md) it carries about five
+    times the calls per second of httpx's own async transport, whose per-request cost caps a fan-out
+    far below the official SDK's (which is on aiohttp too). Without the extra: None, httpx's own,
+    so a plain install stays httpx + attrs. Proxies from the environment still go through httpx's
+    proxy transports either way.
+    """
+    try:
+        module = importlib.import_module("httpx_aiohttp")
+    except ImportError:
+        return None
+    transport: httpx.AsyncBaseTransport = module.AiohttpTransport()
+    return transport
+
+
 class AsyncSaeJobClient(_Base):
     """Starts SAE jobs (ExecJob) with asyncio. Same settings as :class:`SaeJobClient`; close it with
-    ``await client.aclose()`` or ``async with``."""
+    ``await client.aclose()`` or ``async with``.
+
+    ``transport``: by default aiohttp's when ``sae-job[aiohttp]`` is installed, else httpx's own (see
+    :func:`default_async_transport`); pass ``httpx.AsyncHTTPTransport()`` to force httpx's.
+    """
 
     _http: httpx.AsyncClient
 
@@ -617,6 +655,8 @@ class AsyncSaeJobClient(_Base):
             clock=clock,
             nonce=nonce,
         )
+        if transport is None:
+            transport = default_async_transport()
         self._http = httpx.AsyncClient(transport=transport, **self._client_args())
 
     async def exec_job(
