@@ -50,6 +50,9 @@ lint: $(VENV)/.installed
 test: validate-spec check-generated lint
 	$(PY) -m pytest
 
+demo: $(VENV)/.installed
+	bash scripts/demo.sh
+
 # Re-pin the generator after a deliberate upgrade: make generator-lock OPC=0.29.1 RUFF=0.17.6
 generator-lock:
 	rm -rf $(GEN_VENV)

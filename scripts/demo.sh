@@ -1,0 +1,73 @@
+#!/usr/bin/env bash
+# make demo: start the local SAE emulator, start the API reference's example job against it with the
+# sae-job command, show idempotency and a refusal, then stop the emulator, leaving no process behind.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+SAE_JOB=${SAE_JOB:-.venv/bin/sae-job}
+PYTHON=${PYTHON:-.venv/bin/python}
+
+work=$(mktemp -d)
+"$SAE_JOB" emulator --port 0 >"$work/out" 2>"$work/log" &
+emulator=$!
+stop_emulator() {
+  kill -TERM "$emulator" 2>/dev/null || true
+  wait "$emulator" 2>/dev/null || true
+  rm -rf "$work"
+}
+trap stop_emulator EXIT
+
+for _ in $(seq 200); do
+  grep -q '^SAE emulator listening on ' "$work/out" && break
+  kill -0 "$emulator" 2>/dev/null || { cat "$work/log" >&2; echo "demo: the emulator did not start" >&2; exit 1; }
+  sleep 0.05
+done
+grep -q '^SAE emulator listening on ' "$work/out" || { echo "demo: the emulator did not start in 10 s" >&2; exit 1; }
+field() { sed -n "s/^ *$1: *//p" "$work/out"; }
+url=$(sed -n 's/^SAE emulator listening on //p' "$work/out")
+app=$(field 'job template')
+export ALIBABA_CLOUD_ACCESS_KEY_ID ALIBABA_CLOUD_ACCESS_KEY_SECRET
+ALIBABA_CLOUD_ACCESS_KEY_ID=$(field 'AccessKey ID')
+ALIBABA_CLOUD_ACCESS_KEY_SECRET=$(field 'AccessKey secret')
+unset ALIBABA_CLOUD_SECURITY_TOKEN ALIBABA_CLOUD_PROFILE
+
+cat "$work/out"
+# Print a command as one could paste it, then run it.
+show() { printf '\n$'; printf ' %q' "$@"; printf '\n'; "$@"; }
+
+echo
+echo "== 1. Start a job: the API reference's own example, echo abc > file0"
+first=$(show "$SAE_JOB" exec "$app" --endpoint "$url" --event-id demo-event-1 --env envtmp=0 -- echo abc '>' file0)
+echo "$first"
+job=$(sed -n 's/^Started job \([^ ]*\) .*/\1/p' <<<"$first")
+
+echo
+echo "== 2. The same call again with the same --event-id: the same job comes back, nothing new starts"
+again=$(show "$SAE_JOB" exec "$app" --endpoint "$url" --event-id demo-event-1 --env envtmp=0 --json -- echo abc '>' file0)
+echo "$again"
+again_job=$("$PYTHON" -c 'import json, sys; print(json.loads(sys.stdin.read().splitlines()[-1])["job_id"])' <<<"$again")
+[ -n "$job" ] && [ "$job" = "$again_job" ] || { echo "demo: idempotency failed: $job vs $again_job" >&2; exit 1; }
+echo "(same job: $job)"
+
+echo
+echo "== 3. A refused job: a template the service does not know (exit code 3)"
+set +e
+show "$SAE_JOB" exec 00000000-0000-0000-0000-000000000000 --endpoint "$url" -- echo abc
+refused=$?
+set -e
+[ "$refused" -eq 3 ] || { echo "demo: expected exit code 3, got $refused" >&2; exit 1; }
+echo "(exit code $refused)"
+
+echo
+echo "== What the emulator holds"
+"$PYTHON" - "$url" <<'PY'
+import json, sys, urllib.request
+with urllib.request.urlopen(sys.argv[1] + "/_emulator/jobs") as answer:
+    jobs = json.load(answer)["jobs"]
+for job in jobs:
+    print(f"{job['job_id']}  app {job['app_id']}  event {job['event_id']}  "
+          f"{job['command']} {json.dumps(job['command_args'])}  envs {json.dumps(job['envs'])}")
+assert len(jobs) == 1, f"expected one job, the emulator holds {len(jobs)}"
+PY
+
+echo
+echo "demo: done; stopping the emulator"

@@ -1,0 +1,370 @@
+"""`sae-job exec`: options into the wire, output, --dry-run, exit codes, help."""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from urllib.parse import parse_qsl
+
+import pytest
+from pytest_httpserver import HTTPServer
+
+from sae_job import cli
+
+PATH = "/pop/v1/sam/job/execJob"
+KEY_ID = "LTAI-cli-test"
+SECRET = "CANARY-CLI-SECRET-55"
+TOKEN = "CANARY-CLI-TOKEN-66"
+
+
+@pytest.fixture(autouse=True)
+def credentials_env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    monkeypatch.setenv("HOME", str(tmp_path))
+    for name in (
+        "ALIBABA_CLOUD_PROFILE",
+        "ALIBABA_CLOUD_CONFIG_FILE",
+        "ALIBABA_CLOUD_REGION_ID",
+    ):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("ALIBABA_CLOUD_ACCESS_KEY_ID", KEY_ID)
+    monkeypatch.setenv("ALIBABA_CLOUD_ACCESS_KEY_SECRET", SECRET)
+    monkeypatch.setenv("ALIBABA_CLOUD_SECURITY_TOKEN", TOKEN)
+
+
+def ok(job_id: str = "manual-cli-1") -> dict[str, object]:
+    return {
+        "RequestId": "REQ-CLI",
+        "TraceId": "TRACE-CLI",
+        "Message": "success",
+        "Code": "200",
+        "Success": True,
+        "Data": {"Data": job_id, "Success": "true", "Code": "200", "Msg": "success"},
+    }
+
+
+def error(code: str) -> dict[str, object]:
+    return {
+        "RequestId": "REQ-ERR",
+        "Code": code,
+        "Message": f"{code} happened.",
+        "Success": False,
+    }
+
+
+def test_parse_at() -> None:
+    now = datetime(2026, 12, 1, 8, 0, tzinfo=UTC)
+    assert cli.parse_at("+10m", now) == now + timedelta(minutes=10)
+    assert cli.parse_at("+2h", now) == now + timedelta(hours=2)
+    assert cli.parse_at("+1d", now) == now + timedelta(days=1)
+    assert cli.parse_at("+30s", now) == now + timedelta(seconds=30)
+    assert cli.parse_at("2026-12-01T16:00:00+08:00") == now
+    assert cli.parse_at("2026-12-01T08:00:00Z") == now
+    for bad in ("tomorrow", "+10x", "2026-12-01T08:00:00", "10m"):
+        with pytest.raises(cli.UsageError):
+            cli.parse_at(bad, now)
+
+
+def run(argv: list[str], capsys: pytest.CaptureFixture[str]) -> tuple[int, str, str]:
+    code = cli.main(argv)
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def test_every_option_reaches_the_wire(httpserver: HTTPServer, capsys: pytest.CaptureFixture[str]) -> None:
+    httpserver.expect_request(PATH).respond_with_json(ok())
+    code, out, err = run(
+        [
+            "exec",
+            "app-1",
+            "--endpoint",
+            httpserver.url_for("/"),
+            "--env",
+            "A=1",
+            "--env",
+            "URL=https://x?a=b=c",
+            "--env-from-configmap",
+            "DB_HOST=123:db_host",
+            "--env-all-from-configmap",
+            "app-config=124",
+            "--replicas",
+            "3",
+            "--at",
+            "2026-12-01T16:00:00+08:00",
+            "--event-id",
+            "evt-cli",
+            "--jar-start-options",
+            "-Xms4G -Xmx4G",
+            "--jar-start-args",
+            "custom-args",
+            "--war-start-options",
+            "catalina.sh run",
+            "--signature-version",
+            "v2",
+            "--timeout",
+            "5",
+            "--max-attempts",
+            "2",
+            "--",
+            "echo",
+            "abc",
+            ">",
+            "file0",
+        ],
+        capsys,
+    )
+    assert (code, err) == (0, "")
+    assert out == "Started job manual-cli-1 for app app-1 (event evt-cli, request REQ-CLI)\n"
+    ((request, _),) = httpserver.log
+    sent = dict(parse_qsl(request.query_string.decode()))
+    assert sent["Command"] == "echo" and json.loads(sent["CommandArgs"]) == [
+        "abc",
+        ">",
+        "file0",
+    ]
+    assert json.loads(sent["Envs"]) == [
+        {"name": "A", "value": "1"},
+        {"name": "URL", "value": "https://x?a=b=c"},
+        {
+            "name": "DB_HOST",
+            "valueFrom": {"configMapRef": {"configMapId": 123, "key": "db_host"}},
+        },
+        {
+            "name": "sae-sys-configmap-all-app-config",
+            "valueFrom": {"configMapRef": {"configMapId": 124, "key": ""}},
+        },
+    ]
+    assert sent["Replicas"] == "3" and sent["Time"] == "2026-12-01T08:00:00Z" and sent["EventId"] == "evt-cli"
+    assert sent["JarStartOptions"] == "-Xms4G -Xmx4G" and sent["JarStartArgs"] == "custom-args"
+    assert sent["WarStartOptions"] == "catalina.sh run"
+    assert request.headers["Authorization"].startswith(f"acs {KEY_ID}:")
+    assert request.headers["x-acs-security-token"] == TOKEN
+
+
+def test_json_output(httpserver: HTTPServer, capsys: pytest.CaptureFixture[str]) -> None:
+    httpserver.expect_request(PATH).respond_with_json(ok("manual-json"))
+    code, out, _ = run(
+        [
+            "exec",
+            "app-1",
+            "--endpoint",
+            httpserver.url_for("/"),
+            "--json",
+            "--",
+            "true",
+        ],
+        capsys,
+    )
+    assert code == 0
+    parsed = json.loads(out)
+    assert parsed["job_id"] == "manual-json" and parsed["app_id"] == "app-1"
+    assert set(parsed) == {"job_id", "request_id", "trace_id", "event_id", "app_id"}
+
+
+def test_dry_run_sends_nothing_and_shows_no_secret(
+    httpserver: HTTPServer, capsys: pytest.CaptureFixture[str]
+) -> None:
+    code, out, err = run(
+        [
+            "exec",
+            "app-1",
+            "--endpoint",
+            httpserver.url_for("/"),
+            "--dry-run",
+            "--env",
+            "A=1",
+            "--",
+            "echo",
+            "hi",
+        ],
+        capsys,
+    )
+    assert code == 0 and err == ""
+    assert httpserver.log == []
+    assert out.startswith("GET http://localhost:")
+    assert "canonical request:\nGET\n/pop/v1/sam/job/execJob\n" in out
+    assert "string to sign (ACS3-HMAC-SHA256):\nACS3-HMAC-SHA256\n" in out
+    assert "x-acs-security-token: <redacted>" in out
+    assert SECRET not in out and TOKEN not in out
+
+
+def test_dry_run_v2_shows_the_roa_string_to_sign(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    code, out, _ = run(
+        [
+            "exec",
+            "app-1",
+            "--endpoint",
+            "http://127.0.0.1:9",
+            "--dry-run",
+            "--signature-version",
+            "v2",
+        ],
+        capsys,
+    )
+    assert code == 0
+    assert "string to sign (HMAC-SHA1):\nGET\napplication/json\n" in out
+    assert "canonical request" not in out
+    assert TOKEN not in out
+
+
+@pytest.mark.parametrize(
+    ("code", "status", "exit_code"),
+    [
+        ("InvalidApplication.NotFound", 400, cli.EXIT_REFUSED),
+        ("JobForbidPolicy", 400, cli.EXIT_REFUSED),
+        ("JobSuspend", 400, cli.EXIT_REFUSED),
+        ("user.indebt", 400, cli.EXIT_REFUSED),
+        ("SignatureDoesNotMatch", 400, cli.EXIT_AUTH),
+        ("InvalidAccessKeyId.NotFound", 404, cli.EXIT_AUTH),
+        ("Throttling.User", 400, cli.EXIT_THROTTLED),
+        ("ServiceUnavailable", 503, cli.EXIT_UNAVAILABLE),
+    ],
+)
+def test_each_failure_has_its_exit_code_and_a_one_line_reason(
+    httpserver: HTTPServer,
+    capsys: pytest.CaptureFixture[str],
+    code: str,
+    status: int,
+    exit_code: int,
+) -> None:
+    httpserver.expect_request(PATH).respond_with_json(error(code), status=status)
+    result, out, err = run(
+        [
+            "exec",
+            "app-1",
+            "--endpoint",
+            httpserver.url_for("/"),
+            "--max-attempts",
+            "1",
+            "--",
+            "true",
+        ],
+        capsys,
+    )
+    assert result == exit_code and out == ""
+    assert err.startswith(f"sae-job: {code}: {code} happened. (request REQ-ERR)")
+    assert "Traceback" not in err
+
+
+def test_no_answer_is_exit_6_and_names_the_event(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    code, _, err = run(
+        [
+            "exec",
+            "app-1",
+            "--endpoint",
+            "http://127.0.0.1:9",
+            "--max-attempts",
+            "1",
+            "--event-id",
+            "evt-x",
+        ],
+        capsys,
+    )
+    assert code == cli.EXIT_UNAVAILABLE
+    assert "evt-x" in err and "Traceback" not in err
+
+
+def test_verbose_shows_the_traceback_and_logs_but_no_secret(
+    httpserver: HTTPServer, capsys: pytest.CaptureFixture[str]
+) -> None:
+    httpserver.expect_request(PATH).respond_with_json(error("JobSuspend"), status=400)
+    code, _, err = run(
+        ["exec", "app-1", "--endpoint", httpserver.url_for("/"), "-v", "--", "true"],
+        capsys,
+    )
+    assert code == cli.EXIT_REFUSED
+    assert "Traceback" in err and "JobSuspendError" in err
+    assert SECRET not in err and TOKEN not in err
+
+
+@pytest.mark.parametrize(
+    ("argv", "says"),
+    [
+        (["exec", "app", "--env", "NOVALUE"], "NAME=VALUE"),
+        (["exec", "app", "--env", "=x"], "NAME=VALUE"),
+        (["exec", "app", "--env-from-configmap", "A=12"], "NAME=CONFIGMAP_ID:KEY"),
+        (["exec", "app", "--env-from-configmap", "A=x:k"], "positive integer"),
+        (["exec", "app", "--env-all-from-configmap", "cm=0"], "positive integer"),
+        (["exec", "app", "--at", "tomorrow"], "--at"),
+        (["exec", "app", "--at", "2026-12-01T08:00:00"], "no timezone"),
+        (["exec", " ", "--", "true"], "app_id is empty"),
+        (["exec", "app", "--endpoint", "http://example.com"], "plain http"),
+        (["exec", "app", "--region", "Hangzhou"], "not a region ID"),
+        (["exec", "app", "--env", "A=1", "--env", "A=2"], "twice"),
+    ],
+)
+def test_bad_input_is_exit_2_with_a_reason(
+    argv: list[str], says: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    if "--endpoint" not in argv and "--region" not in argv:
+        argv = [*argv[:2], "--endpoint", "http://127.0.0.1:9", *argv[2:]]
+    code, _, err = run(argv, capsys)
+    assert code == cli.EXIT_USAGE
+    assert says in err and "Traceback" not in err
+
+
+@pytest.mark.parametrize(
+    "argv",
+    [["exec"], ["exec", "app", "--replicas", "0"], ["exec", "app", "--nope"], []],
+)
+def test_argparse_usage_errors_exit_2(argv: list[str]) -> None:
+    with pytest.raises(SystemExit) as caught:
+        cli.main(argv)
+    assert caught.value.code == 2
+
+
+def test_no_credentials_is_one_paragraph_naming_the_fixes(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    for name in (
+        "ALIBABA_CLOUD_ACCESS_KEY_ID",
+        "ALIBABA_CLOUD_ACCESS_KEY_SECRET",
+        "ALIBABA_CLOUD_SECURITY_TOKEN",
+    ):
+        monkeypatch.delenv(name)
+    code, _, err = run(["exec", "app", "--region", "cn-hangzhou", "--", "true"], capsys)
+    assert code == cli.EXIT_AUTH
+    assert (
+        "ALIBABA_CLOUD_ACCESS_KEY_ID" in err
+        and "ALIBABA_CLOUD_ACCESS_KEY_SECRET" in err
+        and "--profile" in err
+    )
+    assert "Traceback" not in err and err.count("\n") == 1
+
+
+def test_help_lists_every_option_with_an_example_and_the_exit_codes(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    with pytest.raises(SystemExit):
+        cli.main(["exec", "--help"])
+    text = capsys.readouterr().out
+    options = [
+        "--env",
+        "--env-from-configmap",
+        "--env-all-from-configmap",
+        "--replicas",
+        "--at",
+        "--event-id",
+        "--jar-start-options",
+        "--jar-start-args",
+        "--war-start-options",
+        "--region",
+        "--vpc",
+        "--endpoint",
+        "--profile",
+        "--signature-version",
+        "--timeout",
+        "--max-attempts",
+        "--json",
+        "--dry-run",
+        "--verbose",
+    ]
+    for option in options:
+        assert option in text, option
+    assert "exit codes:" in text and "sae-job exec" in text and "e.g." in text
+    for code in range(7):
+        assert f"  {code}  " in text
