@@ -153,3 +153,19 @@ def test_a_url_the_gateway_would_not_read_is_refused_naming_the_parameter() -> N
         check_request_size(path, {"AppId": "app", "Command": "echo", "Envs": '["' + "é" * 3000 + '"]'})
     message = str(caught.value)
     assert "Envs alone takes" in message and str(MAX_REQUEST_TARGET) in message
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "says"),
+    [
+        ({"command": ["echo", "\udc80"]}, "command[1]"),
+        ({"args": ["\udcff"]}, "args[0]"),
+        ({"envs": {"A": "\udc80"}}, "envs['A']"),
+        ({"envs": [Env("A", "ok"), ConfigMapEnv("B", 1, "\udc80")]}, "ConfigMapEnv.key"),
+        ({"event_id": "e\udc80"}, "event_id"),
+    ],
+)
+def test_text_utf8_cannot_carry_is_refused_naming_where(kwargs: dict[str, Any], says: str) -> None:
+    with pytest.raises(ValueError, match="UTF-8 cannot carry") as caught:
+        exec_job_params("app", **kwargs)
+    assert says in str(caught.value)

@@ -398,12 +398,7 @@ def test_the_async_client_sends_the_same(
     assert_recorded(contract.emulator, launch, shape, credentials, version)
 
 
-# A client bug found here (issue 3: bad arguments raise ValueError/TypeError naming the parameter, before
-# anything is sent): a lone surrogate cannot be sent as UTF-8, and httpx's UnicodeEncodeError escapes
-# without naming the parameter. strict xfail: the day the client names it, this fails until unmarked.
-@pytest.mark.xfail(
-    strict=True, reason="client bug: UnicodeEncodeError from httpx does not name the parameter"
-)
+# Found here first: a lone surrogate cannot be sent as UTF-8; the client must name the parameter.
 @pytest.mark.parametrize(
     ("argument", "value"),
     [("args", ["\udc80"]), ("envs", {"K": "\udc80"}), ("command", "\udc80"), ("jar_start_options", "\udc80")],

@@ -40,6 +40,7 @@ class Env:
         _check_env_name(self.name, "Env.name")
         if not isinstance(self.value, str):
             raise TypeError(f"Env.value of {self.name!r} must be a str, not {type(self.value).__name__}")
+        _check_utf8(self.value, f"Env.value of {self.name!r}")
 
     def to_wire(self) -> dict[str, Any]:
         """The variable as the service reads it."""
@@ -70,6 +71,7 @@ class ConfigMapEnv:
             )
         if not isinstance(self.key, str):
             raise TypeError(f"ConfigMapEnv.key must be a str, not {type(self.key).__name__}")
+        _check_utf8(self.key, "ConfigMapEnv.key")
         if not self.key and not self.name.startswith(CONFIG_MAP_ALL_PREFIX):
             raise ValueError(
                 f"ConfigMapEnv.key is empty for {self.name!r}: name a key, or use "
@@ -97,6 +99,17 @@ def new_event_id() -> str:
     return str(uuid.uuid4())
 
 
+def _check_utf8(value: str, name: str) -> None:
+    # A lone surrogate (from a mis-decoded file name, say) cannot be sent: say where it is.
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError as exc:
+        raise ValueError(
+            f"{name} holds {value[exc.start]!r} at position {exc.start}, which UTF-8 cannot carry "
+            "(a lone surrogate, usually from text decoded with errors='surrogateescape')"
+        ) from None
+
+
 def _check_env_name(name: object, where: str) -> None:
     if not isinstance(name, str):
         raise TypeError(f"{where} must be a str, not {type(name).__name__}")
@@ -116,6 +129,7 @@ def _check_id(value: object, name: str) -> str:
         raise TypeError(f"{name} must be a str, not {type(value).__name__}")
     if not value.strip():
         raise ValueError(f"{name} is empty")
+    _check_utf8(value, name)
     bad = _ID_FORBIDDEN.search(value)
     if bad:
         raise ValueError(f"{name} {value!r} contains {bad.group()!r}, which no ID has")
@@ -127,6 +141,7 @@ def _check_text(value: object, name: str) -> str:
         raise TypeError(f"{name} must be a str, not {type(value).__name__}")
     if "\x00" in value:
         raise ValueError(f"{name} contains a NUL character")
+    _check_utf8(value, name)
     return value
 
 
@@ -178,6 +193,7 @@ def _envs_param(envs: EnvsArg) -> str:
             _check_env_name(name, "envs key")
             if not isinstance(value, str):
                 raise TypeError(f"envs[{name!r}] must be a str, not {type(value).__name__}")
+            _check_utf8(value, f"envs[{name!r}]")
             items.append(Env(name, value))
     elif isinstance(envs, str | bytes) or not isinstance(envs, Iterable):
         raise TypeError(
