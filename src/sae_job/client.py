@@ -21,12 +21,12 @@ import platform
 import random
 import re
 import time as _time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from http import HTTPStatus
 from types import TracebackType
-from typing import Any, Literal, Self
+from typing import TYPE_CHECKING, Any, Literal, Self
 from urllib.parse import urlencode
 
 import httpx
@@ -56,6 +56,9 @@ from sae_job_api.api.default import exec_job as exec_job_api
 from sae_job_api.models import Error as ApiError
 from sae_job_api.models import ExecJobResponse
 from sae_job_api.types import Unset
+
+if TYPE_CHECKING:
+    from sae_job.fanout import JobRequest
 
 __all__ = [
     "AsyncSaeJobClient",
@@ -584,6 +587,21 @@ class SaeJobClient(_Base):
             return _transport_error(exc, call, attempt)
         return interpret(response, app_id=call.app_id, event_id=call.event_id, attempts=attempt)
 
+    def exec_jobs(
+        self, requests: Iterable[JobRequest], *, concurrency: int = 10, retry_budget: int | None = None
+    ) -> list[Launch | SaeJobError]:
+        """Start many jobs, at most ``concurrency`` calls in flight (threads), and return, in the order of
+        ``requests``, each one's :class:`Launch` or the :class:`~sae_job.SaeJobError` it ended with.
+
+        One failure never raises. Retries share one budget (``retry_budget``, by default a fifth of the
+        requests and at least 10) and one throttle gate: when any call is throttled, every call waits.
+        Raises ``TypeError``/``ValueError`` naming the bad request before anything is sent. See
+        :mod:`sae_job.fanout`.
+        """
+        from sae_job.fanout import exec_jobs
+
+        return exec_jobs(self, requests, concurrency=concurrency, retry_budget=retry_budget)
+
     def close(self) -> None:
         """Close the connection pool."""
         self._http.close()
@@ -706,6 +724,21 @@ class AsyncSaeJobClient(_Base):
         except httpx.TransportError as exc:
             return _transport_error(exc, call, attempt)
         return interpret(response, app_id=call.app_id, event_id=call.event_id, attempts=attempt)
+
+    async def exec_jobs(
+        self, requests: Iterable[JobRequest], *, concurrency: int = 10, retry_budget: int | None = None
+    ) -> list[Launch | SaeJobError]:
+        """Start many jobs, at most ``concurrency`` calls in flight, and return, in the order of
+        ``requests``, each one's :class:`Launch` or the :class:`~sae_job.SaeJobError` it ended with.
+
+        One failure never raises. Retries share one budget (``retry_budget``, by default a fifth of the
+        requests and at least 10) and one throttle gate: when any call is throttled, every call waits.
+        Raises ``TypeError``/``ValueError`` naming the bad request before anything is sent. See
+        :mod:`sae_job.fanout`.
+        """
+        from sae_job.fanout import exec_jobs_async
+
+        return await exec_jobs_async(self, requests, concurrency=concurrency, retry_budget=retry_budget)
 
     async def aclose(self) -> None:
         """Close the connection pool."""
