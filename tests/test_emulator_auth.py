@@ -13,7 +13,7 @@ import threading
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from typing import Any
-from urllib.parse import quote, urlencode
+from urllib.parse import quote, unquote, urlencode
 
 import httpx
 import pytest
@@ -569,3 +569,14 @@ def test_a_method_in_another_case_is_not_the_method_signed(version: str) -> None
     fields = parts(sign(version))
     fields["method"] = "gET"
     assert refused(fields).code == "SignatureDoesNotMatch"
+
+
+def test_raw_target_of_a_request_not_from_werkzeugs_server() -> None:
+    # A WSGI test environ: RAW_URI holds the decoded path without the query, or nothing at all.
+    from werkzeug.test import EnvironBuilder
+
+    environ = EnvironBuilder(path="/a b/c", query_string="AppId=x+y&E=%2B").get_environ()
+    path, query = auth.raw_target(Request(environ))
+    assert (unquote(path), query) == ("/a b/c", "AppId=x+y&E=%2B")
+    del environ["RAW_URI"], environ["REQUEST_URI"]
+    assert auth.raw_target(Request(environ)) == ("/a%20b/c", "AppId=x+y&E=%2B")

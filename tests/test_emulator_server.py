@@ -310,3 +310,12 @@ def test_standalone_exits_1_when_the_port_is_taken(running: RunningEmulator) -> 
     )
     assert done.returncode == 1
     assert f"cannot listen on 127.0.0.1:{port}" in done.stderr
+
+
+def test_the_package_docstring_example_runs() -> None:
+    import doctest
+
+    import sae_job.emulator
+
+    results = doctest.testmod(sae_job.emulator)
+    assert results.attempted > 0 and results.failed == 0

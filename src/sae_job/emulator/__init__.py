@@ -1,10 +1,10 @@
 """A local stand-in for SAE's ExecJob API and its gateway, for demos and tests (as moto is for boto3).
 
-    from sae_job.emulator import Emulator
-
-    with Emulator().serve() as running:          # embedded demo key and template, a free loopback port
-        launch = running.client.exec_job(running.app_id, command=["echo", "hi"])
-        assert [job.job_id for job in running.jobs()] == [launch.job_id]
+>>> from sae_job.emulator import Emulator
+>>> with Emulator().serve() as running:  # the embedded demo key and template, a free loopback port
+...     launch = running.client.exec_job(running.app_id, command=["echo", "hi"])
+...     [job.command_args for job in running.jobs() if job.job_id == launch.job_id]
+[['hi']]
 
 - :class:`Emulator` holds the state and the one request handler, :meth:`Emulator.handle`
   (:class:`Request` in, :class:`Response` out); :meth:`Emulator.serve` runs it over HTTP

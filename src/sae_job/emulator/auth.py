@@ -421,12 +421,16 @@ def verify_werkzeug(
 
 
 def raw_target(request: WerkzeugRequest) -> tuple[str, str]:
-    """The path and query of a ``werkzeug.Request`` as sent, before any decoding."""
-    target = request.environ.get("RAW_URI") or request.environ.get("REQUEST_URI")
-    if isinstance(target, str) and target.startswith("/"):
-        path, _, query = target.partition("?")
-        return path, query
-    # No raw target (not werkzeug's server): rebuild it from the decoded parts.
+    """The path and query of a ``werkzeug.Request`` as sent, before any decoding.
+
+    The query is the WSGI ``QUERY_STRING``, always raw; the path is the raw request target's when the
+    server kept it (``RAW_URI``, as werkzeug's and gunicorn's do), else the decoded path re-encoded.
+    """
     from urllib.parse import quote
 
-    return quote(request.path, safe="/"), request.query_string.decode("latin-1")
+    target = request.environ.get("RAW_URI") or request.environ.get("REQUEST_URI")
+    if isinstance(target, str) and target.startswith("/"):
+        path = target.partition("?")[0]
+    else:
+        path = quote(request.path, safe="/")
+    return path, request.query_string.decode("latin-1")
