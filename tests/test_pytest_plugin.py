@@ -4,9 +4,11 @@
 from __future__ import annotations
 
 import json
+import re
 import subprocess
 import sys
 from importlib.metadata import entry_points
+from pathlib import Path
 
 import pytest
 
@@ -15,13 +17,14 @@ from sae_job.emulator import RunningEmulator, Template
 
 pytest_plugins = ["pytester"]
 
-README_EXAMPLE = """
-def test_the_nightly_report_starts_a_job(sae_emulator):
-    launch = sae_emulator.client.exec_job(sae_emulator.app_id, command=["python", "report.py"])
-    [job] = sae_emulator.jobs()
-    assert job.job_id == launch.job_id
-    assert job.command_args == ["report.py"]
-"""
+README = Path(__file__).resolve().parent.parent / "README.md"
+
+
+def readme_example() -> str:
+    """The README's example test of the fixture: the python block that uses ``sae_emulator``."""
+    blocks = re.findall(r"```python\n(.*?)```", README.read_text(encoding="utf-8"), re.DOTALL)
+    [example] = [block for block in blocks if "def test_" in block and "sae_emulator" in block]
+    return example
 
 
 def test_the_plugin_is_registered_through_pytest11() -> None:
@@ -46,7 +49,7 @@ def test_loading_the_plugin_imports_nothing_heavy() -> None:
 
 def test_a_users_suite_with_the_fixture(pytester: pytest.Pytester) -> None:
     pytester.makepyfile(
-        test_readme=README_EXAMPLE,
+        test_readme=readme_example(),
         test_marked="""
 import pytest
 from sae_job import JobForbidPolicyError, UserInDebtError
