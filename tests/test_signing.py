@@ -274,10 +274,12 @@ def test_v3_auth_flow_sets_headers() -> None:
     assert sent.headers["x-acs-signature-nonce"] == "nonce-0"
     assert sent.headers["x-acs-content-sha256"] == hashed_payload(b"")
     assert sent.headers["x-acs-security-token"] == TOKEN
+    assert sent.headers["x-acs-accesskey-id"] == "AKID"
     key_id, signed, signature = parse_authorization_v3(sent.headers["authorization"])
     assert key_id == "AKID"
     assert signed == [
         "host",
+        "x-acs-accesskey-id",
         "x-acs-action",
         "x-acs-content-sha256",
         "x-acs-date",

@@ -574,7 +574,7 @@ class AcsV3Auth(_PopAuth):
     """Signs with ``ACS3-HMAC-SHA256`` (signature method V3).
 
     Sets ``x-acs-action``, ``x-acs-version``, ``x-acs-date``, ``x-acs-signature-nonce``,
-    ``x-acs-content-sha256``, with an STS token ``x-acs-security-token``, then
+    ``x-acs-content-sha256``, with an STS token ``x-acs-accesskey-id`` and ``x-acs-security-token``, then
     ``Authorization``. Signs ``host``, ``content-type`` and every ``x-acs-*`` header as sent.
     """
 
@@ -588,7 +588,8 @@ class AcsV3Auth(_PopAuth):
             "x-acs-signature-nonce": self._nonce(),
             "x-acs-content-sha256": payload_hash,
         }
-        if credentials.security_token:
+        if credentials.security_token:  # STS: the key ID travels beside the token, as the SDKs send it
+            added[ACCESS_KEY_ID_HEADER] = credentials.access_key_id
             added[SECURITY_TOKEN_HEADER] = credentials.security_token
         headers = _v3_headers_as_sent(request, added)
         if not any(name == "host" for name, _ in headers):
