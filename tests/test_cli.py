@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
 from urllib.parse import parse_qsl
 
 import pytest
@@ -368,3 +369,63 @@ def test_help_lists_every_option_with_an_example_and_the_exit_codes(
     assert "exit codes:" in text and "sae-job exec" in text and "e.g." in text
     for code in range(7):
         assert f"  {code}  " in text
+
+
+@pytest.mark.parametrize("version", ["v3", "v2"])
+def test_every_option_reaches_the_job_the_emulator_holds(
+    sae_emulator: Any, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], version: str
+) -> None:
+    monkeypatch.setenv("ALIBABA_CLOUD_ACCESS_KEY_ID", sae_emulator.credentials.access_key_id)
+    monkeypatch.setenv("ALIBABA_CLOUD_ACCESS_KEY_SECRET", sae_emulator.credentials.access_key_secret)
+    monkeypatch.delenv("ALIBABA_CLOUD_SECURITY_TOKEN")
+    code, out, err = run(
+        [
+            "exec",
+            sae_emulator.app_id,
+            "--endpoint",
+            sae_emulator.url,
+            "--signature-version",
+            version,
+            "--env",
+            "A=1=2",
+            "--env-from-configmap",
+            "DB_HOST=123:db_host",
+            "--env-all-from-configmap",
+            "cm=124",
+            "--replicas",
+            "2",
+            "--at",
+            "2026-12-01T16:00:00+08:00",
+            "--event-id",
+            f"evt-{version}",
+            "--jar-start-options",
+            "-Xms4G",
+            "--jar-start-args",
+            "a b",
+            "--war-start-options",
+            "catalina.sh run",
+            "--json",
+            "--",
+            "echo",
+            "abc",
+            ">",
+            "file0",
+        ],
+        capsys,
+    )
+    assert (code, err) == (0, "")
+    [job] = sae_emulator.jobs()
+    assert json.loads(out)["job_id"] == job.job_id
+    assert (job.command, job.command_args) == ("echo", ["abc", ">", "file0"])
+    assert job.envs == [
+        {"name": "A", "value": "1=2"},
+        {"name": "DB_HOST", "valueFrom": {"configMapRef": {"configMapId": 123, "key": "db_host"}}},
+        {"name": "sae-sys-configmap-all-cm", "valueFrom": {"configMapRef": {"configMapId": 124, "key": ""}}},
+    ]
+    assert (job.replicas, job.time, job.event_id) == (2, "2026-12-01T08:00:00Z", f"evt-{version}")
+    assert (job.jar_start_options, job.jar_start_args, job.war_start_options) == (
+        "-Xms4G",
+        "a b",
+        "catalina.sh run",
+    )
+    assert job.signature_version == version

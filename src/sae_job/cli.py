@@ -428,6 +428,24 @@ def _describe(error: Any) -> str:
     return text
 
 
+# Options whose value is free text that may itself start with "-" (JAR options always do).
+_TEXT_OPTIONS = ("--jar-start-options", "--jar-start-args", "--war-start-options", "--env", "--event-id")
+
+
+def _glue_text_options(argv: list[str]) -> list[str]:
+    """``--jar-start-options -Xms4G`` as ``--jar-start-options=-Xms4G``: argparse would take the value
+    for an unknown option."""
+    glued: list[str] = []
+    items = iter(argv)
+    for arg in items:
+        if arg in _TEXT_OPTIONS:
+            value = next(items, None)
+            glued.append(arg if value is None else f"{arg}={value}")
+        else:
+            glued.append(arg)
+    return glued
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Run `sae-job` with argv (default: the process's arguments); return the exit code."""
     argv = list(sys.argv[1:] if argv is None else argv)
@@ -437,7 +455,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     if "--" in argv:
         at = argv.index("--")
         argv, tail = argv[:at], argv[at + 1 :]
-    args = parser.parse_args(argv)
+    args = parser.parse_args(_glue_text_options(argv))
     if tail is not None:
         if getattr(args, "command", None):
             parser.error("give the command either before or after --, not both")
