@@ -14,7 +14,9 @@ from urllib.parse import urlencode
 import httpx
 from hypothesis import given
 from hypothesis import strategies as st
+from pytest_httpserver import HTTPServer
 
+from sae_job import SaeJobClient
 from sae_job.credentials import Credentials
 from sae_job.signing import (
     AcsV3Auth,
@@ -105,3 +107,18 @@ def test_a_retry_replaces_the_earlier_signature_and_token_headers() -> None:
     assert request.headers.get_list("authorization") != [first]
     assert len(request.headers.get_list("authorization")) == 1
     assert request.headers["x-acs-signature-nonce"] == "n2"
+
+
+def test_a_set_cookie_is_never_replayed(httpserver: HTTPServer) -> None:
+    answer = {
+        "RequestId": "r",
+        "Success": True,
+        "Data": {"Code": "200", "Data": "manual-1", "Msg": "success", "Success": "true"},
+    }
+    httpserver.expect_request("/pop/v1/sam/job/execJob").respond_with_json(
+        answer, headers={"Set-Cookie": "session=abc; Path=/"}
+    )
+    with SaeJobClient(endpoint=httpserver.url_for("/"), credentials=Credentials("AKID", "secret")) as client:
+        client.exec_job("app")
+        client.exec_job("app")
+    assert [request.headers.get("Cookie") for request, _ in httpserver.log] == [None, None]

@@ -160,6 +160,22 @@ class RetryPolicy:
         return wait
 
 
+class _NoCookies(httpx.Cookies):
+    """ExecJob is a signed API with no cookies: a Set-Cookie (from a gateway, a proxy) is dropped, not
+    replayed into later requests. It is also the hot path: httpx reads every answer's cookies through
+    urllib's cookie machinery, a fifth of a sync call's own cost in make bench."""
+
+    def extract_cookies(self, response: httpx.Response) -> None:
+        return None
+
+
+def _without_cookies(http: httpx.Client | httpx.AsyncClient) -> None:
+    # httpx has no switch for cookies, and its constructor copies any Cookies given into a plain one:
+    # replace the instance it keeps (a private slot; if httpx renames it, cookies are only kept again).
+    if isinstance(getattr(http, "_cookies", None), httpx.Cookies):
+        http._cookies = _NoCookies()
+
+
 def _is_loopback(host: str) -> bool:
     import ipaddress  # here: only an http:// endpoint needs it, and every import is paid at start-up
 
@@ -533,6 +549,7 @@ class SaeJobClient(_Base):
         )
         self._sleep = sleep
         self._http = httpx.Client(transport=transport, **self._client_args())
+        _without_cookies(self._http)
 
     def exec_job(
         self,
@@ -681,6 +698,7 @@ class AsyncSaeJobClient(_Base):
         if transport is None:
             transport = default_async_transport()
         self._http = httpx.AsyncClient(transport=transport, **self._client_args())
+        _without_cookies(self._http)
 
     async def exec_job(
         self,
