@@ -25,8 +25,14 @@ from sae_job.signing import (
     canonical_headers_v3,
     canonical_query_v3,
     canonical_query_v3_of_raw,
+    canonical_request_v3,
+    canonical_uri_v3,
     decoded_query,
+    hashed_payload,
     headers_to_sign_v3,
+    signature_v3,
+    signed_headers_v3,
+    string_to_sign_v3,
 )
 
 TEXT = st.text(alphabet=st.characters(codec="utf-8", exclude_categories=("Cs",)), max_size=12)
@@ -122,3 +128,53 @@ def test_a_set_cookie_is_never_replayed(httpserver: HTTPServer) -> None:
         client.exec_job("app")
         client.exec_job("app")
     assert [request.headers.get("Cookie") for request, _ in httpserver.log] == [None, None]
+
+
+@given(
+    st.lists(
+        st.tuples(
+            st.sampled_from(["X-Acs-Meta", "x-acs-meta", "Content-Type", "User-Agent", "X-Other"]),
+            st.text(alphabet="ab ,:;é", max_size=5),
+        ),
+        max_size=5,
+    ),
+    st.lists(st.tuples(TEXT, TEXT), max_size=4),
+)
+def test_the_v3_signer_signs_what_the_plain_steps_sign(
+    extra: list[tuple[str, str]], params: list[tuple[str, str]]
+) -> None:
+    raw = [(name.encode("ascii"), value.encode("utf-8")) for name, value in extra]  # é: not ASCII
+    request = httpx.Request("GET", "http://h.example:8080/p q", params=params, headers=raw)
+    auth = AcsV3Auth(
+        Credentials("AKID", "secret"),
+        action="ExecJob",
+        version="2019-05-06",
+        clock=lambda: datetime(2026, 1, 1, 12, 30, 5, tzinfo=UTC),
+        nonce=lambda: "nonce-1",
+    )
+    before = httpx.Request("GET", request.url, headers=request.headers)
+    next(auth.auth_flow(request))
+    signer_sets = (
+        "x-acs-action",
+        "x-acs-version",
+        "x-acs-date",
+        "x-acs-signature-nonce",
+        "x-acs-content-sha256",
+    )
+    added = {name: request.headers[name] for name in signer_sets}
+    headers = _headers_as_sent(before, added)
+    names = headers_to_sign_v3(name for name, _ in headers)
+    canonical = canonical_request_v3(
+        "GET",
+        canonical_uri_v3(request.url.path),
+        canonical_query_v3(request.url.params.multi_items()),
+        canonical_headers_v3(headers, names),
+        signed_headers_v3(names),
+        hashed_payload(b""),
+    )
+    expected = signature_v3("secret", string_to_sign_v3(canonical))
+    assert (
+        request.headers["authorization"]
+        == f"ACS3-HMAC-SHA256 Credential=AKID,SignedHeaders={signed_headers_v3(names)},Signature={expected}"
+    )
+    assert request.headers["x-acs-date"] == "2026-01-01T12:30:05Z"

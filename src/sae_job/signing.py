@@ -85,7 +85,7 @@ def format_acs_date(dt: datetime) -> str:
     >>> format_acs_date(datetime(2023, 10, 26, 10, 22, 32, 999, tzinfo=UTC))
     '2023-10-26T10:22:32Z'
     """
-    return _as_utc(dt).strftime("%Y-%m-%dT%H:%M:%SZ")
+    return _as_utc(dt).isoformat(timespec="seconds").removesuffix("+00:00") + "Z"  # strftime's, faster
 
 
 def format_http_date(dt: datetime) -> str:
@@ -230,9 +230,12 @@ def canonical_headers_v3(headers: HeaderItems, signed_names: Iterable[str]) -> s
     ... )
     'host:ecs.aliyuncs.com\nx-acs-action:RunInstances\n'
     """
-    grouped = _grouped(headers)
+    return _canonical_header_lines(_grouped(headers), sorted({name.lower() for name in signed_names}))
+
+
+def _canonical_header_lines(grouped: Mapping[str, list[str]], sorted_names: Iterable[str]) -> str:
     lines = []
-    for name in sorted({name.lower() for name in signed_names}):
+    for name in sorted_names:
         if name not in grouped:
             raise ValueError(f"signed header {name!r} is not in the request")
         values = grouped[name]
@@ -506,12 +509,15 @@ def _v3_headers_as_sent(request: httpx.Request, added: Mapping[str, str]) -> lis
     """The headers V3 signs (host, content-type, ``x-acs-*``) as they will be sent once ``added``
     replaces its namesakes, lower-case names: ``_headers_as_sent`` less what is never signed."""
     replaced = {name.lower() for name in added} | {"authorization", *_CREDENTIAL_HEADERS}
-    encoding = request.headers.encoding
     kept = []
     for raw_name, raw_value in request.headers.raw:
-        name = raw_name.decode(encoding).lower()
+        name = raw_name.decode("latin-1").lower()  # a header name is an ASCII token (h11 checks)
         if _signed_by_v3(name) and name not in replaced:
-            kept.append((name, raw_value.decode(encoding)))
+            try:
+                value = raw_value.decode("ascii")  # what httpx's detected encoding gives any ASCII value
+            except UnicodeDecodeError:
+                value = raw_value.decode(request.headers.encoding)
+            kept.append((name, value))
     return kept + [(name.lower(), value) for name, value in added.items()]
 
 
@@ -595,13 +601,16 @@ class AcsV3Auth(_PopAuth):
         if not any(name == "host" for name, _ in headers):
             added["host"] = request.url.netloc.decode("ascii")  # sign the host that is sent
             headers.append(("host", added["host"]))
-        names = headers_to_sign_v3(name for name, _ in headers)
-        signed_headers = signed_headers_v3(names)
+        # Every name in `headers` is one V3 signs, lower-case: headers_to_sign_v3 and signed_headers_v3
+        # of them are their sorted set, and canonical_headers_v3 needs them grouped only once.
+        grouped = _grouped(headers)
+        names = sorted(grouped)
+        signed_headers = ";".join(names)
         canonical_request = canonical_request_v3(
             request.method,
             canonical_uri_v3(request.url.path),
             canonical_query_v3_of_raw(request.url.query.decode("ascii")),
-            canonical_headers_v3(headers, names),
+            _canonical_header_lines(grouped, names),
             signed_headers,
             payload_hash,
         )
