@@ -378,6 +378,12 @@ def _prepare(
     return _Call(params, chosen, app_id, request, target)
 
 
+def _request(http: httpx.Client | httpx.AsyncClient, call: _Call, url: httpx.URL) -> httpx.Request:
+    # What build_request makes of it, at a third of the cost: the client has no params and keeps no
+    # cookies, so only its headers are merged; send() adds its timeout, and the signer the rest.
+    return httpx.Request(call.request["method"], url, headers=http.headers)
+
+
 def _transport_error(exc: httpx.TransportError, call: _Call, attempt: int) -> TransportError:
     error = TransportError(
         f"no answer from SAE ({type(exc).__name__}: {exc}) for event {call.event_id}; "
@@ -604,7 +610,7 @@ class SaeJobClient(_Base):
     def _attempt(self, call: _Call, url: httpx.URL, attempt: int) -> Launch | SaeJobError:
         """Send the call once, signed afresh; what the answer (or its absence) means."""
         try:
-            response = self._http.send(self._http.build_request(call.request["method"], url))
+            response = self._http.send(_request(self._http, call, url))
         except httpx.TransportError as exc:
             return _transport_error(exc, call, attempt)
         return interpret(response, app_id=call.app_id, event_id=call.event_id, attempts=attempt)
@@ -745,7 +751,7 @@ class AsyncSaeJobClient(_Base):
     async def _attempt(self, call: _Call, url: httpx.URL, attempt: int) -> Launch | SaeJobError:
         """Send the call once, signed afresh; what the answer (or its absence) means."""
         try:
-            response = await self._http.send(self._http.build_request(call.request["method"], url))
+            response = await self._http.send(_request(self._http, call, url))
         except httpx.TransportError as exc:
             return _transport_error(exc, call, attempt)
         return interpret(response, app_id=call.app_id, event_id=call.event_id, attempts=attempt)
