@@ -97,7 +97,7 @@ def test_override(sae_emulator):
     result = pytester.runpytest_subprocess("-p", "no:cacheprovider")
     result.assert_outcomes(passed=5, errors=1)
     result.stdout.fnmatch_lines(
-        ["E*TypeError: @pytest.mark.sae_emulator takes templates, in_debt and credentials, not template"]
+        ["E*TypeError: @pytest.mark.sae_emulator takes templates, in_debt, *and faults, not template"]
     )
 
 

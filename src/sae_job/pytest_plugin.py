@@ -13,8 +13,9 @@ this module imports nothing of the emulator until a test asks for the fixture.
 test: ``url``, ``credentials``, ``app_id``, ``client`` (a ready ``SaeJobClient``), ``new_client(...)``,
 ``jobs()``, ``reset()``. It serves the embedded demo configuration (one key, one template) unless
 
-- the test is marked ``@pytest.mark.sae_emulator(templates=[...], in_debt=..., credentials=[...])``
-  (a template is an app ID, a mapping of ``Template`` fields, or a ``Template``), or
+- the test is marked ``@pytest.mark.sae_emulator(templates=[...], in_debt=..., credentials=[...],
+  faults={...})`` (a template is an app ID, a mapping of ``Template`` fields, or a ``Template``; faults a
+  mapping of ``Faults`` fields, or a ``Faults``), or
 - the ``sae_emulator_config`` fixture is overridden (in a ``conftest.py`` or a module) to return an
   :class:`~sae_job.emulator.EmulatorConfig`.
 """
@@ -27,14 +28,15 @@ from typing import TYPE_CHECKING, Any
 import pytest
 
 if TYPE_CHECKING:
-    from sae_job.emulator import EmulatorConfig, RunningEmulator, Template
+    from sae_job.emulator import EmulatorConfig, Faults, RunningEmulator, Template
 
 __all__ = ["sae_emulator", "sae_emulator_config"]
 
 MARKER = "sae_emulator"
 _MARKER_HELP = (
-    f"{MARKER}(templates=[...], in_debt=False, credentials=[...]): what the sae_emulator fixture serves "
-    "in this test; a template is an app ID, a mapping of Template fields, or a sae_job.emulator.Template"
+    f"{MARKER}(templates=[...], in_debt=False, credentials=[...], faults={{...}}): what the sae_emulator "
+    "fixture serves in this test; a template is an app ID, a mapping of Template fields, or a "
+    "sae_job.emulator.Template; faults a mapping of sae_job.emulator.Faults fields, or a Faults"
 )
 
 
@@ -54,18 +56,30 @@ def _template(value: object) -> Template:
     raise TypeError(f"a template is an app ID, a mapping or a Template, not {type(value).__name__}")
 
 
+def _faults(value: object) -> Faults:
+    from sae_job.emulator import Faults
+
+    if isinstance(value, Faults):
+        return value
+    if isinstance(value, Mapping):
+        return Faults.from_mapping(value)
+    raise TypeError(f"faults= takes a mapping of Faults fields or a Faults, not {type(value).__name__}")
+
+
 def _from_marker(config: EmulatorConfig, options: Mapping[str, Any]) -> EmulatorConfig:
     from sae_job.emulator import EmulatorConfig
 
-    unknown = sorted(set(options) - {"templates", "in_debt", "credentials"})
+    unknown = sorted(set(options) - {"templates", "in_debt", "credentials", "faults"})
     if unknown:
         raise TypeError(
-            f"@pytest.mark.{MARKER} takes templates, in_debt and credentials, not {', '.join(unknown)}"
+            f"@pytest.mark.{MARKER} takes templates, in_debt, credentials and faults, "
+            f"not {', '.join(unknown)}"
         )
     return EmulatorConfig(
         tuple(options.get("credentials", config.credentials)),
         tuple(_template(t) for t in options["templates"]) if "templates" in options else config.templates,
         bool(options.get("in_debt", config.in_debt)),
+        _faults(options["faults"]) if "faults" in options else config.faults,
         source=f"@pytest.mark.{MARKER}",
     )
 

@@ -10,7 +10,8 @@
   (:class:`Request` in, :class:`Response` out); :meth:`Emulator.serve` runs it over HTTP
   (:class:`RunningEmulator`); ``werkzeug_harness.install`` serves it from ``pytest-httpserver``.
 - :class:`EmulatorConfig` / :class:`Template` configure it, in Python or TOML (:func:`load_config`);
-  :func:`default_config` is the embedded demo.
+  :func:`default_config` is the embedded demo. :class:`Faults` (its ``faults``, or
+  :meth:`Emulator.set_faults`) makes it fail on purpose: dropped answers, 503s, throttling, stalls.
 - ``sae_job.emulator.auth`` authenticates POP-signed requests as the gateway does, and
   ``sae_job.emulator.spec`` enforces ``openapi/sae-job.yaml``.
 - ``sae-job emulator`` / ``python -m sae_job.emulator`` serve it standalone.
@@ -33,21 +34,25 @@ from sae_job.emulator.config import (
 from sae_job.emulator.core import (
     JOBS_PATH,
     RESET_PATH,
+    STATS_PATH,
     Emulator,
     Job,
     Request,
     Response,
 )
+from sae_job.emulator.faults import Faults
 from sae_job.emulator.server import RunningEmulator
 
 __all__ = [
     "JOBS_PATH",
     "RESET_PATH",
+    "STATS_PATH",
     "AuthFailure",
     "Caller",
     "ConfigError",
     "Emulator",
     "EmulatorConfig",
+    "Faults",
     "Job",
     "NonceCache",
     "Request",

@@ -2,7 +2,8 @@
 
 Prints, flushed, ``SAE emulator listening on http://HOST:PORT`` first, then what to sign with: the
 embedded demo key in full (it opens nothing but this emulator), or only the key IDs of a ``--config``
-file (its secrets are never printed). Requests are logged to stderr, path and outcome only.
+file (its secrets are never printed), and the faults it injects, if any. Requests are logged to stderr,
+path and outcome only.
 """
 
 from __future__ import annotations
@@ -12,6 +13,8 @@ import logging
 import signal
 import sys
 import threading
+from dataclasses import replace
+from datetime import timedelta
 from pathlib import Path
 from types import FrameType
 
@@ -22,6 +25,7 @@ from sae_job.emulator.config import (
     load_config,
 )
 from sae_job.emulator.core import Emulator
+from sae_job.emulator.faults import Faults
 
 __all__ = ["add_arguments", "run"]
 
@@ -30,8 +34,29 @@ EXIT_ERROR = 1
 EXIT_USAGE = 2
 
 
+# --fault-* flag, Faults field, metavar, help: each flag overrides the config file's [faults] value.
+_FAULT_FLAGS = (
+    ("drop_after_commit", "P", "probability that a request is handled, then its connection closed"),
+    ("error_503", "P", "probability of a 503 ServiceUnavailable before anything is done"),
+    ("throttle", "P", "probability of a 400 Throttling.User before anything is done"),
+    ("retry_after", "SECONDS", "the x-acs-retry-after a throttled answer carries (default: 1)"),
+    ("stall", "P", "probability that a request is handled and its answer held back --fault-stall-seconds"),
+    ("stall_seconds", "SECONDS", "how long a stalled answer is held back (default: 30)"),
+    ("latency_ms", "MS", "a delay added to every ExecJob answer"),
+    ("seed", "N", "the seed of the fault draws (default: 0)"),
+)
+
+
+def _fault_value(text: str) -> float:
+    try:
+        return float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number") from None
+
+
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    """Add ``--host``, ``--port`` and ``--config`` to ``parser``."""
+    """Add ``--host``, ``--port``, ``--config``, ``--max-jobs``, ``--nonce-window`` and the
+    ``--fault-*`` flags to ``parser``."""
     parser.add_argument(
         "--host",
         default="127.0.0.1",
@@ -47,9 +72,44 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "--config",
         metavar="FILE",
         type=Path,
-        help="a TOML file of [[credentials]], [[templates]] and [account] "
+        help="a TOML file of [[credentials]], [[templates]], [account] and [faults] "
         "(default: the embedded demo key and template, printed at start)",
     )
+    parser.add_argument(
+        "--max-jobs",
+        type=int,
+        default=10_000,
+        metavar="N",
+        help="jobs kept; the oldest (and their event IDs) are forgotten first (default: 10000)",
+    )
+    parser.add_argument(
+        "--nonce-window",
+        type=float,
+        metavar="SECONDS",
+        help="remember signature nonces this long instead of the 15-minute date window "
+        "(for load tests: a replay is accepted again once it has passed)",
+    )
+    faults = parser.add_argument_group(
+        "fault injection", "off by default; probabilities are per ExecJob request and add up to at most 1"
+    )
+    for name, metavar, help_text in _FAULT_FLAGS:
+        faults.add_argument(
+            "--fault-" + name.replace("_", "-"),
+            dest="fault_" + name,
+            type=int if name == "seed" else _fault_value,
+            metavar=metavar,
+            help=help_text,
+        )
+
+
+def _faults(args: argparse.Namespace, config: EmulatorConfig) -> EmulatorConfig:
+    """``config`` with the ``--fault-*`` flags given applied over its ``[faults]``."""
+    changes = {
+        name: getattr(args, "fault_" + name)
+        for name, _, _ in _FAULT_FLAGS
+        if getattr(args, "fault_" + name, None) is not None
+    }
+    return config.with_faults(replace(config.faults, **changes)) if changes else config
 
 
 def _describe(config: EmulatorConfig, embedded: bool) -> list[str]:
@@ -73,6 +133,10 @@ def _describe(config: EmulatorConfig, embedded: bool) -> list[str]:
     return lines
 
 
+def _describe_faults(faults: Faults) -> list[str]:
+    return [f"  faults injected: {faults.describe()}"] if faults.enabled else []
+
+
 def _log_to_stderr() -> None:
     logger = logging.getLogger("sae_job.emulator")
     if not logger.handlers:
@@ -91,8 +155,17 @@ def run(args: argparse.Namespace) -> int:
     config_path: Path | None = args.config
     try:
         config = load_config(config_path) if config_path is not None else default_config()
+        config = _faults(args, config)
     except ConfigError as exc:
         sys.stderr.write(f"sae-job emulator: {exc}\n")
+        return EXIT_USAGE
+    except ValueError as exc:  # a --fault-* value out of range
+        sys.stderr.write(f"sae-job emulator: {exc}\n")
+        return EXIT_USAGE
+    nonce_window: float | None = getattr(args, "nonce_window", None)
+    max_jobs: int = getattr(args, "max_jobs", 10_000)
+    if (nonce_window is not None and not nonce_window > 0) or max_jobs < 1:
+        sys.stderr.write("sae-job emulator: --nonce-window and --max-jobs must be positive\n")
         return EXIT_USAGE
     stop = threading.Event()
 
@@ -105,7 +178,12 @@ def run(args: argparse.Namespace) -> int:
             previous[signum] = signal.signal(signum, on_signal)
     try:
         try:
-            running = Emulator(config).serve(args.host, args.port)
+            emulator = Emulator(
+                config,
+                nonce_window=timedelta(seconds=nonce_window) if nonce_window is not None else None,
+                max_jobs=max_jobs,
+            )
+            running = emulator.serve(args.host, args.port)
         except OSError as exc:
             sys.stderr.write(
                 f"sae-job emulator: cannot listen on {args.host}:{args.port}: {exc.strerror or exc}\n"
@@ -116,6 +194,7 @@ def run(args: argparse.Namespace) -> int:
             lines = [
                 f"SAE emulator listening on {running.url}",
                 *_describe(config, config_path is None),
+                *_describe_faults(config.faults),
             ]
             sys.stdout.write("\n".join(lines) + "\n")
             sys.stdout.flush()

@@ -1,4 +1,5 @@
-"""What the emulator knows: AccessKeys, job templates and the account's standing, from TOML.
+"""What the emulator knows: AccessKeys, job templates, the account's standing and the faults to
+inject, from TOML.
 
 ```toml
 [[credentials]]
@@ -14,6 +15,16 @@ run_seconds = 30              # how long a job counts as running
 
 [account]
 in_debt = false
+
+[faults]                      # optional, all off by default: see sae_job.emulator.faults
+drop_after_commit = 0.3       # probabilities per ExecJob request
+error_503 = 0.1
+throttle = 0.1
+retry_after = 1               # seconds, sent as x-acs-retry-after
+stall = 0.0
+stall_seconds = 30
+latency_ms = 0
+seed = 0
 ```
 
 With no file, :func:`default_config` gives the embedded ``default.toml``: one demo key, one demo template.
@@ -29,6 +40,7 @@ from pathlib import Path
 from typing import Any, Literal, cast, get_args
 
 from sae_job.credentials import Credentials
+from sae_job.emulator.faults import Faults
 
 __all__ = [
     "ConcurrencyPolicy",
@@ -91,6 +103,8 @@ class EmulatorConfig:
     credentials: tuple[Credentials, ...]
     templates: tuple[Template, ...] = ()
     in_debt: bool = False
+    faults: Faults = field(default_factory=Faults)
+    """What the emulator does wrong on purpose: nothing by default (see :mod:`sae_job.emulator.faults`)."""
     source: str = field(default="<python>", compare=False)
     """Where the configuration came from, for messages: a file path, ``<embedded>`` or ``<python>``."""
 
@@ -106,12 +120,18 @@ class EmulatorConfig:
         for template in self.templates:
             if not isinstance(template, Template):
                 raise ValueError(f"templates must be Template, not {type(template).__name__}")
+        if not isinstance(self.faults, Faults):
+            raise ValueError(f"faults must be Faults, not {type(self.faults).__name__}")
         _unique("access_key_id", (c.access_key_id for c in self.credentials))
         _unique("app_id", (t.app_id for t in self.templates))
 
     def __repr__(self) -> str:
         keys = ", ".join(repr(c) for c in self.credentials)  # Credentials' repr redacts the secret
-        return f"EmulatorConfig(credentials=({keys}), templates={self.templates!r}, in_debt={self.in_debt})"
+        faults = f", faults={self.faults!r}" if self.faults.enabled else ""
+        return (
+            f"EmulatorConfig(credentials=({keys}), templates={self.templates!r}, in_debt={self.in_debt}"
+            f"{faults})"
+        )
 
     def with_templates(self, *templates: Template, in_debt: bool | None = None) -> EmulatorConfig:
         """This configuration (same keys) with other templates, and optionally another debt state."""
@@ -119,8 +139,13 @@ class EmulatorConfig:
             self.credentials,
             templates,
             self.in_debt if in_debt is None else in_debt,
+            self.faults,
             source=self.source,
         )
+
+    def with_faults(self, faults: Faults) -> EmulatorConfig:
+        """This configuration with other faults."""
+        return EmulatorConfig(self.credentials, self.templates, self.in_debt, faults, source=self.source)
 
 
 def _unique(what: str, values: Iterable[str]) -> None:
@@ -131,7 +156,7 @@ def _unique(what: str, values: Iterable[str]) -> None:
         seen.add(value)
 
 
-_TOP = {"credentials", "templates", "account"}
+_TOP = {"credentials", "templates", "account", "faults"}
 _CREDENTIAL_KEYS = {"access_key_id", "access_key_secret", "security_token"}
 _TEMPLATE_KEYS = {"app_id", "concurrency_policy", "suspended", "run_seconds"}
 _ACCOUNT_KEYS = {"in_debt"}
@@ -200,8 +225,15 @@ def parse_config(text: str, *, source: str = "<string>") -> EmulatorConfig:
     in_debt = account.get("in_debt", False)
     if not isinstance(in_debt, bool):
         raise ConfigError(f"{source}: account.in_debt must be true or false")
+    table = document.get("faults", {})
+    if not isinstance(table, dict):
+        raise ConfigError(f"{source}: faults must be a table, written [faults]")
     try:
-        return EmulatorConfig(tuple(credentials), tuple(templates), in_debt, source=source)
+        faults = Faults.from_mapping(table)
+    except (TypeError, ValueError) as exc:
+        raise ConfigError(f"{source}: faults: {exc}") from None
+    try:
+        return EmulatorConfig(tuple(credentials), tuple(templates), in_debt, faults, source=source)
     except ValueError as exc:
         raise ConfigError(f"{source}: {exc}") from None
 

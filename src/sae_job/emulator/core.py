@@ -7,6 +7,10 @@ and runs ExecJob's job semantics; both harnesses (the threaded server in ``serve
 Every answer to ``GET /pop/v1/sam/job/execJob`` has the spec's shape: the 200 body of its example, or
 its ``Error`` schema (``RequestId``, ``Code``, ``Message``, ``HostId``, ``Success: false``, and a
 ``Recommend`` link for errors raised by the gateway rather than by SAE).
+
+Faults configured in ``config.faults`` (or set with :meth:`Emulator.set_faults`) are decided here too: a
+503 or a throttling answer instead of handling, or a handled request whose :class:`Response` says to
+hold it back (``delay``) or to close the connection without it (``drop``), which the harnesses do.
 """
 
 from __future__ import annotations
@@ -14,9 +18,10 @@ from __future__ import annotations
 import copy
 import json
 import logging
+import math
 import threading
 import uuid
-from collections import OrderedDict
+from collections import Counter, OrderedDict
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
@@ -33,6 +38,7 @@ from sae_job.emulator.auth import (
     verify_request,
 )
 from sae_job.emulator.config import EmulatorConfig, Template, default_config
+from sae_job.emulator.faults import FaultInjector, FaultKind, Faults
 from sae_job.emulator.spec import Operation, ParameterError, Spec, load_spec
 
 if TYPE_CHECKING:
@@ -41,6 +47,7 @@ if TYPE_CHECKING:
 __all__ = [
     "JOBS_PATH",
     "RESET_PATH",
+    "STATS_PATH",
     "Emulator",
     "Job",
     "JobStatus",
@@ -52,6 +59,7 @@ logger = logging.getLogger("sae_job.emulator")
 
 JOBS_PATH = "/_emulator/jobs"
 RESET_PATH = "/_emulator/reset"
+STATS_PATH = "/_emulator/stats"
 EXEC_JOB = "ExecJob"
 DEFAULT_HOST_ID = "sae.cn-hangzhou.aliyuncs.com"
 JobStatus = Literal["Running", "Succeeded", "Replaced"]
@@ -88,11 +96,14 @@ class Request:
 
 @dataclass(frozen=True, slots=True)
 class Response:
-    """An HTTP answer: status, headers and the body bytes."""
+    """An HTTP answer: status, headers and the body bytes; ``delay`` seconds to hold it back before
+    sending, and ``drop``: close the connection instead of sending it (injected faults)."""
 
     status: int
     headers: tuple[tuple[str, str], ...]
     body: bytes
+    delay: float = 0.0
+    drop: bool = False
 
     def json(self) -> Any:
         """The body, parsed as JSON."""
@@ -151,12 +162,21 @@ class _Record:
 class _Refusal(Exception):
     """An error answer decided while handling: code, message, status, and whether the gateway sent it."""
 
-    def __init__(self, status: int, code: str, message: str, *, gateway: bool) -> None:
+    def __init__(
+        self,
+        status: int,
+        code: str,
+        message: str,
+        *,
+        gateway: bool,
+        headers: tuple[tuple[str, str], ...] = (),
+    ) -> None:
         super().__init__(code)
         self.status = status
         self.code = code
         self.message = message
         self.gateway = gateway
+        self.headers = headers
 
 
 _JOB_ERRORS = {
@@ -183,6 +203,14 @@ def _new_trace_id() -> str:
 class _State:
     jobs: OrderedDict[str, _Record] = field(default_factory=OrderedDict)
     by_event: dict[tuple[str, str], str] = field(default_factory=dict)
+    jobs_started: int = 0
+
+
+@dataclass(slots=True)
+class _Stats:
+    requests: int = 0
+    answers: Counter[str] = field(default_factory=Counter)
+    faults: Counter[str] = field(default_factory=Counter)
 
 
 class Emulator:
@@ -191,8 +219,9 @@ class Emulator:
 
     ``config`` defaults to the embedded demo configuration; ``clock`` (timezone-aware) drives the
     signature window and how long jobs run; ``window`` is the gateway's tolerance for clock skew and
-    how long a nonce is remembered; at most ``max_jobs`` jobs are kept (the oldest, and their event IDs,
-    are forgotten first).
+    how long a nonce is remembered; ``nonce_window``, when given, remembers nonces for that long instead
+    (a load test's knob: shorter than ``window``, it lets a replay through once it has passed); at most
+    ``max_jobs`` jobs are kept (the oldest, and their event IDs, are forgotten first).
     """
 
     def __init__(
@@ -201,6 +230,7 @@ class Emulator:
         *,
         clock: Callable[[], datetime] = _utc_now,
         window: timedelta = DEFAULT_WINDOW,
+        nonce_window: timedelta | None = None,
         max_jobs: int = 10_000,
         spec: Spec | None = None,
     ) -> None:
@@ -212,12 +242,27 @@ class Emulator:
         self._clock = clock
         self._window = window
         self._max_jobs = max_jobs
-        self._nonces = NonceCache(window)
+        self._nonces = NonceCache(nonce_window if nonce_window is not None else window)
         self._lock = threading.Lock()
         self._state = _State()
+        self._injector = FaultInjector(self.config.faults)
+        self._stats_lock = threading.Lock()
+        self._stats = _Stats()
+        self._stat_sources: dict[str, Callable[[], int]] = {}
 
     def __repr__(self) -> str:
         return f"Emulator({self.config!r})"
+
+    # --- faults ----------------------------------------------------------------------------------
+
+    @property
+    def faults(self) -> Faults:
+        """The faults injected now (``config.faults`` until :meth:`set_faults`)."""
+        return self._injector.faults
+
+    def set_faults(self, faults: Faults | None = None) -> None:
+        """Inject ``faults`` from now on (None or ``Faults()``: none), their draws seeded afresh."""
+        self._injector = FaultInjector(faults if faults is not None else Faults())
 
     # --- what tests look at ----------------------------------------------------------------------
 
@@ -229,10 +274,37 @@ class Emulator:
             return [_with_status(record, now) for record in records]
 
     def reset(self) -> None:
-        """Forget every job, event ID and nonce (the configuration stays)."""
+        """Forget every job, event ID, nonce and count of :meth:`stats` (the configuration and the
+        faults stay)."""
         with self._lock:
             self._state = _State()
         self._nonces.clear()
+        with self._stats_lock:
+            self._stats = _Stats()
+
+    def stats(self) -> dict[str, Any]:
+        """Counts since the start or the last :meth:`reset` (as ``GET /_emulator/stats`` shows them):
+        ``requests`` handled (any path), ``answers`` by code (``"200"`` for a started or found job),
+        ``faults`` injected by kind, ``jobs_started``, ``jobs_held`` and ``nonces_held``."""
+        with self._stats_lock:
+            requests = self._stats.requests
+            answers = dict(self._stats.answers)
+            faults = dict(self._stats.faults)
+        with self._lock:
+            started, held = self._state.jobs_started, len(self._state.jobs)
+        return {
+            "requests": requests,
+            "answers": answers,
+            "faults": faults,
+            "jobs_started": started,
+            "jobs_held": held,
+            "nonces_held": len(self._nonces),
+            **{name: source() for name, source in self._stat_sources.items()},
+        }
+
+    def add_stat(self, name: str, source: Callable[[], int]) -> None:
+        """Show ``source()`` as ``name`` in :meth:`stats` (a harness adds what only it counts)."""
+        self._stat_sources[name] = source
 
     def serve(self, host: str = "127.0.0.1", port: int = 0) -> RunningEmulator:
         """Serve this emulator over HTTP in a background thread; use the result as a context manager
@@ -245,10 +317,33 @@ class Emulator:
 
     def handle(self, request: Request) -> Response:
         """The emulator's answer to ``request``. Never raises: a fault in the emulator itself answers
-        500 ``InternalError`` in the spec's error form."""
+        500 ``InternalError`` in the spec's error form. An injected fault shows in the answer (a 503, a
+        throttling error) or in its ``delay`` and ``drop``."""
         host_id = request.header("host") or DEFAULT_HOST_ID
+        faults = self._injector
+        fault = faults.draw() if self._is_exec_job(request) else None
+        response, code = self._answer(request, host_id, fault)
+        with self._stats_lock:
+            self._stats.requests += 1
+            self._stats.answers[code] += 1
+            if fault is not None:
+                self._stats.faults[fault] += 1
+        if fault is None and not (faults.faults.latency_ms and self._is_exec_job(request)):
+            return response
+        delay = faults.faults.latency_ms / 1000
+        if fault == "stall":
+            delay += faults.faults.stall_seconds
+        if fault is not None:
+            logger.info("%s %s: injected %s", request.method, request.path, fault)
+        return replace(response, delay=delay, drop=fault == "drop_after_commit")
+
+    def _is_exec_job(self, request: Request) -> bool:
+        return request.method == self._operation.method and unquote(request.path) == self._operation.path
+
+    def _answer(self, request: Request, host_id: str, fault: FaultKind | None) -> tuple[Response, str]:
+        """The answer, and its code for :meth:`stats`."""
         try:
-            return self._handle(request, host_id)
+            return self._handle(request, host_id, fault), "200"
         except _Refusal as refusal:
             logger.info(
                 "%s %s -> %d %s",
@@ -257,7 +352,7 @@ class Emulator:
                 refusal.status,
                 refusal.code,
             )
-            return _error(refusal, host_id)
+            return _error(refusal, host_id), refusal.code
         except Exception:  # an emulator bug must still answer in the spec's form
             logger.exception("%s %s -> 500 InternalError", request.method, request.path)
             internal = _Refusal(
@@ -266,12 +361,14 @@ class Emulator:
                 "The request processing has failed due to some unknown error.",
                 gateway=False,
             )
-            return _error(internal, host_id)
+            return _error(internal, host_id), internal.code
 
-    def _handle(self, request: Request, host_id: str) -> Response:
+    def _handle(self, request: Request, host_id: str, fault: FaultKind | None) -> Response:
         path = unquote(request.path)
         if path == JOBS_PATH and request.method == "GET":
             return _json(200, {"jobs": [job.to_dict() for job in self.jobs()]})
+        if path == STATS_PATH and request.method == "GET":
+            return _json(200, self.stats())
         if path == RESET_PATH and request.method == "POST":
             self.reset()
             return _json(200, {"reset": True})
@@ -281,6 +378,21 @@ class Emulator:
                 "InvalidAction.NotFound",
                 "Specified api is not found, please check your url and method.",
                 gateway=True,
+            )
+        if fault == "error_503":  # before anything is done: no job, no nonce used up
+            raise _Refusal(
+                503,
+                "ServiceUnavailable",
+                "The request has failed due to a temporary failure of the server.",
+                gateway=True,
+            )
+        if fault == "throttle":
+            raise _Refusal(
+                400,
+                "Throttling.User",
+                "Request was denied due to user flow control.",
+                gateway=True,
+                headers=(("x-acs-retry-after", _seconds(self._injector.faults.retry_after)),),
             )
         caller = self._authenticate(request)
         params = _check_query(self._operation, decode_query(request.query))
@@ -369,6 +481,7 @@ class Emulator:
                     record.replaced_at = now
             job = _new_job(params, caller, now)
             self._state.jobs[job.job_id] = _Record(job, template.run_seconds)
+            self._state.jobs_started += 1
             if event_id is not None:
                 self._state.by_event[(app_id, event_id)] = job.job_id
             while len(self._state.jobs) > self._max_jobs:
@@ -423,6 +536,11 @@ def _json(status: int, body: Mapping[str, Any], extra: Iterable[tuple[str, str]]
     return Response(status, (("Content-Type", _JSON), *extra), data)
 
 
+def _seconds(value: float) -> str:
+    """``x-acs-retry-after``: whole seconds as the gateway sends them, or a fraction when asked for one."""
+    return str(int(value)) if value == math.floor(value) else f"{value:g}"
+
+
 def _error(refusal: _Refusal, host_id: str) -> Response:
     request_id = _new_request_id()
     body: dict[str, Any] = {
@@ -434,4 +552,4 @@ def _error(refusal: _Refusal, host_id: str) -> Response:
     if refusal.gateway:
         body["Recommend"] = f"https://api.aliyun.com/troubleshoot?q={refusal.code}&product=sae"
     body["Success"] = False
-    return _json(refusal.status, body, [("x-acs-request-id", request_id)])
+    return _json(refusal.status, body, [("x-acs-request-id", request_id), *refusal.headers])

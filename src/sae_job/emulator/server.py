@@ -2,7 +2,7 @@
 
 One thread per connection, keep-alive honoured, a listen backlog sized for hundreds of clients at once.
 Idle connections close after :data:`IDLE_TIMEOUT` seconds; closing the server also closes the
-connections still open, so nothing lingers after a test.
+connections still open and wakes answers held back by an injected stall, so nothing lingers after a test.
 """
 
 from __future__ import annotations
@@ -13,12 +13,14 @@ import logging
 import socket
 import ssl
 import threading
+from dataclasses import replace
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from types import TracebackType
 from typing import TYPE_CHECKING, Any, Self
 
 from sae_job.credentials import Credentials
 from sae_job.emulator.core import Emulator, Job, Request, Response
+from sae_job.emulator.faults import Faults
 
 if TYPE_CHECKING:
     from sae_job.client import SaeJobClient
@@ -51,7 +53,18 @@ class _Handler(BaseHTTPRequestHandler):
             return
         body = self.rfile.read(length) if length else b""
         request = Request.from_target(self.command, self.path, self.headers.items(), body)
-        self._send(self.server.emulator.handle(request))
+        response = self.server.emulator.handle(request)
+        if response.delay > 0 and self.server.closing.wait(response.delay):
+            response = replace(response, drop=True)  # the server is closing: no answer after all
+        if response.drop:  # an injected fault: the request was handled, its answer is lost
+            self.close_connection = True
+            with contextlib.suppress(OSError):
+                self.connection.shutdown(socket.SHUT_RDWR)
+            return
+        try:
+            self._send(response)
+        except OSError:  # the client gave up waiting (a stalled answer) and closed the connection
+            self.close_connection = True
 
     def _send(self, response: Response) -> None:
         self.send_response(response.status)
@@ -84,13 +97,17 @@ class EmulatorHTTPServer(ThreadingHTTPServer):
     def __init__(self, address: tuple[str, int], emulator: Emulator) -> None:
         self.address_family = socket.AF_INET6 if ":" in address[0] else socket.AF_INET
         self.emulator = emulator
+        self.closing = threading.Event()
         self._connections: set[socket.socket] = set()
         self._connections_lock = threading.Lock()
+        self._accepted = 0
         super().__init__(address, _Handler)
+        emulator.add_stat("connections_accepted", lambda: self.accepted_connections)
 
     def process_request(self, request: Any, client_address: Any) -> None:
         with self._connections_lock:
             self._connections.add(request)
+            self._accepted += 1
         super().process_request(request, client_address)
 
     def shutdown_request(self, request: Any) -> None:
@@ -103,6 +120,12 @@ class EmulatorHTTPServer(ThreadingHTTPServer):
         """How many client connections are open now."""
         with self._connections_lock:
             return len(self._connections)
+
+    @property
+    def accepted_connections(self) -> int:
+        """How many client connections were accepted since the start."""
+        with self._connections_lock:
+            return self._accepted
 
     def close_connections(self) -> None:
         """Close every connection still open, waking the threads that wait on them."""
@@ -199,6 +222,24 @@ class RunningEmulator:
         """How many client connections the server holds open now."""
         return self._server.open_connections
 
+    @property
+    def accepted_connections(self) -> int:
+        """How many client connections the server accepted since it started (reused ones count once)."""
+        return self._server.accepted_connections
+
+    @property
+    def faults(self) -> Faults:
+        """The faults injected now (see :meth:`Emulator.set_faults`)."""
+        return self.emulator.faults
+
+    def set_faults(self, faults: Faults | None = None) -> None:
+        """Inject ``faults`` from now on; None: none (see :meth:`Emulator.set_faults`)."""
+        self.emulator.set_faults(faults)
+
+    def stats(self) -> dict[str, Any]:
+        """The emulator's counts (see :meth:`Emulator.stats`), with ``connections_accepted``."""
+        return self.emulator.stats()
+
     def jobs(self) -> list[Job]:
         """Every job started so far, oldest first (see :meth:`Emulator.jobs`)."""
         return self.emulator.jobs()
@@ -212,6 +253,7 @@ class RunningEmulator:
         if self._client is not None:
             self._client.close()
             self._client = None
+        self._server.closing.set()  # wakes answers held back by an injected stall or latency
         if self._thread.is_alive():
             self._server.shutdown()
             self._thread.join()

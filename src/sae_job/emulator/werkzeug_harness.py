@@ -8,12 +8,17 @@
         install(httpserver, emulator)          # every request to httpserver is the emulator's
         ...
 
-werkzeug comes with ``pytest-httpserver``; it is imported only when a handler is made.
+werkzeug comes with ``pytest-httpserver``; it is imported only when a handler is made. Injected faults
+are honoured: a held-back answer sleeps on the server's thread (pytest-httpserver serves one request at a
+time), a dropped one shuts the connection (werkzeug's development server exposes its socket).
 """
 
 from __future__ import annotations
 
+import contextlib
 import re
+import socket
+import time
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
@@ -49,6 +54,12 @@ def werkzeug_handler(
 
     def handler(request: WerkzeugRequest) -> WerkzeugResponse:
         answer = emulator.handle(to_request(request))
+        if answer.delay > 0:
+            time.sleep(answer.delay)
+        connection = request.environ.get("werkzeug.socket")
+        if answer.drop and isinstance(connection, socket.socket):
+            with contextlib.suppress(OSError):
+                connection.shutdown(socket.SHUT_RDWR)
         return WerkzeugResponse(answer.body, status=answer.status, headers=list(answer.headers))
 
     return handler

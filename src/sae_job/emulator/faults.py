@@ -1,0 +1,123 @@
+"""Fault injection: the emulator failing on purpose, as a network and a busy service do, so a test can
+prove a client survives it. Off by default; every choice is drawn from one seeded random source.
+
+For each ExecJob request, one draw picks at most one fault:
+
+- ``error_503``: 503 ``ServiceUnavailable`` before anything is done (no job, no nonce used up);
+- ``throttle``: 400 ``Throttling.User`` with ``x-acs-retry-after: <retry_after>``, before anything is done;
+- ``drop_after_commit``: the request is handled (the job is recorded), then the connection closes with
+  no answer, as when a connection resets after the service acted;
+- ``stall``: the request is handled, and its answer held back ``stall_seconds`` (longer than a client's
+  read timeout), then sent.
+
+``latency_ms`` delays every ExecJob answer. Introspection (``/_emulator/...``) is never faulted. The
+draws are reproducible for one seed and one order of requests (concurrent requests arrive in any order).
+"""
+
+from __future__ import annotations
+
+import math
+import random
+import threading
+from collections.abc import Mapping
+from dataclasses import dataclass, fields
+from typing import Any, Literal, get_args
+
+__all__ = ["FAULT_KINDS", "FaultInjector", "FaultKind", "Faults"]
+
+FaultKind = Literal["error_503", "throttle", "drop_after_commit", "stall"]
+#: The faults a draw can pick, in the order their probabilities are stacked on [0, 1).
+FAULT_KINDS: tuple[FaultKind, ...] = get_args(FaultKind)
+
+
+def _number(value: object, name: str) -> float:
+    if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value):
+        raise ValueError(f"faults.{name} must be a finite number, not {value!r}")
+    return float(value)
+
+
+@dataclass(frozen=True, slots=True)
+class Faults:
+    """What the emulator does wrong, and how often: the four probabilities (each in [0, 1], at most 1
+    together) are per ExecJob request.
+
+    ``retry_after`` is the ``x-acs-retry-after`` a throttled answer carries, in seconds (the gateway
+    sends whole seconds; a fraction such as ``0.02`` is for fast tests). ``stall_seconds`` is how long a
+    stalled answer is held. ``seed`` seeds the draws. Raises ``ValueError`` for values out of range.
+    """
+
+    drop_after_commit: float = 0.0
+    error_503: float = 0.0
+    throttle: float = 0.0
+    stall: float = 0.0
+    latency_ms: float = 0.0
+    retry_after: float = 1.0
+    stall_seconds: float = 30.0
+    seed: int = 0
+
+    def __post_init__(self) -> None:
+        for kind in FAULT_KINDS:
+            if not 0.0 <= _number(getattr(self, kind), kind) <= 1.0:
+                raise ValueError(f"faults.{kind} is a probability, from 0 to 1, not {getattr(self, kind)}")
+        total = sum(getattr(self, kind) for kind in FAULT_KINDS)
+        if total > 1.0 + 1e-9:
+            raise ValueError(f"the fault probabilities add up to {total:g}, more than 1")
+        for name in ("latency_ms", "retry_after", "stall_seconds"):
+            if _number(getattr(self, name), name) < 0:
+                raise ValueError(f"faults.{name} must not be negative")
+        if isinstance(self.seed, bool) or not isinstance(self.seed, int):
+            raise ValueError(f"faults.seed must be an int, not {self.seed!r}")
+
+    @classmethod
+    def from_mapping(cls, table: Mapping[str, Any]) -> Faults:
+        """Faults from a mapping of field names (a TOML ``[faults]`` table, a pytest marker's ``faults=``).
+
+        Raises ``ValueError`` naming an unknown key or a bad value.
+        """
+        known = {f.name for f in fields(cls)}
+        unknown = sorted(set(table) - known)
+        if unknown:
+            raise ValueError(f"unknown fault(s) {', '.join(unknown)}; known: {', '.join(sorted(known))}")
+        return cls(**table)
+
+    @property
+    def enabled(self) -> bool:
+        """Whether any fault or latency is configured."""
+        return self.latency_ms > 0 or any(getattr(self, kind) > 0 for kind in FAULT_KINDS)
+
+    def describe(self) -> str:
+        """One line for a log: the faults that are on, or ``none``."""
+        on = [f"{kind}={getattr(self, kind):g}" for kind in FAULT_KINDS if getattr(self, kind) > 0]
+        if self.throttle > 0:
+            on.append(f"retry_after={self.retry_after:g}s")
+        if self.stall > 0:
+            on.append(f"stall_seconds={self.stall_seconds:g}")
+        if self.latency_ms > 0:
+            on.append(f"latency_ms={self.latency_ms:g}")
+        return f"{', '.join(on)} (seed {self.seed})" if on else "none"
+
+
+class FaultInjector:
+    """Draws the fault for each request from ``random.Random(faults.seed)``; thread-safe."""
+
+    def __init__(self, faults: Faults) -> None:
+        self.faults = faults
+        self._random = random.Random(faults.seed)
+        self._lock = threading.Lock()
+        self._edges = [(kind, getattr(faults, kind)) for kind in FAULT_KINDS if getattr(faults, kind) > 0]
+
+    def draw(self) -> FaultKind | None:
+        """The fault to inject into the next request, or None."""
+        if not self._edges:
+            return None  # no draw: turning faults on later starts the seeded sequence from its start
+        with self._lock:
+            point = self._random.random()
+        edge = 0.0
+        for kind, probability in self._edges:
+            edge += probability
+            if point < edge:
+                return kind
+        return None
+
+    def __repr__(self) -> str:
+        return f"FaultInjector({self.faults.describe()})"
