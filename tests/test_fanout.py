@@ -35,7 +35,7 @@ PATH = "/pop/v1/sam/job/execJob"
 CREDENTIALS = Credentials("AKIDfanout", "fanout-secret")
 FAST = RetryPolicy(max_attempts=3, base_delay=0.01, max_delay=0.05)
 
-TRANSPORTS = ["httpx"] + (["aiohttp"] if importlib.util.find_spec("httpx_aiohttp") else [])
+TRANSPORTS = ["httpx"] + (["aiohttp"] if importlib.util.find_spec("aiohttp") else [])
 
 
 def launched(app_id: str) -> Response:

@@ -1,0 +1,133 @@
+"""An httpx async transport that sends through aiohttp: AsyncSaeJobClient's default with sae-job[aiohttp].
+
+httpx's own async transport costs so much per request that a fan-out stays far below the official
+SDK's calls per second (make bench: about a fifth). Under this transport the same ``httpx.AsyncClient``,
+generated client, signer and parser carry more calls per second than the SDK does. It is deliberately
+narrow, made for small signed API calls:
+
+- the URL goes to aiohttp already encoded (``yarl.URL(..., encoded=True)``): the query aiohttp sends is
+  byte for byte the one the signer signed, never re-quoted;
+- the answer is read whole before it is returned (an ExecJob answer is a few hundred bytes);
+- no cookies (``DummyCookieJar``), no redirects, no proxies (httpx still sends requests for proxied
+  URLs through its own proxy transports, from the environment), and no resending on its own: a resend
+  would carry the same signature nonce, so retrying is left to the client, which signs afresh;
+- aiohttp's errors become httpx's (``ConnectError``, ``ReadTimeout``, …), so retries see what they
+  see on httpx's transport.
+
+httpx-aiohttp's ``AiohttpTransport`` was measured first: it re-parses the URL and builds each request's
+headers and timeouts anew, and came out at 1.05-1.09x the SDK's calls per second against this one's
+1.16x (bench/RESULTS.md). One instance serves one event loop: its aiohttp session is opened there, on
+the first request.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import ssl
+
+import aiohttp
+import httpx
+import yarl
+from multidict import CIMultiDict
+
+__all__ = ["AiohttpTransport"]
+
+# First match wins: aiohttp's timeouts are also asyncio's TimeoutError, and its connector errors OSErrors.
+_ERRORS: tuple[tuple[type[BaseException], type[httpx.TransportError]], ...] = (
+    (aiohttp.ConnectionTimeoutError, httpx.ConnectTimeout),
+    (aiohttp.ServerTimeoutError, httpx.ReadTimeout),
+    (asyncio.TimeoutError, httpx.TimeoutException),
+    (aiohttp.ClientConnectorError, httpx.ConnectError),
+    (aiohttp.ServerDisconnectedError, httpx.RemoteProtocolError),
+    (aiohttp.ClientResponseError, httpx.RemoteProtocolError),
+    (aiohttp.ClientPayloadError, httpx.ReadError),
+    (aiohttp.InvalidURL, httpx.UnsupportedProtocol),
+    (aiohttp.ClientConnectionError, httpx.NetworkError),
+    (aiohttp.ClientError, httpx.TransportError),
+)
+
+
+def _as_httpx_error(exc: BaseException, request: httpx.Request) -> httpx.TransportError | None:
+    for aiohttp_error, httpx_error in _ERRORS:
+        if isinstance(exc, aiohttp_error):
+            return httpx_error(
+                f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__, request=request
+            )
+    return None
+
+
+class AiohttpTransport(httpx.AsyncBaseTransport):
+    """Sends httpx requests with one aiohttp session (opened on the first request, closed by ``aclose``).
+
+    ``verify``: an ``ssl.SSLContext``, or True for httpx's default context (certifi's CAs, made when the
+    session opens), or False for no verification. ``max_connections``: aiohttp's connection limit
+    (httpx's default is 100 too).
+    """
+
+    def __init__(self, *, verify: ssl.SSLContext | bool = True, max_connections: int = 100) -> None:
+        self._verify = verify
+        self._max_connections = max_connections
+        self._session: aiohttp.ClientSession | None = None
+        self._timeouts: dict[tuple[float | None, ...], aiohttp.ClientTimeout] = {}
+
+    def _open(self) -> aiohttp.ClientSession:
+        ssl_context = httpx.create_ssl_context(verify=self._verify) if self._verify is True else self._verify
+        connector = aiohttp.TCPConnector(limit=self._max_connections, ssl=ssl_context)
+        session = aiohttp.ClientSession(connector=connector, cookie_jar=aiohttp.DummyCookieJar())
+        # aiohttp resends a GET whose kept-alive connection dropped, with the same signature and nonce
+        # (a SignatureNonceUsed if the first one arrived): the client's retries sign afresh instead.
+        # No public switch; aiohttp's own test client sets the same attribute.
+        if hasattr(session, "_retry_connection"):
+            session._retry_connection = False
+        return session
+
+    def _timeout(self, request: httpx.Request) -> aiohttp.ClientTimeout:
+        # httpx's connect / read / pool timeouts; one ClientTimeout per distinct setting, not per request
+        given = request.extensions.get("timeout", {})
+        key = (given.get("connect"), given.get("read"), given.get("pool"))
+        timeout = self._timeouts.get(key)
+        if timeout is None:
+            timeout = aiohttp.ClientTimeout(sock_connect=key[0], sock_read=key[1], connect=key[2])
+            self._timeouts[key] = timeout
+        return timeout
+
+    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+        session = self._session
+        if session is None:
+            session = self._session = self._open()
+        encoding = request.headers.encoding  # as httpx's own transport would write them
+        headers = CIMultiDict(
+            (name.decode(encoding), value.decode(encoding)) for name, value in request.headers.raw
+        )
+        body = await request.aread()
+        try:
+            async with session.request(
+                request.method,
+                yarl.URL(str(request.url), encoded=True),
+                headers=headers,
+                data=body or None,
+                allow_redirects=False,
+                auto_decompress=False,  # httpx decodes Content-Encoding itself, as on its own transport
+                timeout=self._timeout(request),
+            ) as answer:
+                content = await answer.read()
+        except Exception as exc:
+            mapped = _as_httpx_error(exc, request)
+            if mapped is None:
+                raise
+            raise mapped from exc
+        return httpx.Response(
+            answer.status,
+            headers=answer.raw_headers,
+            content=content,
+            request=request,
+            extensions={
+                "http_version": b"HTTP/1.1",
+                "reason_phrase": (answer.reason or "").encode("latin-1"),
+            },
+        )
+
+    async def aclose(self) -> None:
+        if self._session is not None:
+            await self._session.close()
+            self._session = None
