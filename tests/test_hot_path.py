@@ -17,6 +17,7 @@ from hypothesis import strategies as st
 from pytest_httpserver import HTTPServer
 
 from sae_job import SaeJobClient
+from sae_job.client import _form_urlencode
 from sae_job.credentials import Credentials
 from sae_job.signing import (
     AcsV3Auth,
@@ -178,3 +179,10 @@ def test_the_v3_signer_signs_what_the_plain_steps_sign(
         == f"ACS3-HMAC-SHA256 Credential=AKID,SignedHeaders={signed_headers_v3(names)},Signature={expected}"
     )
     assert request.headers["x-acs-date"] == "2026-01-01T12:30:05Z"
+
+
+@given(st.dictionaries(TEXT, TEXT, max_size=5))
+def test_the_client_encodes_a_query_as_urlencode_and_httpx_do(params: dict[str, str]) -> None:
+    encoded = _form_urlencode(params)
+    assert encoded == urlencode(params)
+    assert encoded == httpx.URL("http://h/p", params=params).query.decode("ascii")

@@ -25,7 +25,6 @@ from datetime import datetime
 from http import HTTPStatus
 from types import TracebackType
 from typing import TYPE_CHECKING, Any, Literal, Self
-from urllib.parse import urlencode
 
 import httpx
 
@@ -372,7 +371,7 @@ def _prepare(
         war_start_options=war_start_options,
     )
     request = exec_job_api._get_kwargs(**params)
-    target = f"{request['url']}?{urlencode(request['params'])}"
+    target = f"{request['url']}?{_form_urlencode(request['params'])}"
     if len(target) > MAX_REQUEST_TARGET:  # the size check_request_size measures: let it name the culprit
         check_request_size(request["url"], request["params"])
     return _Call(params, chosen, app_id, request, target)
@@ -382,6 +381,21 @@ def _request(http: httpx.Client | httpx.AsyncClient, call: _Call, url: httpx.URL
     # What build_request makes of it, at a third of the cost: the client has no params and keeps no
     # cookies, so only its headers are merged; send() adds its timeout, and the signer the rest.
     return httpx.Request(call.request["method"], url, headers=http.headers)
+
+
+_UNRESERVED = frozenset(b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_.-~")
+# Each UTF-8 byte (as a latin-1 character) to what quote_plus writes for it.
+_FORM_ESCAPES = {b: "+" if b == 0x20 else chr(b) if b in _UNRESERVED else f"%{b:02X}" for b in range(256)}
+
+
+def _form_urlencode(params: dict[str, str]) -> str:
+    """``urlencode(params)``, what httpx sends for ``params=``, in one ``str.translate`` per value
+    instead of quote_plus's Python loop over every byte that needs escaping (JSON is full of them)."""
+    return "&".join(
+        f"{name.encode().decode('latin-1').translate(_FORM_ESCAPES)}="
+        f"{value.encode().decode('latin-1').translate(_FORM_ESCAPES)}"
+        for name, value in params.items()
+    )
 
 
 def _transport_error(exc: httpx.TransportError, call: _Call, attempt: int) -> TransportError:
