@@ -14,10 +14,11 @@ narrow, made for small signed API calls:
 - aiohttp's errors become httpx's (``ConnectError``, ``ReadTimeout``, …), so retries see what they
   see on httpx's transport.
 
-httpx-aiohttp's ``AiohttpTransport`` was measured first: it re-parses the URL and builds each request's
-headers and timeouts anew, and came out at 1.05-1.09x the SDK's calls per second against this one's
-1.16x (bench/RESULTS.md). One instance serves one event loop: its aiohttp session is opened there, on
-the first request.
+httpx-aiohttp's ``AiohttpTransport`` was measured first (make bench keeps it as a contender): it
+carries 5-10% fewer calls per second than this one, which was short of the 1.10x-the-SDK target in some
+runs; it lets yarl re-quote the signed query (``%2A`` goes out as ``*``, ``%2C`` as ``,``: the same
+values, not the bytes signed); and it leaves aiohttp free to resend a request with its nonce. One
+instance serves one event loop: its aiohttp session is opened there, on the first request.
 """
 
 from __future__ import annotations

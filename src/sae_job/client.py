@@ -7,8 +7,9 @@ Transports, chosen on ``make bench`` (bench/RESULTS.md): the sync client uses ht
 client sends through aiohttp (:mod:`sae_job.aiohttp_transport`) when ``sae-job[aiohttp]`` is installed,
 else through httpx's own: httpx's async transport costs so much per request that a fan-out tops out at
 about a fifth of the official SDK's calls per second; on aiohttp the same client passes the SDK
-(httpx-aiohttp's transport, measured too, came short of the 1.10x target). The plain install stays
-httpx + attrs, and the generated client, signer and parser are the same on either transport.
+(httpx-aiohttp's transport, measured too, is 5-10% slower than ours and re-quotes the signed query;
+see the transport module). The plain install stays httpx + attrs, and the generated client, signer and
+parser are the same on either transport.
 """
 
 from __future__ import annotations
