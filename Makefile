@@ -4,6 +4,8 @@ VENV := .venv
 GEN_VENV := .venv-generator
 PY := $(VENV)/bin/python
 GEN_PY := $(GEN_VENV)/bin/python
+BENCH_VENV := .venv-bench
+BENCH_PY := $(BENCH_VENV)/bin/python
 # pip's own chatter (index warnings, notices) is noise here; its errors still show.
 PIP_QUIET := --quiet --disable-pip-version-check
 
@@ -16,6 +18,7 @@ help:
 	@echo "make generate         regenerate generated/sae_job_api from openapi/sae-job.yaml"
 	@echo "make check-generated  fail with a diff when generated/ is stale"
 	@echo "make lint             ruff on everything hand-written, mypy --strict on src/"
+	@echo "make bench            speed, cold start and install weight beside the official SDK (bench/RESULTS.md)"
 	@echo "make clean            remove the virtual environments and caches"
 
 $(VENV)/.installed: pyproject.toml
@@ -29,6 +32,15 @@ $(GEN_VENV)/.installed: generator/requirements.txt
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "sae-job needs Python >= 3.11; set PYTHON=python3.11")'
 	$(PYTHON) -m venv $(GEN_VENV)
 	$(GEN_PY) -m pip install $(PIP_QUIET) -r generator/requirements.txt
+	@touch $@
+
+# The benchmark's own venv: the official SDK (29 packages), httpx-aiohttp and the profilers stay out of
+# .venv, so `make test` neither pays for them nor can lean on them by accident.
+$(BENCH_VENV)/.installed: pyproject.toml
+	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "sae-job needs Python >= 3.11; set PYTHON=python3.11")'
+	$(PYTHON) -m venv $(BENCH_VENV)
+	$(BENCH_PY) -m pip install $(PIP_QUIET) --upgrade pip
+	$(BENCH_PY) -m pip install $(PIP_QUIET) -e '.[bench]'
 	@touch $@
 
 venv: $(VENV)/.installed
@@ -53,6 +65,10 @@ test: validate-spec check-generated lint
 demo: $(VENV)/.installed
 	bash scripts/demo.sh
 
+# A few minutes, loopback only; rewrites bench/RESULTS.md and bench/results.json.
+bench: $(BENCH_VENV)/.installed
+	$(BENCH_PY) bench/run.py
+
 # Re-pin the generator after a deliberate upgrade: make generator-lock OPC=0.29.1 RUFF=0.17.6
 generator-lock:
 	rm -rf $(GEN_VENV)
@@ -63,4 +79,4 @@ generator-lock:
 	@touch $(GEN_VENV)/.installed
 
 clean:
-	rm -rf $(VENV) $(GEN_VENV) .mypy_cache .ruff_cache .pytest_cache .hypothesis
+	rm -rf $(VENV) $(GEN_VENV) $(BENCH_VENV) .mypy_cache .ruff_cache .pytest_cache .hypothesis
