@@ -6,6 +6,7 @@ import asyncio
 import gzip
 import json
 import socket
+import threading
 import time
 
 import httpx
@@ -65,14 +66,19 @@ def test_a_refused_connection_is_httpx_connect_error() -> None:
 
 
 def test_a_slow_answer_is_httpx_read_timeout(httpserver: HTTPServer) -> None:
+    answered = threading.Event()
+
     def slow(_: Request) -> Response:
         time.sleep(0.5)
+        answered.set()
         return Response("late")
 
     httpserver.expect_request("/p").respond_with_handler(slow)
     request = httpx.Request("GET", httpserver.url_for("/p"), extensions={"timeout": {"read": 0.1}})
     with pytest.raises(httpx.ReadTimeout):
         send(request)
+    assert answered.wait(5)  # the server is done with it: nothing of this test lands in the next one's log
+    time.sleep(0.05)
 
 
 def test_it_never_resends_on_its_own() -> None:
