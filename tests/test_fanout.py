@@ -285,3 +285,36 @@ def test_against_the_emulator_every_signature_verified(flavour: str) -> None:
         assert sorted(jobs) == sorted(launch.job_id for launch in launches)  # type: ignore[union-attr]
         for i, launch in enumerate(launches):
             assert jobs[launch.job_id].command_args == [str(i)]  # type: ignore[union-attr]
+
+
+@pytest.mark.parametrize("flavour", ["sync", "async"])
+def test_against_the_emulator_throttling_and_failing_every_job_is_accounted_for(flavour: str) -> None:
+    from sae_job.emulator import Emulator, Faults
+
+    policy = RetryPolicy(max_attempts=8, base_delay=0.01, max_delay=0.05)
+    with Emulator().serve() as running:
+        running.set_faults(Faults(throttle=0.25, error_503=0.1, retry_after=0.05, seed=7))
+        requests = [
+            JobRequest(running.app_id, command=["echo", str(i)], event_id=f"fan-{i}") for i in range(30)
+        ]
+        endpoint, credentials = running.url, running.credentials
+        if flavour == "sync":
+            with SaeJobClient(endpoint=endpoint, credentials=credentials, retry=policy) as client:
+                results = client.exec_jobs(requests, concurrency=5, retry_budget=200)
+        else:
+
+            async def main() -> list[Launch | Exception]:
+                async with AsyncSaeJobClient(
+                    endpoint=endpoint, credentials=credentials, retry=policy
+                ) as client:
+                    return list(await client.exec_jobs(requests, concurrency=5, retry_budget=200))
+
+            results = asyncio.run(main())  # type: ignore[assignment]
+        stats = running.stats()
+        jobs = running.jobs()
+
+    assert stats["faults"].get("throttle", 0) > 0  # the gate had something to do
+    assert all(isinstance(result, Launch) for result in results)
+    # in order, each the job its own EventId started, and one job per EventId however often it was asked
+    assert [result.event_id for result in results] == [f"fan-{i}" for i in range(30)]  # type: ignore[union-attr]
+    assert sorted(job.job_id for job in jobs) == sorted(result.job_id for result in results)  # type: ignore[union-attr]
