@@ -20,6 +20,7 @@ _MODULES = {
     "sae_job.arguments": ("ConfigMapEnv", "Env"),
     "sae_job.client": ("AsyncSaeJobClient", "DryRun", "Launch", "RetryPolicy", "SaeJobClient"),
     "sae_job.credentials": ("Credentials", "CredentialsProvider", "default_credentials"),
+    "sae_job.fanout": ("JobOutcome", "JobRequest"),
     "sae_job.errors": (
         "ApplicationNotFoundError",
         "AuthenticationError",
@@ -53,7 +54,9 @@ __all__ = [
     "Env",
     "InvalidParameterError",
     "JobForbidPolicyError",
+    "JobOutcome",
     "JobRefusedError",
+    "JobRequest",
     "JobSuspendError",
     "Launch",
     "RetryPolicy",
@@ -104,3 +107,4 @@ if TYPE_CHECKING:
         UnexpectedResponseError,
         UserInDebtError,
     )
+    from sae_job.fanout import JobOutcome, JobRequest
