@@ -10,11 +10,12 @@ BENCH_PY := $(BENCH_VENV)/bin/python
 PIP_QUIET := --quiet --disable-pip-version-check
 
 .DEFAULT_GOAL := help
-.PHONY: help venv generate check-generated validate-spec lint test demo bench clean generator-lock
+.PHONY: help venv generate check-generated validate-spec lint test soak demo bench clean generator-lock
 
 help:
 	@echo "make demo             run a job end to end against the local SAE emulator"
 	@echo "make test             validate the spec, check generated/, lint, run the tests"
+	@echo "make soak             the load and soak tests in full: 20,000 requests, 10,000 calls (minutes)"
 	@echo "make generate         regenerate generated/sae_job_api from openapi/sae-job.yaml"
 	@echo "make check-generated  fail with a diff when generated/ is stale"
 	@echo "make lint             ruff on everything hand-written, mypy --strict on src/"
@@ -61,6 +62,10 @@ lint: $(VENV)/.installed
 
 test: validate-spec check-generated lint
 	$(PY) -m pytest
+
+# The tests marked soak, at the issue's full size (make test runs them reduced); prints the numbers.
+soak: $(VENV)/.installed
+	SAE_JOB_SOAK=full $(PY) -m pytest -m soak -s -q
 
 demo: $(VENV)/.installed
 	bash scripts/demo.sh

@@ -19,3 +19,10 @@ def spec() -> dict[str, Any]:
     text = resources.files("sae_job_api").joinpath("openapi.json").read_text(encoding="utf-8")
     loaded: dict[str, Any] = json.loads(text)
     return loaded
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line(
+        "markers",
+        "soak: load and soak runs; reduced in `make test`, in full under `make soak` (SAE_JOB_SOAK=full)",
+    )
