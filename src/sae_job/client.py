@@ -187,6 +187,14 @@ def _is_loopback(host: str) -> bool:
         return False
 
 
+_USERINFO = re.compile(r"(?<=//)[^/?#@]*@")
+
+
+def _shown(endpoint: str) -> str:
+    """``endpoint`` fit for a message: a ``user:password@`` in it becomes ``<redacted>@``."""
+    return _USERINFO.sub("<redacted>@", endpoint)
+
+
 def resolve_endpoint(
     *, region: str | None = None, endpoint: str | None = None, vpc: bool = False, environ: Any = None
 ) -> str:
@@ -199,19 +207,20 @@ def resolve_endpoint(
     if endpoint is not None:
         if not isinstance(endpoint, str):
             raise TypeError(f"endpoint must be a str URL, not {type(endpoint).__name__}")
+        shown = _shown(endpoint)
         try:
             url = httpx.URL(endpoint)
         except httpx.InvalidURL as exc:
-            raise ValueError(f"endpoint {endpoint!r} is not a URL: {exc}") from None
+            raise ValueError(f"endpoint {shown!r} is not a URL: {exc}") from None
         if url.scheme not in ("http", "https") or not url.host:
             raise ValueError(
-                f"endpoint {endpoint!r} is not an http(s) URL such as https://sae.cn-hangzhou.aliyuncs.com"
+                f"endpoint {shown!r} is not an http(s) URL such as https://sae.cn-hangzhou.aliyuncs.com"
             )
         if url.query or url.fragment or url.userinfo:
-            raise ValueError(f"endpoint {endpoint!r} must not carry a query, a fragment or user info")
+            raise ValueError(f"endpoint {shown!r} must not carry a query, a fragment or user info")
         if url.scheme == "http" and not _is_loopback(url.host):
             raise ValueError(
-                f"endpoint {endpoint!r} uses plain http to a host that is not loopback: use https "
+                f"endpoint {shown!r} uses plain http to a host that is not loopback: use https "
                 "(plain http is allowed only for a local emulator on 127.0.0.1, ::1 or localhost)"
             )
         return str(url).rstrip("/")
