@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta, timezone
 from typing import Any
 
 import pytest
@@ -63,6 +63,13 @@ def test_time_is_utc_seconds_with_z() -> None:
     assert wire["time"] == "2026-12-01T08:00:05Z"
 
 
+def test_time_keeps_four_year_digits_and_microseconds_go() -> None:
+    # Found by tests/test_fuzz.py: strftime wrote year 999 as "999", which the gateway's pattern refuses.
+    assert exec_job_params("app", time=datetime(999, 1, 2, 3, 4, 5, 6, tzinfo=UTC))["time"] == (
+        "0999-01-02T03:04:05Z"
+    )
+
+
 def test_replicas_and_options() -> None:
     wire = exec_job_params(
         "app",
@@ -110,6 +117,14 @@ BAD: list[tuple[str, dict[str, Any], type[Exception], str]] = [
     ("app", {"replicas": 2.0}, TypeError, "replicas must be an int"),
     ("app", {"time": datetime(2026, 12, 1, 8, 0)}, ValueError, "naive datetime"),
     ("app", {"time": "2026-12-01T08:00:00Z"}, TypeError, "time must be a timezone-aware datetime"),
+    # Found by tests/test_fuzz.py: an OverflowError escaped, not a ValueError naming the parameter.
+    ("app", {"time": datetime(1, 1, 1, tzinfo=timezone(timedelta(hours=5)))}, ValueError, "time 0001-01-01"),
+    (
+        "app",
+        {"time": datetime(9999, 12, 31, 23, tzinfo=timezone(-timedelta(hours=5)))},
+        ValueError,
+        "out of range once in UTC",
+    ),
     ("app", {"event_id": ""}, ValueError, "event_id is empty"),
     ("app", {"event_id": "a&b"}, ValueError, "event_id"),
     ("app", {"jar_start_options": ""}, ValueError, "jar_start_options is empty"),

@@ -221,7 +221,12 @@ def _time_param(time: datetime) -> str:
             "time is a naive datetime, which is ambiguous: give it a timezone, "
             "e.g. datetime(2026, 12, 1, 8, 0, tzinfo=timezone.utc)"
         )
-    return time.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+    try:
+        utc = time.astimezone(UTC)
+    except OverflowError:
+        raise ValueError(f"time {time.isoformat()} is out of range once in UTC") from None
+    # isoformat pads the year to four digits, as the spec's pattern wants; strftime's %Y may not (999).
+    return utc.isoformat(timespec="seconds").removesuffix("+00:00") + "Z"
 
 
 def _replicas_param(replicas: int) -> str:
