@@ -24,5 +24,6 @@ def spec() -> dict[str, Any]:
 def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line(
         "markers",
-        "soak: load and soak runs; reduced in `make test`, in full under `make soak` (SAE_JOB_SOAK=full)",
+        "soak: long runs (load, soak, fuzz); reduced in `make test`, in full under `make soak` "
+        "(SAE_JOB_SOAK=full)",
     )
