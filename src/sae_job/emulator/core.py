@@ -40,6 +40,7 @@ from sae_job.emulator.auth import (
 from sae_job.emulator.config import EmulatorConfig, Template, default_config
 from sae_job.emulator.faults import FaultInjector, FaultKind, Faults
 from sae_job.emulator.spec import Operation, ParameterError, Spec, load_spec
+from sae_job.signing import REDACTED, SECURITY_TOKEN_HEADER
 
 if TYPE_CHECKING:
     from sae_job.emulator.server import RunningEmulator
@@ -92,6 +93,17 @@ class Request:
         """The first value of the header ``name`` (any case), or None."""
         lowered = name.lower()
         return next((value for key, value in self.headers if key.lower() == lowered), None)
+
+    def __repr__(self) -> str:
+        # The headers may carry an STS token: never shown, as in every repr of this package.
+        headers = tuple(
+            (name, REDACTED if name.lower() == SECURITY_TOKEN_HEADER else value)
+            for name, value in self.headers
+        )
+        return (
+            f"Request(method={self.method!r}, path={self.path!r}, query={self.query!r}, "
+            f"headers={headers!r}, body={self.body!r})"
+        )
 
 
 @dataclass(frozen=True, slots=True)
