@@ -172,9 +172,8 @@ def test_the_client_in_a_soak(emulator: EmulatorProcess, flavour: str) -> None:
             fds_before, fds_after, size, many = measured(lambda n: soak_sync(client, n))
     else:
         loop = asyncio.new_event_loop()
-        client = AsyncSaeJobClient(
-            endpoint=emulator.url, credentials=KEY, retry=policy, transport=httpx.AsyncHTTPTransport()
-        )
+        # The default transport: aiohttp's when installed (sae-job[aiohttp]), else httpx's.
+        client = AsyncSaeJobClient(endpoint=emulator.url, credentials=KEY, retry=policy)
 
         async def calls(n: int) -> None:
             for _ in range(n):

@@ -502,6 +502,17 @@ def test_tls_verification_is_on_and_no_setting_turns_it_off() -> None:
         context = client._http._transport._pool._ssl_context  # type: ignore[attr-defined]
         assert context.verify_mode == ssl.CERT_REQUIRED and context.check_hostname
 
+    async def async_transport() -> Any:
+        async with AsyncSaeJobClient(region="cn-hangzhou", credentials=AK) as client:
+            return client._http._transport
+
+    transport = asyncio.run(async_transport())
+    if isinstance(transport, httpx.AsyncHTTPTransport):
+        context = transport._pool._ssl_context
+        assert context.verify_mode == ssl.CERT_REQUIRED and context.check_hostname
+    else:  # sae-job[aiohttp]'s transport: verifying with httpx's default context unless given another
+        assert transport._verify is True
+
 
 @pytest.fixture
 def untrusted_tls_server(tmp_path: Path) -> Iterator[tuple[str, list[bytes]]]:
