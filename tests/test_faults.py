@@ -385,7 +385,9 @@ def run_sync(running: RunningEmulator, policy: RecordingPolicy, calls: int) -> O
     return outcome
 
 
-async def run_async(running: RunningEmulator, policy: RecordingPolicy, calls: int) -> Outcome:
+async def run_async(
+    running: RunningEmulator, policy: RecordingPolicy, calls: int, transport: httpx.AsyncBaseTransport | None
+) -> Outcome:
     outcome = Outcome([], [], [""] * calls, 0.0)
     gate = asyncio.Semaphore(10)
 
@@ -400,7 +402,9 @@ async def run_async(running: RunningEmulator, policy: RecordingPolicy, calls: in
                 outcome.launches.append(launch)
                 outcome.event_ids[i] = launch.event_id
 
-    async with AsyncSaeJobClient(endpoint=running.url, credentials=KEY, retry=policy, timeout=5) as client:
+    async with AsyncSaeJobClient(
+        endpoint=running.url, credentials=KEY, retry=policy, timeout=5, transport=transport
+    ) as client:
         started = time.perf_counter()
         await asyncio.gather(*(one(client, i) for i in range(calls)))
         outcome.seconds = time.perf_counter() - started
@@ -415,11 +419,13 @@ def test_300_sync_calls_under_the_mix(running: RunningEmulator) -> None:
     check(running, policy, outcome, CALLS, per_attempt)
 
 
-def test_300_async_calls_under_the_mix(running: RunningEmulator) -> None:
+# The default transport is aiohttp's when sae-job[aiohttp] is installed; a plain install uses httpx's.
+@pytest.mark.parametrize("transport", [None, httpx.AsyncHTTPTransport], ids=["default", "httpx"])
+def test_300_async_calls_under_the_mix(running: RunningEmulator, transport: Any) -> None:
     per_attempt = clean_call_seconds(running)
     running.set_faults(MIX)
     policy = fast_policy()
-    outcome = asyncio.run(run_async(running, policy, CALLS))
+    outcome = asyncio.run(run_async(running, policy, CALLS, transport() if transport else None))
     check(running, policy, outcome, CALLS, per_attempt)
 
 
