@@ -24,12 +24,12 @@ from sae_job import (
     ApplicationNotFoundError,
     AsyncSaeJobClient,
     Credentials,
+    JobRequest,
     Launch,
     RetryPolicy,
     SaeJobClient,
     ServerError,
 )
-from sae_job.fanout import JobRequest
 
 PATH = "/pop/v1/sam/job/execJob"
 CREDENTIALS = Credentials("AKIDfanout", "fanout-secret")

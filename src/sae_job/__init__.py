@@ -17,10 +17,12 @@ __version__ = "0.1.0"
 
 # Where each public name lives; the TYPE_CHECKING block below names them again for type checkers.
 _MODULES = {
-    "sae_job.arguments": ("ConfigMapEnv", "Env"),
-    "sae_job.client": ("AsyncSaeJobClient", "DryRun", "Launch", "RetryPolicy", "SaeJobClient"),
+    "sae_job.answers": ("Launch",),
+    "sae_job.arguments": ("ConfigMapEnv", "Env", "ExecJobArguments", "JobRequest"),
+    "sae_job.attempts": ("RetryPolicy",),
+    "sae_job.client": ("AsyncSaeJobClient", "DryRun", "JobOutcome", "SaeJobClient"),
     "sae_job.credentials": ("Credentials", "CredentialsProvider", "default_credentials"),
-    "sae_job.fanout": ("JobOutcome", "JobRequest"),
+    "sae_job.signing": ("AcsV3Auth", "RoaV2Auth"),
     "sae_job.errors": (
         "ApplicationNotFoundError",
         "AuthenticationError",
@@ -42,6 +44,7 @@ _MODULES = {
 _EXPORTS = {name: module for module, names in _MODULES.items() for name in names}
 
 __all__ = [
+    "AcsV3Auth",
     "ApplicationNotFoundError",
     "AsyncSaeJobClient",
     "AuthenticationError",
@@ -52,6 +55,7 @@ __all__ = [
     "CredentialsProvider",
     "DryRun",
     "Env",
+    "ExecJobArguments",
     "InvalidParameterError",
     "JobForbidPolicyError",
     "JobOutcome",
@@ -60,6 +64,7 @@ __all__ = [
     "JobSuspendError",
     "Launch",
     "RetryPolicy",
+    "RoaV2Auth",
     "SaeError",
     "SaeJobClient",
     "SaeJobError",
@@ -87,8 +92,10 @@ def __dir__() -> list[str]:
 
 
 if TYPE_CHECKING:
-    from sae_job.arguments import ConfigMapEnv, Env
-    from sae_job.client import AsyncSaeJobClient, DryRun, Launch, RetryPolicy, SaeJobClient
+    from sae_job.answers import Launch
+    from sae_job.arguments import ConfigMapEnv, Env, ExecJobArguments, JobRequest
+    from sae_job.attempts import RetryPolicy
+    from sae_job.client import AsyncSaeJobClient, DryRun, JobOutcome, SaeJobClient
     from sae_job.credentials import Credentials, CredentialsProvider, default_credentials
     from sae_job.errors import (
         ApplicationNotFoundError,
@@ -107,4 +114,4 @@ if TYPE_CHECKING:
         UnexpectedResponseError,
         UserInDebtError,
     )
-    from sae_job.fanout import JobOutcome, JobRequest
+    from sae_job.signing import AcsV3Auth, RoaV2Auth

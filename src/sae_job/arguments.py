@@ -1,9 +1,10 @@
 """Python values into ExecJob's wire form, checked before anything is sent.
 
-:func:`exec_job_params` takes what a caller passes to ``exec_job`` and gives the keyword arguments of the
-generated ``sae_job_api.api.default.exec_job`` functions: every value a string, ``CommandArgs`` and
-``Envs`` as JSON text, ``Time`` as ``yyyy-MM-ddTHH:mm:ssZ``. Bad input raises ``TypeError`` or
-``ValueError`` naming the parameter.
+:class:`ExecJobArguments` declares ExecJob's keyword arguments once: ``exec_job`` (sync and async),
+``explain_exec_job``, :class:`JobRequest` and the CLI all take them from it. :func:`exec_job_params`
+turns them into the keyword arguments of the generated ``sae_job_api.api.default.exec_job`` functions:
+every value a string, ``CommandArgs`` and ``Envs`` as JSON text, ``Time`` as ``yyyy-MM-ddTHH:mm:ssZ``.
+Bad input raises ``TypeError`` or ``ValueError`` naming the parameter.
 """
 
 from __future__ import annotations
@@ -14,10 +15,19 @@ import uuid
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any, TypeAlias
-from urllib.parse import urlencode
+from typing import Any, TypeAlias, TypedDict, Unpack
 
-__all__ = ["ConfigMapEnv", "Env", "EnvsArg", "check_request_size", "exec_job_params", "new_event_id"]
+__all__ = [
+    "ConfigMapEnv",
+    "Env",
+    "EnvsArg",
+    "ExecJobArguments",
+    "JobRequest",
+    "check_request_size",
+    "exec_job_params",
+    "form_urlencode",
+    "new_event_id",
+]
 
 CONFIG_MAP_ALL_PREFIX = "sae-sys-configmap-all-"
 # Kubernetes' classic rule for environment variable names, which SAE's containers follow.
@@ -92,6 +102,71 @@ class ConfigMapEnv:
 
 
 EnvsArg: TypeAlias = Mapping[str, str] | Iterable[Env | ConfigMapEnv]
+
+
+class ExecJobArguments(TypedDict, total=False):
+    """ExecJob's keyword arguments, beside the template's ``app_id``; None is the same as leaving one out.
+
+    ``command`` is a list (the executable, then its arguments) or a string with ``args`` beside it.
+    ``envs`` is a mapping of names to values or a list of :class:`Env` / :class:`ConfigMapEnv`.
+    ``event_id`` makes the call idempotent; when None, one is made for the call and reused by every
+    retry. ``time`` (aware) is when the job triggers; ``replicas`` how many instances run it.
+    """
+
+    command: str | Sequence[str] | None
+    args: Sequence[str] | None
+    envs: EnvsArg | None
+    event_id: str | None
+    replicas: int | None
+    time: datetime | None
+    jar_start_options: str | None
+    jar_start_args: str | None
+    war_start_options: str | None
+
+
+EXEC_JOB_ARGUMENTS: frozenset[str] = ExecJobArguments.__optional_keys__
+
+
+class JobRequest:
+    """One job to start: ``exec_job``'s arguments, held for ``exec_jobs``.
+
+    ``JobRequest(app_id, command=["echo", "abc"], envs={"STAGE": "prod"}, event_id="nightly-42")``.
+    Raises ``TypeError`` for an argument ``exec_job`` does not take.
+    """
+
+    __slots__ = ("app_id", "arguments")
+
+    def __init__(self, app_id: str, /, **arguments: Unpack[ExecJobArguments]) -> None:
+        _check_names(arguments)
+        self.app_id = app_id
+        self.arguments = arguments
+
+    def __getattr__(self, name: str) -> Any:
+        if name in EXEC_JOB_ARGUMENTS:
+            return self.arguments.get(name)
+        raise AttributeError(f"'JobRequest' object has no attribute {name!r}")
+
+    def __repr__(self) -> str:
+        given = "".join(f", {name}={value!r}" for name, value in self.arguments.items() if value is not None)
+        return f"JobRequest({self.app_id!r}{given})"
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, JobRequest):
+            return NotImplemented
+        return (self.app_id, _given(self.arguments)) == (other.app_id, _given(other.arguments))
+
+    __hash__ = None  # type: ignore[assignment]  # it holds lists and mappings
+
+
+def _given(arguments: ExecJobArguments) -> dict[str, object]:
+    return {name: value for name, value in arguments.items() if value is not None}
+
+
+def _check_names(arguments: Mapping[str, object]) -> None:
+    unknown = sorted(arguments.keys() - EXEC_JOB_ARGUMENTS)
+    if unknown:
+        takes = ", ".join(sorted(EXEC_JOB_ARGUMENTS))
+        raise TypeError(f"unexpected keyword argument {unknown[0]!r}; ExecJob takes {takes}")
 
 
 def new_event_id() -> str:
@@ -237,37 +312,26 @@ def _replicas_param(replicas: int) -> str:
     return str(replicas)
 
 
-def exec_job_params(
-    app_id: str,
-    *,
-    command: str | Sequence[str] | None = None,
-    args: Sequence[str] | None = None,
-    envs: EnvsArg | None = None,
-    event_id: str | None = None,
-    replicas: int | None = None,
-    time: datetime | None = None,
-    jar_start_options: str | None = None,
-    jar_start_args: str | None = None,
-    war_start_options: str | None = None,
-) -> dict[str, str]:
+def exec_job_params(app_id: str, **arguments: Unpack[ExecJobArguments]) -> dict[str, str]:
     """The wire form of an ExecJob call, keyed by the generated ``exec_job``'s argument names
     (``app_id``, ``command_args``, …; each value the string sent as ``AppId``, ``CommandArgs``, …).
 
     ``event_id`` must already be decided (see :func:`new_event_id`). Raises ``TypeError`` for a value of
     the wrong type and ``ValueError`` for a value of the right type that the service cannot take.
     """
+    _check_names(arguments)
+    command, args, envs = arguments.get("command"), arguments.get("args"), arguments.get("envs")
+    event_id, replicas, time = arguments.get("event_id"), arguments.get("replicas"), arguments.get("time")
     wire: dict[str, str] = {"app_id": _check_id(app_id, "app_id")}
     if event_id is not None:
         wire["event_id"] = _check_id(event_id, "event_id")
     wire.update(_command_params(command, args))
     if envs is not None:
         wire["envs"] = _envs_param(envs)
-    if jar_start_options is not None:
-        wire["jar_start_options"] = _check_option(jar_start_options, "jar_start_options")
-    if jar_start_args is not None:
-        wire["jar_start_args"] = _check_option(jar_start_args, "jar_start_args")
-    if war_start_options is not None:
-        wire["war_start_options"] = _check_option(war_start_options, "war_start_options")
+    for option in ("jar_start_options", "jar_start_args", "war_start_options"):
+        value = arguments.get(option)
+        if value is not None:
+            wire[option] = _check_option(value, option)
     if time is not None:
         wire["time"] = _time_param(time)
     if replicas is not None:
@@ -275,17 +339,34 @@ def exec_job_params(
     return wire
 
 
-def check_request_size(path: str, wire: Mapping[str, str]) -> None:
-    """Refuse a request whose URL the gateway would not read, naming the longest parameter.
+_UNRESERVED = frozenset(b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_.-~")
+# Each UTF-8 byte (as a latin-1 character) to what quote_plus writes for it.
+_FORM_ESCAPES = {b: "+" if b == 0x20 else chr(b) if b in _UNRESERVED else f"%{b:02X}" for b in range(256)}
+
+
+def form_urlencode(text: str) -> str:
+    """``quote_plus(text)``, as httpx and ``urlencode`` write a query value, in one ``str.translate``.
+
+    >>> form_urlencode('["a b",1]')
+    '%5B%22a+b%22%2C1%5D'
+    """
+    return text.encode().decode("latin-1").translate(_FORM_ESCAPES)
+
+
+def check_request_size(path: str, wire: Mapping[str, str]) -> str:
+    """The request target, ``path?query`` with the query encoded as httpx sends it; ``ValueError``
+    when the gateway would not read a URL that long, naming the longest parameter.
 
     ``wire`` is keyed by wire names (``AppId``, ``Envs``, …), as the request sends them.
     """
-    size = len(path) + 1 + len(urlencode(wire))
-    if size > MAX_REQUEST_TARGET:
-        name, value = max(wire.items(), key=lambda item: len(urlencode({item[0]: item[1]})))
-        encoded = len(urlencode({name: value}))
+    pairs = [f"{form_urlencode(name)}={form_urlencode(value)}" for name, value in wire.items()]
+    target = f"{path}?{'&'.join(pairs)}"
+    if len(target) > MAX_REQUEST_TARGET:
+        longest = max(pairs, key=len)
+        name = longest.partition("=")[0]
         raise ValueError(
-            f"the request would be {size} bytes of URL, over the gateway's limit of {MAX_REQUEST_TARGET}: "
-            f"{name} alone takes {encoded} bytes once encoded; shorten it (put large data in a ConfigMap "
-            "or the image instead)"
+            f"the request would be {len(target)} bytes of URL, over the gateway's limit of "
+            f"{MAX_REQUEST_TARGET}: {name} alone takes {len(longest)} bytes once encoded; shorten it "
+            "(put large data in a ConfigMap or the image instead)"
         )
+    return target

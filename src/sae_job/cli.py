@@ -12,12 +12,12 @@ import re
 import sys
 from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
-from typing import TYPE_CHECKING, Any, TextIO
+from typing import TYPE_CHECKING, Any, TextIO, cast
 
 from sae_job import __version__
 
 if TYPE_CHECKING:
-    from sae_job.arguments import ConfigMapEnv, Env
+    from sae_job.arguments import ConfigMapEnv, Env, ExecJobArguments
 
 # Exit codes, documented in --help and the README.
 EXIT_OK = 0
@@ -347,6 +347,7 @@ def run_exec(args: argparse.Namespace) -> int:
             stream=sys.stderr,
         )
     from sae_job import errors
+    from sae_job.arguments import EXEC_JOB_ARGUMENTS
     from sae_job.client import SaeJobClient
 
     try:
@@ -375,16 +376,8 @@ def run_exec(args: argparse.Namespace) -> int:
     except (UsageError, ValueError, TypeError) as exc:
         return _fail(EXIT_USAGE, str(exc), args.verbose, exc)
     with client:
-        call = {
-            "command": command,
-            "envs": envs,
-            "event_id": args.event_id,
-            "replicas": args.replicas,
-            "time": time,
-            "jar_start_options": args.jar_start_options,
-            "jar_start_args": args.jar_start_args,
-            "war_start_options": args.war_start_options,
-        }
+        given = {**vars(args), "command": command, "envs": envs, "time": time}
+        call = cast("ExecJobArguments", {name: given.get(name) for name in EXEC_JOB_ARGUMENTS})
         try:
             if args.dry_run:
                 _print_dry_run(client.explain_exec_job(args.app_id, **call), sys.stdout)

@@ -1,0 +1,253 @@
+"""The attempt loop, sans I/O: one place decides send, read the answer, wait and retry, or stop.
+
+:func:`attempt_loop` is a generator: it yields :class:`Send` (send the request once, signed afresh, and
+send back the answer or the transport error) and :class:`Sleep` (wait this long), and returns the
+call's result or the :class:`~sae_job.SaeJobError` it ended with. The sync and async clients drive it
+with their own I/O (:func:`run_sync`, :func:`run_async`); a single call and a fan-out batch run the same
+loop, a batch adding its shared :class:`Batch` (one retry budget, one throttle gate).
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+import random
+import threading
+import time
+from collections.abc import Awaitable, Callable, Generator
+from dataclasses import dataclass, field
+from typing import TypeVar
+
+import httpx
+
+from sae_job.errors import (
+    AuthenticationError,
+    SaeError,
+    SaeJobError,
+    ServerError,
+    ThrottlingError,
+    TransportError,
+)
+
+__all__ = [
+    "Batch",
+    "RetryPolicy",
+    "Send",
+    "Sleep",
+    "attempt_loop",
+    "batch_retry_budget",
+    "run_async",
+    "run_sync",
+]
+
+logger = logging.getLogger("sae_job")
+
+T = TypeVar("T")
+Answer = httpx.Response | httpx.TransportError
+"""What one attempt got: the answer, or the transport error that stood in for it."""
+
+# Codes after which the same request, signed afresh, can succeed.
+_RESIGN_CODES = ("SignatureNonceUsed", "InvalidTimeStamp.Expired")
+
+
+def _full_jitter(cap: float) -> float:
+    return random.uniform(0.0, cap)
+
+
+def _check_seconds(name: str, value: object) -> None:
+    if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value) or value < 0:
+        raise ValueError(f"{name} must be a finite number of seconds >= 0, got {value!r}")
+
+
+@dataclass(frozen=True, slots=True)
+class RetryPolicy:
+    """When and how long to wait before trying a failed call again.
+
+    Retried: no answer (connection errors, timeouts), 5xx, throttling (waiting at least the
+    ``x-acs-retry-after`` the server asked for), ``SignatureNonceUsed`` and ``InvalidTimeStamp.Expired``
+    (signed afresh). Never another 4xx. Waits grow exponentially with full jitter:
+    ``uniform(0, min(max_delay, base_delay * 2 ** (attempt - 1)))``.
+    """
+
+    max_attempts: int = 3
+    base_delay: float = 0.2
+    max_delay: float = 10.0
+    max_retry_after: float = 60.0
+    """A throttling answer asking for a longer wait than this is raised, not waited out."""
+    jitter: Callable[[float], float] = field(default=_full_jitter, repr=False)
+
+    def __post_init__(self) -> None:
+        if (
+            isinstance(self.max_attempts, bool)
+            or not isinstance(self.max_attempts, int)
+            or self.max_attempts < 1
+        ):
+            raise ValueError(f"max_attempts must be an int >= 1, got {self.max_attempts!r}")
+        for name in ("base_delay", "max_delay", "max_retry_after"):
+            _check_seconds(name, getattr(self, name))
+
+    @staticmethod
+    def is_retryable(error: SaeJobError) -> bool:
+        """Whether trying the same call again (same EventId, new signature) can help."""
+        if isinstance(error, TransportError | ServerError | ThrottlingError):
+            return True
+        return isinstance(error, AuthenticationError) and error.code in _RESIGN_CODES
+
+    def delay_before(self, attempt: int, error: SaeJobError) -> float | None:
+        """Seconds to wait before attempt ``attempt + 1`` after ``error``; None: give up and raise."""
+        if attempt >= self.max_attempts or not self.is_retryable(error):
+            return None
+        wait = self.jitter(min(self.max_delay, self.base_delay * 2 ** (attempt - 1)))
+        retry_after = getattr(error, "retry_after", None)
+        if retry_after is not None:
+            if retry_after > self.max_retry_after:
+                return None
+            wait = max(wait, retry_after)
+        return wait
+
+
+def batch_retry_budget(concurrency: int, retry_budget: int | None, count: int) -> int:
+    """The retry budget of a batch of ``count`` calls: ``retry_budget``, or a fifth of the calls and at
+    least 10. ``ValueError`` for a ``concurrency`` or ``retry_budget`` that is not a whole number."""
+    if isinstance(concurrency, bool) or not isinstance(concurrency, int) or concurrency < 1:
+        raise ValueError(f"concurrency must be an int >= 1, got {concurrency!r}")
+    if retry_budget is None:
+        return max(10, count // 5)
+    if isinstance(retry_budget, bool) or not isinstance(retry_budget, int) or retry_budget < 0:
+        raise ValueError(f"retry_budget must be an int >= 0, got {retry_budget!r}")
+    return retry_budget
+
+
+class Batch:
+    """What the calls of one fan-out share: a retry budget and a throttle gate.
+
+    When any call is throttled, no call sends until the gate opens: the longer of the policy's wait
+    (and the server's ``x-acs-retry-after``) and a pause that doubles with each throttling answer since
+    the last success. Thread-safe: the sync fan-out's calls run on threads.
+    """
+
+    def __init__(self, retry_budget: int, policy: RetryPolicy, clock: Callable[[], float] = time.monotonic):
+        self._retries_left = retry_budget
+        self._policy = policy
+        self._clock = clock
+        self._open_at = 0.0
+        self._throttled_in_a_row = 0
+        self._lock = threading.Lock()
+
+    def closed_for(self) -> float:
+        """Seconds until the gate opens; 0 when it is open."""
+        with self._lock:
+            return max(0.0, self._open_at - self._clock())
+
+    def succeeded(self) -> None:
+        with self._lock:
+            self._throttled_in_a_row = 0
+
+    def retry_delay(self, delay: float, error: SaeJobError, label: str) -> float | None:
+        """The wait before retrying after ``error`` (which the policy would retry after ``delay``), or
+        None when the budget is spent. A throttling error closes the gate for every call."""
+        with self._lock:
+            if isinstance(error, ThrottlingError):
+                self._throttled_in_a_row += 1
+                doubling = self._policy.base_delay * 2.0 ** (self._throttled_in_a_row - 1)
+                pause = max(delay, min(self._policy.max_delay, doubling))
+                self._open_at = max(self._open_at, self._clock() + pause)
+                logger.info(
+                    "%s throttled (%s): every call of the batch waits %.2fs", label, error.code, pause
+                )
+            if self._retries_left <= 0:
+                logger.info("fan-out retry budget spent: %s not retried", label)
+                return None
+            self._retries_left -= 1
+            return delay
+
+
+@dataclass(frozen=True, slots=True)
+class Send:
+    """Send the request once, signed afresh; answer with the response or the transport error."""
+
+    attempt: int
+
+
+@dataclass(frozen=True, slots=True)
+class Sleep:
+    """Wait this many seconds, then go on."""
+
+    seconds: float
+
+
+Step = Send | Sleep
+
+
+def attempt_loop(
+    read: Callable[[Answer, int], T | SaeJobError],
+    policy: RetryPolicy,
+    *,
+    label: str,
+    batch: Batch | None = None,
+) -> Generator[Step, Answer | None, T | SaeJobError]:
+    """The attempts of one call: ``read(answer, attempt)`` says what an answer means; the loop retries
+    what ``policy`` (and ``batch``) allow and returns the result or the last error. ``label`` names the
+    call in log lines (``ExecJob for app … (event …)``)."""
+    attempt = 0
+    while True:
+        if batch is not None and (closed := batch.closed_for()) > 0:
+            yield Sleep(closed)
+            continue
+        attempt += 1
+        answer = yield Send(attempt)
+        assert answer is not None  # a driver always answers a Send
+        outcome = read(answer, attempt)
+        if not isinstance(outcome, SaeJobError):
+            if batch is not None:
+                batch.succeeded()
+            return outcome
+        delay = policy.delay_before(attempt, outcome)
+        if delay is not None and batch is not None:
+            delay = batch.retry_delay(delay, outcome, label)
+        if delay is None:
+            return outcome
+        what = outcome.code if isinstance(outcome, SaeError) else type(outcome).__name__
+        logger.info(
+            "%s: attempt %d of %d failed (%s); retrying in %.2fs",
+            label,
+            attempt,
+            policy.max_attempts,
+            what,
+            delay,
+        )
+        yield Sleep(delay)
+
+
+def run_sync(
+    loop: Generator[Step, Answer | None, T], send: Callable[[int], Answer], sleep: Callable[[float], None]
+) -> T:
+    """Drive ``loop`` with blocking I/O."""
+    try:
+        step = next(loop)
+        while True:
+            if isinstance(step, Sleep):
+                sleep(step.seconds)
+                step = loop.send(None)
+            else:
+                step = loop.send(send(step.attempt))
+    except StopIteration as done:
+        return done.value  # type: ignore[no-any-return]
+
+
+async def run_async(
+    loop: Generator[Step, Answer | None, T],
+    send: Callable[[int], Awaitable[Answer]],
+    sleep: Callable[[float], Awaitable[None]],
+) -> T:
+    """Drive ``loop`` with asyncio."""
+    try:
+        step = next(loop)
+        while True:
+            if isinstance(step, Sleep):
+                await sleep(step.seconds)
+                step = loop.send(None)
+            else:
+                step = loop.send(await send(step.attempt))
+    except StopIteration as done:
+        return done.value  # type: ignore[no-any-return]
