@@ -22,6 +22,7 @@ _MODULES = {
     "sae_job.attempts": ("RetryPolicy",),
     "sae_job.client": ("AsyncSaeJobClient", "DryRun", "JobOutcome", "SaeJobClient"),
     "sae_job.credentials": ("Credentials", "CredentialsProvider", "default_credentials"),
+    "sae_job.jobs": ("JobState", "JobStatus", "WaitPolicy"),
     "sae_job.signing": ("AcsV3Auth", "RoaV2Auth"),
     "sae_job.errors": (
         "ApplicationNotFoundError",
@@ -29,6 +30,7 @@ _MODULES = {
         "CredentialsError",
         "CredentialsNotFoundError",
         "InvalidParameterError",
+        "JobFailedError",
         "JobForbidPolicyError",
         "JobRefusedError",
         "JobSuspendError",
@@ -39,6 +41,7 @@ _MODULES = {
         "TransportError",
         "UnexpectedResponseError",
         "UserInDebtError",
+        "WaitTimeoutError",
     ),
 }
 _EXPORTS = {name: module for module, names in _MODULES.items() for name in names}
@@ -57,10 +60,13 @@ __all__ = [
     "Env",
     "ExecJobArguments",
     "InvalidParameterError",
+    "JobFailedError",
     "JobForbidPolicyError",
     "JobOutcome",
     "JobRefusedError",
     "JobRequest",
+    "JobState",
+    "JobStatus",
     "JobSuspendError",
     "Launch",
     "RetryPolicy",
@@ -73,6 +79,8 @@ __all__ = [
     "TransportError",
     "UnexpectedResponseError",
     "UserInDebtError",
+    "WaitPolicy",
+    "WaitTimeoutError",
     "__version__",
     "default_credentials",
 ]
@@ -103,6 +111,7 @@ if TYPE_CHECKING:
         CredentialsError,
         CredentialsNotFoundError,
         InvalidParameterError,
+        JobFailedError,
         JobForbidPolicyError,
         JobRefusedError,
         JobSuspendError,
@@ -113,5 +122,7 @@ if TYPE_CHECKING:
         TransportError,
         UnexpectedResponseError,
         UserInDebtError,
+        WaitTimeoutError,
     )
+    from sae_job.jobs import JobState, JobStatus, WaitPolicy
     from sae_job.signing import AcsV3Auth, RoaV2Auth

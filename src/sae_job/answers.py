@@ -13,6 +13,7 @@ from typing import Any
 
 import httpx
 
+from sae_job.attempts import Answer
 from sae_job.errors import (
     SaeError,
     SaeJobError,
@@ -23,11 +24,22 @@ from sae_job.errors import (
     error_class_for,
 )
 from sae_job.generated_api import parse_answer
-from sae_job.operations import EXEC_JOB, Operation
+from sae_job.jobs import HistoryPage, JobStatus, job_status
+from sae_job.operations import DESCRIBE_JOB_HISTORY, DESCRIBE_JOB_STATUS, EXEC_JOB, Operation
 from sae_job_api.models import Error as ApiError
 from sae_job_api.types import Unset
 
-__all__ = ["Launch", "Reply", "failed_call", "read_exec_job", "read_reply", "transport_error"]
+__all__ = [
+    "Launch",
+    "Reply",
+    "failed_call",
+    "read_data",
+    "read_exec_job",
+    "read_history_page",
+    "read_job_status",
+    "read_reply",
+    "transport_error",
+]
 
 NO_SECOND_JOB = "calling again with the same event_id cannot start a second job"
 
@@ -198,11 +210,12 @@ def failed_call(
     event_id: str | None,
     codes: tuple[str | None, ...] = (),
     messages: tuple[str | None, ...] = (),
+    fallback: tuple[str, str] = ("JobNotStarted", "the job was not started"),
 ) -> SaeError:
     """The error a 200 answer that says it failed stands for: the first code that says more than
     ``200`` and the first message that says more than ``success``, ``codes``/``messages`` first."""
-    code = next((c for c in (*codes, *reply.codes) if c and c != "200"), "JobNotStarted")
-    message = next((m for m in (*messages, reply.message) if m and m != "success"), "the job was not started")
+    code = next((c for c in (*codes, *reply.codes) if c and c != "200"), fallback[0])
+    message = next((m for m in (*messages, reply.message) if m and m != "success"), fallback[1])
     return error_class_for(code, reply.status_code)(
         code,
         message,
@@ -242,3 +255,45 @@ def read_exec_job(
             event_id=event_id,
         )
     return Launch(job_id, reply.request_id, reply.trace_id, event_id, app_id, attempt)
+
+
+def read_data(operation: Operation, answer: Answer, attempt: int) -> Reply | SaeJobError:
+    """A successful answer that carries ``Data``, or the error any other answer stands for."""
+    if isinstance(answer, httpx.TransportError):
+        return transport_error(answer, operation, None, attempt)
+    reply = read_reply(operation, answer)
+    if isinstance(reply, SaeJobError):
+        return reply
+    if reply.success is False:
+        return failed_call(reply, None, fallback=(f"{operation.action}.Failed", "the call failed"))
+    if reply.data is None:
+        return UnexpectedResponseError(
+            f"HTTP 200 answer to {operation.action} with no Data",
+            status_code=answer.status_code,
+            body=answer.content,
+        )
+    return reply
+
+
+def read_job_status(answer: Answer, attempt: int, *, job_id: str | None) -> JobStatus | SaeJobError:
+    """What a DescribeJobStatus answer means: the job's status, or the error."""
+    reply = read_data(DESCRIBE_JOB_STATUS, answer, attempt)
+    if isinstance(reply, SaeJobError):
+        return reply
+    return job_status(reply.data, reply.request_id, job_id)
+
+
+def read_history_page(answer: Answer, attempt: int) -> HistoryPage | SaeJobError:
+    """What a DescribeJobHistory answer means: one page of jobs, or the error."""
+    reply = read_data(DESCRIBE_JOB_HISTORY, answer, attempt)
+    if isinstance(reply, SaeJobError):
+        return reply
+    data = reply.data
+    entries = getattr(data, "jobs", None)
+    jobs = [job_status(entry, reply.request_id) for entry in entries] if isinstance(entries, list) else []
+
+    def number(name: str) -> int:
+        value = getattr(data, name, None)
+        return value if isinstance(value, int) and not isinstance(value, bool) else 0
+
+    return HistoryPage(jobs, number("current_page"), number("page_size"), number("total_size"))

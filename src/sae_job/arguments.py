@@ -17,15 +17,22 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any, TypeAlias, TypedDict, Unpack
 
+from sae_job.jobs import JobState
+
 __all__ = [
     "ConfigMapEnv",
+    "DescribeJobHistoryArguments",
+    "DescribeJobStatusArguments",
     "Env",
     "EnvsArg",
     "ExecJobArguments",
     "JobRequest",
     "check_request_size",
+    "describe_job_history_params",
+    "describe_job_status_params",
     "exec_job_params",
     "form_urlencode",
+    "job_state",
     "new_event_id",
 ]
 
@@ -370,3 +377,58 @@ def check_request_size(path: str, wire: Mapping[str, str]) -> str:
             "(put large data in a ConfigMap or the image instead)"
         )
     return target
+
+
+class DescribeJobStatusArguments(TypedDict, total=False):
+    """DescribeJobStatus's keyword arguments, beside ``app_id``: the job (None: the latest one)."""
+
+    job_id: str | None
+
+
+class DescribeJobHistoryArguments(TypedDict, total=False):
+    """DescribeJobHistory's keyword arguments, beside ``app_id``: the ``state`` to keep (a
+    :class:`~sae_job.JobState`, or its name: ``"failed"``) and how many jobs a page holds."""
+
+    state: JobState | str | None
+    page_size: int | None
+
+
+MAX_HISTORY_PAGE_SIZE = 10_000  # DescribeJobHistory's PageSize range is 0-10000
+
+
+def describe_job_status_params(
+    app_id: str, **arguments: Unpack[DescribeJobStatusArguments]
+) -> dict[str, object]:
+    """DescribeJobStatus's wire form; without ``job_id``, the template's latest job."""
+    wire: dict[str, object] = {"app_id": _check_id(app_id, "app_id")}
+    job_id = arguments.get("job_id")
+    if job_id is not None:
+        wire["job_id"] = _check_id(job_id, "job_id")
+    return wire
+
+
+def job_state(value: JobState | str) -> JobState:
+    """A state to filter by, from a :class:`~sae_job.JobState` or its name; ``ValueError`` otherwise."""
+    if isinstance(value, JobState) and value is not JobState.UNKNOWN:
+        return value
+    names = [state.name.lower() for state in JobState if state is not JobState.UNKNOWN]
+    if isinstance(value, str) and value.lower() in names:
+        return JobState[value.upper()]
+    raise ValueError(f"state must be one of {', '.join(names)}, got {value!r}")
+
+
+def describe_job_history_params(
+    app_id: str, current_page: int, **arguments: Unpack[DescribeJobHistoryArguments]
+) -> dict[str, object]:
+    """One page of DescribeJobHistory in wire form."""
+    wire: dict[str, object] = {"app_id": _check_id(app_id, "app_id"), "current_page": current_page}
+    state, page_size = arguments.get("state"), arguments.get("page_size")
+    if state is not None:
+        wire["state"] = job_state(state).value
+    if page_size is not None:
+        if isinstance(page_size, bool) or not isinstance(page_size, int):
+            raise TypeError(f"page_size must be an int, not {type(page_size).__name__}")
+        if not 1 <= page_size <= MAX_HISTORY_PAGE_SIZE:
+            raise ValueError(f"page_size must be from 1 to {MAX_HISTORY_PAGE_SIZE}, got {page_size}")
+        wire["page_size"] = page_size
+    return wire

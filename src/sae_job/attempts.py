@@ -43,6 +43,7 @@ __all__ = [
 logger = logging.getLogger("sae_job")
 
 T = TypeVar("T")
+A = TypeVar("A")
 Answer = httpx.Response | httpx.TransportError
 """What one attempt got: the answer, or the transport error that stood in for it."""
 
@@ -220,7 +221,7 @@ def attempt_loop(
 
 
 def run_sync(
-    loop: Generator[Step, Answer | None, T], send: Callable[[int], Answer], sleep: Callable[[float], None]
+    loop: Generator[Step, A | None, T], send: Callable[[int], A], sleep: Callable[[float], None]
 ) -> T:
     """Drive ``loop`` with blocking I/O."""
     try:
@@ -236,8 +237,8 @@ def run_sync(
 
 
 async def run_async(
-    loop: Generator[Step, Answer | None, T],
-    send: Callable[[int], Awaitable[Answer]],
+    loop: Generator[Step, A | None, T],
+    send: Callable[[int], Awaitable[A]],
     sleep: Callable[[float], Awaitable[None]],
 ) -> T:
     """Drive ``loop`` with asyncio."""

@@ -16,18 +16,27 @@ import functools
 import math
 import platform
 import time as _time
-from collections.abc import Callable, Iterable
+from collections.abc import AsyncIterator, Callable, Iterable, Iterator, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import datetime
 from types import TracebackType
-from typing import Any, Literal, Self, Unpack
+from typing import Any, Literal, Self, TypeVar, Unpack
 
 import httpx
 
 from sae_job import __version__
-from sae_job.answers import Launch, read_exec_job
-from sae_job.arguments import ExecJobArguments, JobRequest, check_request_size, exec_job_params, new_event_id
+from sae_job.answers import Launch, read_exec_job, read_history_page, read_job_status
+from sae_job.arguments import (
+    DescribeJobHistoryArguments,
+    ExecJobArguments,
+    JobRequest,
+    check_request_size,
+    describe_job_history_params,
+    describe_job_status_params,
+    exec_job_params,
+    new_event_id,
+)
 from sae_job.attempts import (
     Answer,
     Batch,
@@ -41,7 +50,8 @@ from sae_job.credentials import CredentialsProvider, as_provider, default_creden
 from sae_job.endpoints import resolve_endpoint
 from sae_job.errors import SaeJobError
 from sae_job.generated_api import request_parameters
-from sae_job.operations import EXEC_JOB, Operation
+from sae_job.jobs import HistoryPage, JobStatus, WaitPolicy, wait_loop
+from sae_job.operations import DESCRIBE_JOB_HISTORY, DESCRIBE_JOB_STATUS, EXEC_JOB, Operation
 from sae_job.signing import AcsV3Auth, RoaV2Auth, redact_headers
 
 __all__ = [
@@ -55,6 +65,7 @@ __all__ = [
     "resolve_endpoint",
 ]
 
+T = TypeVar("T")
 SignatureVersion = Literal["v3", "v2"]
 USER_AGENT = f"sae-job/{__version__} python/{platform.python_version()} httpx/{httpx.__version__}"
 DEFAULT_CONCURRENCY = 10
@@ -94,14 +105,42 @@ class PreparedCall:
         return f"{self.operation.action} for app {self.app_id}{event}"
 
 
+def prepare(
+    operation: Operation, app_id: str, wire: Mapping[str, object], event_id: str | None = None
+) -> PreparedCall:
+    """A call in wire form (``wire`` keyed by the generated function's argument names), its URL checked."""
+    target = check_request_size(operation.path, request_parameters(operation, wire))
+    return PreparedCall(operation, target, app_id, event_id)
+
+
 def prepare_exec_job(app_id: str, arguments: ExecJobArguments) -> PreparedCall:
     """ExecJob's wire form, with the event ID decided; ``TypeError``/``ValueError`` for bad arguments."""
     event_id = arguments.get("event_id")
     chosen = new_event_id() if event_id is None else event_id
     with_event: ExecJobArguments = {**arguments, "event_id": chosen}
-    wire = exec_job_params(app_id, **with_event)
-    target = check_request_size(EXEC_JOB.path, request_parameters(EXEC_JOB, wire))
-    return PreparedCall(EXEC_JOB, target, app_id, chosen)
+    return prepare(EXEC_JOB, app_id, exec_job_params(app_id, **with_event), chosen)
+
+
+def _job_of(job: str | Launch, job_id: str | None) -> tuple[str, str]:
+    if isinstance(job, Launch):
+        if job_id is not None and job_id != job.job_id:
+            raise ValueError(f"job_id {job_id!r} is not the launch's job {job.job_id!r}")
+        return job.app_id, job.job_id
+    if job_id is None:
+        raise TypeError("wait_for_job needs the job: pass a Launch, or app_id and job_id")
+    return job, job_id
+
+
+def _check_wait_timeout(timeout: float) -> float:
+    if isinstance(timeout, bool) or not isinstance(timeout, int | float) or not 0 < timeout < math.inf:
+        raise ValueError(f"timeout must be a positive, finite number of seconds, got {timeout!r}")
+    return float(timeout)
+
+
+def _result(outcome: T | SaeJobError) -> T:
+    if isinstance(outcome, SaeJobError):
+        raise outcome
+    return outcome
 
 
 class _NoCookies(httpx.Cookies):
@@ -246,6 +285,18 @@ class _ClientCore:
         read = functools.partial(read_exec_job, app_id=call.app_id, event_id=call.event_id)
         return attempt_loop(read, self.retry, label=call.label, batch=batch)
 
+    def _status_call(self, app_id: str, job_id: str | None) -> tuple[PreparedCall, Callable[[], Any]]:
+        """A DescribeJobStatus call, and how to make a fresh attempt loop for it."""
+        call = prepare(DESCRIBE_JOB_STATUS, app_id, describe_job_status_params(app_id, job_id=job_id))
+        read = functools.partial(read_job_status, job_id=job_id)
+        return call, lambda: attempt_loop(read, self.retry, label=f"{call.label}, job {job_id}")
+
+    def _history_call(
+        self, app_id: str, page: int, arguments: DescribeJobHistoryArguments
+    ) -> tuple[PreparedCall, Any]:
+        call = prepare(DESCRIBE_JOB_HISTORY, app_id, describe_job_history_params(app_id, page, **arguments))
+        return call, attempt_loop(read_history_page, self.retry, label=f"{call.label}, page {page}")
+
 
 class SaeJobClient(_ClientCore):
     """Calls SAE's job operations, synchronously. One connection pool; close it, or use ``with``.
@@ -317,6 +368,59 @@ class SaeJobClient(_ClientCore):
             raise outcome
         assert isinstance(outcome, Launch)
         return outcome
+
+    def describe_job(self, app_id: str, job_id: str | None = None) -> JobStatus:
+        """The job's status (DescribeJobStatus); without ``job_id``, the template's latest job.
+
+        Raises ``ValueError``/``TypeError`` for bad arguments, a :class:`~sae_job.SaeError` subclass for
+        an error answer (an unknown app or job among them), :class:`~sae_job.TransportError` for none.
+        """
+        call, loop = self._status_call(app_id, job_id)
+        status: JobStatus = _result(self._run(call, loop()))
+        return status
+
+    def job_history(
+        self, app_id: str, **arguments: Unpack[DescribeJobHistoryArguments]
+    ) -> Iterator[JobStatus]:
+        """Every job of the template, newest first, page after page (DescribeJobHistory), as
+        :class:`~sae_job.JobStatus`; ``state=`` keeps those in one state. Bad arguments raise here, at
+        the call; an error answer raises from the iteration."""
+        self._history_call(app_id, 1, arguments)
+        return self._history(app_id, arguments)
+
+    def _history(self, app_id: str, arguments: DescribeJobHistoryArguments) -> Iterator[JobStatus]:
+        seen, page = 0, 1
+        while True:
+            call, loop = self._history_call(app_id, page, arguments)
+            found: HistoryPage = _result(self._run(call, loop))
+            yield from found.jobs
+            seen += len(found.jobs)
+            if not found.jobs or seen >= found.total_size:
+                return
+            page += 1
+
+    def wait_for_job(
+        self,
+        job: str | Launch,
+        job_id: str | None = None,
+        *,
+        timeout: float = 3600.0,
+        poll: WaitPolicy | None = None,
+        on_status: Callable[[JobStatus], None] | None = None,
+    ) -> JobStatus:
+        """Wait until the job ends; return its final :class:`~sae_job.JobStatus` when it succeeded.
+
+        ``job`` is a :class:`Launch`, or the app ID with ``job_id`` beside it. ``on_status`` sees every
+        status looked at. Raises :class:`~sae_job.JobFailedError` as soon as the job has failed,
+        :class:`~sae_job.WaitTimeoutError` when ``timeout`` seconds pass first (the job is left as it
+        is), and the error of a look that waiting cannot mend (an unknown job, a refused signature).
+        Transient errors (throttling, 5xx, no answer) only delay the next look.
+        """
+        app_id, found_job_id = _job_of(job, job_id)
+        call, loop = self._status_call(app_id, found_job_id)
+        waiting = wait_loop(_check_wait_timeout(timeout), poll or WaitPolicy(), _time.monotonic, on_status)
+        status: JobStatus = run_sync(waiting, lambda look: self._run(call, loop()), self._sleep)
+        return status
 
     def exec_jobs(
         self,
@@ -438,6 +542,54 @@ class AsyncSaeJobClient(_ClientCore):
             raise outcome
         assert isinstance(outcome, Launch)
         return outcome
+
+    async def describe_job(self, app_id: str, job_id: str | None = None) -> JobStatus:
+        """The job's status; as :meth:`SaeJobClient.describe_job`."""
+        call, loop = self._status_call(app_id, job_id)
+        status: JobStatus = _result(await self._run(call, loop()))
+        return status
+
+    def job_history(
+        self, app_id: str, **arguments: Unpack[DescribeJobHistoryArguments]
+    ) -> AsyncIterator[JobStatus]:
+        """Every job of the template, page after page; as :meth:`SaeJobClient.job_history`, iterated
+        with ``async for``."""
+        self._history_call(app_id, 1, arguments)
+        return self._history(app_id, arguments)
+
+    async def _history(self, app_id: str, arguments: DescribeJobHistoryArguments) -> AsyncIterator[JobStatus]:
+        seen, page = 0, 1
+        while True:
+            call, loop = self._history_call(app_id, page, arguments)
+            found: HistoryPage = _result(await self._run(call, loop))
+            for status in found.jobs:
+                yield status
+            seen += len(found.jobs)
+            if not found.jobs or seen >= found.total_size:
+                return
+            page += 1
+
+    async def wait_for_job(
+        self,
+        job: str | Launch,
+        job_id: str | None = None,
+        *,
+        timeout: float = 3600.0,
+        poll: WaitPolicy | None = None,
+        on_status: Callable[[JobStatus], None] | None = None,
+    ) -> JobStatus:
+        """Wait until the job ends; as :meth:`SaeJobClient.wait_for_job`."""
+        import asyncio
+
+        app_id, found_job_id = _job_of(job, job_id)
+        call, loop = self._status_call(app_id, found_job_id)
+        waiting = wait_loop(_check_wait_timeout(timeout), poll or WaitPolicy(), _time.monotonic, on_status)
+
+        async def look(number: int) -> Any:
+            return await self._run(call, loop())
+
+        status: JobStatus = await run_async(waiting, look, asyncio.sleep)
+        return status
 
     async def exec_jobs(
         self,

@@ -7,6 +7,10 @@ which raise the built-in ``ValueError``/``TypeError`` before anything is sent.
 from __future__ import annotations
 
 from collections.abc import Mapping
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from sae_job.jobs import JobStatus
 
 __all__ = [
     "ApplicationNotFoundError",
@@ -14,6 +18,7 @@ __all__ = [
     "CredentialsError",
     "CredentialsNotFoundError",
     "InvalidParameterError",
+    "JobFailedError",
     "JobForbidPolicyError",
     "JobRefusedError",
     "JobSuspendError",
@@ -24,6 +29,7 @@ __all__ = [
     "TransportError",
     "UnexpectedResponseError",
     "UserInDebtError",
+    "WaitTimeoutError",
     "error_class_for",
 ]
 
@@ -131,6 +137,20 @@ class JobSuspendError(JobRefusedError):
 
 class UserInDebtError(JobRefusedError):
     """``user.indebt``: the account has an overdue payment."""
+
+
+class JobFailedError(SaeError):
+    """``JobFailed``: the job ran and failed. ``status`` is its final :class:`~sae_job.JobStatus`; the
+    message carries the service's, when it gave one."""
+
+    status: JobStatus | None = None
+
+
+class WaitTimeoutError(SaeError):
+    """``WaitTimeout``: the wait ran out before the job ended. The job was not touched and may still be
+    running; ``status`` is the last one seen (None when no look succeeded)."""
+
+    status: JobStatus | None = None
 
 
 class AuthenticationError(SaeError):

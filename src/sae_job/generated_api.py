@@ -10,6 +10,7 @@ generator upgrade that moves them fails there first.
 from __future__ import annotations
 
 import importlib
+from collections.abc import Mapping
 from types import ModuleType
 from typing import Any
 
@@ -30,12 +31,16 @@ def _module(operation: Operation) -> ModuleType:
     return importlib.import_module(operation.module)
 
 
-def request_parameters(operation: Operation, wire: dict[str, str]) -> dict[str, str]:
+def request_parameters(operation: Operation, wire: Mapping[str, object]) -> dict[str, str]:
     """The query parameters under their wire names (``AppId``, ``Envs``, …) for ``wire``, which is keyed
     by the generated function's argument names (``app_id``, ``envs``, …)."""
     kwargs: dict[str, Any] = _module(operation)._get_kwargs(**wire)
-    params: dict[str, str] = kwargs["params"]
-    return params
+    return {name: _query_text(value) for name, value in kwargs["params"].items()}
+
+
+def _query_text(value: object) -> str:
+    # as httpx writes a query value: booleans in lower case
+    return "true" if value is True else "false" if value is False else str(value)
 
 
 def parse_answer(operation: Operation, response: httpx.Response) -> Any:
