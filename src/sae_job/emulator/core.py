@@ -34,13 +34,12 @@ from sae_job.emulator.auth import (
     AuthFailure,
     Caller,
     NonceCache,
-    decode_query,
     verify_request,
 )
 from sae_job.emulator.config import EmulatorConfig, Template, default_config
 from sae_job.emulator.faults import FaultInjector, FaultKind, Faults
 from sae_job.emulator.spec import Operation, ParameterError, Spec, load_spec
-from sae_job.signing import REDACTED, SECURITY_TOKEN_HEADER
+from sae_job.signing import REDACTED, SECURITY_TOKEN_HEADER, decoded_query
 
 if TYPE_CHECKING:
     from sae_job.emulator.server import RunningEmulator
@@ -407,7 +406,7 @@ class Emulator:
                 headers=(("x-acs-retry-after", _seconds(self._injector.faults.retry_after)),),
             )
         caller = self._authenticate(request)
-        params = _check_query(self._operation, decode_query(request.query))
+        params = _check_query(self._operation, decoded_query(request.query))
         job = self._exec_job(params, caller)
         logger.info("%s %s -> 200 %s", request.method, request.path, job.job_id)
         request_id = _new_request_id()
