@@ -9,7 +9,15 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-__all__ = ["API_VERSION", "EXEC_JOB", "OPERATIONS", "Operation", "operation_for_path"]
+__all__ = [
+    "API_VERSION",
+    "DESCRIBE_JOB_HISTORY",
+    "DESCRIBE_JOB_STATUS",
+    "EXEC_JOB",
+    "OPERATIONS",
+    "Operation",
+    "operation_for_path",
+]
 
 API_VERSION = "2019-05-06"
 
@@ -40,7 +48,25 @@ EXEC_JOB = Operation(
     arguments="ExecJobArguments",
 )
 
-OPERATIONS: tuple[Operation, ...] = (EXEC_JOB,)
+DESCRIBE_JOB_STATUS = Operation(
+    action="DescribeJobStatus",
+    version=API_VERSION,
+    method="GET",
+    path="/pop/v1/sam/job/describeJobStatus",
+    module="sae_job_api.api.default.describe_job_status",
+    arguments="DescribeJobStatusArguments",
+)
+
+DESCRIBE_JOB_HISTORY = Operation(
+    action="DescribeJobHistory",
+    version=API_VERSION,
+    method="GET",
+    path="/pop/v1/sam/job/describeJobHistory",
+    module="sae_job_api.api.default.describe_job_history",
+    arguments="DescribeJobHistoryArguments",
+)
+
+OPERATIONS: tuple[Operation, ...] = (EXEC_JOB, DESCRIBE_JOB_STATUS, DESCRIBE_JOB_HISTORY)
 
 _BY_PATH = {operation.path: operation for operation in OPERATIONS}
 
