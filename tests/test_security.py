@@ -165,7 +165,11 @@ def test_no_secret_on_any_path_of_the_sync_client(
         launch = client.exec_job(ALLOW.app_id, **arguments)
         dry = client.explain_exec_job(ALLOW.app_id, **arguments)
         watch.show(client, client.auth, client.retry, credentials, launch, dry, *vars_of(dry))
-        watch.show(client.auth.explain(httpx.Request("GET", running.url + "/x")))  # type: ignore[attr-defined]
+        watch.show(
+            client.auth.explain(
+                httpx.Request("GET", running.url + "/pop/v1/sam/job/describeJobStatus?AppId=x")
+            )
+        )  # type: ignore[attr-defined]
         # Each error the emulator can answer, and the client's own.
         client.exec_job(FORBID.app_id)
         kinds = [
@@ -281,7 +285,9 @@ def test_no_secret_from_errors_the_client_raises_itself(watch: Watch) -> None:
 def test_the_repr_of_every_public_object(running: RunningEmulator, watch: Watch) -> None:
     with running.new_client(credentials=STS) as client:
         launch = client.exec_job(ALLOW.app_id)
-        request = next(client.auth.auth_flow(httpx.Request("GET", running.url + "/p?a=1")))
+        request = next(
+            client.auth.auth_flow(httpx.Request("GET", running.url + "/pop/v1/sam/job/execJob?AppId=a"))
+        )
     emulator_request = Request.from_target(
         request.method, request.url.raw_path.decode(), request.headers.multi_items(), request.content
     )
@@ -453,7 +459,7 @@ def test_the_emulator_listens_on_loopback_by_default() -> None:
     parser = __import__("argparse").ArgumentParser()
     add_arguments(parser)
     assert parser.parse_args([]).host == "127.0.0.1"
-    assert inspect.signature(Emulator.serve).parameters["host"].default == "127.0.0.1"
+    assert inspect.signature(serve).parameters["host"].default == "127.0.0.1"
 
 
 # --- constant-time comparison ------------------------------------------------------------------------
