@@ -10,6 +10,7 @@ import pytest
 
 from sae_job import ConfigMapEnv, Env
 from sae_job.arguments import exec_job_params
+from tests.conftest import BAD_ARGUMENTS, PATH
 
 
 def test_a_command_list_is_command_and_command_args() -> None:
@@ -84,56 +85,9 @@ def test_replicas_and_options() -> None:
     assert wire["jar_start_options"] == "-Xms4G -Xmx4G"
 
 
-BAD: list[tuple[str, dict[str, Any], type[Exception], str]] = [
-    ("", {}, ValueError, "app_id is empty"),
-    ("   ", {}, ValueError, "app_id is empty"),
-    ("a/b", {}, ValueError, "app_id"),
-    ("a?b", {}, ValueError, "app_id"),
-    ("a\nb", {}, ValueError, "app_id"),
-    ("a b", {}, ValueError, "app_id"),
-    (123, {}, TypeError, "app_id must be a str"),  # type: ignore[list-item]
-    ("app", {"command": []}, ValueError, "command is an empty list"),
-    ("app", {"command": [""]}, ValueError, "command[0]"),
-    ("app", {"command": ""}, ValueError, "command is empty"),
-    ("app", {"command": ["echo", 1]}, TypeError, "command[1] must be a str"),
-    ("app", {"command": ["echo", None]}, TypeError, "command[1]"),
-    ("app", {"command": 5}, TypeError, "command must be a str or a list"),
-    ("app", {"command": ["echo", "a"], "args": ["b"]}, ValueError, "not both"),
-    ("app", {"command": "echo", "args": "abc"}, TypeError, "args must be a list"),
-    ("app", {"command": "echo", "args": [b"abc"]}, TypeError, "args[0] must be a str"),
-    ("app", {"command": "echo", "args": {"a": 1}}, TypeError, "args must be a list"),
-    ("app", {"envs": {"": "x"}}, ValueError, "envs key is empty"),
-    ("app", {"envs": {"A=B": "x"}}, ValueError, "contains '='"),
-    ("app", {"envs": {"1A": "x"}}, ValueError, "not a valid environment variable name"),
-    ("app", {"envs": {"A": 1}}, TypeError, "envs['A'] must be a str"),
-    ("app", {"envs": {"A": None}}, TypeError, "envs['A'] must be a str"),
-    ("app", {"envs": [Env("A", "1"), Env("A", "2")]}, ValueError, "envs names 'A' twice"),
-    ("app", {"envs": [("A", "1")]}, TypeError, "envs[0] must be an Env"),
-    ("app", {"envs": "A=1"}, TypeError, "envs must be a mapping"),
-    ("app", {"replicas": 0}, ValueError, "replicas must be a positive"),
-    ("app", {"replicas": -1}, ValueError, "replicas must be a positive"),
-    ("app", {"replicas": True}, TypeError, "replicas must be an int"),
-    ("app", {"replicas": "3"}, TypeError, "replicas must be an int"),
-    ("app", {"replicas": 2.0}, TypeError, "replicas must be an int"),
-    ("app", {"time": datetime(2026, 12, 1, 8, 0)}, ValueError, "naive datetime"),
-    ("app", {"time": "2026-12-01T08:00:00Z"}, TypeError, "time must be a timezone-aware datetime"),
-    # Found by tests/test_fuzz.py: an OverflowError escaped, not a ValueError naming the parameter.
-    ("app", {"time": datetime(1, 1, 1, tzinfo=timezone(timedelta(hours=5)))}, ValueError, "time 0001-01-01"),
-    (
-        "app",
-        {"time": datetime(9999, 12, 31, 23, tzinfo=timezone(-timedelta(hours=5)))},
-        ValueError,
-        "out of range once in UTC",
-    ),
-    ("app", {"event_id": ""}, ValueError, "event_id is empty"),
-    ("app", {"event_id": "a&b"}, ValueError, "event_id"),
-    ("app", {"jar_start_options": ""}, ValueError, "jar_start_options is empty"),
-    ("app", {"war_start_options": 3}, TypeError, "war_start_options must be a str"),
-    ("app", {"jar_start_args": "a\x00b"}, ValueError, "NUL"),
-]
-
-
-@pytest.mark.parametrize(("app_id", "kwargs", "error", "says"), BAD, ids=[b[3] for b in BAD])
+@pytest.mark.parametrize(
+    ("app_id", "kwargs", "error", "says"), BAD_ARGUMENTS, ids=[b[3] for b in BAD_ARGUMENTS]
+)
 def test_bad_input_is_refused_naming_the_parameter(
     app_id: str, kwargs: dict[str, Any], error: type[Exception], says: str
 ) -> None:
@@ -162,7 +116,7 @@ def test_env_objects_check_themselves(make: Any, error: type[Exception], says: s
 def test_a_url_the_gateway_would_not_read_is_refused_naming_the_parameter() -> None:
     from sae_job.arguments import MAX_REQUEST_TARGET, check_request_size
 
-    path = "/pop/v1/sam/job/execJob"
+    path = PATH
     check_request_size(path, {"AppId": "app", "Envs": "x" * 4000})
     with pytest.raises(ValueError) as caught:
         check_request_size(path, {"AppId": "app", "Command": "echo", "Envs": '["' + "é" * 3000 + '"]'})

@@ -58,12 +58,8 @@ from sae_job.emulator import Caller, Emulator, EmulatorConfig, Request, Template
 from sae_job.emulator.auth import AuthFailure, raw_target, verify_werkzeug
 from sae_job.emulator.werkzeug_harness import werkzeug_handler
 from sae_job.signing import AcsV3Auth, RoaV2Auth
+from tests.conftest import KEY, PATH, STS_KEY, TOKEN
 
-PATH = "/pop/v1/sam/job/execJob"
-SECRET = "CANARY-SECRET-contract-0123456789"
-TOKEN = "CANARY-TOKEN-contract-CAIS+/=="
-KEY = Credentials("AKID-CONTRACT", SECRET)
-STS_KEY = Credentials("STS.CONTRACT", SECRET + "-sts", TOKEN)
 ALLOW = Template("app-allow")
 FORBID = Template("app-forbid", concurrency_policy="Forbid", run_seconds=3600)
 REPLACE = Template("app-replace", concurrency_policy="Replace", run_seconds=3600)

@@ -22,8 +22,7 @@ from hypothesis import strategies as st
 from sae_job.emulator import schema as schema_module
 from sae_job.emulator.schema import SchemaError, UnsupportedSchema, check_supported, ecma_pattern, validate
 from sae_job.emulator.spec import ParameterError, load_spec, parse_spec
-
-PATH = "/pop/v1/sam/job/execJob"
+from tests.conftest import PATH
 
 
 def schemas_in(node: Any) -> Iterator[Any]:

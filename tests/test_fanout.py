@@ -30,8 +30,8 @@ from sae_job import (
     ServerError,
 )
 from sae_job.fanout import JobRequest
+from tests.conftest import PATH
 
-PATH = "/pop/v1/sam/job/execJob"
 CREDENTIALS = Credentials("AKIDfanout", "fanout-secret")
 FAST = RetryPolicy(max_attempts=3, base_delay=0.01, max_delay=0.05)
 

@@ -15,7 +15,6 @@ import signal
 import threading
 import time
 from collections import Counter
-from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -25,7 +24,6 @@ import pytest
 
 from sae_job import (
     AsyncSaeJobClient,
-    Credentials,
     Launch,
     RetryPolicy,
     SaeError,
@@ -35,16 +33,12 @@ from sae_job import (
     ThrottlingError,
     TransportError,
 )
-from sae_job.emulator import ConfigError, Emulator, EmulatorConfig, Faults, RunningEmulator, Template
+from sae_job.emulator import ConfigError, Emulator, Faults, RunningEmulator
 from sae_job.emulator.config import parse_config
 from sae_job.emulator.faults import FaultInjector
 from sae_job.emulator.werkzeug_harness import install
-from tests.test_emulator_server import Process
+from tests.conftest import APP, CONFIG, KEY, SECRET, StandaloneEmulator
 
-SECRET = "CANARY-SECRET-faults-0123456789"
-KEY = Credentials("AKID-FAULTS", SECRET)
-APP = Template("app-faults", run_seconds=0)
-CONFIG = EmulatorConfig([KEY], [APP])
 # The mix: 30% of answers lost after the job is recorded, 10% 503 before acting, 10% throttled.
 MIX = Faults(drop_after_commit=0.3, error_503=0.1, throttle=0.1, retry_after=0.005, seed=7)
 CALLS = 300
@@ -71,12 +65,6 @@ class RecordingPolicy(RetryPolicy):
 def fast_policy(max_attempts: int = 12) -> RecordingPolicy:
     # Each attempt has a 1 in 2 chance under MIX: 12 attempts leave about 1 call in 4,000 failing.
     return RecordingPolicy(max_attempts=max_attempts, base_delay=0.001, max_delay=0.004, max_retry_after=1.0)
-
-
-@pytest.fixture
-def running() -> Iterator[RunningEmulator]:
-    with Emulator(CONFIG).serve() as served:
-        yield served
 
 
 # --- each fault alone ------------------------------------------------------------------------------
@@ -259,7 +247,7 @@ def test_standalone_fault_flags_override_the_config_file(tmp_path: Path) -> None
         f'[[templates]]\napp_id = "{APP.app_id}"\n[faults]\nthrottle = 1.0\nretry_after = 9\n',
         encoding="utf-8",
     )
-    process = Process(
+    process = StandaloneEmulator(
         "--config", str(config), "--fault-throttle", "0", "--fault-error-503", "1", "--fault-seed", "5"
     )
     try:

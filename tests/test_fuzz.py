@@ -19,7 +19,7 @@ from hypothesis import strategies as st
 
 from sae_job import ConfigMapEnv, Credentials, Env, RetryPolicy
 from sae_job.emulator import Emulator, EmulatorConfig, RunningEmulator, Template
-from tests.load import size
+from tests.conftest import size
 
 SECRET = "CANARY-SECRET-fuzz-0123456789"
 KEY = Credentials("AKID-FUZZ", SECRET)

@@ -22,14 +22,11 @@ from typing import Any
 import httpx
 import pytest
 
-from sae_job import AsyncSaeJobClient, Credentials, RetryPolicy, SaeJobClient
-from sae_job.emulator import Emulator, EmulatorConfig, Template
-from tests.conftest import ROOT
-from tests.load import EmulatorProcess, open_fds, rss_bytes, size
+from sae_job import AsyncSaeJobClient, RetryPolicy, SaeJobClient
+from sae_job.emulator import Emulator, EmulatorConfig
+from tests.conftest import APP, KEY, ROOT, SECRET, size
+from tests.load import EmulatorProcess, open_fds, rss_bytes
 
-SECRET = "CANARY-SECRET-load-0123456789"
-KEY = Credentials("AKID-LOAD", SECRET)
-APP = Template("app-load", run_seconds=0)
 LOAD_REQUESTS = size(2_000, 20_000)
 CONNECTIONS = 50
 SOAK_CALLS = size(1_000, 10_000)

@@ -66,7 +66,7 @@ OTHER = Credentials("AKID-OTHER", "another-secret-0123456789")
 ALLOW = Template("app-allow", run_seconds=0)
 FORBID = Template("app-forbid", concurrency_policy="Forbid", run_seconds=3600)
 SUSPENDED = Template("app-suspended", suspended=True)
-CONFIG = EmulatorConfig([AK, STS, OTHER], [ALLOW, FORBID, SUSPENDED])
+CONFIG = EmulatorConfig([AK, STS, OTHER], [ALLOW, FORBID, SUSPENDED])  # what `running` serves here
 FAST = RetryPolicy(max_attempts=3, base_delay=0.001, max_delay=0.002, max_retry_after=1)
 
 
@@ -129,12 +129,6 @@ def watch(caplog: pytest.LogCaptureFixture) -> Iterator[Watch]:
     watched.records(records)
     assert any("string to sign" in record.getMessage() for record in records)
     watched.assert_clean()
-
-
-@pytest.fixture
-def running() -> Iterator[RunningEmulator]:
-    with Emulator(CONFIG).serve() as served:
-        yield served
 
 
 def raised(watch: Watch, call: Any, *args: Any, **kwargs: Any) -> BaseException:
