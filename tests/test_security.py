@@ -39,9 +39,11 @@ from sae_job import (
     CredentialsError,
     Env,
     JobRequest,
+    JobSuspendError,
     RetryPolicy,
     SaeJobClient,
     SaeJobError,
+    TransportError,
     UnexpectedResponseError,
 )
 from sae_job.credentials import CredentialClientProvider
@@ -212,15 +214,13 @@ def test_no_secret_on_the_async_client(running: RunningEmulator, watch: Watch) -
             endpoint=running.url, credentials=STS, signature_version="v2", retry=FAST
         ) as client:
             watch.show(client, client.auth, await client.exec_job(ALLOW.app_id, envs={"A": "1"}))
-            try:
+            with pytest.raises(JobSuspendError) as suspended:
                 await client.exec_job(SUSPENDED.app_id)
-            except SaeJobError as error:
-                watch.exception(error)
-            running.set_faults(Faults(drop_after_commit=1.0))
-            try:
+            watch.exception(suspended.value)
+            running.set_faults(Faults(drop_after_commit=1.0))  # every answer lost: retries run out
+            with pytest.raises(TransportError) as lost:
                 await client.exec_job(ALLOW.app_id)
-            except SaeJobError as error:
-                watch.exception(error)
+            watch.exception(lost.value)
             running.set_faults(None)
 
     asyncio.run(main())
