@@ -17,7 +17,7 @@ from collections.abc import Iterator
 from datetime import datetime, timedelta, timezone
 from importlib import resources
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import pytest
 from hypothesis import settings
@@ -180,9 +180,10 @@ BAD_ARGUMENTS: list[tuple[str, dict[str, Any], type[Exception], str]] = [
 # --- sizes: reduced in `make test`, in full under `make soak` (SAE_JOB_SOAK=full) --------------------
 
 SOAK = os.environ.get("SAE_JOB_SOAK") == "full"
+Size = TypeVar("Size", int, float)
 
 
-def size(reduced: int, full: int) -> int:
+def size(reduced: Size, full: Size) -> Size:
     """``full`` under ``make soak`` (``SAE_JOB_SOAK=full``), else ``reduced``.
 
     A test sized this way is marked ``soak``, so that ``make soak`` (``-m soak``) runs it in full.

@@ -22,7 +22,7 @@ from hypothesis import strategies as st
 from sae_job.emulator import schema as schema_module
 from sae_job.emulator.schema import SchemaError, UnsupportedSchema, check_supported, ecma_pattern, validate
 from sae_job.emulator.spec import ParameterError, load_spec, parse_spec
-from tests.conftest import PATH
+from tests.conftest import PATH, size
 
 
 def schemas_in(node: Any) -> Iterator[Any]:
@@ -255,7 +255,8 @@ def portable(text: str) -> bool:
     return text.isascii() and not text.endswith("\n")
 
 
-@settings(max_examples=300, deadline=None)
+@pytest.mark.soak
+@settings(max_examples=size(100, 300), deadline=None)
 @given(data=st.data(), parameter=st.sampled_from(["AppId", "Time", "Replicas", "EventId"]))
 def test_parameter_schemas_agree_with_jsonschema(
     spec: dict[str, Any], data: st.DataObject, parameter: str

@@ -3,8 +3,9 @@
 The emulator drops answers after recording the job, fails with 503 before acting, throttles with
 ``x-acs-retry-after``, stalls past the client's read timeout and adds latency, from a seeded draw
 (``sae_job.emulator.faults``). Under 30% dropped answers, 10% 503s and 10% throttling, 300 calls (sync and
-async) each return a job or raise after ``max_attempts``; the emulator holds exactly one job per returned
-ID and never two for one call; no nonce is reused; the waits stay within the backoff policy's bounds.
+async; 100 in ``make test``, 300 under ``make soak``) each return a job or raise after ``max_attempts``;
+the emulator holds exactly one job per returned ID and never two for one call; no nonce is reused; the
+waits stay within the backoff policy's bounds.
 """
 
 from __future__ import annotations
@@ -37,11 +38,11 @@ from sae_job.emulator import ConfigError, Emulator, Faults, RunningEmulator
 from sae_job.emulator.config import parse_config
 from sae_job.emulator.faults import FaultInjector
 from sae_job.emulator.werkzeug_harness import install
-from tests.conftest import APP, CONFIG, KEY, SECRET, StandaloneEmulator
+from tests.conftest import APP, CONFIG, KEY, SECRET, StandaloneEmulator, size
 
 # The issue's mix: 30% of answers lost after the job is recorded, 10% 503 before acting, 10% throttled.
 MIX = Faults(drop_after_commit=0.3, error_503=0.1, throttle=0.1, retry_after=0.005, seed=7)
-CALLS = 300
+CALLS = size(100, 300)  # calls under the mix, marked soak
 
 
 @dataclass(frozen=True)
@@ -279,7 +280,7 @@ def test_a_standalone_fault_flag_out_of_range_is_a_usage_error() -> None:
     assert "add up to 1.4" in done.stderr
 
 
-# --- 300 calls under the mix ---------------------------------------------------------------------
+# --- CALLS calls under the mix --------------------------------------------------------------------
 
 
 @dataclass
@@ -399,7 +400,8 @@ async def run_async(
     return outcome
 
 
-def test_300_sync_calls_under_the_mix(running: RunningEmulator) -> None:
+@pytest.mark.soak
+def test_sync_calls_under_the_mix(running: RunningEmulator) -> None:
     per_attempt = clean_call_seconds(running)
     running.set_faults(MIX)
     policy = fast_policy()
@@ -408,8 +410,9 @@ def test_300_sync_calls_under_the_mix(running: RunningEmulator) -> None:
 
 
 # The default transport is aiohttp's when sae-job[aiohttp] is installed; a plain install uses httpx's.
+@pytest.mark.soak
 @pytest.mark.parametrize("transport", [None, httpx.AsyncHTTPTransport], ids=["default", "httpx"])
-def test_300_async_calls_under_the_mix(running: RunningEmulator, transport: Any) -> None:
+def test_async_calls_under_the_mix(running: RunningEmulator, transport: Any) -> None:
     per_attempt = clean_call_seconds(running)
     running.set_faults(MIX)
     policy = fast_policy()
