@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from datetime import UTC, datetime, timedelta, timezone
 from typing import Any
 
@@ -64,6 +65,19 @@ def test_time_is_utc_seconds_with_z() -> None:
     assert wire["time"] == "2026-12-01T08:00:05Z"
 
 
+@pytest.mark.usefixtures("shanghai_time")
+@pytest.mark.parametrize(
+    "when",
+    [
+        datetime(2026, 12, 1, 8, 0, 5, tzinfo=UTC),
+        datetime(2026, 12, 1, 3, 0, 5, tzinfo=timezone(-timedelta(hours=5))),
+    ],
+)
+def test_time_is_utc_whatever_the_local_time_zone(when: datetime) -> None:
+    # Rule: Time is converted to UTC, never to the machine's local time (here UTC+8).
+    assert exec_job_params("app", time=when)["time"] == "2026-12-01T08:00:05Z"
+
+
 def test_time_keeps_four_year_digits_and_microseconds_go() -> None:
     # Found by tests/test_fuzz.py: strftime wrote year 999 as "999", which the gateway's pattern refuses.
     assert exec_job_params("app", time=datetime(999, 1, 2, 3, 4, 5, 6, tzinfo=UTC))["time"] == (
@@ -83,6 +97,49 @@ def test_replicas_and_options() -> None:
     assert wire["replicas"] == "3"
     assert wire["event_id"] == "evt-1"
     assert wire["jar_start_options"] == "-Xms4G -Xmx4G"
+
+
+# Every character no ID may hold: it would change how the URL or a log line reads.
+ID_FORBIDDEN = [*"#%\\\"'<>/?&", "\x00", "\x7f", "\x01", "\x1f", "\t", "\n", "\r", " ", "\x0b", "\x0c"]
+
+
+@pytest.mark.parametrize("name", ["app_id", "event_id"])
+@pytest.mark.parametrize("character", ID_FORBIDDEN, ids=[f"{ord(c):#04x}" for c in ID_FORBIDDEN])
+def test_no_id_holds_a_character_that_changes_how_a_url_reads(name: str, character: str) -> None:
+    ids = {"app_id": "app", "event_id": "evt"}
+    ids[name] = f"a{character}b"
+    app_id = ids.pop("app_id")
+    with pytest.raises(ValueError, match=f"{name} .* contains {re.escape(repr(character))}, which no ID has"):
+        exec_job_params(app_id, **ids)
+
+
+@pytest.mark.parametrize("name", ["app_id", "event_id"])
+def test_an_id_of_the_other_printable_characters_is_accepted(name: str) -> None:
+    value = "".join(chr(c) for c in range(0x21, 0x7F) if chr(c) not in ID_FORBIDDEN) + "é世"
+    ids = {"app_id": "app", "event_id": "evt", name: value}
+    assert exec_job_params(ids.pop("app_id"), **ids)[name] == value
+
+
+def test_an_env_name_with_a_space_is_refused() -> None:
+    # Rule: an environment variable name is letters, digits, '-', '.', '_': a space is none of them.
+    with pytest.raises(ValueError, match="not a valid environment variable name"):
+        exec_job_params("app", envs={"A B": "x"})
+    with pytest.raises(ValueError, match="not a valid environment variable name"):
+        exec_job_params("app", envs={"A ": "x"})
+
+
+@pytest.mark.parametrize(
+    ("replicas", "accepted"), [(0, False), (1, True), (999_999_999, True), (1_000_000_000, False)]
+)
+def test_replicas_run_from_1_to_nine_digits(replicas: int, accepted: bool) -> None:
+    # Rule: the spec's pattern allows one to nine digits, and no job runs on zero instances.
+    if accepted:
+        assert exec_job_params("app", replicas=replicas)["replicas"] == str(replicas)
+    else:
+        with pytest.raises(
+            ValueError, match=f"replicas must be a positive number of instances, got {replicas}"
+        ):
+            exec_job_params("app", replicas=replicas)
 
 
 @pytest.mark.parametrize(
@@ -122,6 +179,17 @@ def test_a_url_the_gateway_would_not_read_is_refused_naming_the_parameter() -> N
         check_request_size(path, {"AppId": "app", "Command": "echo", "Envs": '["' + "é" * 3000 + '"]'})
     message = str(caught.value)
     assert "Envs alone takes" in message and str(MAX_REQUEST_TARGET) in message
+
+
+def test_a_url_exactly_at_the_gateway_limit_is_accepted_and_one_byte_more_is_refused() -> None:
+    # Rule: the gateway reads "GET <target> HTTP/1.1\r\n" into 8 KiB: a target of MAX_REQUEST_TARGET fits.
+    from sae_job.arguments import MAX_REQUEST_TARGET, check_request_size
+
+    room = MAX_REQUEST_TARGET - len(PATH) - len("?AppId=")
+    assert len(f"{PATH}?AppId={'a' * room}") == MAX_REQUEST_TARGET
+    check_request_size(PATH, {"AppId": "a" * room})
+    with pytest.raises(ValueError, match=f"would be {MAX_REQUEST_TARGET + 1} bytes of URL"):
+        check_request_size(PATH, {"AppId": "a" * (room + 1)})
 
 
 @pytest.mark.parametrize(
