@@ -12,8 +12,8 @@ import pytest
 from pytest_httpserver import HTTPServer
 
 from sae_job import cli
+from tests.conftest import PATH
 
-PATH = "/pop/v1/sam/job/execJob"
 KEY_ID = "LTAI-cli-test"
 SECRET = "CANARY-CLI-SECRET-55"
 TOKEN = "CANARY-CLI-TOKEN-66"

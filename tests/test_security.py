@@ -39,14 +39,15 @@ from sae_job import (
     CredentialsError,
     Env,
     JobRequest,
+    JobSuspendError,
     RetryPolicy,
     SaeJobClient,
     SaeJobError,
+    TransportError,
     UnexpectedResponseError,
 )
 from sae_job.credentials import CredentialClientProvider
 from sae_job.emulator import (
-    Emulator,
     EmulatorConfig,
     Faults,
     NonceCache,
@@ -67,7 +68,7 @@ OTHER = Credentials("AKID-OTHER", "another-secret-0123456789")
 ALLOW = Template("app-allow", run_seconds=0)
 FORBID = Template("app-forbid", concurrency_policy="Forbid", run_seconds=3600)
 SUSPENDED = Template("app-suspended", suspended=True)
-CONFIG = EmulatorConfig([AK, STS, OTHER], [ALLOW, FORBID, SUSPENDED])
+CONFIG = EmulatorConfig([AK, STS, OTHER], [ALLOW, FORBID, SUSPENDED])  # what `running` serves here
 FAST = RetryPolicy(max_attempts=3, base_delay=0.001, max_delay=0.002, max_retry_after=1)
 
 
@@ -130,12 +131,6 @@ def watch(caplog: pytest.LogCaptureFixture) -> Iterator[Watch]:
     watched.records(records)
     assert any("string to sign" in record.getMessage() for record in records)
     watched.assert_clean()
-
-
-@pytest.fixture
-def running() -> Iterator[RunningEmulator]:
-    with serve(Emulator(CONFIG)) as served:
-        yield served
 
 
 def raised(watch: Watch, call: Any, *args: Any, **kwargs: Any) -> BaseException:
@@ -227,15 +222,13 @@ def test_no_secret_on_the_async_client(running: RunningEmulator, watch: Watch) -
             endpoint=running.url, credentials=STS, signature_version="v2", retry=FAST
         ) as client:
             watch.show(client, client.auth, await client.exec_job(ALLOW.app_id, envs={"A": "1"}))
-            try:
+            with pytest.raises(JobSuspendError) as suspended:
                 await client.exec_job(SUSPENDED.app_id)
-            except SaeJobError as error:
-                watch.exception(error)
-            running.emulator.set_faults(Faults(drop_after_commit=1.0))
-            try:
+            watch.exception(suspended.value)
+            running.emulator.set_faults(Faults(drop_after_commit=1.0))  # every answer lost: retries run out
+            with pytest.raises(TransportError) as lost:
                 await client.exec_job(ALLOW.app_id)
-            except SaeJobError as error:
-                watch.exception(error)
+            watch.exception(lost.value)
             running.emulator.set_faults(None)
 
     asyncio.run(main())
