@@ -49,7 +49,7 @@ class Target:
             "what": self.what,
             "target": self.goal,
             "server": self.server,
-            "measured": round(self.measured, 3),
+            "measured": round(self.measured, 4),
             "met": self.met,
             "note": self.note,
         }
