@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # make demo: start the local SAE emulator, start the API reference's example job against it with the
-# sae-job command, show idempotency and a refusal, then stop the emulator, leaving no process behind.
+# sae-job command, show idempotency and a refusal, wait for a job to succeed and for one to fail, then stop
+# the emulator, leaving no process behind.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 SAE_JOB=${SAE_JOB:-.venv/bin/sae-job}
@@ -57,6 +58,41 @@ set -e
 [ "$refused" -eq 3 ] || { echo "demo: expected exit code 3, got $refused" >&2; exit 1; }
 echo "(exit code $refused)"
 
+# The emulator ends a job on request, as a test would: finish the newest running job after a moment.
+finish_soon() {
+  "$PYTHON" - "$url" "$1" "$2" <<'PY' &
+import json, sys, time, urllib.request
+url, outcome, message = sys.argv[1:]
+for _ in range(100):
+    time.sleep(0.1)
+    with urllib.request.urlopen(url + "/_emulator/jobs") as answer:
+        running = [job for job in json.load(answer)["jobs"] if job["status"] in ("Pending", "Running")]
+    if running:
+        break
+time.sleep(1.5)
+body = json.dumps({"outcome": outcome, "message": message}).encode()
+request = urllib.request.Request(f"{url}/_emulator/jobs/{running[-1]['job_id']}/finish", body, method="POST")
+urllib.request.urlopen(request).close()
+PY
+}
+
+echo
+echo "== 4. Start a job and wait for it to end: it succeeds (exit code 0)"
+finish_soon succeeded ""
+show "$SAE_JOB" exec "$app" --endpoint "$url" --wait --wait-timeout 1m -- ./nightly-report.sh
+wait
+
+echo
+echo "== 5. Start a job and wait for it to end: it fails (exit code 7)"
+finish_soon failed "exit code 1 in instance 0"
+set +e
+show "$SAE_JOB" exec "$app" --endpoint "$url" --wait --wait-timeout 1m -- ./nightly-report.sh --broken
+failed=$?
+set -e
+wait
+[ "$failed" -eq 7 ] || { echo "demo: expected exit code 7, got $failed" >&2; exit 1; }
+echo "(exit code $failed)"
+
 echo
 echo "== What the emulator holds"
 "$PYTHON" - "$url" <<'PY'
@@ -64,9 +100,9 @@ import json, sys, urllib.request
 with urllib.request.urlopen(sys.argv[1] + "/_emulator/jobs") as answer:
     jobs = json.load(answer)["jobs"]
 for job in jobs:
-    print(f"{job['job_id']}  app {job['app_id']}  event {job['event_id']}  "
+    print(f"{job['job_id']}  {job['status']:<9}  event {job['event_id']}  "
           f"{job['command']} {json.dumps(job['command_args'])}  envs {json.dumps(job['envs'])}")
-assert len(jobs) == 1, f"expected one job, the emulator holds {len(jobs)}"
+assert len(jobs) == 3, f"expected three jobs, the emulator holds {len(jobs)}"
 PY
 
 echo
