@@ -276,3 +276,45 @@ def test_the_package_docstring_example_runs() -> None:
 
     results = doctest.testmod(sae_job.emulator)
     assert results.attempted > 0 and results.failed == 0
+
+
+def _raw_exchange(running: RunningEmulator, data: bytes) -> tuple[int, dict[str, object], str]:
+    """Send ``data`` on a fresh connection; the status, the JSON body and the whole answer's head."""
+    import json
+    import socket
+
+    host, port = running.url.removeprefix("http://").rsplit(":", 1)
+    with socket.create_connection((host, int(port)), timeout=5) as connection:
+        connection.sendall(data)
+        answer = b""
+        while chunk := connection.recv(65536):
+            answer += chunk
+    head, _, body = answer.partition(b"\r\n\r\n")
+    return int(head.split()[1]), json.loads(body), head.decode("latin-1")
+
+
+@pytest.mark.parametrize(
+    ("data", "status"),
+    [
+        (b"\x00\xff garbage\r\n\r\n", 400),
+        (b"GET /" + b"a" * 70_000 + b" HTTP/1.1\r\n\r\n", 414),
+        (b"GET / HTTP/9.9\r\n\r\n", 505),
+        (b"GET / HTTP/1.1\r\n" + b"X-Long: " + b"a" * 70_000 + b"\r\n\r\n", 431),
+    ],
+)
+def test_a_malformed_request_is_answered_in_the_spec_error_form_without_a_traceback(
+    data: bytes, status: int, caplog: pytest.LogCaptureFixture, capfd: pytest.CaptureFixture[str]
+) -> None:
+    with serve() as running:
+        got, body, _ = _raw_exchange(running, data)
+    assert got == status
+    assert body["Code"] == "MalformedRequest" and body["Success"] is False and body["RequestId"]
+    assert "Traceback" not in caplog.text + capfd.readouterr().err
+
+
+@pytest.mark.parametrize("method", ["TRACE", "QUERY", "BREW"])
+def test_every_method_gets_the_spec_not_found(method: str) -> None:
+    with serve() as running:
+        got, body, head = _raw_exchange(running, f"{method} / HTTP/1.1\r\nConnection: close\r\n\r\n".encode())
+    assert (got, body["Code"]) == (404, "InvalidAction.NotFound")
+    assert "application/json" in head

@@ -26,51 +26,16 @@ except ImportError as exc:  # pragma: no cover - depends on the installation
         "the SAE emulator needs jsonschema: pip install 'sae-job[emulator]'", name=exc.name
     ) from exc
 
-from sae_job.emulator.auth import (
-    AuthFailure,
-    Caller,
-    NonceCache,
-    verify_request,
-    verify_werkzeug,
-)
-from sae_job.emulator.config import (
-    ConfigError,
-    EmulatorConfig,
-    Template,
-    default_config,
-    load_config,
-)
-from sae_job.emulator.core import (
-    JOBS_PATH,
-    RESET_PATH,
-    STATS_PATH,
-    Emulator,
-    Job,
-    Request,
-    Response,
-)
+from sae_job.emulator.auth import AuthFailure, Caller, NonceCache, verify_request, verify_werkzeug
+from sae_job.emulator.config import ConfigError, EmulatorConfig, Template, default_config, load_config
+from sae_job.emulator.core import JOBS_PATH, RESET_PATH, STATS_PATH, Emulator, Job, Request, Response
 from sae_job.emulator.faults import Faults
 from sae_job.emulator.server import RunningEmulator, serve
 
+# fmt: off
 __all__ = [
-    "JOBS_PATH",
-    "RESET_PATH",
-    "STATS_PATH",
-    "AuthFailure",
-    "Caller",
-    "ConfigError",
-    "Emulator",
-    "EmulatorConfig",
-    "Faults",
-    "Job",
-    "NonceCache",
-    "Request",
-    "Response",
-    "RunningEmulator",
-    "Template",
-    "default_config",
-    "load_config",
-    "serve",
-    "verify_request",
-    "verify_werkzeug",
+    "JOBS_PATH", "RESET_PATH", "STATS_PATH", "AuthFailure", "Caller", "ConfigError", "Emulator",
+    "EmulatorConfig", "Faults", "Job", "NonceCache", "Request", "Response", "RunningEmulator", "Template",
+    "default_config", "load_config", "serve", "verify_request", "verify_werkzeug",
 ]
+# fmt: on

@@ -1,18 +1,10 @@
-"""The gateway's authentication of a POP-signed request, as a verifier: V3 and ROA V2.
+"""The gateway's authentication of a POP-signed request (V3 and ROA V2), as a verifier.
 
-:func:`verify_request` takes a request as it arrived (method, raw path, raw query, headers, body)
-and either names the caller (:class:`Caller`) or raises :class:`AuthFailure` with the code and
-message Alibaba Cloud's API gateway answers. The emulator serves with it; tests import it to check
-what a client sent (:func:`verify_werkzeug` for a ``pytest-httpserver`` request).
-
-The signature itself is recomputed with the step functions of :mod:`sae_job.signing`, so a client
-and this verifier can only agree on a rule they both implement. The order of the checks is the
-gateway's: the form of the request, the key, the clock, the token, the signature, then the nonce
-(last, so a forged request never uses up a nonce).
-
-Secrets stay out of every message: a ``SignatureDoesNotMatch`` shows the server's string to sign,
-which holds no key; the STS token, which ROA V2 signs as a header, is shown as ``<redacted>``
-(as :class:`sae_job.signing.SigningSteps` shows it, so the two texts compare line by line).
+:func:`verify_request` takes a request as it arrived and names the :class:`Caller` or raises
+:class:`AuthFailure` with the gateway's code and message; :func:`verify_werkzeug` does so for a
+``pytest-httpserver`` request. Signatures are recomputed with the step functions of :mod:`sae_job.signing`.
+The checks run in the gateway's order: form, key, clock, token, signature, then the nonce (last, so a
+forged request never uses one up). No message holds a secret: the STS token shows as ``<redacted>``.
 """
 
 from __future__ import annotations
@@ -28,48 +20,20 @@ from email.utils import parsedate_to_datetime
 from typing import TYPE_CHECKING, Literal
 from urllib.parse import quote, unquote
 
+from sae_job import signing
 from sae_job.credentials import Credentials
-from sae_job.signing import (
-    ALGORITHM_V3,
-    REDACTED,
-    SECURITY_TOKEN_HEADER,
-    SIGNATURE_METHOD_V2,
-    SIGNATURE_VERSION_V2,
-    HeaderItems,
-    as_utc,
-    canonical_headers_v2,
-    canonical_headers_v3,
-    canonical_query_v3_of_raw,
-    canonical_request_v3,
-    canonical_resource_v2,
-    canonical_uri_v3,
-    content_md5,
-    decoded_query,
-    group_headers,
-    hashed_payload,
-    signature_v2,
-    signature_v3,
-    signed_headers_v3,
-    string_to_sign_v2,
-    string_to_sign_v3,
-)
+from sae_job.signing import REDACTED, SECURITY_TOKEN_HEADER
 
 if TYPE_CHECKING:
     from werkzeug import Request as WerkzeugRequest
 
+# fmt: off
 __all__ = [
-    "DEFAULT_WINDOW",
-    "REQUIRED_SIGNED_HEADERS_V3",
-    "AuthFailure",
-    "Caller",
-    "NonceCache",
-    "compare_signatures",
-    "parse_authorization_v2",
-    "parse_authorization_v3",
-    "raw_target",
-    "verify_request",
+    "DEFAULT_WINDOW", "REQUIRED_SIGNED_HEADERS_V3", "AuthFailure", "Caller", "NonceCache",
+    "compare_signatures", "parse_authorization_v2", "parse_authorization_v3", "raw_target", "verify_request",
     "verify_werkzeug",
 ]
+# fmt: on
 
 DEFAULT_WINDOW = timedelta(minutes=15)
 #: A V3 request must sign at least these; it may sign more (the official SDK signs all it sends).
@@ -167,11 +131,8 @@ _AUTHORIZATION_V2 = re.compile(r"acs ([^\s:]+):([A-Za-z0-9+/]{27}=)")
 
 
 def parse_authorization_v3(value: str) -> tuple[str, list[str], str]:
-    """Split a V3 ``Authorization`` value into (access key id, signed names, signature).
-
-    The form is exactly the one ``sae_job.signing.authorization_v3`` writes: the three fields in that
-    order, lower-case header names, 64 lower-case hex digits. Raises ``ValueError`` on anything else
-    (the value is not echoed in the message).
+    """Split a V3 ``Authorization`` value, exactly as ``signing.authorization_v3`` writes it, into (access
+    key id, signed names, signature). Raises ``ValueError`` on anything else, without echoing the value.
 
     >>> header = "ACS3-HMAC-SHA256 Credential=AKID,SignedHeaders=host;x-acs-date,Signature="
     >>> parse_authorization_v3(header + 64 * "0")
@@ -282,7 +243,7 @@ def verify_request(
     method: str,
     path: str,
     query: str,
-    headers: HeaderItems,
+    headers: signing.HeaderItems,
     body: bytes,
     credentials: Mapping[str, Credentials],
     now: datetime,
@@ -303,13 +264,13 @@ def verify_request(
     message ends with the server's string to sign) or ``SignatureNonceUsed``. Raises ``ValueError`` for
     a naive ``now``.
     """
-    now = as_utc(now)
-    grouped = group_headers(headers)
+    now = signing.as_utc(now)
+    grouped = signing.group_headers(headers)
     authorization = grouped.get("authorization", [])
     if len(authorization) != 1:
         raise AuthFailure("IncompleteSignature", reason="no single Authorization header")
     value = authorization[0].strip()
-    if value.startswith(ALGORITHM_V3 + " "):
+    if value.startswith(signing.ALGORITHM_V3 + " "):
         claim = _claim_v3(method, unquote(path), query, grouped, body, value)
     elif value.startswith("acs "):
         claim = _claim_v2(method, unquote(path), query, grouped, body, value)
@@ -360,26 +321,20 @@ def _claim_v3(
     for name in REQUIRED_SIGNED_HEADERS_V3:
         _one(headers, name)
     try:
-        canonical_headers = canonical_headers_v3(_pairs(headers), signed)
+        canonical_headers = signing.canonical_headers_v3(_pairs(headers), signed)
     except ValueError as exc:
         raise AuthFailure("IncompleteSignature", reason=str(exc)) from None
-    canonical_request = canonical_request_v3(
+    canonical_request = signing.canonical_request_v3(
         method,
-        canonical_uri_v3(path),
-        canonical_query_v3_of_raw(query),
+        signing.canonical_uri_v3(path),
+        signing.canonical_query_v3_of_raw(query),
         canonical_headers,
-        signed_headers_v3(signed),
-        hashed_payload(body),  # of the body received, so a body changed on the way cannot verify
+        signing.signed_headers_v3(signed),
+        signing.hashed_payload(body),  # of the body received, so a body changed on the way cannot verify
     )
-    date = _one(headers, "x-acs-date")
+    string_to_sign, sign = signing.string_to_sign_v3(canonical_request), signing.signature_v3
     return _Claim(
-        "v3",
-        access_key_id,
-        signature,
-        date,
-        _parse_acs_date,
-        string_to_sign_v3(canonical_request),
-        signature_v3,
+        "v3", access_key_id, signature, _one(headers, "x-acs-date"), _parse_acs_date, string_to_sign, sign
     )
 
 
@@ -391,10 +346,11 @@ def _claim_v2(
     except ValueError as exc:
         raise AuthFailure("IncompleteSignature", reason=str(exc)) from None
     date = _one(headers, "date")
-    for name, expected in (
-        ("x-acs-signature-method", SIGNATURE_METHOD_V2),
-        ("x-acs-signature-version", SIGNATURE_VERSION_V2),
-    ):
+    expected_values = {
+        "x-acs-signature-method": signing.SIGNATURE_METHOD_V2,
+        "x-acs-signature-version": signing.SIGNATURE_VERSION_V2,
+    }
+    for name, expected in expected_values.items():
         if _one(headers, name) != expected:
             raise AuthFailure("IncompleteSignature", reason=f"{name} is not {expected}")
 
@@ -402,17 +358,18 @@ def _claim_v2(
         values = headers.get(name)
         return values[-1] if values else ""
 
-    string_to_sign = string_to_sign_v2(
+    string_to_sign = signing.string_to_sign_v2(
         method,
         last("accept"),
         # the MD5 of the body received, so a body changed on the way cannot verify
-        content_md5(body) if body else last("content-md5"),
+        signing.content_md5(body) if body else last("content-md5"),
         last("content-type"),
         headers["date"][0],
-        canonical_headers_v2(_pairs(headers)),
-        canonical_resource_v2(path, decoded_query(query)),
+        signing.canonical_headers_v2(_pairs(headers)),
+        signing.canonical_resource_v2(path, signing.decoded_query(query)),
     )
-    return _Claim("v2", access_key_id, signature, date, _parse_http_date, string_to_sign, signature_v2)
+    sign = signing.signature_v2
+    return _Claim("v2", access_key_id, signature, date, _parse_http_date, string_to_sign, sign)
 
 
 def verify_werkzeug(
@@ -427,15 +384,17 @@ def verify_werkzeug(
     The path and query are taken as they arrived on the wire; ``now`` defaults to the current time.
     Returns the :class:`Caller`; raises :class:`AuthFailure` as :func:`verify_request` does.
     """
-    raw_path, query = raw_target(request)
+    path, query = raw_target(request)
+    headers, body = list(request.headers.items()), request.get_data(cache=True)
+    now = now if now is not None else datetime.now(UTC)
     return verify_request(
         method=request.method,
-        path=raw_path,
+        path=path,
         query=query,
-        headers=list(request.headers.items()),
-        body=request.get_data(cache=True),
+        headers=headers,
+        body=body,
         credentials=credentials,
-        now=now if now is not None else datetime.now(UTC),
+        now=now,
         nonces=nonces,
     )
 

@@ -18,14 +18,8 @@ from datetime import timedelta
 from pathlib import Path
 from types import FrameType
 
-from sae_job.emulator.config import (
-    ConfigError,
-    EmulatorConfig,
-    default_config,
-    load_config,
-)
+from sae_job.emulator.config import EmulatorConfig, default_config, load_config
 from sae_job.emulator.core import Emulator
-from sae_job.emulator.faults import Faults
 from sae_job.emulator.server import serve
 
 __all__ = ["add_arguments", "run"]
@@ -58,38 +52,20 @@ def _fault_value(text: str) -> float:
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     """Add ``--host``, ``--port``, ``--config``, ``--max-jobs``, ``--nonce-window`` and the
     ``--fault-*`` flags to ``parser``."""
-    parser.add_argument(
-        "--host",
-        default="127.0.0.1",
-        help="the address to listen on (default: 127.0.0.1, loopback only; the emulator has no TLS)",
-    )
-    parser.add_argument(
-        "--port",
-        type=int,
-        default=0,
-        help="the port to listen on (default: 0, any free port; printed)",
-    )
-    parser.add_argument(
+    add = parser.add_argument
+    add("--host", default="127.0.0.1", help="the address to listen on (default: 127.0.0.1, loopback only)")
+    add("--port", type=int, default=0, help="the port to listen on (default: 0, any free port; printed)")
+    add(
         "--config",
         metavar="FILE",
         type=Path,
         help="a TOML file of [[credentials]], [[templates]], [account] and [faults] "
         "(default: the embedded demo key and template, printed at start)",
     )
-    parser.add_argument(
-        "--max-jobs",
-        type=int,
-        default=10_000,
-        metavar="N",
-        help="jobs kept; the oldest (and their event IDs) are forgotten first (default: 10000)",
-    )
-    parser.add_argument(
-        "--nonce-window",
-        type=float,
-        metavar="SECONDS",
-        help="remember signature nonces this long instead of the 15-minute date window "
-        "(for load tests: a replay is accepted again once it has passed)",
-    )
+    max_jobs_help = "jobs kept; the oldest (and their event IDs) are forgotten first (default: 10000)"
+    add("--max-jobs", type=int, default=10_000, metavar="N", help=max_jobs_help)
+    nonce_help = "remember signature nonces this long instead of the 15-minute date window (for load tests)"
+    add("--nonce-window", type=float, metavar="SECONDS", help=nonce_help)
     faults = parser.add_argument_group(
         "fault injection", "off by default; probabilities are per ExecJob request and add up to at most 1"
     )
@@ -105,11 +81,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 def _faults(args: argparse.Namespace, config: EmulatorConfig) -> EmulatorConfig:
     """``config`` with the ``--fault-*`` flags given applied over its ``[faults]``."""
-    changes = {
-        name: getattr(args, "fault_" + name)
-        for name, _, _ in _FAULT_FLAGS
-        if getattr(args, "fault_" + name, None) is not None
-    }
+    given = {name: getattr(args, "fault_" + name, None) for name, _, _ in _FAULT_FLAGS}
+    changes = {name: value for name, value in given.items() if value is not None}
     return config.with_faults(replace(config.faults, **changes)) if changes else config
 
 
@@ -134,10 +107,6 @@ def _describe(config: EmulatorConfig, embedded: bool) -> list[str]:
     return lines
 
 
-def _describe_faults(faults: Faults) -> list[str]:
-    return [f"  faults injected: {faults.describe()}"] if faults.enabled else []
-
-
 def _log_to_stderr() -> None:
     logger = logging.getLogger("sae_job.emulator")
     if not logger.handlers:
@@ -157,10 +126,7 @@ def run(args: argparse.Namespace) -> int:
     try:
         config = load_config(config_path) if config_path is not None else default_config()
         config = _faults(args, config)
-    except ConfigError as exc:
-        sys.stderr.write(f"sae-job emulator: {exc}\n")
-        return EXIT_USAGE
-    except ValueError as exc:  # a --fault-* value out of range
+    except ValueError as exc:  # a ConfigError, or a --fault-* value out of range
         sys.stderr.write(f"sae-job emulator: {exc}\n")
         return EXIT_USAGE
     nonce_window: float | None = getattr(args, "nonce_window", None)
@@ -195,7 +161,7 @@ def run(args: argparse.Namespace) -> int:
             lines = [
                 f"SAE emulator listening on {running.url}",
                 *_describe(config, config_path is None),
-                *_describe_faults(config.faults),
+                *([f"  faults injected: {config.faults.describe()}"] if config.faults.enabled else []),
             ]
             sys.stdout.write("\n".join(lines) + "\n")
             sys.stdout.flush()

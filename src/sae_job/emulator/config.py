@@ -43,15 +43,12 @@ from typing import Any, Literal, cast, get_args
 from sae_job.credentials import Credentials
 from sae_job.emulator.faults import Faults
 
+# fmt: off
 __all__ = [
-    "ConcurrencyPolicy",
-    "ConfigError",
-    "EmulatorConfig",
-    "Outcome",
-    "Template",
-    "default_config",
+    "ConcurrencyPolicy", "ConfigError", "EmulatorConfig", "Outcome", "Template", "default_config",
     "load_config",
 ]
+# fmt: on
 
 ConcurrencyPolicy = Literal["Allow", "Forbid", "Replace"]
 _POLICIES: tuple[str, ...] = get_args(ConcurrencyPolicy)
@@ -144,13 +141,8 @@ class EmulatorConfig:
 
     def with_templates(self, *templates: Template, in_debt: bool | None = None) -> EmulatorConfig:
         """This configuration (same keys) with other templates, and optionally another debt state."""
-        return EmulatorConfig(
-            self.credentials,
-            templates,
-            self.in_debt if in_debt is None else in_debt,
-            self.faults,
-            source=self.source,
-        )
+        in_debt = self.in_debt if in_debt is None else in_debt
+        return EmulatorConfig(self.credentials, templates, in_debt, self.faults, source=self.source)
 
     def with_faults(self, faults: Faults) -> EmulatorConfig:
         """This configuration with other faults."""
@@ -205,17 +197,8 @@ def parse_config(text: str, *, source: str = "<string>") -> EmulatorConfig:
             if key not in table:
                 raise ConfigError(f"{where}: {key} is missing")
         try:
-            credentials.append(
-                Credentials(
-                    table["access_key_id"],
-                    table["access_key_secret"],
-                    table.get("security_token"),
-                )
-            )
-        except (
-            TypeError,
-            ValueError,
-        ) as exc:  # Credentials' messages never hold the value
+            credentials.append(Credentials(**cast(dict[str, Any], table)))
+        except (TypeError, ValueError) as exc:  # Credentials' messages never hold the value
             raise ConfigError(f"{where}: {exc}") from None
     templates = []
     for index, table in enumerate(_table_list(document, "templates", source)):

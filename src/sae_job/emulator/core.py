@@ -1,20 +1,11 @@
-"""The emulator's one request handler: a plain function from a :class:`Request` to a :class:`Response`.
+"""The emulator's one request handler, :meth:`Emulator.handle`: a :class:`Request` in, a :class:`Response`
+out. It routes by the spec, authenticates as the gateway does, checks the query against the spec and runs
+the operation's handler from one table; the harnesses (``server.py``, ``werkzeug_harness.py``) only
+translate. Every answer has the spec's shape: the operation's 200 body or the ``Error`` schema.
 
-:meth:`Emulator.handle` routes by the spec, authenticates as the gateway does, checks the query against
-the spec and runs the operation's handler from one table (ExecJob, DescribeJobStatus,
-DescribeJobHistory); both harnesses (the threaded server in ``server.py`` and the ``pytest-httpserver``
-handler in ``werkzeug_harness.py``) only translate to and from these values.
-
-Every answer has the spec's shape: the operation's 200 body, or the ``Error`` schema (``RequestId``,
-``Code``, ``Message``, ``HostId``, ``Success: false``, and a ``Recommend`` link for errors raised by the
-gateway rather than by SAE).
-
-A job lives as SAE's does: pending until its ``Time``, running ``run_seconds`` with every replica active,
-then ended as its template's ``outcome`` says, unless ``Replace`` or :meth:`Emulator.finish` ends it first.
-
-Faults configured in ``config.faults`` (or set with :meth:`Emulator.set_faults`) are decided here too: a
-503 or a throttling answer instead of handling, or a handled request whose :class:`Response` says to
-hold it back (``delay``) or to close the connection without it (``drop``), which the harnesses do.
+A job is pending until its ``Time``, runs ``run_seconds``, then ends as its template's ``outcome`` says,
+unless ``Replace`` or :meth:`Emulator.finish` ends it first. Faults are drawn here: a 503 or a throttling
+answer instead of handling, or an answer to hold back (``delay``) or drop (``drop``), which the harnesses do.
 """
 
 from __future__ import annotations
@@ -40,7 +31,12 @@ from sae_job.emulator.faults import FaultInjector, FaultKind, Faults
 from sae_job.emulator.spec import Operation, ParameterError, Spec, load_spec
 from sae_job.signing import REDACTED, SECURITY_TOKEN_HEADER, decoded_query
 
-__all__ = ["JOBS_PATH", "RESET_PATH", "STATS_PATH", "Emulator", "Job", "JobStatus", "Request", "Response"]
+# fmt: off
+__all__ = [
+    "JOBS_PATH", "RESET_PATH", "STATS_PATH", "Emulator", "Job", "JobStatus", "Request", "Response",
+    "error_response",
+]
+# fmt: on
 
 logger = logging.getLogger("sae_job.emulator")
 
@@ -194,21 +190,15 @@ class _Record:
         return data
 
 
+@dataclass(slots=True)
 class _Refusal(Exception):
     """An error answer decided while handling: code, message, status, and whether the gateway sent it."""
 
-    def __init__(
-        self,
-        status: int,
-        code: str,
-        message: str,
-        *,
-        gateway: bool,
-        headers: tuple[tuple[str, str], ...] = (),
-    ) -> None:
-        super().__init__(code)
-        self.status, self.code, self.message = status, code, message
-        self.gateway, self.headers = gateway, headers
+    status: int
+    code: str
+    message: str
+    gateway: bool = True
+    headers: tuple[tuple[str, str], ...] = ()
 
 
 _JOB_ERRORS = {
@@ -240,15 +230,11 @@ class _Stats:
 
 
 class Emulator:
-    """SAE's job operations behind its API gateway, in memory. Thread-safe: one instance serves any
-    number of concurrent requests, and identical racing requests with an ``EventId`` start one job.
-
-    ``config`` defaults to the embedded demo configuration; ``clock`` (timezone-aware) drives the
-    signature window and the jobs' lives; ``window`` is the gateway's tolerance for clock skew and
-    how long a nonce is remembered; ``nonce_window``, when given, remembers nonces for that long instead
-    (a load test's knob: shorter than ``window``, it lets a replay through once it has passed); at most
-    ``max_jobs`` jobs are kept (the oldest, and their event IDs, are forgotten first).
-    """
+    """SAE's job operations behind its API gateway, in memory; thread-safe (racing requests with one
+    ``EventId`` start one job). ``config`` defaults to the embedded demo; ``clock`` (timezone-aware) drives
+    the signature window and the jobs' lives; ``window`` is the gateway's tolerance for clock skew;
+    ``nonce_window``, when given, remembers nonces that long instead (a load test's knob); at most
+    ``max_jobs`` jobs are kept, the oldest forgotten first."""
 
     def __init__(
         self,
@@ -327,22 +313,12 @@ class Emulator:
         ``requests`` handled (any path), ``answers`` by code (``"200"`` for a started or found job),
         ``faults`` injected by kind, ``jobs_started``, ``jobs_held`` and ``nonces_held``."""
         with self._stats_lock:
-            requests, answers, faults = (
-                self._stats.requests,
-                dict(self._stats.answers),
-                dict(self._stats.faults),
-            )
+            counts = {"requests": self._stats.requests, "answers": dict(self._stats.answers)}
+            counts["faults"] = dict(self._stats.faults)
         with self._lock:
-            started, held = self._state.jobs_started, len(self._state.jobs)
-        return {
-            "requests": requests,
-            "answers": answers,
-            "faults": faults,
-            "jobs_started": started,
-            "jobs_held": held,
-            "nonces_held": len(self._nonces),
-            **{name: source() for name, source in self._stat_sources.items()},
-        }
+            counts |= {"jobs_started": self._state.jobs_started, "jobs_held": len(self._state.jobs)}
+        counts["nonces_held"] = len(self._nonces)
+        return counts | {name: source() for name, source in self._stat_sources.items()}
 
     def add_stat(self, name: str, source: Callable[[], int]) -> None:
         """Show ``source()`` as ``name`` in :meth:`stats` (a harness adds what only it counts)."""
@@ -366,10 +342,7 @@ class Emulator:
         except Exception:  # an emulator bug must still answer in the spec's form
             logger.exception("%s %s -> 500 InternalError", request.method, request.path)
             message = "The request processing has failed due to some unknown error."
-            response, code = (
-                _error(_Refusal(500, "InternalError", message, gateway=False), host_id),
-                "InternalError",
-            )
+            response, code = _error(_Refusal(500, "InternalError", message, False), host_id), "InternalError"
         with self._stats_lock:
             self._stats.requests += 1
             self._stats.answers[code] += 1
@@ -387,7 +360,7 @@ class Emulator:
             return self._introspect(request)
         if fault == "error_503":  # before anything is done: no job, no nonce used up
             message = "The request has failed due to a temporary failure of the server."
-            raise _Refusal(503, "ServiceUnavailable", message, gateway=True)
+            raise _Refusal(503, "ServiceUnavailable", message)
         if fault == "throttle":
             retry_after = (("x-acs-retry-after", _seconds(self._injector.faults.retry_after)),)
             message = "Request was denied due to user flow control."
@@ -396,7 +369,7 @@ class Emulator:
         try:
             params = operation.check_query(decoded_query(request.query))
         except ParameterError as exc:
-            raise _Refusal(400, exc.code, exc.message, gateway=True) from None
+            raise _Refusal(400, exc.code, exc.message) from None
         fields = self._handlers[operation.operation_id](params, caller, self._clock())
         request_id = str(uuid.uuid4()).upper()
         body: dict[str, Any] = {
@@ -431,16 +404,12 @@ class Emulator:
             except KeyError:
                 return _json(404, {"error": f"no job {finish.group(1)!r}"})
             return _json(200, job.to_dict())
-        raise _Refusal(*_NOT_FOUND, gateway=True)
+        raise _Refusal(*_NOT_FOUND)
 
     def _authenticate(self, request: Request, operation: Operation) -> Caller:
         try:
             caller = verify_request(
-                method=request.method,
-                path=request.path,
-                query=request.query,
-                headers=request.headers,
-                body=request.body,
+                **{name: getattr(request, name) for name in ("method", "path", "query", "headers", "body")},
                 credentials=self._credentials,
                 now=self._clock(),
                 nonces=self._nonces,
@@ -448,13 +417,13 @@ class Emulator:
             )
         except AuthFailure as failure:
             logger.info("authentication failed: %s", failure.reason or failure.code)
-            raise _Refusal(failure.status, failure.code, failure.message, gateway=True) from None
+            raise _Refusal(failure.status, failure.code, failure.message) from None
         if request.header("x-acs-version") != self.spec.version:
-            raise _Refusal(400, "InvalidVersion", "Specified parameter Version is not valid.", gateway=True)
+            raise _Refusal(400, "InvalidVersion", "Specified parameter Version is not valid.")
         action = request.header("x-acs-action")
         # V3 routes by x-acs-action; ROA by the path, and the SDKs send the action too.
         if (caller.signature_version == "v3" or action is not None) and action != operation.operation_id:
-            raise _Refusal(*_NOT_FOUND, gateway=True)
+            raise _Refusal(*_NOT_FOUND)
         return caller
 
     # --- the operations --------------------------------------------------------------------------
@@ -537,7 +506,7 @@ def _parsed_time(value: str | None) -> datetime | None:
 
 
 def _job_error(code: str) -> _Refusal:
-    return _Refusal(400, code, _JOB_ERRORS[code], gateway=False)
+    return _Refusal(400, code, _JOB_ERRORS[code], False)
 
 
 def _launched(job_id: str) -> dict[str, Any]:
@@ -551,7 +520,7 @@ def _new_record(
     caller: Caller,
     now: datetime,
     starts_at: datetime,
-    template: Template,
+    t: Template,
 ) -> _Record:
     parameters = {
         p.python_name: p.decoded(params[p.name]) if p.name in params else None
@@ -559,17 +528,10 @@ def _new_record(
         if p.name != "AppId"
     }
     parameters["event_id"] = parameters.get("event_id") or None  # an empty EventId names no event
-    job = Job(
-        job_id=f"manual-{uuid.uuid4()}",
-        app_id=params["AppId"],
-        parameters=parameters,
-        created_at=now,
-        status="Running",
-        access_key_id=caller.access_key_id,
-        signature_version=caller.signature_version,
-    )
-    outcome: Literal["Succeeded", "Failed"] = "Failed" if template.outcome == "failed" else "Succeeded"
-    ends_at = starts_at + timedelta(seconds=template.run_seconds)
+    job_id, app_id = f"manual-{uuid.uuid4()}", params["AppId"]
+    job = Job(job_id, app_id, parameters, now, "Running", caller.access_key_id, caller.signature_version)
+    outcome: Literal["Succeeded", "Failed"] = "Failed" if t.outcome == "failed" else "Succeeded"
+    ends_at = starts_at + timedelta(seconds=t.run_seconds)
     return _Record(job, starts_at, ends_at, outcome, parameters.get("replicas") or 1)
 
 
@@ -583,11 +545,20 @@ def _seconds(value: float) -> str:
     return str(int(value)) if value == math.floor(value) else f"{value:g}"
 
 
+def error_response(status: int, code: str, message: str) -> Response:
+    """An answer in the spec's error form, as the gateway sends it (for a harness's own refusals)."""
+    return _error(_Refusal(status, code, message), DEFAULT_HOST_ID)
+
+
 def _error(refusal: _Refusal, host_id: str) -> Response:
-    request_id = str(uuid.uuid4()).upper()
-    body: dict[str, Any] = {"RequestId": request_id, "Code": refusal.code, "Message": refusal.message}
-    body["HostId"] = host_id
+    request_id, code = str(uuid.uuid4()).upper(), refusal.code
+    body: dict[str, Any] = {
+        "RequestId": request_id,
+        "Code": code,
+        "Message": refusal.message,
+        "HostId": host_id,
+    }
     if refusal.gateway:
-        body["Recommend"] = f"https://api.aliyun.com/troubleshoot?q={refusal.code}&product=sae"
+        body["Recommend"] = f"https://api.aliyun.com/troubleshoot?q={code}&product=sae"
     body["Success"] = False
     return _json(refusal.status, body, [("x-acs-request-id", request_id), *refusal.headers])

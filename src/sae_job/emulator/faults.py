@@ -1,7 +1,5 @@
-"""Fault injection: the emulator failing on purpose, as a network and a busy service do, so a test can
-prove a client survives it. Off by default; every choice is drawn from one seeded random source.
-
-For each ExecJob request, one draw picks at most one fault:
+"""Fault injection: the emulator failing on purpose, off by default. For each ExecJob request, one draw
+from a seeded random source picks at most one fault:
 
 - ``error_503``: 503 ``ServiceUnavailable`` before anything is done (no job, no nonce used up);
 - ``throttle``: 400 ``Throttling.User`` with ``x-acs-retry-after: <retry_after>``, before anything is done;
@@ -10,8 +8,8 @@ For each ExecJob request, one draw picks at most one fault:
 - ``stall``: the request is handled, and its answer held back ``stall_seconds`` (longer than a client's
   read timeout), then sent.
 
-``latency_ms`` delays every ExecJob answer. Introspection (``/_emulator/...``) is never faulted. The
-draws are reproducible for one seed and one order of requests (concurrent requests arrive in any order).
+``latency_ms`` delays every ExecJob answer; ``/_emulator/...`` is never faulted. The draws are
+reproducible for one seed and one order of requests.
 """
 
 from __future__ import annotations

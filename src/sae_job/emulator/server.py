@@ -1,8 +1,7 @@
 """The standalone harness: the emulator's handler behind a threaded HTTP/1.1 server (stdlib only).
 
-One thread per connection, keep-alive honoured, a listen backlog sized for hundreds of clients at once.
-Idle connections close after :data:`IDLE_TIMEOUT` seconds; closing the server also closes the
-connections still open and wakes answers held back by an injected stall, so nothing lingers after a test.
+One thread per connection, keep-alive honoured; idle connections close after :data:`IDLE_TIMEOUT` seconds.
+Closing the server closes the connections still open and wakes answers held back by an injected stall.
 """
 
 from __future__ import annotations
@@ -15,11 +14,10 @@ import ssl
 import threading
 from dataclasses import replace
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from types import TracebackType
 from typing import TYPE_CHECKING, Any, Self
 
 from sae_job.credentials import Credentials
-from sae_job.emulator.core import Emulator, Request, Response
+from sae_job.emulator.core import Emulator, Request, Response, error_response
 
 if TYPE_CHECKING:
     from sae_job.client import SaeJobClient
@@ -81,16 +79,24 @@ class _Handler(BaseHTTPRequestHandler):
         if self.command != "HEAD":
             self.wfile.write(response.body)
 
-    do_GET = do_POST = do_PUT = do_DELETE = do_PATCH = do_HEAD = do_OPTIONS = _serve
+    def __getattr__(self, name: str) -> Any:
+        # Every method (TRACE, QUERY, ...) reaches the emulator, which answers the spec's 404, not a 501.
+        if name.startswith("do_"):
+            return self._serve
+        raise AttributeError(name)
 
     def send_error(self, code: int, message: str | None = None, explain: str | None = None) -> None:
-        # Answers http.server makes itself (malformed request line, 414, ...) close the connection.
+        # Answers http.server makes itself (a malformed request line, 414, 431, 505) close the connection,
+        # in the spec's error form; a 501 (an unknown method) cannot happen here (see __getattr__).
         self.close_connection = True
-        super().send_error(code, message, explain)
+        self.request_version = "HTTP/1.1"  # a garbled request line leaves HTTP/0.9, which has no headers
+        answer = error_response(code, "MalformedRequest", f"The request is malformed: {message or code}.")
+        with contextlib.suppress(OSError):  # the client may be gone already
+            self._send(replace(answer, headers=(*answer.headers, ("Connection", "close"))))
 
     def log_message(self, format: str, *args: Any) -> None:
         # The request line carries the query, whose values (Envs) may be private: the path only.
-        logger.debug("%s %s", self.command, (self.path or "").partition("?")[0])
+        logger.debug("%s %s", self.command, (getattr(self, "path", None) or "").partition("?")[0])
 
 
 class EmulatorHTTPServer(ThreadingHTTPServer):
@@ -106,14 +112,14 @@ class EmulatorHTTPServer(ThreadingHTTPServer):
         self.closing = threading.Event()
         self._connections: set[socket.socket] = set()
         self._connections_lock = threading.Lock()
-        self._accepted = 0
+        self.accepted_connections = 0
         super().__init__(address, _Handler)
         emulator.add_stat("connections_accepted", lambda: self.accepted_connections)
 
     def process_request(self, request: Any, client_address: Any) -> None:
         with self._connections_lock:
             self._connections.add(request)
-            self._accepted += 1
+            self.accepted_connections += 1
         super().process_request(request, client_address)
 
     def shutdown_request(self, request: Any) -> None:
@@ -121,17 +127,9 @@ class EmulatorHTTPServer(ThreadingHTTPServer):
             self._connections.discard(request)
         super().shutdown_request(request)
 
-    @property
-    def open_connections(self) -> int:
-        """How many client connections are open now."""
-        with self._connections_lock:
-            return len(self._connections)
-
-    @property
-    def accepted_connections(self) -> int:
-        """How many client connections were accepted since the start."""
-        with self._connections_lock:
-            return self._accepted
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        # A client that vanished mid-answer is no news; a traceback per connection would flood stderr.
+        logger.debug("connection from %s ended with an error", client_address, exc_info=True)
 
     def close_connections(self) -> None:
         """Close every connection still open, waking the threads that wait on them."""
@@ -184,14 +182,9 @@ class RunningEmulator:
         Raises ``OSError`` when the address cannot be bound.
         """
         server = EmulatorHTTPServer((host, port), emulator)
-        # serve_forever notices shutdown() only between polls: a short poll keeps close() (and so each
-        # test using the pytest fixture) at a few milliseconds, for a negligible wake-up cost.
-        thread = threading.Thread(
-            target=server.serve_forever,
-            kwargs={"poll_interval": 0.01},
-            name="sae-emulator",
-            daemon=True,
-        )
+        # serve_forever notices shutdown() only between polls: a short poll keeps close() at milliseconds.
+        serve_forever = functools.partial(server.serve_forever, poll_interval=0.01)
+        thread = threading.Thread(target=serve_forever, name="sae-emulator", daemon=True)
         thread.start()
         return cls(emulator, server, thread)
 
@@ -234,7 +227,7 @@ class RunningEmulator:
     @property
     def open_connections(self) -> int:
         """How many client connections the server holds open now."""
-        return self._server.open_connections
+        return len(self._server._connections)
 
     @property
     def accepted_connections(self) -> int:
@@ -256,10 +249,5 @@ class RunningEmulator:
     def __enter__(self) -> Self:
         return self
 
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
+    def __exit__(self, *exc_info: object) -> None:
         self.close()

@@ -8,9 +8,8 @@
         install(httpserver, emulator)          # every request to httpserver is the emulator's
         ...
 
-werkzeug comes with ``pytest-httpserver``; it is imported only when a handler is made. Injected faults
-are honoured: a held-back answer sleeps on the server's thread (pytest-httpserver serves one request at a
-time), a dropped one shuts the connection (werkzeug's development server exposes its socket).
+Injected faults are honoured: a held-back answer sleeps on the server's thread, a dropped one shuts the
+connection.
 """
 
 from __future__ import annotations
@@ -36,18 +35,10 @@ __all__ = ["install", "to_request", "werkzeug_handler"]
 def to_request(request: WerkzeugRequest) -> Request:
     """The emulator's :class:`~sae_job.emulator.Request` for a werkzeug request, path and query raw."""
     path, query = raw_target(request)
-    return Request(
-        request.method,
-        path,
-        query,
-        tuple(request.headers.items()),
-        request.get_data(cache=True),
-    )
+    return Request(request.method, path, query, tuple(request.headers.items()), request.get_data(cache=True))
 
 
-def werkzeug_handler(
-    emulator: Emulator,
-) -> Callable[[WerkzeugRequest], WerkzeugResponse]:
+def werkzeug_handler(emulator: Emulator) -> Callable[[WerkzeugRequest], WerkzeugResponse]:
     """A handler for ``httpserver.expect_request(...).respond_with_handler(...)`` that answers as
     ``emulator`` does."""
     from werkzeug import Response as WerkzeugResponse
