@@ -580,3 +580,43 @@ def test_raw_target_of_a_request_not_from_werkzeugs_server() -> None:
     assert (unquote(path), query) == ("/a b/c", "AppId=x+y&E=%2B")
     del environ["RAW_URI"], environ["REQUEST_URI"]
     assert auth.raw_target(Request(environ)) == ("/a%20b/c", "AppId=x+y&E=%2B")
+
+
+# --- parsing the Authorization header ------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "value",
+    [
+        "",
+        "ACS3-HMAC-SHA256",
+        "ACS3-HMAC-SM3 Credential=AK,SignedHeaders=host,Signature=" + "0" * 64,
+        "ACS3-HMAC-SHA256 Credential=AK,Signature=" + "0" * 64,
+        "ACS3-HMAC-SHA256 SignedHeaders=host,Credential=AK,Signature=" + "0" * 64,
+        "ACS3-HMAC-SHA256  Credential=AK,SignedHeaders=host,Signature=" + "0" * 64,
+        "ACS3-HMAC-SHA256 Credential=AK,SignedHeaders=Host,Signature=" + "0" * 64,
+        "ACS3-HMAC-SHA256 Credential=AK,SignedHeaders=host;;date,Signature=" + "0" * 64,
+        "ACS3-HMAC-SHA256 Credential=AK,SignedHeaders=host,Signature=" + "0" * 63,
+        "ACS3-HMAC-SHA256 Credential=AK,SignedHeaders=host,Signature=" + "A" * 64,
+        "ACS3-HMAC-SHA256 Credential=,SignedHeaders=host,Signature=" + "0" * 64,
+        "ACS3-HMAC-SHA256 Credential=AK,SignedHeaders=host,Signature=" + "0" * 64 + ",Extra=1",
+    ],
+)
+def test_parse_authorization_v3_rejects_malformed(value: str) -> None:
+    with pytest.raises(ValueError):
+        auth.parse_authorization_v3(value)
+
+
+@pytest.mark.parametrize(
+    "value", ["", "acs AK", "acs :D9uFJAJgLL+dryjBfQK+YeqGtoY=", "ACS AK:x", "acs AK:abc="]
+)
+def test_parse_authorization_v2_rejects_malformed(value: str) -> None:
+    with pytest.raises(ValueError):
+        auth.parse_authorization_v2(value)
+
+
+def test_compare_signatures() -> None:
+    assert auth.compare_signatures("abc", "abc")
+    assert not auth.compare_signatures("abc", "abd")
+    assert not auth.compare_signatures("abc", "ab")
+    assert not auth.compare_signatures("abc", "ǎbc")  # non-ASCII from the wire: False, not TypeError

@@ -20,7 +20,7 @@ import pytest
 from pytest_httpserver import HTTPServer
 
 from sae_job import ApplicationNotFoundError, AuthenticationError, Credentials, SaeJobClient
-from sae_job.emulator import Emulator, EmulatorConfig, RunningEmulator, Template
+from sae_job.emulator import Emulator, EmulatorConfig, RunningEmulator, Template, serve
 from sae_job.emulator.werkzeug_harness import install
 
 SECRET = "CANARY-SECRET-server-0123456789"
@@ -32,7 +32,7 @@ APP = Template("app-server")
 
 @pytest.fixture
 def running() -> Iterator[RunningEmulator]:
-    with Emulator(EmulatorConfig([KEY, STS_KEY], [APP])).serve() as served:
+    with serve(Emulator(EmulatorConfig([KEY, STS_KEY], [APP]))) as served:
         yield served
 
 
@@ -76,7 +76,7 @@ def test_the_client_starts_a_job_over_http(
         launch = client.exec_job(APP.app_id, command=["echo", "a b"], envs={"K": "v"})
         with pytest.raises(ApplicationNotFoundError):
             client.exec_job("app-absent")
-    [job] = running.jobs()
+    [job] = running.emulator.jobs()
     assert (job.job_id, job.command_args, job.envs) == (launch.job_id, ["a b"], [{"name": "K", "value": "v"}])
     assert (job.access_key_id, job.signature_version) == (credentials.access_key_id, version)
 
@@ -87,8 +87,8 @@ def test_the_ready_client_and_introspection_over_http(running: RunningEmulator) 
     listed = httpx.get(running.url + "/_emulator/jobs").json()
     assert [job["job_id"] for job in listed["jobs"]] == [launch.job_id]
     assert httpx.post(running.url + "/_emulator/reset").json() == {"reset": True}
-    assert running.jobs() == []
-    running.reset()
+    assert running.emulator.jobs() == []
+    running.emulator.reset()
 
 
 def test_it_holds_200_concurrent_keep_alive_connections(running: RunningEmulator) -> None:
@@ -124,7 +124,7 @@ def test_200_clients_at_once_each_start_their_jobs(running: RunningEmulator) -> 
     for client in clients:
         client.close()
     assert failures == []
-    assert len({job.job_id for job in running.jobs()}) == 200
+    assert len({job.job_id for job in running.emulator.jobs()}) == 200
 
 
 def test_50_identical_racing_requests_over_http_start_one_job(running: RunningEmulator) -> None:
@@ -144,11 +144,11 @@ def test_50_identical_racing_requests_over_http_start_one_job(running: RunningEm
     for client in clients:
         client.close()
     assert len(job_ids) == 50 and len(set(job_ids)) == 1
-    assert [job.job_id for job in running.jobs()] == job_ids[:1]
+    assert [job.job_id for job in running.emulator.jobs()] == job_ids[:1]
 
 
 def test_close_ends_open_connections_and_is_idempotent() -> None:
-    served = Emulator().serve()
+    served = serve()
     connection = socket.create_connection(address(served.url), timeout=5)
     assert roundtrip(connection, JOBS)[0] == 200
     served.close()
@@ -179,7 +179,7 @@ def test_http_edge_cases(running: RunningEmulator) -> None:
 
 def test_a_port_in_use_is_an_os_error(running: RunningEmulator) -> None:
     with pytest.raises(OSError):
-        Emulator().serve(port=address(running.url)[1])
+        serve(port=address(running.url)[1])
 
 
 # --- pytest-httpserver ------------------------------------------------------------------------------

@@ -110,3 +110,22 @@ def test_an_undeclared_status_is_not_silently_parsed(httpserver: HTTPServer) -> 
     response = exec_job.sync_detailed(client=Client(base_url=httpserver.url_for("")), app_id="app")
     assert response.parsed is None
     assert response.status_code == 418
+
+
+@pytest.mark.parametrize("signer", ["AcsV3Auth", "RoaV2Auth"])
+def test_the_generated_client_signed_by_either_signer_starts_a_job(sae_emulator: Any, signer: str) -> None:
+    # The README's "Using the generated client directly", with the signer taking the action from the path.
+    from sae_job import Credentials, signing
+
+    auth = getattr(signing, signer)
+    url, app_id = sae_emulator.url, sae_emulator.app_id
+    key_id, secret = sae_emulator.credentials.access_key_id, sae_emulator.credentials.access_key_secret
+
+    client = Client(base_url=url, httpx_args={"auth": auth(Credentials(key_id, secret))})
+    with client:
+        answer = exec_job.sync(client=client, app_id=app_id, command="echo")
+
+    assert isinstance(answer, ExecJobResponse) and answer.success is True
+    [job] = sae_emulator.emulator.jobs()
+    assert (job.job_id, job.command) == (answer.data.data, "echo")
+    assert job.signature_version == ("v3" if signer == "AcsV3Auth" else "v2")

@@ -68,7 +68,7 @@ def test_debt(sae_emulator):
         sae_emulator.client.exec_job(sae_emulator.app_id)
 
 def test_fresh_for_each_test(sae_emulator):
-    assert sae_emulator.jobs() == []
+    assert sae_emulator.emulator.jobs() == []
 
 @pytest.mark.sae_emulator(template=["typo"])
 def test_bad_marker(sae_emulator):
@@ -111,9 +111,9 @@ def test_the_marker_is_registered(pytester: pytest.Pytester) -> None:
 
 def test_the_fixture_here(sae_emulator: RunningEmulator) -> None:
     launch = sae_emulator.client.exec_job(sae_emulator.app_id, command=["echo", "hi"])
-    assert [job.job_id for job in sae_emulator.jobs()] == [launch.job_id]
-    sae_emulator.reset()
-    assert sae_emulator.jobs() == []
+    assert [job.job_id for job in sae_emulator.emulator.jobs()] == [launch.job_id]
+    sae_emulator.emulator.reset()
+    assert sae_emulator.emulator.jobs() == []
 
 
 @pytest.mark.sae_emulator(templates=[Template("a", concurrency_policy="Forbid")], in_debt=False)

@@ -5,13 +5,15 @@ this module imports nothing of the emulator until a test asks for the fixture.
 
     def test_the_nightly_report_starts_one_job(sae_emulator):
         launch = sae_emulator.client.exec_job(sae_emulator.app_id, command=["python", "report.py"])
-        [job] = sae_emulator.jobs()
+        [job] = sae_emulator.emulator.jobs()
         assert job.job_id == launch.job_id
         assert job.command_args == ["report.py"]
 
 ``sae_emulator`` is a :class:`~sae_job.emulator.RunningEmulator` on a free loopback port, fresh for each
 test: ``url``, ``credentials``, ``app_id``, ``client`` (a ready ``SaeJobClient``), ``new_client(...)``,
-``jobs()``, ``reset()``. It serves the embedded demo configuration (one key, one template) unless
+and ``emulator``, the :class:`~sae_job.emulator.Emulator` it serves (``jobs()``, ``reset()``, ``stats()``,
+``set_faults(...)``). Without the emulator's dependencies it stops with ``pip install 'sae-job[emulator]'``.
+It serves the embedded demo configuration (one key, one template) unless
 
 - the test is marked ``@pytest.mark.sae_emulator(templates=[...], in_debt=..., credentials=[...],
   faults={...})`` (a template is an app ID, a mapping of ``Template`` fields, or a ``Template``; faults a
@@ -42,6 +44,16 @@ _MARKER_HELP = (
 
 def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line("markers", _MARKER_HELP)
+
+
+def _require_the_emulator_extra() -> None:
+    try:
+        import sae_job.emulator  # noqa: F401
+    except ImportError as exc:
+        raise pytest.UsageError(
+            f"the sae_emulator fixture needs the emulator's dependencies ({exc}): "
+            "pip install 'sae-job[emulator]'"
+        ) from None
 
 
 def _template(value: object) -> Template:
@@ -89,6 +101,7 @@ def sae_emulator_config(request: pytest.FixtureRequest) -> EmulatorConfig:
     """The :class:`~sae_job.emulator.EmulatorConfig` that ``sae_emulator`` serves: the embedded demo
     configuration, changed by the test's ``sae_emulator`` marker. Override it to configure a whole
     module or suite. A malformed marker raises ``TypeError``/``ValueError`` at setup."""
+    _require_the_emulator_extra()
     from sae_job.emulator import default_config
 
     config = default_config()
@@ -104,7 +117,7 @@ def sae_emulator_config(request: pytest.FixtureRequest) -> EmulatorConfig:
 def sae_emulator(sae_emulator_config: EmulatorConfig) -> Iterator[RunningEmulator]:
     """A fresh emulator serving ``sae_emulator_config`` on a free loopback port for this test, with a
     ready ``client``; stopped, with its client and connections closed, after the test."""
-    from sae_job.emulator import Emulator
+    from sae_job.emulator import Emulator, serve
 
-    with Emulator(sae_emulator_config).serve() as running:
+    with serve(Emulator(sae_emulator_config)) as running:
         yield running

@@ -36,6 +36,7 @@ from urllib.parse import parse_qsl, quote
 import httpx
 
 from sae_job.credentials import Credentials, CredentialsProvider
+from sae_job.operations import operation_for_path
 
 logger = logging.getLogger("sae_job.signing")
 
@@ -85,7 +86,7 @@ def format_acs_date(dt: datetime) -> str:
     >>> format_acs_date(datetime(2023, 10, 26, 10, 22, 32, 999, tzinfo=UTC))
     '2023-10-26T10:22:32Z'
     """
-    return _as_utc(dt).isoformat(timespec="seconds").removesuffix("+00:00") + "Z"  # strftime's, faster
+    return as_utc(dt).isoformat(timespec="seconds").removesuffix("+00:00") + "Z"  # strftime's, faster
 
 
 def format_http_date(dt: datetime) -> str:
@@ -96,16 +97,17 @@ def format_http_date(dt: datetime) -> str:
     >>> format_http_date(datetime(2023, 10, 26, 10, 22, 32, tzinfo=UTC))
     'Thu, 26 Oct 2023 10:22:32 GMT'
     """
-    return format_datetime(_as_utc(dt), usegmt=True)
+    return format_datetime(as_utc(dt), usegmt=True)
 
 
-def _as_utc(dt: datetime) -> datetime:
+def as_utc(dt: datetime) -> datetime:
+    """``dt`` in UTC, whole seconds; ``ValueError`` for a naive datetime (its zone would be a guess)."""
     if dt.utcoffset() is None:
         raise ValueError("a timezone-aware datetime is needed, got a naive one")
     return dt.astimezone(UTC).replace(microsecond=0)
 
 
-def _grouped(headers: HeaderItems) -> dict[str, list[str]]:
+def group_headers(headers: HeaderItems) -> dict[str, list[str]]:
     """Values per lower-case header name, in the order given."""
     items = headers.items() if isinstance(headers, Mapping) else headers
     grouped: dict[str, list[str]] = {}
@@ -192,17 +194,6 @@ def canonical_query_v3_of_raw(raw_query: str) -> str:
     return canonical_query_v3(decoded_query(raw_query))
 
 
-def headers_to_sign_v3(names: Iterable[str]) -> list[str]:
-    """The header names a client signs: ``host``, ``content-type`` and every ``x-acs-*``.
-
-    Returned lower-case, unique and sorted.
-
-    >>> headers_to_sign_v3(["Host", "X-Acs-Date", "User-Agent", "Content-Type", "Content-Length"])
-    ['content-type', 'host', 'x-acs-date']
-    """
-    return sorted(n for n in {name.lower() for name in names} if _signed_by_v3(n))
-
-
 def _signed_by_v3(lower_name: str) -> bool:
     return lower_name in ("host", "content-type") or lower_name.startswith("x-acs-")
 
@@ -230,7 +221,7 @@ def canonical_headers_v3(headers: HeaderItems, signed_names: Iterable[str]) -> s
     ... )
     'host:ecs.aliyuncs.com\nx-acs-action:RunInstances\n'
     """
-    return _canonical_header_lines(_grouped(headers), sorted({name.lower() for name in signed_names}))
+    return _canonical_header_lines(group_headers(headers), sorted({name.lower() for name in signed_names}))
 
 
 def _canonical_header_lines(grouped: Mapping[str, list[str]], sorted_names: Iterable[str]) -> str:
@@ -305,31 +296,6 @@ def authorization_v3(access_key_id: str, signed_headers: str, signature: str) ->
     return f"{ALGORITHM_V3} Credential={access_key_id},SignedHeaders={signed_headers},Signature={signature}"
 
 
-_AUTHORIZATION_V3 = re.compile(
-    r"ACS3-HMAC-SHA256 Credential=([^\s,;=]+),SignedHeaders=([a-z0-9;_.-]+),Signature=([0-9a-f]{64})"
-)
-
-
-def parse_authorization_v3(value: str) -> tuple[str, list[str], str]:
-    """Split a V3 ``Authorization`` value into (access key id, signed names, signature).
-
-    The form is exactly the one ``authorization_v3`` writes: the three fields in
-    that order, lower-case header names, 64 lower-case hex digits. Raises
-    ``ValueError`` on anything else (the value is not echoed in the message).
-
-    >>> parse_authorization_v3(authorization_v3("AKID", "host;x-acs-date", "0" * 64))
-    ('AKID', ['host', 'x-acs-date'], '0000000000000000000000000000000000000000000000000000000000000000')
-    """
-    match = _AUTHORIZATION_V3.fullmatch(value)
-    if match is None:
-        raise ValueError("malformed ACS3-HMAC-SHA256 Authorization header")
-    access_key_id, names, signature = match.groups()
-    signed = names.split(";")
-    if "" in signed:
-        raise ValueError("malformed SignedHeaders in Authorization header")
-    return access_key_id, signed, signature
-
-
 # --- ROA V2: HMAC-SHA1 --------------------------------------------------------------------
 
 
@@ -344,7 +310,7 @@ def canonical_headers_v2(headers: HeaderItems) -> str:
     ... )
     'x-acs-signature-method:HMAC-SHA1\nx-acs-version:2019-05-06\n'
     """
-    grouped = _grouped(headers)
+    grouped = group_headers(headers)
     names = sorted(name for name in grouped if name.startswith("x-acs-"))
     return "".join(f"{name}:{','.join(grouped[name])}\n" for name in names)
 
@@ -417,34 +383,7 @@ def authorization_v2(access_key_id: str, signature: str) -> str:
     return f"acs {access_key_id}:{signature}"
 
 
-_AUTHORIZATION_V2 = re.compile(r"acs ([^\s:]+):([A-Za-z0-9+/]{27}=)")
-
-
-def parse_authorization_v2(value: str) -> tuple[str, str]:
-    """Split a ROA V2 ``Authorization`` value into (access key id, signature).
-
-    Raises ``ValueError`` unless it is ``acs AKID:`` + a base64 HMAC-SHA1.
-
-    >>> parse_authorization_v2("acs AKID:D9uFJAJgLL+dryjBfQK+YeqGtoY=")
-    ('AKID', 'D9uFJAJgLL+dryjBfQK+YeqGtoY=')
-    """
-    match = _AUTHORIZATION_V2.fullmatch(value)
-    if match is None:
-        raise ValueError("malformed ROA (acs AccessKeyId:Signature) Authorization header")
-    return match.group(1), match.group(2)
-
-
-# --- verifying and showing ----------------------------------------------------------------
-
-
-def compare_signatures(expected: str, received: str) -> bool:
-    """Whether two signatures are equal, in time independent of where they differ.
-
-    >>> compare_signatures("ab12", "ab12"), compare_signatures("ab12", "ab13")
-    (True, False)
-    """
-    # bytes, since compare_digest refuses non-ASCII str and a received value is untrusted
-    return hmac.compare_digest(expected.encode("utf-8"), received.encode("utf-8"))
+# --- showing ------------------------------------------------------------------------------
 
 
 def redact_headers(headers: HeaderItems) -> dict[str, str]:
@@ -505,26 +444,21 @@ def _replaced_headers(headers: httpx.Headers, added: Mapping[str, str]) -> httpx
     )
 
 
-def _v3_headers_as_sent(request: httpx.Request, added: Mapping[str, str]) -> list[tuple[str, str]]:
-    """The headers V3 signs (host, content-type, ``x-acs-*``) as they will be sent once ``added``
-    replaces its namesakes, lower-case names: ``_headers_as_sent`` less what is never signed."""
+def _headers_as_sent(
+    request: httpx.Request, added: Mapping[str, str], *, only: Callable[[str], bool] | None = None
+) -> list[tuple[str, str]]:
+    """The request's headers (those whose lower-case name ``only`` accepts, when given) once ``added``
+    replaces its namesakes, lower-case names."""
     replaced = {name.lower() for name in added} | {"authorization", *_CREDENTIAL_HEADERS}
     kept = []
     for raw_name, raw_value in request.headers.raw:
         name = raw_name.decode("latin-1").lower()  # a header name is an ASCII token (h11 checks)
-        if _signed_by_v3(name) and name not in replaced:
+        if name not in replaced and (only is None or only(name)):
             try:
                 value = raw_value.decode("ascii")  # what httpx's detected encoding gives any ASCII value
             except UnicodeDecodeError:
                 value = raw_value.decode(request.headers.encoding)
             kept.append((name, value))
-    return kept + [(name.lower(), value) for name, value in added.items()]
-
-
-def _headers_as_sent(request: httpx.Request, added: Mapping[str, str]) -> list[tuple[str, str]]:
-    """The request's headers once ``added`` replaces its namesakes, lower-case names."""
-    replaced = {name.lower() for name in added} | {"authorization", *_CREDENTIAL_HEADERS}
-    kept = [(name, value) for name, value in request.headers.multi_items() if name not in replaced]
     return kept + [(name.lower(), value) for name, value in added.items()]
 
 
@@ -537,12 +471,17 @@ class _PopAuth(httpx.Auth):
         self,
         credentials: CredentialsProvider,
         *,
-        action: str,
-        version: str,
+        action: str | None = None,
+        version: str | None = None,
         clock: Callable[[], datetime] = _utc_now,
         nonce: Callable[[], str] = _random_nonce,
     ) -> None:
         """``credentials``: a ``Credentials`` or any provider; asked again on every attempt.
+
+        ``x-acs-action`` and ``x-acs-version`` come from the operation table
+        (:func:`sae_job.operations.operation_for_path`) by the request's path; ``action`` and
+        ``version`` override them (to sign a POP request to another path). Signing a request whose
+        path is in no table entry, without both overrides, raises ``ValueError`` naming the path.
 
         ``clock`` must give a timezone-aware datetime (a naive one makes signing raise
         ``ValueError``); ``nonce`` must give a new value on each call.
@@ -555,7 +494,9 @@ class _PopAuth(httpx.Auth):
 
     def __repr__(self) -> str:
         # never the provider's repr: a third-party provider may print its secret
-        return f"{type(self).__name__}(action={self.action!r}, version={self.version!r})"
+        given = (("action", self.action), ("version", self.version))
+        overrides = ", ".join(f"{name}={value!r}" for name, value in given if value is not None)
+        return f"{type(self).__name__}({overrides})"
 
     def auth_flow(self, request: httpx.Request) -> Generator[httpx.Request, httpx.Response, None]:
         """Sign ``request`` in place (new date, nonce and credentials each attempt), send it once."""
@@ -570,6 +511,14 @@ class _PopAuth(httpx.Auth):
         ``httpx.RequestNotRead`` for a streaming body that was not read.
         """
         return self._sign(request)[1]()
+
+    def _action_and_version(self, path: str) -> tuple[str, str]:
+        if self.action is not None and self.version is not None:
+            return self.action, self.version
+        operation = operation_for_path(path)
+        if operation is None:
+            raise ValueError(f"no SAE operation has the path {path!r}: pass action= and version= to sign it")
+        return self.action or operation.action, self.version or operation.version
 
     def _sign(self, request: httpx.Request) -> tuple[dict[str, str], Callable[[], SigningSteps]]:
         """The headers to add, and how to show the steps (built only when asked: not per request)."""
@@ -587,9 +536,10 @@ class AcsV3Auth(_PopAuth):
     def _sign(self, request: httpx.Request) -> tuple[dict[str, str], Callable[[], SigningSteps]]:
         credentials = self._credentials.get_credentials()  # every attempt: providers rotate
         payload_hash = hashed_payload(request.content)
+        action, version = self._action_and_version(request.url.path)
         added = {
-            "x-acs-action": self.action,
-            "x-acs-version": self.version,
+            "x-acs-action": action,
+            "x-acs-version": version,
             "x-acs-date": format_acs_date(self._clock()),
             "x-acs-signature-nonce": self._nonce(),
             "x-acs-content-sha256": payload_hash,
@@ -597,13 +547,13 @@ class AcsV3Auth(_PopAuth):
         if credentials.security_token:  # STS: the key ID travels beside the token, as the SDKs send it
             added[ACCESS_KEY_ID_HEADER] = credentials.access_key_id
             added[SECURITY_TOKEN_HEADER] = credentials.security_token
-        headers = _v3_headers_as_sent(request, added)
+        headers = _headers_as_sent(request, added, only=_signed_by_v3)
         if not any(name == "host" for name, _ in headers):
             added["host"] = request.url.netloc.decode("ascii")  # sign the host that is sent
             headers.append(("host", added["host"]))
-        # Every name in `headers` is one V3 signs, lower-case: headers_to_sign_v3 and signed_headers_v3
-        # of them are their sorted set, and canonical_headers_v3 needs them grouped only once.
-        grouped = _grouped(headers)
+        # Every name in `headers` is one V3 signs, lower-case: signed_headers_v3 of them is their sorted
+        # set, and canonical_headers_v3 needs them grouped only once.
+        grouped = group_headers(headers)
         names = sorted(grouped)
         signed_headers = ";".join(names)
         canonical_request = canonical_request_v3(
@@ -648,13 +598,14 @@ class RoaV2Auth(_PopAuth):
     def _sign(self, request: httpx.Request) -> tuple[dict[str, str], Callable[[], SigningSteps]]:
         credentials = self._credentials.get_credentials()  # every attempt: providers rotate
         body = request.content
+        action, version = self._action_and_version(request.url.path)
         added = {
             "Date": format_http_date(self._clock()),
             "x-acs-signature-method": SIGNATURE_METHOD_V2,
             "x-acs-signature-version": SIGNATURE_VERSION_V2,
             "x-acs-signature-nonce": self._nonce(),
-            "x-acs-version": self.version,
-            "x-acs-action": self.action,  # the SDK's do_roarequest sends it too
+            "x-acs-version": version,
+            "x-acs-action": action,  # the SDK's do_roarequest sends it too
         }
         if "accept" not in request.headers:
             added["Accept"] = "application/json"

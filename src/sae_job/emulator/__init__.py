@@ -1,21 +1,30 @@
 """A local stand-in for SAE's ExecJob API and its gateway, for demos and tests (as moto is for boto3).
 
->>> from sae_job.emulator import Emulator
->>> with Emulator().serve() as running:  # the embedded demo key and template, a free loopback port
+>>> from sae_job.emulator import serve
+>>> with serve() as running:  # the embedded demo key and template, a free loopback port
 ...     launch = running.client.exec_job(running.app_id, command=["echo", "hi"])
-...     [job.command_args for job in running.jobs() if job.job_id == launch.job_id]
+...     [job.command_args for job in running.emulator.jobs() if job.job_id == launch.job_id]
 [['hi']]
 
 - :class:`Emulator` holds the state and the one request handler, :meth:`Emulator.handle`
-  (:class:`Request` in, :class:`Response` out); :meth:`Emulator.serve` runs it over HTTP
+  (:class:`Request` in, :class:`Response` out); :func:`serve` runs it over HTTP
   (:class:`RunningEmulator`); ``werkzeug_harness.install`` serves it from ``pytest-httpserver``.
 - :class:`EmulatorConfig` / :class:`Template` configure it, in Python or TOML (:func:`load_config`);
   :func:`default_config` is the embedded demo. :class:`Faults` (its ``faults``, or
   :meth:`Emulator.set_faults`) makes it fail on purpose: dropped answers, 503s, throttling, stalls.
 - ``sae_job.emulator.auth`` authenticates POP-signed requests as the gateway does, and
-  ``sae_job.emulator.spec`` enforces ``openapi/sae-job.yaml``.
+  ``sae_job.emulator.spec`` enforces ``openapi/sae-job.yaml`` with ``jsonschema``.
+- It needs the ``emulator`` extra (``pip install 'sae-job[emulator]'``): importing it without raises an
+  ``ImportError`` that says so.
 - ``sae-job emulator`` / ``python -m sae_job.emulator`` serve it standalone.
 """
+
+try:
+    import jsonschema  # noqa: F401  (the one dependency the emulator adds to the client's)
+except ImportError as exc:  # pragma: no cover - depends on the installation
+    raise ImportError(
+        "the SAE emulator needs jsonschema: pip install 'sae-job[emulator]'", name=exc.name
+    ) from exc
 
 from sae_job.emulator.auth import (
     AuthFailure,
@@ -41,7 +50,7 @@ from sae_job.emulator.core import (
     Response,
 )
 from sae_job.emulator.faults import Faults
-from sae_job.emulator.server import RunningEmulator
+from sae_job.emulator.server import RunningEmulator, serve
 
 __all__ = [
     "JOBS_PATH",
@@ -61,6 +70,7 @@ __all__ = [
     "Template",
     "default_config",
     "load_config",
+    "serve",
     "verify_request",
     "verify_werkzeug",
 ]

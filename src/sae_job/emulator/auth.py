@@ -17,15 +17,16 @@ which holds no key; the STS token, which ROA V2 signs as a header, is shown as `
 
 from __future__ import annotations
 
+import hmac
 import re
 import threading
 from collections import OrderedDict
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from email.utils import parsedate_to_datetime
 from typing import TYPE_CHECKING, Literal
-from urllib.parse import parse_qsl, unquote
+from urllib.parse import quote, unquote
 
 from sae_job.credentials import Credentials
 from sae_job.signing import (
@@ -34,17 +35,18 @@ from sae_job.signing import (
     SECURITY_TOKEN_HEADER,
     SIGNATURE_METHOD_V2,
     SIGNATURE_VERSION_V2,
+    HeaderItems,
+    as_utc,
     canonical_headers_v2,
     canonical_headers_v3,
-    canonical_query_v3,
+    canonical_query_v3_of_raw,
     canonical_request_v3,
     canonical_resource_v2,
     canonical_uri_v3,
-    compare_signatures,
     content_md5,
+    decoded_query,
+    group_headers,
     hashed_payload,
-    parse_authorization_v2,
-    parse_authorization_v3,
     signature_v2,
     signature_v3,
     signed_headers_v3,
@@ -61,7 +63,10 @@ __all__ = [
     "AuthFailure",
     "Caller",
     "NonceCache",
-    "decode_query",
+    "compare_signatures",
+    "parse_authorization_v2",
+    "parse_authorization_v3",
+    "raw_target",
     "verify_request",
     "verify_werkzeug",
 ]
@@ -155,22 +160,55 @@ class NonceCache:
             return len(self._seen)
 
 
-def decode_query(query: str) -> list[tuple[str, str]]:
-    """The query's (name, value) pairs as the gateway decodes them: ``+`` is a space, ``%XX`` a byte
-    of UTF-8, blank values kept, order kept.
+_AUTHORIZATION_V3 = re.compile(
+    r"ACS3-HMAC-SHA256 Credential=([^\s,;=]+),SignedHeaders=([a-z0-9;_.-]+),Signature=([0-9a-f]{64})"
+)
+_AUTHORIZATION_V2 = re.compile(r"acs ([^\s:]+):([A-Za-z0-9+/]{27}=)")
 
-    >>> decode_query("AppId=a+b&Time=&Envs=%5B%5D")
-    [('AppId', 'a b'), ('Time', ''), ('Envs', '[]')]
+
+def parse_authorization_v3(value: str) -> tuple[str, list[str], str]:
+    """Split a V3 ``Authorization`` value into (access key id, signed names, signature).
+
+    The form is exactly the one ``sae_job.signing.authorization_v3`` writes: the three fields in that
+    order, lower-case header names, 64 lower-case hex digits. Raises ``ValueError`` on anything else
+    (the value is not echoed in the message).
+
+    >>> header = "ACS3-HMAC-SHA256 Credential=AKID,SignedHeaders=host;x-acs-date,Signature="
+    >>> parse_authorization_v3(header + 64 * "0")
+    ('AKID', ['host', 'x-acs-date'], '0000000000000000000000000000000000000000000000000000000000000000')
     """
-    return parse_qsl(query, keep_blank_values=True)
+    match = _AUTHORIZATION_V3.fullmatch(value)
+    if match is None:
+        raise ValueError("malformed ACS3-HMAC-SHA256 Authorization header")
+    access_key_id, names, signature = match.groups()
+    signed = names.split(";")
+    if "" in signed:
+        raise ValueError("malformed SignedHeaders in Authorization header")
+    return access_key_id, signed, signature
 
 
-def _grouped(headers: Iterable[tuple[str, str]] | Mapping[str, str]) -> dict[str, list[str]]:
-    items = headers.items() if isinstance(headers, Mapping) else headers
-    grouped: dict[str, list[str]] = {}
-    for name, value in items:
-        grouped.setdefault(name.lower(), []).append(value)
-    return grouped
+def parse_authorization_v2(value: str) -> tuple[str, str]:
+    """Split a ROA V2 ``Authorization`` value into (access key id, signature).
+
+    Raises ``ValueError`` unless it is ``acs AKID:`` + a base64 HMAC-SHA1.
+
+    >>> parse_authorization_v2("acs AKID:D9uFJAJgLL+dryjBfQK+YeqGtoY=")
+    ('AKID', 'D9uFJAJgLL+dryjBfQK+YeqGtoY=')
+    """
+    match = _AUTHORIZATION_V2.fullmatch(value)
+    if match is None:
+        raise ValueError("malformed ROA (acs AccessKeyId:Signature) Authorization header")
+    return match.group(1), match.group(2)
+
+
+def compare_signatures(expected: str, received: str) -> bool:
+    """Whether two signatures are equal, in time independent of where they differ.
+
+    >>> compare_signatures("ab12", "ab12"), compare_signatures("ab12", "ab13")
+    (True, False)
+    """
+    # bytes, since compare_digest refuses non-ASCII str and a received value is untrusted
+    return hmac.compare_digest(expected.encode("utf-8"), received.encode("utf-8"))
 
 
 def _pairs(headers: dict[str, list[str]]) -> list[tuple[str, str]]:
@@ -185,12 +223,6 @@ def _one(headers: dict[str, list[str]], name: str) -> str:
     if len(values) > 1:
         raise AuthFailure("IncompleteSignature", reason=f"the {name} header is given more than once")
     return values[0].strip()
-
-
-def _as_utc(now: datetime) -> datetime:
-    if now.utcoffset() is None:
-        raise ValueError("now must be a timezone-aware datetime")
-    return now.astimezone(UTC)
 
 
 def _check_time(sent: datetime, now: datetime, window: timedelta) -> None:
@@ -245,19 +277,12 @@ def _lookup(access_key_id: str, credentials: Mapping[str, Credentials]) -> Crede
     return found
 
 
-def _mismatch(string_to_sign: str, token: str | None) -> AuthFailure:
-    shown = string_to_sign.replace(token, REDACTED) if token else string_to_sign
-    return AuthFailure(
-        "SignatureDoesNotMatch", _SIGNATURE_MISMATCH + shown, reason="the signature differs from ours"
-    )
-
-
 def verify_request(
     *,
     method: str,
     path: str,
     query: str,
-    headers: Iterable[tuple[str, str]] | Mapping[str, str],
+    headers: HeaderItems,
     body: bytes,
     credentials: Mapping[str, Credentials],
     now: datetime,
@@ -278,40 +303,51 @@ def verify_request(
     message ends with the server's string to sign) or ``SignatureNonceUsed``. Raises ``ValueError`` for
     a naive ``now``.
     """
-    now = _as_utc(now)
-    grouped = _grouped(headers)
+    now = as_utc(now)
+    grouped = group_headers(headers)
     authorization = grouped.get("authorization", [])
     if len(authorization) != 1:
         raise AuthFailure("IncompleteSignature", reason="no single Authorization header")
-    params = decode_query(query)
-    decoded_path = unquote(path)
     value = authorization[0].strip()
     if value.startswith(ALGORITHM_V3 + " "):
-        caller, nonce = _verify_v3(
-            method, decoded_path, params, grouped, body, value, credentials, now, window
-        )
+        claim = _claim_v3(method, unquote(path), query, grouped, body, value)
     elif value.startswith("acs "):
-        caller, nonce = _verify_v2(
-            method, decoded_path, params, grouped, body, value, credentials, now, window
-        )
+        claim = _claim_v2(method, unquote(path), query, grouped, body, value)
     else:
         raise AuthFailure("IncompleteSignature", reason="Authorization is neither ACS3-HMAC-SHA256 nor acs")
+    nonce = _one(grouped, NONCE_HEADER)
+    key = _lookup(claim.access_key_id, credentials)
+    _check_time(claim.parse_date(claim.date), now, window)
+    token = _check_token(grouped, key)
+    matches = compare_signatures(claim.sign(key.access_key_secret, claim.string_to_sign), claim.signature)
+    # Methods are case-sensitive (RFC 9110) but signed upper-cased: "gET" is not the "GET" signed.
+    if not matches or method != method.upper():
+        shown = claim.string_to_sign.replace(token, REDACTED) if token else claim.string_to_sign
+        raise AuthFailure(
+            "SignatureDoesNotMatch", _SIGNATURE_MISMATCH + shown, reason="the signature differs from ours"
+        )
     if nonces is not None and not nonces.use(nonce, now):
         raise AuthFailure("SignatureNonceUsed", reason="the nonce was used within the window")
-    return caller
+    return Caller(claim.access_key_id, claim.signature_version, token)
 
 
-def _verify_v3(
-    method: str,
-    path: str,
-    params: list[tuple[str, str]],
-    headers: dict[str, list[str]],
-    body: bytes,
-    authorization: str,
-    credentials: Mapping[str, Credentials],
-    now: datetime,
-    window: timedelta,
-) -> tuple[Caller, str]:
+@dataclass(frozen=True, slots=True)
+class _Claim:
+    """What a signed request claims, read from its form alone: the key, the date, the signature, and
+    the string to sign the server computes from what arrived."""
+
+    signature_version: Literal["v3", "v2"]
+    access_key_id: str
+    signature: str
+    date: str
+    parse_date: Callable[[str], datetime]
+    string_to_sign: str
+    sign: Callable[[str, str], str]
+
+
+def _claim_v3(
+    method: str, path: str, query: str, headers: dict[str, list[str]], body: bytes, authorization: str
+) -> _Claim:
     try:
         access_key_id, signed, signature = parse_authorization_v3(authorization)
     except ValueError as exc:
@@ -327,53 +363,40 @@ def _verify_v3(
         canonical_headers = canonical_headers_v3(_pairs(headers), signed)
     except ValueError as exc:
         raise AuthFailure("IncompleteSignature", reason=str(exc)) from None
-    key = _lookup(access_key_id, credentials)
-    _check_time(_parse_acs_date(_one(headers, "x-acs-date")), now, window)
-    token = _check_token(headers, key)
     canonical_request = canonical_request_v3(
         method,
         canonical_uri_v3(path),
-        canonical_query_v3(params),
+        canonical_query_v3_of_raw(query),
         canonical_headers,
         signed_headers_v3(signed),
         hashed_payload(body),  # of the body received, so a body changed on the way cannot verify
     )
-    string_to_sign = string_to_sign_v3(canonical_request)
-    matches = compare_signatures(signature_v3(key.access_key_secret, string_to_sign), signature)
-    # Methods are case-sensitive (RFC 9110) but signed upper-cased: "gET" is not the "GET" signed.
-    if not matches or method != method.upper():
-        raise _mismatch(string_to_sign, token)
-    return Caller(access_key_id, "v3", token), _one(headers, NONCE_HEADER)
+    date = _one(headers, "x-acs-date")
+    return _Claim(
+        "v3",
+        access_key_id,
+        signature,
+        date,
+        _parse_acs_date,
+        string_to_sign_v3(canonical_request),
+        signature_v3,
+    )
 
 
-def _verify_v2(
-    method: str,
-    path: str,
-    params: list[tuple[str, str]],
-    headers: dict[str, list[str]],
-    body: bytes,
-    authorization: str,
-    credentials: Mapping[str, Credentials],
-    now: datetime,
-    window: timedelta,
-) -> tuple[Caller, str]:
+def _claim_v2(
+    method: str, path: str, query: str, headers: dict[str, list[str]], body: bytes, authorization: str
+) -> _Claim:
     try:
         access_key_id, signature = parse_authorization_v2(authorization)
     except ValueError as exc:
         raise AuthFailure("IncompleteSignature", reason=str(exc)) from None
     date = _one(headers, "date")
-    nonce = _one(headers, NONCE_HEADER)
-    if _one(headers, "x-acs-signature-method") != SIGNATURE_METHOD_V2:
-        raise AuthFailure(
-            "IncompleteSignature", reason=f"x-acs-signature-method is not {SIGNATURE_METHOD_V2}"
-        )
-    if _one(headers, "x-acs-signature-version") != SIGNATURE_VERSION_V2:
-        raise AuthFailure(
-            "IncompleteSignature", reason=f"x-acs-signature-version is not {SIGNATURE_VERSION_V2}"
-        )
-    key = _lookup(access_key_id, credentials)
-    _check_time(_parse_http_date(date), now, window)
-    token = _check_token(headers, key)
+    for name, expected in (
+        ("x-acs-signature-method", SIGNATURE_METHOD_V2),
+        ("x-acs-signature-version", SIGNATURE_VERSION_V2),
+    ):
+        if _one(headers, name) != expected:
+            raise AuthFailure("IncompleteSignature", reason=f"{name} is not {expected}")
 
     def last(name: str) -> str:
         values = headers.get(name)
@@ -387,12 +410,9 @@ def _verify_v2(
         last("content-type"),
         headers["date"][0],
         canonical_headers_v2(_pairs(headers)),
-        canonical_resource_v2(path, params),
+        canonical_resource_v2(path, decoded_query(query)),
     )
-    matches = compare_signatures(signature_v2(key.access_key_secret, string_to_sign), signature)
-    if not matches or method != method.upper():  # as for V3: "gET" is not the "GET" signed
-        raise _mismatch(string_to_sign, token)
-    return Caller(access_key_id, "v2", token), nonce
+    return _Claim("v2", access_key_id, signature, date, _parse_http_date, string_to_sign, signature_v2)
 
 
 def verify_werkzeug(
@@ -426,8 +446,6 @@ def raw_target(request: WerkzeugRequest) -> tuple[str, str]:
     The query is the WSGI ``QUERY_STRING``, always raw; the path is the raw request target's when the
     server kept it (``RAW_URI``, as werkzeug's and gunicorn's do), else the decoded path re-encoded.
     """
-    from urllib.parse import quote
-
     target = request.environ.get("RAW_URI") or request.environ.get("REQUEST_URI")
     if isinstance(target, str) and target.startswith("/"):
         path = target.partition("?")[0]

@@ -26,6 +26,7 @@ from sae_job.emulator.config import (
 )
 from sae_job.emulator.core import Emulator
 from sae_job.emulator.faults import Faults
+from sae_job.emulator.server import serve
 
 __all__ = ["add_arguments", "run"]
 
@@ -183,7 +184,7 @@ def run(args: argparse.Namespace) -> int:
                 nonce_window=timedelta(seconds=nonce_window) if nonce_window is not None else None,
                 max_jobs=max_jobs,
             )
-            running = emulator.serve(args.host, args.port)
+            running = serve(emulator, host=args.host, port=args.port)
         except OSError as exc:
             sys.stderr.write(
                 f"sae-job emulator: cannot listen on {args.host}:{args.port}: {exc.strerror or exc}\n"

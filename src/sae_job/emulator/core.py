@@ -25,7 +25,7 @@ from collections import Counter, OrderedDict
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
-from typing import TYPE_CHECKING, Any, Literal
+from typing import Any, Literal
 from urllib.parse import unquote
 
 from sae_job.credentials import Credentials
@@ -34,16 +34,12 @@ from sae_job.emulator.auth import (
     AuthFailure,
     Caller,
     NonceCache,
-    decode_query,
     verify_request,
 )
 from sae_job.emulator.config import EmulatorConfig, Template, default_config
 from sae_job.emulator.faults import FaultInjector, FaultKind, Faults
 from sae_job.emulator.spec import Operation, ParameterError, Spec, load_spec
-from sae_job.signing import REDACTED, SECURITY_TOKEN_HEADER
-
-if TYPE_CHECKING:
-    from sae_job.emulator.server import RunningEmulator
+from sae_job.signing import REDACTED, SECURITY_TOKEN_HEADER, decoded_query
 
 __all__ = [
     "JOBS_PATH",
@@ -129,19 +125,16 @@ class Response:
 
 @dataclass(frozen=True, slots=True)
 class Job:
-    """A job the emulator started, with the request's values decoded (as ``GET /_emulator/jobs`` shows)."""
+    """A job the emulator started (as ``GET /_emulator/jobs`` shows it).
+
+    ``parameters`` holds every ExecJob parameter the spec names besides ``AppId``, by the generated
+    client's name (``command_args``), decoded as the service reads it (JSON content decoded) and None
+    when not sent; each is also an attribute: ``job.command_args``.
+    """
 
     job_id: str
     app_id: str
-    event_id: str | None
-    command: str | None
-    command_args: list[str] | None
-    envs: list[dict[str, Any]] | None
-    replicas: int | None
-    time: str | None
-    jar_start_options: str | None
-    jar_start_args: str | None
-    war_start_options: str | None
+    parameters: Mapping[str, Any]
     created_at: datetime
     status: JobStatus
     """``Running`` until ``run_seconds`` have passed, then ``Succeeded``; ``Replaced`` when a later job of
@@ -149,11 +142,23 @@ class Job:
     access_key_id: str
     signature_version: Literal["v3", "v2"]
 
+    def __getattr__(self, name: str) -> Any:
+        parameters = object.__getattribute__(self, "parameters")  # not self.parameters: no recursion
+        if name not in parameters:
+            raise AttributeError(name)
+        return parameters[name]
+
     def to_dict(self) -> dict[str, Any]:
         """The job as JSON-ready values; ``created_at`` as ``yyyy-MM-ddTHH:mm:ssZ`` in UTC."""
-        out: dict[str, Any] = {name: getattr(self, name) for name in self.__dataclass_fields__}
-        out["created_at"] = self.created_at.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
-        return out
+        return {
+            "job_id": self.job_id,
+            "app_id": self.app_id,
+            **self.parameters,
+            "created_at": self.created_at.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
+            "status": self.status,
+            "access_key_id": self.access_key_id,
+            "signature_version": self.signature_version,
+        }
 
 
 @dataclass(slots=True)
@@ -318,13 +323,6 @@ class Emulator:
         """Show ``source()`` as ``name`` in :meth:`stats` (a harness adds what only it counts)."""
         self._stat_sources[name] = source
 
-    def serve(self, host: str = "127.0.0.1", port: int = 0) -> RunningEmulator:
-        """Serve this emulator over HTTP in a background thread; use the result as a context manager
-        (or call its ``close()``). Raises ``OSError`` when the address cannot be bound."""
-        from sae_job.emulator.server import RunningEmulator
-
-        return RunningEmulator.start(self, host=host, port=port)
-
     # --- the handler -----------------------------------------------------------------------------
 
     def handle(self, request: Request) -> Response:
@@ -407,7 +405,7 @@ class Emulator:
                 headers=(("x-acs-retry-after", _seconds(self._injector.faults.retry_after)),),
             )
         caller = self._authenticate(request)
-        params = _check_query(self._operation, decode_query(request.query))
+        params = _check_query(self._operation, decoded_query(request.query))
         job = self._exec_job(params, caller)
         logger.info("%s %s -> 200 %s", request.method, request.path, job.job_id)
         request_id = _new_request_id()
@@ -491,7 +489,7 @@ class Emulator:
             if template.concurrency_policy == "Replace":
                 for record in running:
                     record.replaced_at = now
-            job = _new_job(params, caller, now)
+            job = _new_job(self._operation, params, caller, now)
             self._state.jobs[job.job_id] = _Record(job, template.run_seconds)
             self._state.jobs_started += 1
             if event_id is not None:
@@ -514,23 +512,17 @@ def _job_error(code: str) -> _Refusal:
     return _Refusal(400, code, _JOB_ERRORS[code], gateway=False)
 
 
-def _new_job(params: Mapping[str, str], caller: Caller, now: datetime) -> Job:
-    def decoded(name: str) -> Any:
-        return json.loads(params[name]) if name in params else None
-
-    replicas = params.get("Replicas")
+def _new_job(operation: Operation, params: Mapping[str, str], caller: Caller, now: datetime) -> Job:
+    parameters = {
+        p.python_name: p.decoded(params[p.name]) if p.name in params else None
+        for p in operation.parameters
+        if p.name != "AppId"
+    }
+    parameters["event_id"] = parameters.get("event_id") or None  # an empty EventId names no event
     return Job(
         job_id=f"manual-{uuid.uuid4()}",
         app_id=params["AppId"],
-        event_id=params.get("EventId") or None,
-        command=params.get("Command"),
-        command_args=decoded("CommandArgs"),
-        envs=decoded("Envs"),
-        replicas=int(replicas) if replicas is not None else None,
-        time=params.get("Time"),
-        jar_start_options=params.get("JarStartOptions"),
-        jar_start_args=params.get("JarStartArgs"),
-        war_start_options=params.get("WarStartOptions"),
+        parameters=parameters,
         created_at=now,
         status="Running",
         access_key_id=caller.access_key_id,

@@ -19,13 +19,12 @@ from types import TracebackType
 from typing import TYPE_CHECKING, Any, Self
 
 from sae_job.credentials import Credentials
-from sae_job.emulator.core import Emulator, Job, Request, Response
-from sae_job.emulator.faults import Faults
+from sae_job.emulator.core import Emulator, Request, Response
 
 if TYPE_CHECKING:
     from sae_job.client import SaeJobClient
 
-__all__ = ["IDLE_TIMEOUT", "MAX_BODY", "EmulatorHTTPServer", "RunningEmulator"]
+__all__ = ["IDLE_TIMEOUT", "MAX_BODY", "EmulatorHTTPServer", "RunningEmulator", "serve"]
 
 logger = logging.getLogger("sae_job.emulator")
 
@@ -155,9 +154,17 @@ def _tls_context() -> ssl.SSLContext:
     return ssl.create_default_context()
 
 
+def serve(emulator: Emulator | None = None, *, host: str = "127.0.0.1", port: int = 0) -> RunningEmulator:
+    """Serve ``emulator`` (default: a new one on the embedded demo configuration) over HTTP in a background
+    thread; use the result as a context manager (or call its ``close()``). Raises ``OSError`` when the
+    address cannot be bound."""
+    return RunningEmulator.start(emulator if emulator is not None else Emulator(), host=host, port=port)
+
+
 class RunningEmulator:
     """An emulator served over HTTP in a background thread, on loopback by default.
 
+    ``emulator`` is the :class:`~sae_job.emulator.Emulator` it serves (its jobs, stats, faults, reset);
     ``url`` is where to send requests; ``credentials`` the first configured key (the demo key with the
     embedded configuration); ``app_id`` the first template's ID; ``client`` a ready
     :class:`~sae_job.SaeJobClient` for it. Stop with :meth:`close` or by leaving the ``with`` block.
@@ -233,27 +240,6 @@ class RunningEmulator:
     def accepted_connections(self) -> int:
         """How many client connections the server accepted since it started (reused ones count once)."""
         return self._server.accepted_connections
-
-    @property
-    def faults(self) -> Faults:
-        """The faults injected now (see :meth:`Emulator.set_faults`)."""
-        return self.emulator.faults
-
-    def set_faults(self, faults: Faults | None = None) -> None:
-        """Inject ``faults`` from now on; None: none (see :meth:`Emulator.set_faults`)."""
-        self.emulator.set_faults(faults)
-
-    def stats(self) -> dict[str, Any]:
-        """The emulator's counts (see :meth:`Emulator.stats`), with ``connections_accepted``."""
-        return self.emulator.stats()
-
-    def jobs(self) -> list[Job]:
-        """Every job started so far, oldest first (see :meth:`Emulator.jobs`)."""
-        return self.emulator.jobs()
-
-    def reset(self) -> None:
-        """Forget every job, event ID and nonce."""
-        self.emulator.reset()
 
     def close(self) -> None:
         """Stop serving, close open connections and the client; safe to call twice."""

@@ -1,21 +1,28 @@
-"""The ExecJob contract as the emulator enforces it: ``openapi/sae-job.yaml``, loaded, not re-typed.
+"""The contract as the emulator enforces it: ``openapi/sae-job.yaml``, loaded, not re-typed, and checked
+with ``jsonschema``.
 
 ``make generate`` writes the spec as JSON into the ``sae_job_api`` package (``openapi.json``); it is read
 from there with ``importlib.resources``, so an installed emulator enforces the spec it was built from.
+
+Two points where JSON Schema leaves the choice to the application, decided here as the gateway does:
+``pattern`` is ECMA-262's (``$`` only at the very end, ``\\d`` ASCII only), and a string parameter with
+``contentMediaType: application/json`` is decoded and its value checked against its ``contentSchema``.
 """
 
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable, Mapping
+import re
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from functools import lru_cache
 from importlib import resources
-from typing import Any
+from typing import Any, cast
 
-from sae_job.emulator.schema import UnsupportedSchema, check_supported, validate
+import jsonschema
+from jsonschema import Draft202012Validator, ValidationError, validators
 
-__all__ = ["Operation", "Parameter", "ParameterError", "Spec", "load_spec"]
+__all__ = ["Operation", "Parameter", "ParameterError", "Spec", "load_spec", "parse_spec"]
 
 
 class ParameterError(Exception):
@@ -28,13 +35,111 @@ class ParameterError(Exception):
         self.message = message
 
 
+@lru_cache(maxsize=64)
+def _ecma_regex(pattern: str) -> re.Pattern[str]:
+    """``pattern`` as ECMA-262 reads it: ``$`` outside a class is the end of input, ``\\d`` is ASCII."""
+    out: list[str] = []
+    escaped = in_class = False
+    for char in pattern:
+        if escaped:
+            escaped = False
+        elif char == "\\":
+            escaped = True
+        elif char in "[]":
+            in_class = char == "["
+        elif char == "$" and not in_class:
+            char = r"\Z"
+        out.append(char)
+    return re.compile("".join(out), re.ASCII)
+
+
+def _ecma_pattern(validator: Any, pattern: str, instance: Any, schema: Any) -> Iterator[ValidationError]:
+    if validator.is_type(instance, "string") and not _ecma_regex(pattern).search(instance):
+        yield ValidationError(f"must match the pattern {pattern}")
+
+
+_Validator = validators.extend(Draft202012Validator, {"pattern": _ecma_pattern})  # type: ignore[no-untyped-call]
+
+
+def _json_type(instance: object) -> str:
+    for name in ("null", "boolean", "integer", "number", "string", "array", "object"):
+        if _Validator.TYPE_CHECKER.is_type(instance, name):
+            return name
+    return type(instance).__name__
+
+
+def _location(path: Iterable[str | int]) -> str:
+    return "".join(f"[{part}]" if isinstance(part, int) else f".{part}" for part in path).removeprefix(".")
+
+
+def _reason(error: ValidationError, relative: bool = False) -> str:
+    """What ``error`` says, in the gateway's words: where, then the rule broken; never the value."""
+    keyword, value, instance = (
+        str(error.validator),
+        cast(Any, error.validator_value),
+        cast(Any, error.instance),
+    )
+    if keyword == "type":
+        names = value if isinstance(value, list) else [value]
+        rule = f"must be of type {' or '.join(names)}, not {_json_type(instance)}"
+    elif keyword == "required":
+        rule = f"lacks the required property {next(n for n in value if n not in instance)!r}"
+    elif keyword == "additionalProperties":
+        extra = sorted(set(instance) - set(cast(Mapping[str, Any], error.schema).get("properties", {})))
+        rule = f"has the property {extra[0]!r}, which is not allowed here"
+    elif keyword in ("minimum", "maximum"):
+        rule = f"must be at {'least' if keyword == 'minimum' else 'most'} {value}"
+    elif keyword in ("minLength", "maxLength"):
+        rule = f"must be at {'least' if keyword == 'minLength' else 'most'} {value} character(s) long"
+    elif keyword == "enum":
+        rule = f"must be one of {json.dumps(value)}"
+    elif keyword == "oneOf" and error.context:
+        forms: dict[int, list[str]] = {}
+        for sub in error.context:
+            forms.setdefault(int(sub.schema_path[0]), []).append(_reason(sub, relative=True))
+        shown = [f"as {_form_name(value[i], i)}: {'; '.join(reasons)}" for i, reasons in forms.items()]
+        rule = "matches none of the allowed forms (" + "; ".join(shown) + ")"
+    elif keyword == "oneOf":
+        rule = "matches more than one of the allowed forms"
+    else:
+        rule = error.message if keyword == "pattern" else f"breaks the rule {keyword}"
+    where = _location(error.relative_path if relative else error.absolute_path)
+    return f"{where} {rule}" if where else rule if relative else f"it {rule}"
+
+
+def _form_name(schema: Mapping[str, Any], index: int) -> str:
+    if "$ref" in schema:
+        return str(schema["$ref"]).rsplit("/", 1)[-1]
+    return str(schema.get("title", f"choice {index + 1}"))
+
+
 @dataclass(frozen=True, slots=True)
 class Parameter:
-    """One query parameter of an operation, with its schema (``$ref`` pointers resolve in the spec)."""
+    """One query parameter of an operation: its wire name, the Python name the generated client gives it
+    (``CommandArgs``: ``command_args``), and the validators of its value and of its decoded JSON content."""
 
     name: str
+    python_name: str
     required: bool
-    schema: Mapping[str, Any]
+    validator: Any
+    content_validator: Any | None
+    """For a JSON parameter (``contentMediaType: application/json``): the validator of its decoded value."""
+
+    def decoded(self, value: str) -> Any:
+        """The value as the service reads it: JSON content decoded, any other value as sent."""
+        return json.loads(value) if self.content_validator is not None else value
+
+    def reasons(self, value: str) -> list[str]:
+        """Every way ``value`` breaks the spec; empty when it conforms."""
+        errors = list(self.validator.iter_errors(value))
+        if not errors and self.content_validator is not None:
+            try:
+                decoded = json.loads(value)
+            except ValueError as exc:
+                where = f" at character {exc.pos}" if isinstance(exc, json.JSONDecodeError) else ""
+                return [f"it is not valid JSON{where}"]
+            errors = list(self.content_validator.iter_errors(decoded))
+        return [_reason(error) for error in errors]
 
 
 @dataclass(frozen=True, slots=True)
@@ -45,7 +150,6 @@ class Operation:
     method: str
     path: str
     parameters: tuple[Parameter, ...]
-    document: Mapping[str, Any]
 
     def check_query(self, pairs: Iterable[tuple[str, str]]) -> dict[str, str]:
         """The decoded query as ``{name: value}``, once it conforms to the spec.
@@ -65,16 +169,14 @@ class Operation:
             if parameter.name not in given:
                 if parameter.required:
                     raise ParameterError(
-                        f"Missing{parameter.name}",
-                        f"{parameter.name} is mandatory for this action.",
+                        f"Missing{parameter.name}", f"{parameter.name} is mandatory for this action."
                     )
                 continue
-            errors = validate(parameter.schema, given[parameter.name], root=self.document)
-            if errors:
-                reasons = "; ".join(str(e) if e.path else f"it {e.message}" for e in errors)
+            reasons = parameter.reasons(given[parameter.name])
+            if reasons:
+                shown = "; ".join(reasons)
                 raise ParameterError(
-                    "InvalidParameter",
-                    f"The parameter {parameter.name} is invalid: {reasons}.",
+                    "InvalidParameter", f"The parameter {parameter.name} is invalid: {shown}."
                 )
         return {name: value for name, value in given.items() if name in known}
 
@@ -98,41 +200,47 @@ class Spec:
                 return op
         raise KeyError(operation_id)
 
-    def route(self, path: str) -> list[Operation]:
-        """The operations served at ``path`` (decoded), any method."""
-        return [op for op in self.operations if op.path == path]
+    def route(self, method: str, path: str) -> Operation | None:
+        """The operation served at ``method`` and ``path`` (decoded), or None."""
+        return next((op for op in self.operations if (op.method, op.path) == (method, path)), None)
 
 
-def _parameters(node: Mapping[str, Any], document: Mapping[str, Any]) -> tuple[Parameter, ...]:
-    out = []
-    for raw in node.get("parameters", []):
-        if raw.get("in") != "query" or "$ref" in raw:
-            raise UnsupportedSchema(f"only inline query parameters are supported, not {raw!r}")
-        schema = raw.get("schema", {})
-        check_supported(schema, root=document)
-        out.append(Parameter(str(raw["name"]), bool(raw.get("required", False)), schema))
-    return tuple(out)
+def _python_name(name: str) -> str:
+    return re.sub(r"(?<!^)(?=[A-Z])", "_", name).lower()
+
+
+def _parameter(raw: Mapping[str, Any], document: Mapping[str, Any]) -> Parameter:
+    if raw.get("in") != "query" or "schema" not in raw:
+        raise ValueError(f"the emulator reads query parameters with a schema, not {raw!r}")
+    components = {"components": document.get("components", {})}  # where #/components/... resolve
+    schema = raw["schema"]
+    _Validator.check_schema(schema)
+    content = None
+    if "contentMediaType" in schema:
+        if schema["contentMediaType"] != "application/json":
+            raise ValueError(f"the emulator decodes JSON content only, not {schema['contentMediaType']!r}")
+        content = _Validator({**schema.get("contentSchema", {}), **components})
+    name = str(raw["name"])
+    return Parameter(
+        name, _python_name(name), bool(raw.get("required")), _Validator({**schema, **components}), content
+    )
 
 
 def parse_spec(document: Mapping[str, Any]) -> Spec:
     """A :class:`Spec` from an OpenAPI document already parsed.
 
-    Raises :class:`~sae_job.emulator.schema.UnsupportedSchema` when a parameter uses what the
-    emulator's validator does not implement, so such a spec fails at start.
+    Raises ``ValueError`` for a parameter the emulator cannot enforce (not in the query, or JSON Schema
+    that ``jsonschema`` refuses), so such a spec fails at start.
     """
     operations = []
     for path, item in document.get("paths", {}).items():
         for method, node in item.items():
             if method in ("get", "put", "post", "delete", "patch", "head", "options"):
-                operations.append(
-                    Operation(
-                        str(node["operationId"]),
-                        method.upper(),
-                        str(path),
-                        _parameters(node, document),
-                        document,
-                    )
-                )
+                try:
+                    parameters = tuple(_parameter(raw, document) for raw in node.get("parameters", []))
+                except jsonschema.SchemaError as exc:
+                    raise ValueError(f"{node['operationId']}: {exc.message}") from None
+                operations.append(Operation(str(node["operationId"]), method.upper(), str(path), parameters))
     return Spec(document, tuple(operations))
 
 
