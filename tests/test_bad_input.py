@@ -17,7 +17,7 @@ from typing import Any
 import pytest
 
 from sae_job import AsyncSaeJobClient, Credentials, CredentialsError, Env, SaeJobClient
-from sae_job.emulator import Emulator, EmulatorConfig, RunningEmulator, Template
+from sae_job.emulator import Emulator, EmulatorConfig, RunningEmulator, Template, serve
 from tests.test_arguments import BAD
 
 SECRET = "CANARY-SECRET-bad-input-0123456789"
@@ -29,12 +29,12 @@ APP = Template("app-bad-input")
 
 @pytest.fixture
 def running() -> Iterator[RunningEmulator]:
-    with Emulator(EmulatorConfig([KEY], [APP])).serve() as served:
+    with serve(Emulator(EmulatorConfig([KEY], [APP]))) as served:
         yield served
 
 
 def nothing_sent(running: RunningEmulator) -> None:
-    assert running.stats()["requests"] == 0
+    assert running.emulator.stats()["requests"] == 0
     assert running.open_connections == 0 and running.accepted_connections == 0
 
 

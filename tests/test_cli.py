@@ -414,7 +414,7 @@ def test_every_option_reaches_the_job_the_emulator_holds(
         capsys,
     )
     assert (code, err) == (0, "")
-    [job] = sae_emulator.jobs()
+    [job] = sae_emulator.emulator.jobs()
     assert json.loads(out)["job_id"] == job.job_id
     assert (job.command, job.command_args) == ("echo", ["abc", ">", "file0"])
     assert job.envs == [

@@ -206,6 +206,7 @@ def test_every_parameter_is_recorded_decoded(rig: Rig) -> None:
         "war_start_options": 'CATALINA_OPTS="$CATALINA_OPTS $Options" catalina.sh run',
         "created_at": "2024-05-01T08:00:00Z",
         "status": "Running",
+        "message": "",
         "access_key_id": STS_KEY.access_key_id,
         "signature_version": "v2",
     }
@@ -408,7 +409,7 @@ def test_an_emulator_fault_still_answers_in_the_spec_error_form(
     def broken(*args: Any) -> Any:
         raise RuntimeError("a bug")
 
-    monkeypatch.setattr(rig.emulator, "_exec_job", broken)
+    monkeypatch.setitem(rig.emulator._handlers, "ExecJob", broken)
     response = rig.exec_job()
     assert error_of(response) == (500, "InternalError")
     assert "Recommend" not in response.json()
@@ -479,10 +480,10 @@ def test_replace_stops_the_running_job(rig: Rig) -> None:
     rig.clock.advance(5)
     second = job_id(rig.exec_job(REPLACE.app_id))
     statuses = {j.job_id: j.status for j in rig.emulator.jobs()}
-    assert statuses == {first: "Replaced", second: "Running"}
+    assert statuses == {first: "Failed", second: "Running"}
     rig.clock.advance(60)
     assert {j.job_id: j.status for j in rig.emulator.jobs()} == {
-        first: "Replaced",
+        first: "Failed",
         second: "Succeeded",
     }
 

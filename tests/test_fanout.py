@@ -260,9 +260,9 @@ def test_a_bad_request_raises_before_anything_is_sent(flavour: str, serve: Calla
 
 @pytest.mark.parametrize("flavour", ["sync", "async"])
 def test_against_the_emulator_every_signature_verified(flavour: str) -> None:
-    from sae_job.emulator import Emulator
+    from sae_job.emulator import Emulator, serve
 
-    with Emulator().serve() as running:
+    with serve(Emulator()) as running:
         requests = [
             JobRequest(running.app_id, command=["echo", str(i)], envs={"N": str(i)}) for i in range(6)
         ] + [JobRequest("ee1a7a07-0000-0000-0000-00000000dead", command="true")]
@@ -281,7 +281,7 @@ def test_against_the_emulator_every_signature_verified(flavour: str) -> None:
         *launches, refused = results
         assert isinstance(refused, ApplicationNotFoundError)
         assert all(isinstance(launch, Launch) for launch in launches)
-        jobs = {job.job_id: job for job in running.jobs()}
+        jobs = {job.job_id: job for job in running.emulator.jobs()}
         assert sorted(jobs) == sorted(launch.job_id for launch in launches)  # type: ignore[union-attr]
         for i, launch in enumerate(launches):
             assert jobs[launch.job_id].command_args == [str(i)]  # type: ignore[union-attr]
@@ -289,11 +289,11 @@ def test_against_the_emulator_every_signature_verified(flavour: str) -> None:
 
 @pytest.mark.parametrize("flavour", ["sync", "async"])
 def test_against_the_emulator_throttling_and_failing_every_job_is_accounted_for(flavour: str) -> None:
-    from sae_job.emulator import Emulator, Faults
+    from sae_job.emulator import Emulator, Faults, serve
 
     policy = RetryPolicy(max_attempts=8, base_delay=0.01, max_delay=0.05)
-    with Emulator().serve() as running:
-        running.set_faults(Faults(throttle=0.25, error_503=0.1, retry_after=0.05, seed=7))
+    with serve(Emulator()) as running:
+        running.emulator.set_faults(Faults(throttle=0.25, error_503=0.1, retry_after=0.05, seed=7))
         requests = [
             JobRequest(running.app_id, command=["echo", str(i)], event_id=f"fan-{i}") for i in range(30)
         ]
@@ -310,8 +310,8 @@ def test_against_the_emulator_throttling_and_failing_every_job_is_accounted_for(
                     return list(await client.exec_jobs(requests, concurrency=5, retry_budget=200))
 
             results = asyncio.run(main())  # type: ignore[assignment]
-        stats = running.stats()
-        jobs = running.jobs()
+        stats = running.emulator.stats()
+        jobs = running.emulator.jobs()
 
     assert stats["faults"].get("throttle", 0) > 0  # the gate had something to do
     assert all(isinstance(result, Launch) for result in results)

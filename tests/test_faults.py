@@ -35,7 +35,7 @@ from sae_job import (
     ThrottlingError,
     TransportError,
 )
-from sae_job.emulator import ConfigError, Emulator, EmulatorConfig, Faults, RunningEmulator, Template
+from sae_job.emulator import ConfigError, Emulator, EmulatorConfig, Faults, RunningEmulator, Template, serve
 from sae_job.emulator.config import parse_config
 from sae_job.emulator.faults import FaultInjector
 from sae_job.emulator.werkzeug_harness import install
@@ -75,7 +75,7 @@ def fast_policy(max_attempts: int = 12) -> RecordingPolicy:
 
 @pytest.fixture
 def running() -> Iterator[RunningEmulator]:
-    with Emulator(CONFIG).serve() as served:
+    with serve(Emulator(CONFIG)) as served:
         yield served
 
 
@@ -116,59 +116,59 @@ def test_bad_faults_are_refused(values: dict[str, Any], says: str) -> None:
 
 
 def test_a_503_fails_before_acting(running: RunningEmulator) -> None:
-    running.set_faults(Faults(error_503=1.0))
+    running.emulator.set_faults(Faults(error_503=1.0))
     with running.new_client(retry=fast_policy(3)) as client, pytest.raises(ServerError) as caught:
         client.exec_job(APP.app_id)
     assert (caught.value.code, caught.value.status_code) == ("ServiceUnavailable", 503)
-    stats = running.stats()
+    stats = running.emulator.stats()
     assert stats["jobs_started"] == 0 and stats["nonces_held"] == 0  # nothing done, no nonce used up
     assert stats["faults"] == {"error_503": 3} and stats["answers"] == {"ServiceUnavailable": 3}
 
 
 def test_throttling_carries_retry_after_and_the_client_waits_it(running: RunningEmulator) -> None:
-    running.set_faults(Faults(throttle=1.0, retry_after=0.02))
+    running.emulator.set_faults(Faults(throttle=1.0, retry_after=0.02))
     policy = fast_policy(3)
     with running.new_client(retry=policy) as client, pytest.raises(ThrottlingError) as caught:
         client.exec_job(APP.app_id)
     assert (caught.value.code, caught.value.retry_after) == ("Throttling.User", 0.02)
     assert [wait for *_, wait in policy.decisions] == [0.02, 0.02, None]
-    running.set_faults(Faults(throttle=1.0))  # the default: whole seconds, as the gateway sends them
+    running.emulator.set_faults(Faults(throttle=1.0))  # the default: whole seconds, as the gateway sends them
     answer = httpx.get(running.url + "/pop/v1/sam/job/execJob")
     assert (answer.status_code, answer.headers["x-acs-retry-after"]) == (400, "1")
-    assert running.stats()["jobs_started"] == 0
+    assert running.emulator.stats()["jobs_started"] == 0
 
 
 def test_a_dropped_answer_left_the_job_recorded_and_a_retry_finds_it(running: RunningEmulator) -> None:
-    running.set_faults(Faults(drop_after_commit=1.0))
+    running.emulator.set_faults(Faults(drop_after_commit=1.0))
     with running.new_client(retry=fast_policy(3)) as client, pytest.raises(TransportError) as caught:
         client.exec_job(APP.app_id, event_id="evt-dropped")
     assert caught.value.attempts == 3 and caught.value.event_id == "evt-dropped"
     assert isinstance(caught.value.__cause__, httpx.RemoteProtocolError)
-    [job] = running.jobs()  # recorded by the first attempt, found by the next two
+    [job] = running.emulator.jobs()  # recorded by the first attempt, found by the next two
     assert job.event_id == "evt-dropped"
-    running.set_faults(None)
+    running.emulator.set_faults(None)
     with running.new_client() as client:
         assert client.exec_job(APP.app_id, event_id="evt-dropped").job_id == job.job_id
-    assert running.stats()["faults"] == {"drop_after_commit": 3}
+    assert running.emulator.stats()["faults"] == {"drop_after_commit": 3}
 
 
 def test_a_stalled_answer_times_out_and_the_retry_finds_the_job(running: RunningEmulator) -> None:
-    running.set_faults(Faults(stall=0.5, stall_seconds=5, seed=3))
+    running.emulator.set_faults(Faults(stall=0.5, stall_seconds=5, seed=3))
     policy = fast_policy(8)
     with running.new_client(retry=policy, timeout=0.3) as client:
         launches = [client.exec_job(APP.app_id, command=["echo", str(i)]) for i in range(6)]
-    stalls = running.stats()["faults"]["stall"]
+    stalls = running.emulator.stats()["faults"]["stall"]
     assert stalls > 0
     # Each stalled answer (held 5 s) timed out; a slow machine may time out a few more.
     timeouts = [error for _, _, error, _ in policy.decisions if isinstance(error, TransportError)]
     assert len(timeouts) >= stalls and all(isinstance(e.__cause__, httpx.ReadTimeout) for e in timeouts)
     assert sum(launch.attempts for launch in launches) == 6 + len(policy.decisions)
-    jobs = {job.job_id: job for job in running.jobs()}
+    jobs = {job.job_id: job for job in running.emulator.jobs()}
     assert sorted(jobs) == sorted(launch.job_id for launch in launches)  # one job per call, none twice
 
 
 def test_latency_delays_every_answer(running: RunningEmulator) -> None:
-    running.set_faults(Faults(latency_ms=30))
+    running.emulator.set_faults(Faults(latency_ms=30))
     with running.new_client() as client:
         client.exec_job(APP.app_id)  # the connection is made before the clock starts
         started = time.perf_counter()
@@ -177,11 +177,11 @@ def test_latency_delays_every_answer(running: RunningEmulator) -> None:
         elapsed = time.perf_counter() - started
         httpx.get(running.url + "/_emulator/jobs")  # introspection is never delayed
     assert elapsed >= 5 * 0.030 * 0.9
-    assert running.stats()["faults"] == {}
+    assert running.emulator.stats()["faults"] == {}
 
 
 def test_closing_the_emulator_wakes_a_stalled_answer() -> None:
-    running = Emulator(CONFIG.with_faults(Faults(stall=1.0, stall_seconds=60))).serve()
+    running = serve(Emulator(CONFIG.with_faults(Faults(stall=1.0, stall_seconds=60))))
     failures: list[BaseException] = []
 
     def call() -> None:
@@ -194,7 +194,7 @@ def test_closing_the_emulator_wakes_a_stalled_answer() -> None:
     caller = threading.Thread(target=call)
     caller.start()
     deadline = time.monotonic() + 10
-    while running.stats()["requests"] == 0 and time.monotonic() < deadline:
+    while running.emulator.stats()["requests"] == 0 and time.monotonic() < deadline:
         time.sleep(0.01)
     running.close()
     caller.join(timeout=10)  # far less than the stall's 60 s or the client's 30 s
@@ -245,10 +245,10 @@ seed = 42
 
 @pytest.mark.sae_emulator(templates=[APP.app_id], faults={"error_503": 1.0})
 def test_the_pytest_marker_sets_faults(sae_emulator: RunningEmulator) -> None:
-    assert sae_emulator.faults == Faults(error_503=1.0)
+    assert sae_emulator.emulator.faults == Faults(error_503=1.0)
     with sae_emulator.new_client(max_attempts=1) as client, pytest.raises(ServerError):
         client.exec_job(APP.app_id)
-    sae_emulator.set_faults(None)
+    sae_emulator.emulator.set_faults(None)
     assert sae_emulator.client.exec_job(APP.app_id).job_id.startswith("manual-")
 
 
@@ -320,7 +320,7 @@ def check(
     assert all(1 <= launch.attempts <= policy.max_attempts for launch in outcome.launches)
 
     # The emulator holds exactly one job per returned ID, and never two jobs for one call.
-    jobs = running.jobs()
+    jobs = running.emulator.jobs()
     by_id = Counter(job.job_id for job in jobs)
     by_event = Counter(job.event_id for job in jobs)
     assert all(count == 1 for count in by_id.values())
@@ -335,7 +335,7 @@ def check(
     assert len(jobs) - len(outcome.launches) == len(failed_events & set(by_event))
 
     # No nonce reused, no date refused: every attempt was signed afresh.
-    stats = running.stats()
+    stats = running.emulator.stats()
     assert "SignatureNonceUsed" not in stats["answers"] and "InvalidTimeStamp.Expired" not in stats["answers"]
     assert stats["jobs_started"] == len(jobs)
     assert all(stats["faults"].get(kind, 0) > 0 for kind in ("drop_after_commit", "error_503", "throttle"))
@@ -364,7 +364,7 @@ def clean_call_seconds(running: RunningEmulator) -> float:
         for _ in range(20):
             client.exec_job(APP.app_id)
         seconds = (time.perf_counter() - started) / 20
-    running.reset()
+    running.emulator.reset()
     return seconds
 
 
@@ -413,7 +413,7 @@ async def run_async(
 
 def test_300_sync_calls_under_the_mix(running: RunningEmulator) -> None:
     per_attempt = clean_call_seconds(running)
-    running.set_faults(MIX)
+    running.emulator.set_faults(MIX)
     policy = fast_policy()
     outcome = run_sync(running, policy, CALLS)
     check(running, policy, outcome, CALLS, per_attempt)
@@ -423,7 +423,7 @@ def test_300_sync_calls_under_the_mix(running: RunningEmulator) -> None:
 @pytest.mark.parametrize("transport", [None, httpx.AsyncHTTPTransport], ids=["default", "httpx"])
 def test_300_async_calls_under_the_mix(running: RunningEmulator, transport: Any) -> None:
     per_attempt = clean_call_seconds(running)
-    running.set_faults(MIX)
+    running.emulator.set_faults(MIX)
     policy = fast_policy()
     outcome = asyncio.run(run_async(running, policy, CALLS, transport() if transport else None))
     check(running, policy, outcome, CALLS, per_attempt)
@@ -432,7 +432,7 @@ def test_300_async_calls_under_the_mix(running: RunningEmulator, transport: Any)
 def test_calls_that_run_out_of_attempts_raise_and_start_at_most_one_job(running: RunningEmulator) -> None:
     # Two attempts under the mix: many calls fail, and a failed call may still have started its job.
     per_attempt = clean_call_seconds(running)
-    running.set_faults(MIX)
+    running.emulator.set_faults(MIX)
     policy = fast_policy(2)
     outcome = run_sync(running, policy, 100)
     assert outcome.failures, "some calls should have run out of attempts"
@@ -475,30 +475,30 @@ async def race_async(running: RunningEmulator, event_ids: list[str | None]) -> l
 
 @pytest.mark.parametrize("faults", [Faults(), MIX], ids=["clean", "mix"])
 def test_100_racing_calls_with_one_event_id_give_one_job(running: RunningEmulator, faults: Faults) -> None:
-    running.set_faults(faults)
+    running.emulator.set_faults(faults)
     job_ids, failures = race_sync(running, ["the-event"] * RACERS)
     assert failures == [] and len(job_ids) == RACERS
     assert len(set(job_ids)) == 1
-    assert [job.job_id for job in running.jobs()] == job_ids[:1]
+    assert [job.job_id for job in running.emulator.jobs()] == job_ids[:1]
 
 
 @pytest.mark.parametrize("faults", [Faults(), MIX], ids=["clean", "mix"])
 def test_100_racing_calls_with_distinct_event_ids_give_100_jobs(
     running: RunningEmulator, faults: Faults
 ) -> None:
-    running.set_faults(faults)
+    running.emulator.set_faults(faults)
     job_ids, failures = race_sync(running, [f"event-{i}" for i in range(RACERS)])
     assert failures == [] and len(set(job_ids)) == RACERS
-    assert sorted(job.job_id for job in running.jobs()) == sorted(job_ids)
+    assert sorted(job.job_id for job in running.emulator.jobs()) == sorted(job_ids)
 
 
 @pytest.mark.parametrize("faults", [Faults(), MIX], ids=["clean", "mix"])
 def test_100_racing_async_calls(running: RunningEmulator, faults: Faults) -> None:
-    running.set_faults(faults)
+    running.emulator.set_faults(faults)
     one = asyncio.run(race_async(running, ["the-async-event"] * RACERS))
     assert len(one) == RACERS and len(set(one)) == 1
-    assert [job.job_id for job in running.jobs()] == one[:1]
-    running.reset()
+    assert [job.job_id for job in running.emulator.jobs()] == one[:1]
+    running.emulator.reset()
     distinct = asyncio.run(race_async(running, [f"async-{i}" for i in range(RACERS)]))
     assert len(set(distinct)) == RACERS
-    assert sorted(job.job_id for job in running.jobs()) == sorted(distinct)
+    assert sorted(job.job_id for job in running.emulator.jobs()) == sorted(distinct)

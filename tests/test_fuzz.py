@@ -18,7 +18,7 @@ from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 
 from sae_job import ConfigMapEnv, Credentials, Env, RetryPolicy
-from sae_job.emulator import Emulator, EmulatorConfig, RunningEmulator, Template
+from sae_job.emulator import Emulator, EmulatorConfig, RunningEmulator, Template, serve
 from tests.load import size
 
 SECRET = "CANARY-SECRET-fuzz-0123456789"
@@ -164,7 +164,7 @@ def serving(app_id: object) -> Iterator[RunningEmulator]:
         template = Template(app_id)  # type: ignore[arg-type]
     except (TypeError, ValueError):
         template = FALLBACK  # no template can have this ID; the client must refuse it anyway
-    with Emulator(EmulatorConfig([KEY], [template])).serve() as running:
+    with serve(Emulator(EmulatorConfig([KEY], [template]))) as running:
         yield running
 
 
@@ -188,10 +188,10 @@ def test_arbitrary_arguments_are_stored_exactly_or_refused_naming_the_parameter(
                 assert any(name in message for name in NAMES), message
                 event(f"refused: {type(refused).__name__}")
                 assert SECRET not in message
-                assert running.stats()["requests"] == 0  # nothing was sent
+                assert running.emulator.stats()["requests"] == 0  # nothing was sent
                 return
         event("accepted and stored")  # --hypothesis-show-statistics: how often each way is taken
-        [job] = running.jobs()  # verified (any other answer raised) and stored once
+        [job] = running.emulator.jobs()  # verified (any other answer raised) and stored once
         assert job.job_id == launch.job_id
         assert job.event_id == launch.event_id == kwargs.get("event_id", launch.event_id)
         assert job.signature_version == version
@@ -212,7 +212,7 @@ def test_edge_values_found_or_feared(app_id: str, kwargs: dict[str, Any]) -> Non
     for running in serving(app_id):
         with running.new_client() as client:
             client.exec_job(app_id, **kwargs)
-        [job] = running.jobs()
+        [job] = running.emulator.jobs()
         assert {name: getattr(job, name) for name in expected_job(app_id, kwargs)} == expected_job(
             app_id, kwargs
         )

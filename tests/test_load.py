@@ -23,7 +23,7 @@ import httpx
 import pytest
 
 from sae_job import AsyncSaeJobClient, Credentials, RetryPolicy, SaeJobClient
-from sae_job.emulator import Emulator, EmulatorConfig, Template
+from sae_job.emulator import Emulator, EmulatorConfig, Template, serve
 from tests.conftest import ROOT
 from tests.load import EmulatorProcess, open_fds, rss_bytes, size
 
@@ -40,7 +40,7 @@ MAX_JOBS = 1_000
 def test_answers_are_not_held_back_by_nagle() -> None:
     # Found under load: headers and body went out in two writes, and the body waited for the client's
     # delayed ACK, about 40 ms a request. The server's sockets must not delay small writes.
-    with Emulator(EmulatorConfig([KEY], [APP])).serve() as running, running.new_client() as client:
+    with serve(Emulator(EmulatorConfig([KEY], [APP]))) as running, running.new_client() as client:
         client.exec_job(APP.app_id)
         connections = list(running._server._connections)
         assert connections

@@ -53,6 +53,7 @@ from sae_job.emulator import (
     Request,
     RunningEmulator,
     Template,
+    serve,
     verify_request,
 )
 from sae_job.signing import AcsV3Auth, RoaV2Auth
@@ -133,7 +134,7 @@ def watch(caplog: pytest.LogCaptureFixture) -> Iterator[Watch]:
 
 @pytest.fixture
 def running() -> Iterator[RunningEmulator]:
-    with Emulator(CONFIG).serve() as served:
+    with serve(Emulator(CONFIG)) as served:
         yield served
 
 
@@ -177,15 +178,19 @@ def test_no_secret_on_any_path_of_the_sync_client(
             Faults(throttle=1.0, retry_after=0.001),
             Faults(drop_after_commit=1),
         ):
-            running.set_faults(faults)  # ServerError, ThrottlingError, TransportError, each after retries
+            running.emulator.set_faults(
+                faults
+            )  # ServerError, ThrottlingError, TransportError, each after retries
             kinds.append(raised(watch, client.exec_job, ALLOW.app_id))
-        running.set_faults(Faults(drop_after_commit=0.3, error_503=0.2, throttle=0.2, retry_after=0.001))
+        running.emulator.set_faults(
+            Faults(drop_after_commit=0.3, error_503=0.2, throttle=0.2, retry_after=0.001)
+        )
         for _ in range(10):  # retries that end well or not: the INFO retry log
             try:
                 watch.show(client.exec_job(ALLOW.app_id))
             except SaeJobError as error:
                 watch.exception(error)
-        running.set_faults(None)
+        running.emulator.set_faults(None)
         results = client.exec_jobs([JobRequest(ALLOW.app_id, envs={"A": "1"}), JobRequest("app-absent")])
         watch.show(*results, JobRequest(ALLOW.app_id))
     wrong = Credentials(credentials.access_key_id, "not-" + SECRET[::-1], credentials.security_token)
@@ -222,12 +227,12 @@ def test_no_secret_on_the_async_client(running: RunningEmulator, watch: Watch) -
                 await client.exec_job(SUSPENDED.app_id)
             except SaeJobError as error:
                 watch.exception(error)
-            running.set_faults(Faults(drop_after_commit=1.0))
+            running.emulator.set_faults(Faults(drop_after_commit=1.0))
             try:
                 await client.exec_job(ALLOW.app_id)
             except SaeJobError as error:
                 watch.exception(error)
-            running.set_faults(None)
+            running.emulator.set_faults(None)
 
     asyncio.run(main())
 
@@ -301,9 +306,9 @@ def test_the_repr_of_every_public_object(running: RunningEmulator, watch: Watch)
         CONFIG.with_faults(Faults(throttle=0.5)),
         running,
         running.emulator,
-        running.faults,
-        running.stats(),
-        running.jobs(),
+        running.emulator.faults,
+        running.emulator.stats(),
+        running.emulator.jobs(),
         NonceCache(),
         caller,
         emulator_request,
@@ -367,9 +372,9 @@ def test_no_secret_from_the_command_line(running: RunningEmulator, version: str)
         sae_job_exec(running, SUSPENDED.app_id, "--verbose", "--signature-version", version),
         sae_job_exec(running, "app-absent", "--signature-version", version, token=False),
     ]
-    running.set_faults(Faults(drop_after_commit=1.0))
+    running.emulator.set_faults(Faults(drop_after_commit=1.0))
     runs.append(sae_job_exec(running, ALLOW.app_id, "--verbose", "--max-attempts", "2"))
-    running.set_faults(Faults(throttle=0.5, error_503=0.3, retry_after=0, seed=1))
+    running.emulator.set_faults(Faults(throttle=0.5, error_503=0.3, retry_after=0, seed=1))
     runs.append(sae_job_exec(running, ALLOW.app_id, "--verbose", "--max-attempts", "6"))
     assert [run.returncode for run in runs[:5]] == [0, 0, 0, 3, 3]
     assert runs[5].returncode == 6 and "Traceback" in runs[5].stderr  # --verbose shows the traceback
@@ -426,7 +431,7 @@ def test_forgeries_over_http_are_refused_and_start_nothing(running: RunningEmula
     codes = [answer.json()["Code"] for answer in forgeries]
     assert codes[0] == "InvalidAction.NotFound" and codes[1] == "InvalidAction.NotFound"  # routed first
     assert codes[2:] == ["SignatureDoesNotMatch"] * 4, codes
-    assert running.jobs() == []
+    assert running.emulator.jobs() == []
     assert send(request).status_code == 200  # the original still verifies: no forgery used up its nonce
 
 
@@ -439,7 +444,7 @@ def test_a_replay_and_a_stale_date_over_http_are_refused(running: RunningEmulato
     assert stale.json()["Code"] == "InvalidTimeStamp.Expired"
     future = send(signed(running.url, clock=datetime.now(UTC) + timedelta(minutes=16)))
     assert future.json()["Code"] == "InvalidTimeStamp.Expired"
-    assert len(running.jobs()) == 1
+    assert len(running.emulator.jobs()) == 1
 
 
 def test_the_emulator_listens_on_loopback_by_default() -> None:

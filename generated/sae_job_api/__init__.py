@@ -1,4 +1,4 @@
-"""A client library for accessing Serverless App Engine (SAE) ExecJob"""
+"""A client library for accessing Serverless App Engine (SAE) jobs"""
 
 from .client import AuthenticatedClient, Client
 

@@ -169,9 +169,6 @@ def _make_auth(
         injected["clock"] = clock
     if nonce is not None:
         injected["nonce"] = nonce
-    injected.update(
-        action=EXEC_JOB.action, version=EXEC_JOB.version
-    )  # MERGE: drop once signers use the table
     if signature_version == "v3":
         return AcsV3Auth(credentials, **injected)
     if signature_version == "v2":

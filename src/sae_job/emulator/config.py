@@ -11,7 +11,8 @@ security_token = "…"          # optional: then requests must carry exactly thi
 app_id = "…"
 concurrency_policy = "Allow"  # Allow | Forbid | Replace
 suspended = false
-run_seconds = 30              # how long a job counts as running
+run_seconds = 30              # how long a job runs, once its Time has come
+outcome = "succeeded"         # how its jobs end: succeeded | failed
 
 [account]
 in_debt = false
@@ -46,6 +47,7 @@ __all__ = [
     "ConcurrencyPolicy",
     "ConfigError",
     "EmulatorConfig",
+    "Outcome",
     "Template",
     "default_config",
     "load_config",
@@ -53,6 +55,8 @@ __all__ = [
 
 ConcurrencyPolicy = Literal["Allow", "Forbid", "Replace"]
 _POLICIES: tuple[str, ...] = get_args(ConcurrencyPolicy)
+Outcome = Literal["succeeded", "failed"]
+_OUTCOMES: tuple[str, ...] = get_args(Outcome)
 
 
 class ConfigError(ValueError):
@@ -64,19 +68,24 @@ class ConfigError(ValueError):
 class Template:
     """A job template (an SAE job application) that ExecJob can start jobs from.
 
-    ``concurrency_policy``: ``Allow`` runs every job; ``Forbid`` refuses a new job while one started
-    less than ``run_seconds`` ago is running (``JobForbidPolicy``); ``Replace`` stops the running ones
-    and starts the new job. ``suspended`` refuses every job (``JobSuspend``).
+    ``concurrency_policy``: ``Allow`` runs every job; ``Forbid`` refuses a new job while one is pending
+    or running (``JobForbidPolicy``); ``Replace`` ends those as failed and starts the new job.
+    ``suspended`` refuses every job (``JobSuspend``). A job runs ``run_seconds`` once its ``Time`` has
+    come, then ends as ``outcome`` says, every replica with it.
 
-    Raises ``ValueError`` for an empty ``app_id``, an unknown policy or a negative ``run_seconds``.
+    Raises ``ValueError`` for an empty ``app_id``, an unknown policy or outcome, or a negative
+    ``run_seconds``.
     """
 
     app_id: str
     concurrency_policy: ConcurrencyPolicy = "Allow"
     suspended: bool = False
     run_seconds: float = 30
+    outcome: Outcome = "succeeded"
 
     def __post_init__(self) -> None:
+        if self.outcome not in _OUTCOMES:
+            raise ValueError(f"outcome must be one of {', '.join(_OUTCOMES)}, not {self.outcome!r}")
         if not isinstance(self.app_id, str) or not self.app_id:
             raise ValueError("app_id must be a non-empty string")
         if self.concurrency_policy not in _POLICIES:
@@ -158,7 +167,7 @@ def _unique(what: str, values: Iterable[str]) -> None:
 
 _TOP = {"credentials", "templates", "account", "faults"}
 _CREDENTIAL_KEYS = {"access_key_id", "access_key_secret", "security_token"}
-_TEMPLATE_KEYS = {"app_id", "concurrency_policy", "suspended", "run_seconds"}
+_TEMPLATE_KEYS = {"app_id", "concurrency_policy", "suspended", "run_seconds", "outcome"}
 _ACCOUNT_KEYS = {"in_debt"}
 
 

@@ -1,12 +1,16 @@
 """The emulator's one request handler: a plain function from a :class:`Request` to a :class:`Response`.
 
-:meth:`Emulator.handle` routes, authenticates as the gateway does, checks the query against the spec
-and runs ExecJob's job semantics; both harnesses (the threaded server in ``server.py`` and the
-``pytest-httpserver`` handler in ``werkzeug_harness.py``) only translate to and from these values.
+:meth:`Emulator.handle` routes by the spec, authenticates as the gateway does, checks the query against
+the spec and runs the operation's handler from one table (ExecJob, DescribeJobStatus,
+DescribeJobHistory); both harnesses (the threaded server in ``server.py`` and the ``pytest-httpserver``
+handler in ``werkzeug_harness.py``) only translate to and from these values.
 
-Every answer to ``GET /pop/v1/sam/job/execJob`` has the spec's shape: the 200 body of its example, or
-its ``Error`` schema (``RequestId``, ``Code``, ``Message``, ``HostId``, ``Success: false``, and a
-``Recommend`` link for errors raised by the gateway rather than by SAE).
+Every answer has the spec's shape: the operation's 200 body, or the ``Error`` schema (``RequestId``,
+``Code``, ``Message``, ``HostId``, ``Success: false``, and a ``Recommend`` link for errors raised by the
+gateway rather than by SAE).
+
+A job lives as SAE's does: pending until its ``Time``, running ``run_seconds`` with every replica active,
+then ended as its template's ``outcome`` says, unless ``Replace`` or :meth:`Emulator.finish` ends it first.
 
 Faults configured in ``config.faults`` (or set with :meth:`Emulator.set_faults`) are decided here too: a
 503 or a throttling answer instead of handling, or a handled request whose :class:`Response` says to
@@ -19,6 +23,7 @@ import copy
 import json
 import logging
 import math
+import re
 import threading
 import uuid
 from collections import Counter, OrderedDict
@@ -29,38 +34,31 @@ from typing import Any, Literal
 from urllib.parse import unquote
 
 from sae_job.credentials import Credentials
-from sae_job.emulator.auth import (
-    DEFAULT_WINDOW,
-    AuthFailure,
-    Caller,
-    NonceCache,
-    verify_request,
-)
+from sae_job.emulator.auth import DEFAULT_WINDOW, AuthFailure, Caller, NonceCache, verify_request
 from sae_job.emulator.config import EmulatorConfig, Template, default_config
 from sae_job.emulator.faults import FaultInjector, FaultKind, Faults
 from sae_job.emulator.spec import Operation, ParameterError, Spec, load_spec
 from sae_job.signing import REDACTED, SECURITY_TOKEN_HEADER, decoded_query
 
-__all__ = [
-    "JOBS_PATH",
-    "RESET_PATH",
-    "STATS_PATH",
-    "Emulator",
-    "Job",
-    "JobStatus",
-    "Request",
-    "Response",
-]
+__all__ = ["JOBS_PATH", "RESET_PATH", "STATS_PATH", "Emulator", "Job", "JobStatus", "Request", "Response"]
 
 logger = logging.getLogger("sae_job.emulator")
 
 JOBS_PATH = "/_emulator/jobs"
 RESET_PATH = "/_emulator/reset"
 STATS_PATH = "/_emulator/stats"
-EXEC_JOB = "ExecJob"
+_FINISH_PATH = re.compile(r"/_emulator/jobs/([^/]+)/finish")
 DEFAULT_HOST_ID = "sae.cn-hangzhou.aliyuncs.com"
-JobStatus = Literal["Running", "Succeeded", "Replaced"]
+JobStatus = Literal["Pending", "Running", "Succeeded", "Failed"]
+#: The wire's ``State`` of each status (DescribeJobStatus, DescribeJobHistory).
+WIRE_STATES: Mapping[JobStatus, str] = {"Pending": "0", "Running": "3", "Succeeded": "1", "Failed": "2"}
+REPLACED_MESSAGE = "The job was stopped: a newer job of its Replace template started."
 _JSON = "application/json;charset=utf-8"
+
+
+def _header(headers: Iterable[tuple[str, str]], name: str) -> str | None:
+    lowered = name.lower()
+    return next((value for key, value in headers if key.lower() == lowered), None)
 
 
 @dataclass(frozen=True, slots=True)
@@ -75,11 +73,7 @@ class Request:
 
     @classmethod
     def from_target(
-        cls,
-        method: str,
-        target: str,
-        headers: Iterable[tuple[str, str]] = (),
-        body: bytes = b"",
+        cls, method: str, target: str, headers: Iterable[tuple[str, str]] = (), body: bytes = b""
     ) -> Request:
         """A request from its request-target (``/path?query``), as on the request line."""
         path, _, query = target.partition("?")
@@ -87,8 +81,7 @@ class Request:
 
     def header(self, name: str) -> str | None:
         """The first value of the header ``name`` (any case), or None."""
-        lowered = name.lower()
-        return next((value for key, value in self.headers if key.lower() == lowered), None)
+        return _header(self.headers, name)
 
     def __repr__(self) -> str:
         # The headers may carry an STS token: never shown, as in every repr of this package.
@@ -119,8 +112,7 @@ class Response:
 
     def header(self, name: str) -> str | None:
         """The first value of the header ``name`` (any case), or None."""
-        lowered = name.lower()
-        return next((value for key, value in self.headers if key.lower() == lowered), None)
+        return _header(self.headers, name)
 
 
 @dataclass(frozen=True, slots=True)
@@ -129,7 +121,9 @@ class Job:
 
     ``parameters`` holds every ExecJob parameter the spec names besides ``AppId``, by the generated
     client's name (``command_args``), decoded as the service reads it (JSON content decoded) and None
-    when not sent; each is also an attribute: ``job.command_args``.
+    when not sent; each is also an attribute: ``job.command_args``. ``status`` is the job's state now:
+    ``Pending`` until its ``Time``, ``Running``, then ``Succeeded`` or ``Failed`` (``message`` says why
+    when the emulator ended it early).
     """
 
     job_id: str
@@ -137,10 +131,9 @@ class Job:
     parameters: Mapping[str, Any]
     created_at: datetime
     status: JobStatus
-    """``Running`` until ``run_seconds`` have passed, then ``Succeeded``; ``Replaced`` when a later job of
-    a ``Replace`` template stopped it."""
     access_key_id: str
     signature_version: Literal["v3", "v2"]
+    message: str = ""
 
     def __getattr__(self, name: str) -> Any:
         parameters = object.__getattribute__(self, "parameters")  # not self.parameters: no recursion
@@ -156,6 +149,7 @@ class Job:
             **self.parameters,
             "created_at": self.created_at.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
             "status": self.status,
+            "message": self.message,
             "access_key_id": self.access_key_id,
             "signature_version": self.signature_version,
         }
@@ -163,17 +157,41 @@ class Job:
 
 @dataclass(slots=True)
 class _Record:
-    """A started job, mutable only in ``replaced_at`` (under the emulator's lock)."""
+    """A started job and its schedule; ``ended_at``/``outcome``/``message`` change only under the lock,
+    when the emulator ends the job early."""
 
     job: Job
-    run_seconds: float
-    replaced_at: datetime | None = None
+    starts_at: datetime
+    ends_at: datetime
+    outcome: Literal["Succeeded", "Failed"]
+    replicas: int
+    message: str = ""
 
     def status(self, now: datetime) -> JobStatus:
-        if self.replaced_at is not None:
-            return "Replaced"
-        running = now < self.job.created_at + timedelta(seconds=self.run_seconds)
-        return "Running" if running else "Succeeded"
+        if now < self.starts_at:
+            return "Pending"
+        return "Running" if now < self.ends_at else self.outcome
+
+    def end(self, now: datetime, outcome: Literal["Succeeded", "Failed"], message: str) -> None:
+        self.starts_at, self.ends_at = min(self.starts_at, now), now
+        self.outcome, self.message = outcome, message
+
+    def wire(self, now: datetime) -> dict[str, Any]:
+        """The job as DescribeJobStatus answers it (``Data``)."""
+        status = self.status(now)
+        data: dict[str, Any] = {
+            "JobId": self.job.job_id,
+            "State": WIRE_STATES[status],
+            "Active": self.replicas if status == "Running" else 0,
+            "Succeeded": self.replicas if status == "Succeeded" else 0,
+            "Failed": self.replicas if status == "Failed" else 0,
+            "Message": self.message,
+        }
+        if status != "Pending":
+            data["StartTime"] = int(self.starts_at.timestamp())
+        if status in ("Succeeded", "Failed"):
+            data["CompletionTime"] = int(self.ends_at.timestamp())
+        return data
 
 
 class _Refusal(Exception):
@@ -189,31 +207,22 @@ class _Refusal(Exception):
         headers: tuple[tuple[str, str], ...] = (),
     ) -> None:
         super().__init__(code)
-        self.status = status
-        self.code = code
-        self.message = message
-        self.gateway = gateway
-        self.headers = headers
+        self.status, self.code, self.message = status, code, message
+        self.gateway, self.headers = gateway, headers
 
 
 _JOB_ERRORS = {
     "InvalidApplication.NotFound": "The current application does not exist.",
+    "InvalidJob.NotFound": "The specified job does not exist.",
     "JobForbidPolicy": "The concurrency policy of the job template is Forbid and a job is still running.",
     "JobSuspend": "The job template is suspended.",
     "user.indebt": "The user has an overdue payment.",
 }
+_NOT_FOUND = (404, "InvalidAction.NotFound", "Specified api is not found, please check your url and method.")
 
 
 def _utc_now() -> datetime:
     return datetime.now(UTC)
-
-
-def _new_request_id() -> str:
-    return str(uuid.uuid4()).upper()
-
-
-def _new_trace_id() -> str:
-    return uuid.uuid4().hex[:30]
 
 
 @dataclass(slots=True)
@@ -231,11 +240,11 @@ class _Stats:
 
 
 class Emulator:
-    """SAE's ExecJob behind its API gateway, in memory. Thread-safe: one instance serves any number of
-    concurrent requests, and identical racing requests with an ``EventId`` start one job.
+    """SAE's job operations behind its API gateway, in memory. Thread-safe: one instance serves any
+    number of concurrent requests, and identical racing requests with an ``EventId`` start one job.
 
     ``config`` defaults to the embedded demo configuration; ``clock`` (timezone-aware) drives the
-    signature window and how long jobs run; ``window`` is the gateway's tolerance for clock skew and
+    signature window and the jobs' lives; ``window`` is the gateway's tolerance for clock skew and
     how long a nonce is remembered; ``nonce_window``, when given, remembers nonces for that long instead
     (a load test's knob: shorter than ``window``, it lets a replay through once it has passed); at most
     ``max_jobs`` jobs are kept (the oldest, and their event IDs, are forgotten first).
@@ -253,12 +262,16 @@ class Emulator:
     ) -> None:
         self.config = config if config is not None else default_config()
         self.spec = spec if spec is not None else load_spec()
-        self._operation: Operation = self.spec.operation(EXEC_JOB)
+        self._exec_job_operation = self.spec.operation("ExecJob")
+        # The one table of what each operation does: its query checked, it returns the answer's fields.
+        self._handlers: dict[str, Callable[[dict[str, str], Caller, datetime], dict[str, Any]]] = {
+            "ExecJob": self._exec_job,
+            "DescribeJobStatus": self._describe_job_status,
+            "DescribeJobHistory": self._describe_job_history,
+        }
         self._credentials: Mapping[str, Credentials] = {c.access_key_id: c for c in self.config.credentials}
         self._templates: Mapping[str, Template] = {t.app_id: t for t in self.config.templates}
-        self._clock = clock
-        self._window = window
-        self._max_jobs = max_jobs
+        self._clock, self._window, self._max_jobs = clock, window, max_jobs
         self._nonces = NonceCache(nonce_window if nonce_window is not None else window)
         self._lock = threading.Lock()
         self._state = _State()
@@ -270,8 +283,6 @@ class Emulator:
     def __repr__(self) -> str:
         return f"Emulator({self.config!r})"
 
-    # --- faults ----------------------------------------------------------------------------------
-
     @property
     def faults(self) -> Faults:
         """The faults injected now (``config.faults`` until :meth:`set_faults`)."""
@@ -281,14 +292,26 @@ class Emulator:
         """Inject ``faults`` from now on (None or ``Faults()``: none), their draws seeded afresh."""
         self._injector = FaultInjector(faults if faults is not None else Faults())
 
-    # --- what tests look at ----------------------------------------------------------------------
+    # --- what tests look at and do ---------------------------------------------------------------
 
     def jobs(self) -> list[Job]:
-        """Every job started since the start or the last :meth:`reset`, oldest first."""
+        """Every job started since the start or the last :meth:`reset`, oldest first, as they are now."""
         now = self._clock()
         with self._lock:
-            records = list(self._state.jobs.values())
-            return [_with_status(record, now) for record in records]
+            # Deep copies: a test that edits what jobs() gave must not edit the emulator's records.
+            return [
+                replace(copy.deepcopy(r.job), status=r.status(now), message=r.message)
+                for r in self._state.jobs.values()
+            ]
+
+    def finish(self, job_id: str, failed: bool = False, message: str | None = None) -> Job:
+        """End the job ``job_id`` now, as succeeded or ``failed``, with ``message`` (DescribeJobStatus's
+        ``Message``); return it. Raises ``KeyError`` for a job the emulator does not hold."""
+        now = self._clock()
+        with self._lock:
+            record = self._state.jobs[job_id]
+            record.end(now, "Failed" if failed else "Succeeded", message or "")
+            return replace(copy.deepcopy(record.job), status=record.status(now), message=record.message)
 
     def reset(self) -> None:
         """Forget every job, event ID, nonce and count of :meth:`stats` (the configuration and the
@@ -304,9 +327,11 @@ class Emulator:
         ``requests`` handled (any path), ``answers`` by code (``"200"`` for a started or found job),
         ``faults`` injected by kind, ``jobs_started``, ``jobs_held`` and ``nonces_held``."""
         with self._stats_lock:
-            requests = self._stats.requests
-            answers = dict(self._stats.answers)
-            faults = dict(self._stats.faults)
+            requests, answers, faults = (
+                self._stats.requests,
+                dict(self._stats.answers),
+                dict(self._stats.faults),
+            )
         with self._lock:
             started, held = self._state.jobs_started, len(self._state.jobs)
         return {
@@ -330,105 +355,85 @@ class Emulator:
         500 ``InternalError`` in the spec's error form. An injected fault shows in the answer (a 503, a
         throttling error) or in its ``delay`` and ``drop``."""
         host_id = request.header("host") or DEFAULT_HOST_ID
-        faults = self._injector
-        fault = faults.draw() if self._is_exec_job(request) else None
-        response, code = self._answer(request, host_id, fault)
+        injector = self._injector
+        operation = self.spec.route(request.method, unquote(request.path))
+        fault = injector.draw() if operation is not None else None  # introspection is never faulted
+        try:
+            response, code = self._answer(request, operation, fault), "200"
+        except _Refusal as refusal:
+            logger.info("%s %s -> %d %s", request.method, request.path, refusal.status, refusal.code)
+            response, code = _error(refusal, host_id), refusal.code
+        except Exception:  # an emulator bug must still answer in the spec's form
+            logger.exception("%s %s -> 500 InternalError", request.method, request.path)
+            message = "The request processing has failed due to some unknown error."
+            response, code = (
+                _error(_Refusal(500, "InternalError", message, gateway=False), host_id),
+                "InternalError",
+            )
         with self._stats_lock:
             self._stats.requests += 1
             self._stats.answers[code] += 1
             if fault is not None:
                 self._stats.faults[fault] += 1
-        if fault is None and not (faults.faults.latency_ms and self._is_exec_job(request)):
+        if fault is None and not (injector.faults.latency_ms and operation is not None):
             return response
-        delay = faults.faults.latency_ms / 1000
-        if fault == "stall":
-            delay += faults.faults.stall_seconds
+        delay = injector.faults.latency_ms / 1000 + (injector.faults.stall_seconds if fault == "stall" else 0)
         if fault is not None:
             logger.info("%s %s: injected %s", request.method, request.path, fault)
         return replace(response, delay=delay, drop=fault == "drop_after_commit")
 
-    def _is_exec_job(self, request: Request) -> bool:
-        return request.method == self._operation.method and unquote(request.path) == self._operation.path
-
-    def _answer(self, request: Request, host_id: str, fault: FaultKind | None) -> tuple[Response, str]:
-        """The answer, and its code for :meth:`stats`."""
+    def _answer(self, request: Request, operation: Operation | None, fault: FaultKind | None) -> Response:
+        if operation is None:
+            return self._introspect(request)
+        if fault == "error_503":  # before anything is done: no job, no nonce used up
+            message = "The request has failed due to a temporary failure of the server."
+            raise _Refusal(503, "ServiceUnavailable", message, gateway=True)
+        if fault == "throttle":
+            retry_after = (("x-acs-retry-after", _seconds(self._injector.faults.retry_after)),)
+            message = "Request was denied due to user flow control."
+            raise _Refusal(400, "Throttling.User", message, gateway=True, headers=retry_after)
+        caller = self._authenticate(request, operation)
         try:
-            return self._handle(request, host_id, fault), "200"
-        except _Refusal as refusal:
-            logger.info(
-                "%s %s -> %d %s",
-                request.method,
-                request.path,
-                refusal.status,
-                refusal.code,
-            )
-            return _error(refusal, host_id), refusal.code
-        except Exception:  # an emulator bug must still answer in the spec's form
-            logger.exception("%s %s -> 500 InternalError", request.method, request.path)
-            internal = _Refusal(
-                500,
-                "InternalError",
-                "The request processing has failed due to some unknown error.",
-                gateway=False,
-            )
-            return _error(internal, host_id), internal.code
+            params = operation.check_query(decoded_query(request.query))
+        except ParameterError as exc:
+            raise _Refusal(400, exc.code, exc.message, gateway=True) from None
+        fields = self._handlers[operation.operation_id](params, caller, self._clock())
+        request_id = str(uuid.uuid4()).upper()
+        body: dict[str, Any] = {
+            "RequestId": request_id,
+            "Message": "success",
+            "TraceId": uuid.uuid4().hex[:30],
+        }
+        body |= {**fields, "Code": "200", "Success": True}
+        return _json(200, body, [("x-acs-request-id", request_id)])
 
-    def _handle(self, request: Request, host_id: str, fault: FaultKind | None) -> Response:
-        path = unquote(request.path)
-        if path == JOBS_PATH and request.method == "GET":
+    def _introspect(self, request: Request) -> Response:
+        path, method = unquote(request.path), request.method
+        if (path, method) == (JOBS_PATH, "GET"):
             return _json(200, {"jobs": [job.to_dict() for job in self.jobs()]})
-        if path == STATS_PATH and request.method == "GET":
+        if (path, method) == (STATS_PATH, "GET"):
             return _json(200, self.stats())
-        if path == RESET_PATH and request.method == "POST":
+        if (path, method) == (RESET_PATH, "POST"):
             self.reset()
             return _json(200, {"reset": True})
-        if path != self._operation.path or request.method != self._operation.method:
-            raise _Refusal(
-                404,
-                "InvalidAction.NotFound",
-                "Specified api is not found, please check your url and method.",
-                gateway=True,
-            )
-        if fault == "error_503":  # before anything is done: no job, no nonce used up
-            raise _Refusal(
-                503,
-                "ServiceUnavailable",
-                "The request has failed due to a temporary failure of the server.",
-                gateway=True,
-            )
-        if fault == "throttle":
-            raise _Refusal(
-                400,
-                "Throttling.User",
-                "Request was denied due to user flow control.",
-                gateway=True,
-                headers=(("x-acs-retry-after", _seconds(self._injector.faults.retry_after)),),
-            )
-        caller = self._authenticate(request)
-        params = _check_query(self._operation, decoded_query(request.query))
-        job = self._exec_job(params, caller)
-        logger.info("%s %s -> 200 %s", request.method, request.path, job.job_id)
-        request_id = _new_request_id()
-        return _json(
-            200,
-            {
-                "RequestId": request_id,
-                "Message": "success",
-                "TraceId": _new_trace_id(),
-                "Data": {
-                    "Data": job.job_id,
-                    "Msg": "success",
-                    "Success": "true",
-                    "Code": "200",
-                },
-                "ErrorCode": "",
-                "Code": "200",
-                "Success": True,
-            },
-            [("x-acs-request-id", request_id)],
-        )
+        finish = _FINISH_PATH.fullmatch(path)
+        if finish is not None and method == "POST":
+            try:
+                asked = json.loads(request.body or b"{}")
+                outcome, message = asked.get("outcome", "succeeded"), asked.get("message")
+                if outcome not in ("succeeded", "failed") or not isinstance(message, str | None):
+                    raise ValueError
+            except (ValueError, AttributeError):
+                detail = 'the body is {"outcome": "succeeded" | "failed", "message": "..."}'
+                return _json(400, {"error": detail})
+            try:
+                job = self.finish(finish.group(1), failed=outcome == "failed", message=message)
+            except KeyError:
+                return _json(404, {"error": f"no job {finish.group(1)!r}"})
+            return _json(200, job.to_dict())
+        raise _Refusal(*_NOT_FOUND, gateway=True)
 
-    def _authenticate(self, request: Request) -> Caller:
+    def _authenticate(self, request: Request, operation: Operation) -> Caller:
         try:
             caller = verify_request(
                 method=request.method,
@@ -444,82 +449,117 @@ class Emulator:
         except AuthFailure as failure:
             logger.info("authentication failed: %s", failure.reason or failure.code)
             raise _Refusal(failure.status, failure.code, failure.message, gateway=True) from None
-        version = request.header("x-acs-version")
-        if version != self.spec.version:
-            raise _Refusal(
-                400,
-                "InvalidVersion",
-                "Specified parameter Version is not valid.",
-                gateway=True,
-            )
+        if request.header("x-acs-version") != self.spec.version:
+            raise _Refusal(400, "InvalidVersion", "Specified parameter Version is not valid.", gateway=True)
         action = request.header("x-acs-action")
         # V3 routes by x-acs-action; ROA by the path, and the SDKs send the action too.
-        if (caller.signature_version == "v3" or action is not None) and action != EXEC_JOB:
-            raise _Refusal(
-                404,
-                "InvalidAction.NotFound",
-                "Specified api is not found, please check your url and method.",
-                gateway=True,
-            )
+        if (caller.signature_version == "v3" or action is not None) and action != operation.operation_id:
+            raise _Refusal(*_NOT_FOUND, gateway=True)
         return caller
 
-    def _exec_job(self, params: Mapping[str, str], caller: Caller) -> Job:
+    # --- the operations --------------------------------------------------------------------------
+
+    def _template(self, app_id: str) -> Template:
+        template = self._templates.get(app_id)
+        if template is None:
+            raise _job_error("InvalidApplication.NotFound")
+        return template
+
+    def _exec_job(self, params: dict[str, str], caller: Caller, now: datetime) -> dict[str, Any]:
         app_id = params["AppId"]
         event_id = params.get("EventId") or None  # an empty EventId makes no call idempotent
+        starts_at = max(now, _parsed_time(params.get("Time")) or now)  # a job dated later waits for it
         with self._lock:
-            now = self._clock()
-            template = self._templates.get(app_id)
-            if template is None:
-                raise _job_error("InvalidApplication.NotFound")
-            if event_id is not None:
-                first = self._state.by_event.get((app_id, event_id))
-                if first is not None and first in self._state.jobs:
-                    return self._state.jobs[first].job  # the same event: the first job, nothing new
+            template = self._template(app_id)
+            first = self._state.by_event.get((app_id, event_id)) if event_id is not None else None
+            if first is not None and first in self._state.jobs:
+                return _launched(first)  # the same event: the first job, nothing new
             if self.config.in_debt:
                 raise _job_error("user.indebt")
             if template.suspended:
                 raise _job_error("JobSuspend")
-            running = [
-                record
-                for record in self._state.jobs.values()
-                if record.job.app_id == app_id and record.status(now) == "Running"
+            active = [
+                r
+                for r in self._state.jobs.values()
+                if r.job.app_id == app_id and r.status(now) in ("Pending", "Running")
             ]
-            if running and template.concurrency_policy == "Forbid":
+            if active and template.concurrency_policy == "Forbid":
                 raise _job_error("JobForbidPolicy")
             if template.concurrency_policy == "Replace":
-                for record in running:
-                    record.replaced_at = now
-            job = _new_job(self._operation, params, caller, now)
-            self._state.jobs[job.job_id] = _Record(job, template.run_seconds)
+                for record in active:
+                    record.end(now, "Failed", REPLACED_MESSAGE)
+            record = _new_record(self._exec_job_operation, params, caller, now, starts_at, template)
+            self._state.jobs[record.job.job_id] = record
             self._state.jobs_started += 1
             if event_id is not None:
-                self._state.by_event[(app_id, event_id)] = job.job_id
+                self._state.by_event[(app_id, event_id)] = record.job.job_id
             while len(self._state.jobs) > self._max_jobs:
                 _, dropped = self._state.jobs.popitem(last=False)
                 if dropped.job.event_id is not None:
                     self._state.by_event.pop((dropped.job.app_id, dropped.job.event_id), None)
-            return job
+        logger.info("ExecJob -> 200 %s", record.job.job_id)
+        return _launched(record.job.job_id)
+
+    def _describe_job_status(self, params: dict[str, str], caller: Caller, now: datetime) -> dict[str, Any]:
+        self._template(params["AppId"])
+        job_id = params.get("JobId")
+        with self._lock:
+            if job_id:
+                record = self._state.jobs.get(job_id)
+                found = record if record is not None and record.job.app_id == params["AppId"] else None
+            else:  # no JobId: the template's latest job (our reading of the API; the spec says so)
+                found = next(
+                    (r for r in reversed(self._state.jobs.values()) if r.job.app_id == params["AppId"]), None
+                )
+            if found is None:
+                raise _job_error("InvalidJob.NotFound")
+            return {"Data": found.wire(now)}
+
+    def _describe_job_history(self, params: dict[str, str], caller: Caller, now: datetime) -> dict[str, Any]:
+        self._template(params["AppId"])
+        page, size = int(params.get("CurrentPage", 1)), int(params.get("PageSize", 10))
+        with self._lock:
+            jobs = [
+                r.wire(now) for r in reversed(self._state.jobs.values()) if r.job.app_id == params["AppId"]
+            ]
+        if "State" in params:
+            jobs = [job for job in jobs if job["State"] == params["State"]]
+        shown = jobs[(page - 1) * size : page * size]
+        return {"Data": {"CurrentPage": page, "PageSize": size, "TotalSize": len(jobs), "Jobs": shown}}
 
 
-def _check_query(operation: Operation, pairs: list[tuple[str, str]]) -> dict[str, str]:
+def _parsed_time(value: str | None) -> datetime | None:
+    """ExecJob's ``Time``; None when absent or not a date (the spec's pattern allows ``0000-02-31``)."""
     try:
-        return operation.check_query(pairs)
-    except ParameterError as exc:
-        raise _Refusal(400, exc.code, exc.message, gateway=True) from None
+        return datetime.strptime(value, "%Y-%m-%dT%H:%M:%SZ").replace(tzinfo=UTC) if value else None
+    except ValueError:
+        return None
 
 
 def _job_error(code: str) -> _Refusal:
     return _Refusal(400, code, _JOB_ERRORS[code], gateway=False)
 
 
-def _new_job(operation: Operation, params: Mapping[str, str], caller: Caller, now: datetime) -> Job:
+def _launched(job_id: str) -> dict[str, Any]:
+    """ExecJob's answer fields for the job ``job_id``."""
+    return {"Data": {"Data": job_id, "Msg": "success", "Success": "true", "Code": "200"}, "ErrorCode": ""}
+
+
+def _new_record(
+    operation: Operation,
+    params: Mapping[str, str],
+    caller: Caller,
+    now: datetime,
+    starts_at: datetime,
+    template: Template,
+) -> _Record:
     parameters = {
         p.python_name: p.decoded(params[p.name]) if p.name in params else None
         for p in operation.parameters
         if p.name != "AppId"
     }
     parameters["event_id"] = parameters.get("event_id") or None  # an empty EventId names no event
-    return Job(
+    job = Job(
         job_id=f"manual-{uuid.uuid4()}",
         app_id=params["AppId"],
         parameters=parameters,
@@ -528,11 +568,9 @@ def _new_job(operation: Operation, params: Mapping[str, str], caller: Caller, no
         access_key_id=caller.access_key_id,
         signature_version=caller.signature_version,
     )
-
-
-def _with_status(record: _Record, now: datetime) -> Job:
-    # A deep copy: a test that edits what jobs() gave must not edit the emulator's record.
-    return replace(copy.deepcopy(record.job), status=record.status(now))
+    outcome: Literal["Succeeded", "Failed"] = "Failed" if template.outcome == "failed" else "Succeeded"
+    ends_at = starts_at + timedelta(seconds=template.run_seconds)
+    return _Record(job, starts_at, ends_at, outcome, parameters.get("replicas") or 1)
 
 
 def _json(status: int, body: Mapping[str, Any], extra: Iterable[tuple[str, str]] = ()) -> Response:
@@ -546,13 +584,9 @@ def _seconds(value: float) -> str:
 
 
 def _error(refusal: _Refusal, host_id: str) -> Response:
-    request_id = _new_request_id()
-    body: dict[str, Any] = {
-        "RequestId": request_id,
-        "Code": refusal.code,
-        "Message": refusal.message,
-        "HostId": host_id,
-    }
+    request_id = str(uuid.uuid4()).upper()
+    body: dict[str, Any] = {"RequestId": request_id, "Code": refusal.code, "Message": refusal.message}
+    body["HostId"] = host_id
     if refusal.gateway:
         body["Recommend"] = f"https://api.aliyun.com/troubleshoot?q={refusal.code}&product=sae"
     body["Success"] = False

@@ -113,6 +113,9 @@ def _form_name(schema: Mapping[str, Any], index: int) -> str:
     return str(schema.get("title", f"choice {index + 1}"))
 
 
+_INTEGER = re.compile(r"-?[0-9]{1,18}", re.ASCII)
+
+
 @dataclass(frozen=True, slots=True)
 class Parameter:
     """One query parameter of an operation: its wire name, the Python name the generated client gives it
@@ -125,13 +128,20 @@ class Parameter:
     content_validator: Any | None
     """For a JSON parameter (``contentMediaType: application/json``): the validator of its decoded value."""
 
+    integer: bool
+    """Whether the schema's type is ``integer``: the query's text is read as one."""
+
     def decoded(self, value: str) -> Any:
-        """The value as the service reads it: JSON content decoded, any other value as sent."""
+        """The value as the service reads it: JSON content decoded, an integer read, any other as sent."""
+        if self.integer:
+            return int(value)
         return json.loads(value) if self.content_validator is not None else value
 
     def reasons(self, value: str) -> list[str]:
         """Every way ``value`` breaks the spec; empty when it conforms."""
-        errors = list(self.validator.iter_errors(value))
+        if self.integer and not _INTEGER.fullmatch(value):
+            return ["it must be an integer"]
+        errors = list(self.validator.iter_errors(self.decoded(value) if self.integer else value))
         if not errors and self.content_validator is not None:
             try:
                 decoded = json.loads(value)
@@ -221,9 +231,9 @@ def _parameter(raw: Mapping[str, Any], document: Mapping[str, Any]) -> Parameter
             raise ValueError(f"the emulator decodes JSON content only, not {schema['contentMediaType']!r}")
         content = _Validator({**schema.get("contentSchema", {}), **components})
     name = str(raw["name"])
-    return Parameter(
-        name, _python_name(name), bool(raw.get("required")), _Validator({**schema, **components}), content
-    )
+    validator = _Validator({**schema, **components})
+    integer = schema.get("type") == "integer"
+    return Parameter(name, _python_name(name), bool(raw.get("required")), validator, content, integer)
 
 
 def parse_spec(document: Mapping[str, Any]) -> Spec:

@@ -1,0 +1,222 @@
+from http import HTTPStatus
+from typing import Any
+
+import httpx
+
+from ... import errors
+from ...client import AuthenticatedClient, Client
+from ...models.describe_job_status_response import DescribeJobStatusResponse
+from ...models.error import Error
+from ...types import UNSET, Response, Unset
+
+
+def _get_kwargs(
+    *,
+    app_id: str,
+    job_id: str | Unset = UNSET,
+) -> dict[str, Any]:
+
+    params: dict[str, Any] = {}
+
+    params["AppId"] = app_id
+
+    params["JobId"] = job_id
+
+    params = {k: v for k, v in params.items() if v is not UNSET and v is not None}
+
+    _kwargs: dict[str, Any] = {
+        "method": "get",
+        "url": "/pop/v1/sam/job/describeJobStatus",
+        "params": params,
+    }
+
+    return _kwargs
+
+
+def _parse_response(
+    *, client: AuthenticatedClient | Client, response: httpx.Response
+) -> DescribeJobStatusResponse | Error | None:
+    if response.status_code == 200:
+        response_200 = DescribeJobStatusResponse.from_dict(response.json())
+
+        return response_200
+
+    if response.status_code == 400:
+        response_400 = Error.from_dict(response.json())
+
+        return response_400
+
+    if response.status_code == 403:
+        response_403 = Error.from_dict(response.json())
+
+        return response_403
+
+    if response.status_code == 404:
+        response_404 = Error.from_dict(response.json())
+
+        return response_404
+
+    if response.status_code == 429:
+        response_429 = Error.from_dict(response.json())
+
+        return response_429
+
+    if response.status_code == 500:
+        response_500 = Error.from_dict(response.json())
+
+        return response_500
+
+    if response.status_code == 503:
+        response_503 = Error.from_dict(response.json())
+
+        return response_503
+
+    if client.raise_on_unexpected_status:
+        raise errors.UnexpectedStatus(response.status_code, response.content)
+    else:
+        return None
+
+
+def _build_response(
+    *, client: AuthenticatedClient | Client, response: httpx.Response
+) -> Response[DescribeJobStatusResponse | Error]:
+    return Response(
+        status_code=HTTPStatus(response.status_code),
+        content=response.content,
+        headers=response.headers,
+        parsed=_parse_response(client=client, response=response),
+    )
+
+
+def sync_detailed(
+    *,
+    client: AuthenticatedClient | Client,
+    app_id: str,
+    job_id: str | Unset = UNSET,
+) -> Response[DescribeJobStatusResponse | Error]:
+    """Queries the status of a job.
+
+     The state and instance counts of the job `JobId`, started from the job template `AppId`. Without a
+    `JobId`, the answer is about the template's latest job: this is our reading of the API (the
+    emulator answers so), not a documented promise.
+
+    Args:
+        app_id (str):
+        job_id (str | Unset):
+
+    Raises:
+        errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
+        httpx.TimeoutException: If the request takes longer than Client.timeout.
+
+    Returns:
+        Response[DescribeJobStatusResponse | Error]
+    """
+
+    kwargs = _get_kwargs(
+        app_id=app_id,
+        job_id=job_id,
+    )
+
+    response = client.get_httpx_client().request(
+        **kwargs,
+    )
+
+    return _build_response(client=client, response=response)
+
+
+def sync(
+    *,
+    client: AuthenticatedClient | Client,
+    app_id: str,
+    job_id: str | Unset = UNSET,
+) -> DescribeJobStatusResponse | Error | None:
+    """Queries the status of a job.
+
+     The state and instance counts of the job `JobId`, started from the job template `AppId`. Without a
+    `JobId`, the answer is about the template's latest job: this is our reading of the API (the
+    emulator answers so), not a documented promise.
+
+    Args:
+        app_id (str):
+        job_id (str | Unset):
+
+    Raises:
+        errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
+        httpx.TimeoutException: If the request takes longer than Client.timeout.
+
+    Returns:
+        DescribeJobStatusResponse | Error
+    """
+
+    return sync_detailed(
+        client=client,
+        app_id=app_id,
+        job_id=job_id,
+    ).parsed
+
+
+async def asyncio_detailed(
+    *,
+    client: AuthenticatedClient | Client,
+    app_id: str,
+    job_id: str | Unset = UNSET,
+) -> Response[DescribeJobStatusResponse | Error]:
+    """Queries the status of a job.
+
+     The state and instance counts of the job `JobId`, started from the job template `AppId`. Without a
+    `JobId`, the answer is about the template's latest job: this is our reading of the API (the
+    emulator answers so), not a documented promise.
+
+    Args:
+        app_id (str):
+        job_id (str | Unset):
+
+    Raises:
+        errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
+        httpx.TimeoutException: If the request takes longer than Client.timeout.
+
+    Returns:
+        Response[DescribeJobStatusResponse | Error]
+    """
+
+    kwargs = _get_kwargs(
+        app_id=app_id,
+        job_id=job_id,
+    )
+
+    response = await client.get_async_httpx_client().request(**kwargs)
+
+    return _build_response(client=client, response=response)
+
+
+async def asyncio(
+    *,
+    client: AuthenticatedClient | Client,
+    app_id: str,
+    job_id: str | Unset = UNSET,
+) -> DescribeJobStatusResponse | Error | None:
+    """Queries the status of a job.
+
+     The state and instance counts of the job `JobId`, started from the job template `AppId`. Without a
+    `JobId`, the answer is about the template's latest job: this is our reading of the API (the
+    emulator answers so), not a documented promise.
+
+    Args:
+        app_id (str):
+        job_id (str | Unset):
+
+    Raises:
+        errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
+        httpx.TimeoutException: If the request takes longer than Client.timeout.
+
+    Returns:
+        DescribeJobStatusResponse | Error
+    """
+
+    return (
+        await asyncio_detailed(
+            client=client,
+            app_id=app_id,
+            job_id=job_id,
+        )
+    ).parsed

@@ -1,0 +1,190 @@
+"""A job's whole life in the emulator: pending, running, ended; DescribeJobStatus and DescribeJobHistory;
+finishing a job by hand; and answers shaped as the official SDK's models read them."""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlencode
+
+import httpx
+import pytest
+
+from sae_job.emulator import Emulator, EmulatorConfig, Request, Response, Template, default_config, serve
+from sae_job.signing import AcsV3Auth
+
+START = datetime(2024, 5, 1, 8, 0, 0, tzinfo=UTC)
+KEY = default_config().credentials[0]
+ALLOW = Template("app-allow", run_seconds=10)
+FAILING = Template("app-failing", run_seconds=10, outcome="failed")
+FORBID = Template("app-forbid", concurrency_policy="Forbid", run_seconds=10)
+REPLACE = Template("app-replace", concurrency_policy="Replace", run_seconds=10)
+SDK_MODELS = json.loads((Path(__file__).parent / "data" / "sdk_job_models.json").read_text(encoding="utf-8"))
+TYPES = {"str": str, "int": int, "bool": bool, "object": dict, "list": list}
+
+
+class Rig:
+    def __init__(self) -> None:
+        self.now = START
+        config = EmulatorConfig([KEY], [ALLOW, FAILING, FORBID, REPLACE])
+        self.emulator = Emulator(config, clock=lambda: self.now)
+
+    def call(self, action: str, **params: Any) -> Response:
+        path = "/pop/v1/sam/job/" + action[0].lower() + action[1:]
+        signer = AcsV3Auth(KEY, clock=lambda: self.now)
+        sent = next(signer.auth_flow(httpx.Request("GET", f"https://sae.example{path}?{urlencode(params)}")))
+        raw_path, _, query = sent.url.raw_path.decode("ascii").partition("?")
+        return self.emulator.handle(Request("GET", raw_path, query, tuple(sent.headers.items())))
+
+    def start(self, app_id: str = ALLOW.app_id, **params: Any) -> str:
+        response = self.call("ExecJob", AppId=app_id, **params)
+        assert response.status == 200, response.json()
+        return str(response.json()["Data"]["Data"])
+
+    def status(self, app_id: str = ALLOW.app_id, **params: Any) -> dict[str, Any]:
+        response = self.call("DescribeJobStatus", AppId=app_id, **params)
+        assert response.status == 200, response.json()
+        check_sdk_shape(response.json(), "DescribeJobStatus.Data")
+        data: dict[str, Any] = response.json()["Data"]
+        return data
+
+    def later(self, seconds: float) -> None:
+        self.now += timedelta(seconds=seconds)
+
+
+@pytest.fixture
+def rig() -> Rig:
+    return Rig()
+
+
+def check_sdk_shape(body: dict[str, Any], data: str) -> None:
+    """Every field is one the official SDK's model reads, of the type it declares."""
+    for key, value in body.items():
+        assert isinstance(value, TYPES[SDK_MODELS["envelope"][key]]), key
+    for key, value in body["Data"].items():
+        kind = TYPES[SDK_MODELS[data][key]]
+        assert isinstance(value, kind) and not (kind is int and isinstance(value, bool)), key
+    for job in body["Data"].get("Jobs", []):
+        for key, value in job.items():
+            assert isinstance(value, TYPES[SDK_MODELS[data + ".Jobs[]"][key]]), key
+
+
+def test_a_job_runs_its_time_then_succeeds_with_every_replica(rig: Rig) -> None:
+    job_id = rig.start(Replicas="3")
+    running = rig.status(JobId=job_id)
+    assert running == {
+        "JobId": job_id, "State": "3", "Active": 3, "Succeeded": 0, "Failed": 0,
+        "StartTime": int(START.timestamp()), "Message": "",
+    }  # fmt: skip
+    rig.later(10)
+    done = rig.status(JobId=job_id)
+    assert (done["State"], done["Active"], done["Succeeded"], done["Failed"]) == ("1", 0, 3, 0)
+    assert done["CompletionTime"] - done["StartTime"] == 10 and len(str(done["StartTime"])) == 10
+
+
+def test_a_job_dated_later_is_pending_until_then(rig: Rig) -> None:
+    job_id = rig.start(Time=(START + timedelta(seconds=60)).strftime("%Y-%m-%dT%H:%M:%SZ"))
+    assert rig.status(JobId=job_id)["State"] == "0" and "StartTime" not in rig.status(JobId=job_id)
+    rig.later(60)
+    assert rig.status(JobId=job_id)["State"] == "3"
+
+
+def test_the_templates_outcome_decides_how_jobs_end(rig: Rig) -> None:
+    job_id = rig.start(FAILING.app_id)
+    rig.later(10)
+    done = rig.status(FAILING.app_id, JobId=job_id)
+    assert (done["State"], done["Failed"], done["Succeeded"]) == ("2", 1, 0)
+
+
+def test_forbid_refuses_while_a_job_is_active_and_replace_fails_the_old_one(rig: Rig) -> None:
+    rig.start(FORBID.app_id)
+    assert rig.call("ExecJob", AppId=FORBID.app_id).json()["Code"] == "JobForbidPolicy"
+    rig.later(10)
+    rig.start(FORBID.app_id)
+    first = rig.start(REPLACE.app_id)
+    rig.start(REPLACE.app_id)
+    replaced = rig.status(REPLACE.app_id, JobId=first)
+    assert replaced["State"] == "2" and "newer job" in replaced["Message"]
+
+
+def test_without_a_job_id_the_latest_job_answers(rig: Rig) -> None:
+    rig.start()
+    latest = rig.start()
+    assert rig.status()["JobId"] == latest
+
+
+def test_unknown_app_or_job_is_refused_as_exec_job_refuses(rig: Rig) -> None:
+    for params in (
+        {"AppId": "nope"},
+        {"AppId": ALLOW.app_id, "JobId": "manual-nope"},
+        {"AppId": ALLOW.app_id},
+    ):
+        response = rig.call("DescribeJobStatus", **params)
+        assert response.status == 400 and response.json()["Success"] is False
+        assert response.json()["Code"] in ("InvalidApplication.NotFound", "InvalidJob.NotFound")
+    assert rig.call("DescribeJobHistory", AppId="nope").json()["Code"] == "InvalidApplication.NotFound"
+    assert (
+        rig.call("DescribeJobHistory", AppId=ALLOW.app_id, PageSize="x").json()["Code"] == "InvalidParameter"
+    )
+
+
+def test_history_pages_newest_first_and_filters_by_state(rig: Rig) -> None:
+    ids = [rig.start() for _ in range(5)]
+    rig.emulator.finish(ids[0], failed=True, message="boom")
+    response = rig.call("DescribeJobHistory", AppId=ALLOW.app_id, CurrentPage="2", PageSize="2")
+    check_sdk_shape(response.json(), "DescribeJobHistory.Data")
+    data = response.json()["Data"]
+    assert (data["CurrentPage"], data["PageSize"], data["TotalSize"]) == (2, 2, 5)
+    assert [job["JobId"] for job in data["Jobs"]] == [ids[2], ids[1]]
+    failed = rig.call("DescribeJobHistory", AppId=ALLOW.app_id, State="2").json()["Data"]
+    assert [(job["JobId"], job["Message"]) for job in failed["Jobs"]] == [(ids[0], "boom")]
+
+
+def test_finish_over_http_and_from_the_fixture_api() -> None:
+    with serve(Emulator(EmulatorConfig([KEY], [ALLOW]))) as running:
+        launch = running.client.exec_job(ALLOW.app_id)
+        url = f"{running.url}/_emulator/jobs/{launch.job_id}/finish"
+        answer = httpx.post(url, json={"outcome": "failed", "message": "disk full"})
+        assert answer.status_code == 200 and answer.json()["status"] == "Failed"
+        assert httpx.post(url, json={"outcome": "maybe"}).status_code == 400
+        assert httpx.post(url.replace(launch.job_id, "nope"), json={}).status_code == 404
+        [job] = running.emulator.jobs()
+        assert (job.status, job.message) == ("Failed", "disk full")
+        assert running.emulator.finish(launch.job_id).status == "Succeeded"
+
+
+@pytest.mark.sae_emulator(templates=[{"app_id": "app-marked", "outcome": "failed", "run_seconds": 0}])
+def test_the_marker_takes_outcome(sae_emulator: Any) -> None:
+    launch = sae_emulator.client.exec_job("app-marked")
+    [job] = sae_emulator.emulator.jobs()
+    assert (job.job_id, job.status) == (launch.job_id, "Failed")
+
+
+def test_the_official_sdk_parses_the_emulators_answers() -> None:
+    pytest.importorskip("alibabacloud_sae20190506")
+    from alibabacloud_sae20190506 import models
+    from alibabacloud_sae20190506.client import Client
+    from alibabacloud_tea_openapi import models as openapi_models
+
+    with serve(Emulator(EmulatorConfig([KEY], [ALLOW]))) as running:
+        launch = running.client.exec_job(ALLOW.app_id, replicas=2)
+        host = running.url.removeprefix("http://")
+        config = openapi_models.Config(
+            access_key_id=KEY.access_key_id,
+            access_key_secret=KEY.access_key_secret,
+            endpoint=host,
+            protocol="http",
+        )
+        sdk = Client(config)
+        status = sdk.describe_job_status(
+            models.DescribeJobStatusRequest(app_id=ALLOW.app_id, job_id=launch.job_id)
+        )
+        assert (status.body.data.job_id, status.body.data.state, status.body.data.active) == (
+            launch.job_id,
+            "3",
+            2,
+        )
+        history = sdk.describe_job_history(models.DescribeJobHistoryRequest(app_id=ALLOW.app_id, page_size=5))
+        assert [job.job_id for job in history.body.data.jobs] == [launch.job_id]
