@@ -515,6 +515,9 @@ def _endpoint(args: argparse.Namespace, out: _Output) -> Endpoint:
     from sae_job.endpoints import KNOWN_REGIONS, find_endpoint, nearest_regions
 
     found = find_endpoint(region=args.region, endpoint=args.endpoint, vpc=args.vpc, profile=args.profile)
+    if found.region is None and (args.region is not None or args.vpc):
+        ignored = "--region" if args.region is not None else "--vpc"
+        out.warn(f"{ignored} is ignored: the endpoint {found.url} comes from {source_terms(found.source)}")
     if found.region is not None and found.region not in KNOWN_REGIONS:
         out.warn(
             f"region {found.region!r} (from {source_terms(found.source)}) is not a known SAE region; "
@@ -705,7 +708,7 @@ def run_wait(args: argparse.Namespace) -> int:
             # One look first: an unknown job, a refused key or no connection at all ends the command
             # now, rather than being waited out as a passing fault until the timeout.
             first = client.describe_job(args.app_id, args.job_id)
-            if progress is not None and not first.done:
+            if progress is not None:
                 progress.show(first)
             left = max(args.wait_timeout - (time.monotonic() - started), 0.001)
             status = _wait(client, args.app_id, args.job_id, left, progress)

@@ -55,6 +55,8 @@ exit codes:
 _CLI_TERMS: tuple[tuple[str, str], ...] = (
     (r"calling again with the same event_id", "running the same command with the same --event-id"),
     (r"region='([^']*)'", r"--region \1"),
+    (r"^region '", "--region '"),
+    (r"^endpoint '", "--endpoint '"),
     (r"\bendpoint=,", "--endpoint URL,"),
     (r"\bendpoint=", "--endpoint"),
     (r"\bregion=", "--region"),
@@ -106,8 +108,11 @@ def source_terms(source: str) -> str:
 
 
 def _sentence(text: str) -> str:
+    """``text`` ending in a full stop, unless it ends in a command line to copy (an indented line)."""
     text = text.rstrip()
-    return text if text.endswith((".", ":", "!", "?")) or text.endswith("\n") else text + "."
+    if text.endswith((".", ":", "!", "?")) or text.rpartition("\n")[2].startswith("  "):
+        return text
+    return text + "."
 
 
 def format_duration(seconds: float) -> str:
