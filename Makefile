@@ -70,8 +70,11 @@ soak: $(VENV)/.installed
 demo: $(VENV)/.installed
 	bash scripts/demo.sh
 
-# A few minutes, loopback only; rewrites bench/RESULTS.md and bench/results.json.
+# A few minutes, loopback only; rewrites bench/RESULTS.md and bench/results.json. The bench starts its
+# own nginx (Debian's package: nginx-light only adds an echo module) beside its asyncio canned server.
 bench: $(BENCH_VENV)/.installed
+	@{ command -v nginx || test -x /usr/sbin/nginx; } >/dev/null || \
+		{ apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y nginx; }
 	$(BENCH_PY) bench/run.py
 
 # Re-pin the generator after a deliberate upgrade: make generator-lock OPC=0.29.1 RUFF=0.17.6

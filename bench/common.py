@@ -11,13 +11,19 @@ import contextlib
 import json
 import os
 import platform
+import shutil
+import socket
 import statistics
 import subprocess
 import sys
+import tempfile
+import time
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from importlib import metadata
 from pathlib import Path
+
+import server
 
 BENCH = Path(__file__).resolve().parent
 ROOT = BENCH.parent
@@ -59,24 +65,86 @@ def canned_server() -> Iterator[int]:
         process.wait(timeout=10)
 
 
+# The C server beside the asyncio one: nginx behaves like the real gateway (Tengine), and costs the
+# official SDK nothing in Python for each connection it opens.
+NGINX_CONF = """\
+daemon off;
+worker_processes 1;
+pid {tmp}/nginx.pid;
+error_log {tmp}/error.log warn;
+events {{ worker_connections 1024; }}
+http {{
+    access_log off;
+    client_body_temp_path {tmp}/client_body;
+    proxy_temp_path {tmp}/proxy;
+    fastcgi_temp_path {tmp}/fastcgi;
+    uwsgi_temp_path {tmp}/uwsgi;
+    scgi_temp_path {tmp}/scgi;
+    keepalive_requests 1000000;  # as the canned server: a connection is never closed by the server
+    server {{
+        listen 127.0.0.1:{port};
+        location / {{
+            default_type "application/json;charset=utf-8";
+            add_header x-acs-request-id {request_id};
+            return 200 '{answer}';
+        }}
+    }}
+}}
+"""
+
+
+def _nginx_binary() -> str:
+    binary = shutil.which("nginx") or shutil.which("nginx", path="/usr/sbin")
+    if binary is None:
+        raise RuntimeError("nginx is not installed: `make bench` installs it (apt-get install nginx)")
+    return binary
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port: int = probe.getsockname()[1]
+        return port
+
+
 @contextlib.contextmanager
-def emulator() -> Iterator[str]:
-    """``python -m sae_job.emulator`` on a free loopback port; yields its URL."""
-    process = subprocess.Popen(
-        [sys.executable, "-m", "sae_job.emulator"],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.DEVNULL,
-        text=True,
-    )
-    try:
-        assert process.stdout is not None
-        line = process.stdout.readline()
-        if "listening on " not in line:
-            raise RuntimeError(f"the emulator did not start: {line!r}")
-        yield line.split("listening on ", 1)[1].strip()
-    finally:
-        process.terminate()
-        process.wait(timeout=10)
+def nginx_server() -> Iterator[int]:
+    """nginx serving server.ANSWER, from a config in a temp dir (pid, logs too); yields its port."""
+    binary = _nginx_binary()
+    answer = server.ANSWER.decode()
+    assert not set("'$\\") & set(answer), "the answer must stay a plain nginx string"
+    with tempfile.TemporaryDirectory(prefix="sae-job-bench-nginx-") as tmp:
+        port = _free_port()
+        conf = Path(tmp, "nginx.conf")
+        conf.write_text(
+            NGINX_CONF.format(tmp=tmp, port=port, request_id=server.REQUEST_ID, answer=answer),
+            encoding="utf-8",
+        )
+        command = [binary, "-p", tmp, "-e", f"{tmp}/error.log", "-c", str(conf)]
+        process = subprocess.Popen(command, stdin=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        try:
+            _wait_until_listening(port, process, Path(tmp, "error.log"))
+            yield port
+        finally:
+            process.terminate()
+            process.wait(timeout=10)
+
+
+def _wait_until_listening(port: int, process: subprocess.Popen[bytes], log: Path) -> None:
+    deadline = time.monotonic() + 10
+    while process.poll() is None and time.monotonic() < deadline:
+        with contextlib.suppress(OSError), socket.create_connection(("127.0.0.1", port), timeout=1):
+            return
+        time.sleep(0.05)
+    errors = log.read_text(encoding="utf-8", errors="replace") if log.exists() else ""
+    raise RuntimeError(f"nginx did not start on port {port}: {errors.strip()[-500:]}")
+
+
+# Every section runs against each, in this order.
+SERVERS: dict[str, Callable[[], contextlib.AbstractContextManager[int]]] = {
+    "asyncio canned server": canned_server,
+    "nginx": nginx_server,
+}
 
 
 @dataclass
@@ -120,6 +188,11 @@ def _version(distribution: str) -> str:
         return "not installed"
 
 
+def _nginx_version() -> str:
+    said = subprocess.run([_nginx_binary(), "-v"], capture_output=True, text=True, check=True).stderr
+    return said.strip().removeprefix("nginx version: ")  # nginx -v writes to stderr
+
+
 def machine() -> dict[str, object]:
     """What ran the benchmark: enough to tell whether two RESULTS.md can be compared."""
     cpu = platform.processor() or platform.machine()
@@ -133,6 +206,7 @@ def machine() -> dict[str, object]:
         "cores": os.cpu_count(),
         "os": f"{platform.system()} {platform.release()}",
         "python": platform.python_version(),
+        "nginx": _nginx_version(),
         "versions": {
             name: _version(name)
             for name in (

@@ -7,6 +7,7 @@ pipelining-safe, requests without a body only (ExecJob is a GET). Run it in its 
     python bench/server.py            # prints "PORT <n>" on stdout, serves until stdin closes or SIGTERM
 
 Its own cost shows in the results as the raw ``http.client`` (sync) and raw aiohttp (async) rows.
+common.nginx_server serves the same answer from nginx, beside it.
 """
 
 from __future__ import annotations
@@ -16,9 +17,10 @@ import json
 import signal
 import sys
 
+REQUEST_ID = "67DD9A98-9CCC-5BE8-8C9E-B45E72F4BE9B"
 ANSWER = json.dumps(
     {
-        "RequestId": "67DD9A98-9CCC-5BE8-8C9E-B45E72F4BE9B",
+        "RequestId": REQUEST_ID,
         "Message": "success",
         "TraceId": "0b87b7e716575071334387401e2a8f",
         "Data": {
@@ -38,7 +40,7 @@ RESPONSE = (
     b"HTTP/1.1 200 OK\r\n"
     b"Content-Type: application/json;charset=utf-8\r\n"
     b"Content-Length: " + str(len(ANSWER)).encode() + b"\r\n"
-    b"x-acs-request-id: 67DD9A98-9CCC-5BE8-8C9E-B45E72F4BE9B\r\n"
+    b"x-acs-request-id: " + REQUEST_ID.encode() + b"\r\n"
     b"Connection: keep-alive\r\n"
     b"\r\n" + ANSWER
 )

@@ -21,13 +21,6 @@ from collections import Counter
 from pathlib import Path
 from typing import IO, Any
 
-SOAK = os.environ.get("SAE_JOB_SOAK") == "full"
-
-
-def size(reduced: int, full: int) -> int:
-    """``full`` under ``make soak`` (``SAE_JOB_SOAK=full``), else ``reduced``."""
-    return full if SOAK else reduced
-
 
 def run(url: str, *, requests: int, connections: int, app_id: str) -> dict[str, Any]:
     """Make ``requests`` calls over ``connections`` clients at once; the outcome as JSON-ready values."""

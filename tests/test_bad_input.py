@@ -1,36 +1,27 @@
 """Bad input through the public client against a running emulator, one table: each row raises a clear
 error naming what is wrong, and the emulator receives nothing.
 
-The argument rows are ``tests/test_arguments.py``'s table (there checked on ``exec_job_params`` alone),
-sent here through ``SaeJobClient.exec_job``, ``AsyncSaeJobClient.exec_job`` and ``explain_exec_job``
-(``--dry-run``); the rows below them are what only a client has: settings, credentials, URL size.
+The argument rows are ``BAD_ARGUMENTS`` from ``tests/conftest.py`` (checked on ``exec_job_params``
+alone in ``tests/test_arguments.py``), sent here through ``SaeJobClient.exec_job``,
+``AsyncSaeJobClient.exec_job`` and ``explain_exec_job`` (``--dry-run``); the rows below them are what
+only a client has: settings, credentials, URL size.
 """
 
 from __future__ import annotations
 
 import asyncio
 import re
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
 import pytest
 
 from sae_job import AsyncSaeJobClient, Credentials, CredentialsError, Env, SaeJobClient
-from sae_job.emulator import Emulator, EmulatorConfig, RunningEmulator, Template, serve
-from tests.test_arguments import BAD
+from sae_job.emulator import RunningEmulator
+from tests.conftest import APP, BAD_ARGUMENTS, KEY, SECRET, TOKEN
 
-SECRET = "CANARY-SECRET-bad-input-0123456789"
-TOKEN = "CANARY-TOKEN-bad-input-CAIS"
-AKID = "AKID-BAD-INPUT"
-KEY = Credentials(AKID, SECRET)
-APP = Template("app-bad-input")
-
-
-@pytest.fixture
-def running() -> Iterator[RunningEmulator]:
-    with serve(Emulator(EmulatorConfig([KEY], [APP]))) as served:
-        yield served
+AKID = KEY.access_key_id
 
 
 def nothing_sent(running: RunningEmulator) -> None:
@@ -41,7 +32,9 @@ def nothing_sent(running: RunningEmulator) -> None:
 # --- exec_job's arguments: the table of test_arguments.py, through the client ------------------------
 
 
-@pytest.mark.parametrize(("app_id", "kwargs", "error", "says"), BAD, ids=[row[3] for row in BAD])
+@pytest.mark.parametrize(
+    ("app_id", "kwargs", "error", "says"), BAD_ARGUMENTS, ids=[row[3] for row in BAD_ARGUMENTS]
+)
 def test_bad_arguments_raise_and_send_nothing(
     running: RunningEmulator, app_id: Any, kwargs: dict[str, Any], error: type[Exception], says: str
 ) -> None:

@@ -12,8 +12,8 @@ import pytest
 from pytest_httpserver import HTTPServer
 
 from sae_job import cli
+from tests.conftest import PATH
 
-PATH = "/pop/v1/sam/job/execJob"
 # A trigger time to come, whenever the tests run: 30 days ahead, to the second, in +08:00.
 AT = (datetime.now(UTC) + timedelta(days=30)).replace(microsecond=0)
 AT_TEXT = AT.astimezone(timezone(timedelta(hours=8))).isoformat()

@@ -38,8 +38,8 @@ from sae_job import (
     UserInDebtError,
 )
 from sae_job.emulator.auth import AuthFailure, NonceCache, verify_werkzeug
+from tests.conftest import PATH
 
-PATH = "/pop/v1/sam/job/execJob"
 SECRET = "CANARY-SECRET-7f3a"
 TOKEN = "CANARY-TOKEN-91bd"
 KEY_ID = "LTAI-test-key"

@@ -58,12 +58,8 @@ from sae_job.emulator import Caller, Emulator, EmulatorConfig, Request, Template
 from sae_job.emulator.auth import AuthFailure, raw_target, verify_werkzeug
 from sae_job.emulator.werkzeug_harness import werkzeug_handler
 from sae_job.signing import AcsV3Auth, RoaV2Auth
+from tests.conftest import KEY, PATH, STS_KEY, TOKEN, size
 
-PATH = "/pop/v1/sam/job/execJob"
-SECRET = "CANARY-SECRET-contract-0123456789"
-TOKEN = "CANARY-TOKEN-contract-CAIS+/=="
-KEY = Credentials("AKID-CONTRACT", SECRET)
-STS_KEY = Credentials("STS.CONTRACT", SECRET + "-sts", TOKEN)
 ALLOW = Template("app-allow")
 FORBID = Template("app-forbid", concurrency_policy="Forbid", run_seconds=3600)
 REPLACE = Template("app-replace", concurrency_policy="Replace", run_seconds=3600)
@@ -723,7 +719,8 @@ def generated_query(spec_json: str, *, valid: bool) -> st.SearchStrategy[list[tu
     return st.tuples(*fields).map(lambda pairs: [p for p in pairs if p is not None])
 
 
-@settings(max_examples=400, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@pytest.mark.soak
+@settings(max_examples=size(100, 400), deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(data=st.data(), version=st.sampled_from(VERSIONS), sts=st.booleans())
 def test_generated_requests_get_answers_in_the_spec_and_no_5xx(
     spec: dict[str, Any], checker: SpecChecker, data: st.DataObject, version: str, sts: bool

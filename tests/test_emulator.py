@@ -33,14 +33,10 @@ from sae_job.emulator import (
 )
 from sae_job.emulator.config import parse_config
 from sae_job.signing import AcsV3Auth, RoaV2Auth
+from tests.conftest import KEY, PATH, SECRET, STS_KEY, TOKEN
 
 START = datetime(2024, 5, 1, 8, 0, 0, tzinfo=UTC)
 HOST = "sae.cn-hangzhou.aliyuncs.com"
-PATH = "/pop/v1/sam/job/execJob"
-SECRET = "CANARY-SECRET-handler-0123456789"
-TOKEN = "CANARY-TOKEN-handler-CAIS"
-KEY = Credentials("AKID-HANDLER", SECRET)
-STS_KEY = Credentials("STS.HANDLER", SECRET + "-sts", TOKEN)
 JOB_ID = re.compile(r"manual-[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}")
 REQUEST_ID = re.compile(r"[0-9A-F]{8}-[0-9A-F]{4}-4[0-9A-F]{3}-[89AB][0-9A-F]{3}-[0-9A-F]{12}")
 

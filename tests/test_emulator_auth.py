@@ -39,10 +39,10 @@ from sae_job.signing import (
     signed_headers_v3,
     string_to_sign_v3,
 )
+from tests.conftest import PATH
 
 NOW = datetime(2024, 5, 1, 8, 0, 0, tzinfo=UTC)
 URL = "https://sae.cn-hangzhou.aliyuncs.com/pop/v1/sam/job/execJob"
-PATH = "/pop/v1/sam/job/execJob"
 SECRET = "CANARY-SECRET-emulator-0123456789"
 TOKEN = "CANARY-TOKEN-CAIS-emulator+/=="
 PLAIN = Credentials("AKID-PLAIN", SECRET)

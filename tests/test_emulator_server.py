@@ -5,14 +5,12 @@ sae_job.emulator` until a signal) and the pytest-httpserver handler. Both answer
 from __future__ import annotations
 
 import contextlib
-import os
 import re
 import signal
 import socket
 import subprocess
 import sys
 import threading
-from collections.abc import Iterator
 from pathlib import Path
 
 import httpx
@@ -20,20 +18,9 @@ import pytest
 from pytest_httpserver import HTTPServer
 
 from sae_job import ApplicationNotFoundError, AuthenticationError, Credentials, SaeJobClient
-from sae_job.emulator import Emulator, EmulatorConfig, RunningEmulator, Template, serve
+from sae_job.emulator import Emulator, EmulatorConfig, RunningEmulator, serve
 from sae_job.emulator.werkzeug_harness import install
-
-SECRET = "CANARY-SECRET-server-0123456789"
-TOKEN = "CANARY-TOKEN-server-CAIS"
-KEY = Credentials("AKID-SERVER", SECRET)
-STS_KEY = Credentials("STS.SERVER", SECRET + "-sts", TOKEN)
-APP = Template("app-server")
-
-
-@pytest.fixture
-def running() -> Iterator[RunningEmulator]:
-    with serve(Emulator(EmulatorConfig([KEY, STS_KEY], [APP]))) as served:
-        yield served
+from tests.conftest import APP, KEY, SECRET, STS_KEY, TOKEN, StandaloneEmulator
 
 
 def address(url: str) -> tuple[str, int]:
@@ -148,7 +135,7 @@ def test_50_identical_racing_requests_over_http_start_one_job(running: RunningEm
 
 
 def test_close_ends_open_connections_and_is_idempotent() -> None:
-    served = serve()
+    served = serve(Emulator())
     connection = socket.create_connection(address(served.url), timeout=5)
     assert roundtrip(connection, JOBS)[0] == 200
     served.close()
@@ -179,7 +166,7 @@ def test_http_edge_cases(running: RunningEmulator) -> None:
 
 def test_a_port_in_use_is_an_os_error(running: RunningEmulator) -> None:
     with pytest.raises(OSError):
-        serve(port=address(running.url)[1])
+        serve(Emulator(), port=address(running.url)[1])
 
 
 # --- pytest-httpserver ------------------------------------------------------------------------------
@@ -207,39 +194,9 @@ def test_the_httpserver_harness_answers_as_the_emulator(httpserver: HTTPServer, 
 # --- standalone: python -m sae_job.emulator ---------------------------------------------------------
 
 
-class Process:
-    """`python -m sae_job.emulator` in a subprocess, its first stdout lines read as they come."""
-
-    def __init__(self, *args: str) -> None:
-        env = {**os.environ, "PYTHONUNBUFFERED": "0"}  # the line must arrive because it is flushed
-        self.popen = subprocess.Popen(
-            [sys.executable, "-m", "sae_job.emulator", *args],
-            stdout=subprocess.PIPE,
-            stderr=subprocess.PIPE,
-            text=True,
-            env=env,
-        )
-        self.lines: list[str] = []
-
-    def read_lines(self, count: int) -> list[str]:
-        """The first ``count`` lines of stdout; fails if they do not come within 20 seconds."""
-        stdout = self.popen.stdout
-        assert stdout is not None
-        reader = threading.Thread(target=lambda: self.lines.extend(stdout.readline() for _ in range(count)))
-        reader.start()
-        reader.join(timeout=20)
-        assert not reader.is_alive(), "the emulator printed nothing"
-        return self.lines
-
-    def stop(self, signum: int) -> tuple[int, str, str]:
-        self.popen.send_signal(signum)
-        out, err = self.popen.communicate(timeout=20)
-        return self.popen.returncode, "".join(self.lines) + out, err
-
-
 @pytest.mark.parametrize("signum", [signal.SIGTERM, signal.SIGINT], ids=["SIGTERM", "SIGINT"])
 def test_standalone_prints_where_it_listens_serves_and_exits_0_on_a_signal(signum: int) -> None:
-    process = Process("--port", "0")
+    process = StandaloneEmulator("--port", "0")
     try:
         first, _, key_id, secret, template = process.read_lines(5)
         url = re.fullmatch(r"SAE emulator listening on (http://127\.0\.0\.1:\d+)\n", first)
@@ -270,7 +227,7 @@ concurrency_policy = "Forbid"
 """,
         encoding="utf-8",
     )
-    process = Process("--config", str(config), "--host", "127.0.0.1")
+    process = StandaloneEmulator("--config", str(config), "--host", "127.0.0.1")
     try:
         lines = process.read_lines(4)
         url = lines[0].removeprefix("SAE emulator listening on ").strip()

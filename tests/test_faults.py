@@ -3,8 +3,9 @@
 The emulator drops answers after recording the job, fails with 503 before acting, throttles with
 ``x-acs-retry-after``, stalls past the client's read timeout and adds latency, from a seeded draw
 (``sae_job.emulator.faults``). Under 30% dropped answers, 10% 503s and 10% throttling, 300 calls (sync and
-async) each return a job or raise after ``max_attempts``; the emulator holds exactly one job per returned
-ID and never two for one call; no nonce is reused; the waits stay within the backoff policy's bounds.
+async; 100 in ``make test``, 300 under ``make soak``) each return a job or raise after ``max_attempts``;
+the emulator holds exactly one job per returned ID and never two for one call; no nonce is reused; the
+waits stay within the backoff policy's bounds.
 """
 
 from __future__ import annotations
@@ -15,7 +16,6 @@ import signal
 import threading
 import time
 from collections import Counter
-from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -25,7 +25,6 @@ import pytest
 
 from sae_job import (
     AsyncSaeJobClient,
-    Credentials,
     Launch,
     RetryPolicy,
     SaeError,
@@ -35,19 +34,15 @@ from sae_job import (
     ThrottlingError,
     TransportError,
 )
-from sae_job.emulator import ConfigError, Emulator, EmulatorConfig, Faults, RunningEmulator, Template, serve
+from sae_job.emulator import ConfigError, Emulator, Faults, RunningEmulator, serve
 from sae_job.emulator.config import parse_config
 from sae_job.emulator.faults import FaultInjector
 from sae_job.emulator.werkzeug_harness import install
-from tests.test_emulator_server import Process
+from tests.conftest import APP, CONFIG, KEY, SECRET, StandaloneEmulator, size
 
-SECRET = "CANARY-SECRET-faults-0123456789"
-KEY = Credentials("AKID-FAULTS", SECRET)
-APP = Template("app-faults", run_seconds=0)
-CONFIG = EmulatorConfig([KEY], [APP])
 # The issue's mix: 30% of answers lost after the job is recorded, 10% 503 before acting, 10% throttled.
 MIX = Faults(drop_after_commit=0.3, error_503=0.1, throttle=0.1, retry_after=0.005, seed=7)
-CALLS = 300
+CALLS = size(100, 300)  # calls under the mix, marked soak
 
 
 @dataclass(frozen=True)
@@ -71,12 +66,6 @@ class RecordingPolicy(RetryPolicy):
 def fast_policy(max_attempts: int = 12) -> RecordingPolicy:
     # Each attempt has a 1 in 2 chance under MIX: 12 attempts leave about 1 call in 4,000 failing.
     return RecordingPolicy(max_attempts=max_attempts, base_delay=0.001, max_delay=0.004, max_retry_after=1.0)
-
-
-@pytest.fixture
-def running() -> Iterator[RunningEmulator]:
-    with serve(Emulator(CONFIG)) as served:
-        yield served
 
 
 # --- each fault alone ------------------------------------------------------------------------------
@@ -259,7 +248,7 @@ def test_standalone_fault_flags_override_the_config_file(tmp_path: Path) -> None
         f'[[templates]]\napp_id = "{APP.app_id}"\n[faults]\nthrottle = 1.0\nretry_after = 9\n',
         encoding="utf-8",
     )
-    process = Process(
+    process = StandaloneEmulator(
         "--config", str(config), "--fault-throttle", "0", "--fault-error-503", "1", "--fault-seed", "5"
     )
     try:
@@ -291,7 +280,7 @@ def test_a_standalone_fault_flag_out_of_range_is_a_usage_error() -> None:
     assert "add up to 1.4" in done.stderr
 
 
-# --- 300 calls under the mix ---------------------------------------------------------------------
+# --- CALLS calls under the mix --------------------------------------------------------------------
 
 
 @dataclass
@@ -411,7 +400,8 @@ async def run_async(
     return outcome
 
 
-def test_300_sync_calls_under_the_mix(running: RunningEmulator) -> None:
+@pytest.mark.soak
+def test_sync_calls_under_the_mix(running: RunningEmulator) -> None:
     per_attempt = clean_call_seconds(running)
     running.emulator.set_faults(MIX)
     policy = fast_policy()
@@ -420,8 +410,9 @@ def test_300_sync_calls_under_the_mix(running: RunningEmulator) -> None:
 
 
 # The default transport is aiohttp's when sae-job[aiohttp] is installed; a plain install uses httpx's.
+@pytest.mark.soak
 @pytest.mark.parametrize("transport", [None, httpx.AsyncHTTPTransport], ids=["default", "httpx"])
-def test_300_async_calls_under_the_mix(running: RunningEmulator, transport: Any) -> None:
+def test_async_calls_under_the_mix(running: RunningEmulator, transport: Any) -> None:
     per_attempt = clean_call_seconds(running)
     running.emulator.set_faults(MIX)
     policy = fast_policy()

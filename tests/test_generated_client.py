@@ -15,7 +15,7 @@ from sae_job_api import Client
 from sae_job_api.api.default import exec_job
 from sae_job_api.models import Error, ExecJobResponse
 from sae_job_api.types import Unset
-from tests.test_spec import PATH, error_examples, operation
+from tests.conftest import PATH, error_examples, operation
 
 ALL_TEN = {
     "app_id": "ee1a7a07-abcb-4652-a1d3-2d57f415****",

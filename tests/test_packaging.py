@@ -1,4 +1,8 @@
-"""One distribution, sae-job, that installs both import packages, typed, with only the run-time deps."""
+"""One distribution, sae-job, that installs both import packages, typed, with only the run-time deps.
+
+The install into a new venv is marked ``soak``: ``make soak`` lets pip resolve the dependencies from the
+index; ``make test`` installs the same wheel without pip in the venv (see the test).
+"""
 
 from __future__ import annotations
 
@@ -9,9 +13,11 @@ import zipfile
 from email.parser import Parser
 from pathlib import Path
 
+import attrs
+import httpx
 import pytest
 
-from tests.conftest import ROOT
+from tests.conftest import ROOT, SOAK
 
 
 @pytest.fixture(scope="module")
@@ -66,20 +72,33 @@ def test_the_wheel_metadata(wheel: Path) -> None:
     assert "sae-job = sae_job.cli:main" in entry_points
 
 
+@pytest.mark.soak
 def test_pip_install_in_a_new_venv_gives_both_imports(wheel: Path, tmp_path: Path) -> None:
+    # make soak: a venv with its own pip, and pip resolves the run-time dependencies as a user's would.
+    # make test: a venv without pip (ensurepip takes seconds); the test's pip installs the wheel alone,
+    # and the dependencies are borrowed from the test's venv, after the new venv's own site-packages.
     env_dir = tmp_path / "venv"
-    venv.EnvBuilder(with_pip=True).create(env_dir)
+    venv.EnvBuilder(with_pip=SOAK).create(env_dir)
     python = env_dir / "bin" / "python"
-    subprocess.run(
-        [str(python), "-m", "pip", "install", "--quiet", "--disable-pip-version-check", str(wheel)],
-        check=True,
-        capture_output=True,
-        timeout=300,
+    quiet = ["--quiet", "--disable-pip-version-check"]
+    if SOAK:
+        install = [str(python), "-m", "pip", "install", *quiet, str(wheel)]
+    else:
+        install = [sys.executable, "-m", "pip", "--python", str(python), "install", *quiet, "--no-deps"]
+        install += ["--no-index", str(wheel)]
+        [site_packages] = env_dir.glob("lib/python*/site-packages")
+        dependencies = {Path(httpx.__file__).parent.parent, Path(attrs.__file__).parent.parent}
+        (site_packages / "dependencies.pth").write_text("".join(f"{d}\n" for d in dependencies))
+    subprocess.run(install, check=True, capture_output=True, timeout=300)
+    probe = (
+        "import sae_job, sae_job_api.api.default.exec_job as op; "
+        "print(sae_job.__version__, sae_job.__file__, op.__file__)"
     )
-    probe = "import sae_job, sae_job_api.api.default.exec_job; print(sae_job.__version__)"
     result = subprocess.run(
-        [str(python), "-c", probe], capture_output=True, text=True, check=True, cwd=tmp_path
+        [str(python), "-I", "-c", probe], capture_output=True, text=True, check=True, cwd=tmp_path
     )
-    assert result.stdout.strip() == "0.1.0"
+    version, *files = result.stdout.split()
+    assert version == "0.1.0"
+    assert all(Path(file).is_relative_to(env_dir) for file in files), files  # the wheel's, not the source's
     cli = subprocess.run([str(env_dir / "bin" / "sae-job"), "--version"], capture_output=True, text=True)
     assert cli.returncode == 0 and "sae-job 0.1.0" in cli.stdout

@@ -8,16 +8,14 @@ import re
 import subprocess
 import sys
 from importlib.metadata import entry_points
-from pathlib import Path
 
 import pytest
 
 from sae_job import JobForbidPolicyError, UserInDebtError
 from sae_job.emulator import RunningEmulator, Template
+from tests.conftest import README
 
 pytest_plugins = ["pytester"]
-
-README = Path(__file__).resolve().parent.parent / "README.md"
 
 
 def readme_example() -> str:

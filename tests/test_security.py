@@ -39,14 +39,15 @@ from sae_job import (
     CredentialsError,
     Env,
     JobRequest,
+    JobSuspendError,
     RetryPolicy,
     SaeJobClient,
     SaeJobError,
+    TransportError,
     UnexpectedResponseError,
 )
 from sae_job.credentials import CredentialClientProvider
 from sae_job.emulator import (
-    Emulator,
     EmulatorConfig,
     Faults,
     NonceCache,
@@ -67,7 +68,7 @@ OTHER = Credentials("AKID-OTHER", "another-secret-0123456789")
 ALLOW = Template("app-allow", run_seconds=0)
 FORBID = Template("app-forbid", concurrency_policy="Forbid", run_seconds=3600)
 SUSPENDED = Template("app-suspended", suspended=True)
-CONFIG = EmulatorConfig([AK, STS, OTHER], [ALLOW, FORBID, SUSPENDED])
+CONFIG = EmulatorConfig([AK, STS, OTHER], [ALLOW, FORBID, SUSPENDED])  # what `running` serves here
 FAST = RetryPolicy(max_attempts=3, base_delay=0.001, max_delay=0.002, max_retry_after=1)
 
 
@@ -132,12 +133,6 @@ def watch(caplog: pytest.LogCaptureFixture) -> Iterator[Watch]:
     watched.assert_clean()
 
 
-@pytest.fixture
-def running() -> Iterator[RunningEmulator]:
-    with serve(Emulator(CONFIG)) as served:
-        yield served
-
-
 def raised(watch: Watch, call: Any, *args: Any, **kwargs: Any) -> BaseException:
     try:
         call(*args, **kwargs)
@@ -165,7 +160,11 @@ def test_no_secret_on_any_path_of_the_sync_client(
         launch = client.exec_job(ALLOW.app_id, **arguments)
         dry = client.explain_exec_job(ALLOW.app_id, **arguments)
         watch.show(client, client.auth, client.retry, credentials, launch, dry, *vars_of(dry))
-        watch.show(client.auth.explain(httpx.Request("GET", running.url + "/x")))  # type: ignore[attr-defined]
+        watch.show(
+            client.auth.explain(
+                httpx.Request("GET", running.url + "/pop/v1/sam/job/describeJobStatus?AppId=x")
+            )
+        )  # type: ignore[attr-defined]
         # Each error the emulator can answer, and the client's own.
         client.exec_job(FORBID.app_id)
         kinds = [
@@ -223,15 +222,13 @@ def test_no_secret_on_the_async_client(running: RunningEmulator, watch: Watch) -
             endpoint=running.url, credentials=STS, signature_version="v2", retry=FAST
         ) as client:
             watch.show(client, client.auth, await client.exec_job(ALLOW.app_id, envs={"A": "1"}))
-            try:
+            with pytest.raises(JobSuspendError) as suspended:
                 await client.exec_job(SUSPENDED.app_id)
-            except SaeJobError as error:
-                watch.exception(error)
-            running.emulator.set_faults(Faults(drop_after_commit=1.0))
-            try:
+            watch.exception(suspended.value)
+            running.emulator.set_faults(Faults(drop_after_commit=1.0))  # every answer lost: retries run out
+            with pytest.raises(TransportError) as lost:
                 await client.exec_job(ALLOW.app_id)
-            except SaeJobError as error:
-                watch.exception(error)
+            watch.exception(lost.value)
             running.emulator.set_faults(None)
 
     asyncio.run(main())
@@ -281,7 +278,9 @@ def test_no_secret_from_errors_the_client_raises_itself(watch: Watch) -> None:
 def test_the_repr_of_every_public_object(running: RunningEmulator, watch: Watch) -> None:
     with running.new_client(credentials=STS) as client:
         launch = client.exec_job(ALLOW.app_id)
-        request = next(client.auth.auth_flow(httpx.Request("GET", running.url + "/p?a=1")))
+        request = next(
+            client.auth.auth_flow(httpx.Request("GET", running.url + "/pop/v1/sam/job/execJob?AppId=a"))
+        )
     emulator_request = Request.from_target(
         request.method, request.url.raw_path.decode(), request.headers.multi_items(), request.content
     )
@@ -453,7 +452,7 @@ def test_the_emulator_listens_on_loopback_by_default() -> None:
     parser = __import__("argparse").ArgumentParser()
     add_arguments(parser)
     assert parser.parse_args([]).host == "127.0.0.1"
-    assert inspect.signature(Emulator.serve).parameters["host"].default == "127.0.0.1"
+    assert inspect.signature(serve).parameters["host"].default == "127.0.0.1"
 
 
 # --- constant-time comparison ------------------------------------------------------------------------

@@ -586,3 +586,82 @@ def test_doctests_of_signing() -> None:
     results = doctest.testmod(signing, optionflags=doctest.ELLIPSIS)
     assert results.failed == 0
     assert results.attempted >= 20
+
+
+# --- rules the mutation run found untested (issue 15) ------------------------------------------------
+
+SURVIVOR_URL = "https://sae.cn-hangzhou.aliyuncs.com/pop/v1/sam/job/execJob"
+SURVIVOR_NOW = datetime(2024, 5, 1, 8, 0, 0, tzinfo=UTC)
+
+
+def fixed_signer(auth: type[AcsV3Auth | RoaV2Auth], clock: datetime = SURVIVOR_NOW) -> AcsV3Auth | RoaV2Auth:
+    key = Credentials("AKID-SURVIVORS", "CANARY-SECRET-survivors")
+    return auth(key, action="ExecJob", version="2019-05-06", clock=lambda: clock, nonce=lambda: "nonce-1")
+
+
+@pytest.mark.parametrize(
+    ("raw", "decoded", "canonical"),
+    [
+        ("v=%2D", "-", "v=-"),  # unreserved characters, escaped needlessly, are signed as themselves
+        ("v=%2E", ".", "v=."),
+        ("v=%5F", "_", "v=_"),
+        ("v=%7E", "~", "v=~"),
+        ("v=%61", "a", "v=a"),
+        ("v=%41", "A", "v=A"),
+        ("v=%2a", "*", "v=%2A"),  # lower-case hex is signed upper-case
+        ("v=%2A%2d", "*-", "v=%2A-"),
+        ("%61pp=x%7Ey&b=%2e", None, "app=x~y&b=."),
+    ],
+)
+def test_an_already_encoded_query_is_signed_in_its_canonical_form(
+    raw: str, decoded: str | None, canonical: str
+) -> None:
+    # Rule: the V3 canonical query is the DECODED pairs percent-encoded per RFC 3986, however the URL
+    # escaped them: what the gateway computes from the same URL.
+    pairs = signing.decoded_query(raw)
+    if decoded is not None:
+        assert pairs == [("v", decoded)]
+    assert canonical_query_v3(pairs) == canonical
+    signer = fixed_signer(AcsV3Auth)
+    sent = signer.explain(httpx.Request("GET", f"{SURVIVOR_URL}?{raw}")).canonical_request
+    rebuilt = signer.explain(httpx.Request("GET", SURVIVOR_URL, params=pairs)).canonical_request
+    assert sent is not None and sent.split("\n")[2] == canonical
+    assert sent == rebuilt
+
+
+def test_repeated_x_acs_headers_are_joined_by_commas_in_v2() -> None:
+    # Rule: ROA V2 signs a header sent more than once as one line, its values joined by ",", in order.
+    headers = [("x-acs-meta", "1"), ("X-Acs-Meta", "2"), ("x-acs-a", "0"), ("Accept", "*/*")]
+    assert canonical_headers_v2(headers) == "x-acs-a:0\nx-acs-meta:1,2\n"
+    request = httpx.Request("GET", SURVIVOR_URL, headers=[("x-acs-meta", "1"), ("x-acs-meta", "2")])
+    assert "\nx-acs-meta:1,2\n" in fixed_signer(RoaV2Auth).explain(request).string_to_sign
+
+
+@pytest.mark.parametrize("url", [SURVIVOR_URL, "http://127.0.0.1:8080/pop/v1/sam/job/execJob?AppId=a"])
+def test_a_request_without_a_host_header_is_signed_with_the_urls_host(url: str) -> None:
+    # Rule: V3 signs the host that is sent; with no Host header, that is the URL's netloc (port included).
+    signer = fixed_signer(AcsV3Auth)
+    with_host = signer.explain(httpx.Request("GET", url))
+    request = httpx.Request("GET", url)
+    del request.headers["host"]
+    without = signer.explain(request)
+    netloc = httpx.URL(url).netloc.decode()
+    assert without.headers_added["host"] == netloc
+    assert without.canonical_request is not None and f"\nhost:{netloc}\n" in without.canonical_request
+    assert without.canonical_request == with_host.canonical_request
+    assert without.signature == with_host.signature
+
+
+@pytest.mark.usefixtures("shanghai_time")
+@pytest.mark.parametrize(
+    "clock", [SURVIVOR_NOW, datetime(2024, 5, 1, 3, 0, 0, tzinfo=timezone(-timedelta(hours=5)))]
+)
+def test_signing_dates_are_utc_whatever_the_local_time_zone(clock: datetime) -> None:
+    # Rule: x-acs-date and Date are UTC, never the machine's local time (here UTC+8).
+    v3 = fixed_signer(AcsV3Auth, clock).explain(httpx.Request("GET", SURVIVOR_URL))
+    assert v3.headers_added["x-acs-date"] == "2024-05-01T08:00:00Z"
+    assert v3.canonical_request is not None and "\nx-acs-date:2024-05-01T08:00:00Z\n" in v3.canonical_request
+    v2 = fixed_signer(RoaV2Auth, clock).explain(httpx.Request("GET", SURVIVOR_URL))
+    assert v2.headers_added["Date"] == "Wed, 01 May 2024 08:00:00 GMT"
+    assert format_acs_date(clock) == "2024-05-01T08:00:00Z"
+    assert format_http_date(clock) == "Wed, 01 May 2024 08:00:00 GMT"

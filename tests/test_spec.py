@@ -9,9 +9,8 @@ import pytest
 import yaml
 from openapi_spec_validator import validate
 
-from tests.conftest import SPEC_PATH
+from tests.conftest import SPEC_PATH, error_examples, operation, resolve
 
-PATH = "/pop/v1/sam/job/execJob"
 PARAMETERS = [
     "AppId",
     "EventId",
@@ -46,35 +45,6 @@ GATEWAY_ERRORS = [
 def yaml_spec() -> dict[str, Any]:
     loaded: dict[str, Any] = yaml.safe_load(SPEC_PATH.read_text(encoding="utf-8"))
     return loaded
-
-
-def operation(spec: dict[str, Any]) -> dict[str, Any]:
-    op: dict[str, Any] = spec["paths"][PATH]["get"]
-    return op
-
-
-def resolve(spec: dict[str, Any], node: dict[str, Any]) -> dict[str, Any]:
-    while "$ref" in node:
-        target: Any = spec
-        for part in node["$ref"].removeprefix("#/").split("/"):
-            target = target[part]
-        node = target
-    return node
-
-
-def error_examples(spec: dict[str, Any]) -> dict[str, tuple[str, dict[str, Any]]]:
-    """Every error example in the spec: code -> (HTTP status, example body)."""
-    found: dict[str, tuple[str, dict[str, Any]]] = {}
-    for status, response in operation(spec)["responses"].items():
-        if status == "200":
-            continue
-        media = resolve(spec, response)["content"]["application/json"]
-        bodies = (
-            [media["example"]] if "example" in media else [e["value"] for e in media["examples"].values()]
-        )
-        for body in bodies:
-            found.setdefault(body["Code"], (status, body))
-    return found
 
 
 def test_the_spec_validates(yaml_spec: dict[str, Any]) -> None:

@@ -37,6 +37,17 @@ __all__ = [
 class SaeJobError(Exception):
     """The base of every error this package raises on purpose."""
 
+    def __reduce__(self) -> tuple[object, ...]:
+        # Keyword-only attributes would be lost, or the constructor refuse the args, in the default pickling.
+        return (_rebuild, (type(self), self.args, dict(self.__dict__)))
+
+
+def _rebuild(cls: type[SaeJobError], args: tuple[object, ...], state: Mapping[str, object]) -> SaeJobError:
+    error = cls.__new__(cls)
+    Exception.__init__(error, *args)
+    error.__dict__.update(state)
+    return error
+
 
 class CredentialsError(SaeJobError):
     """Credentials were found but cannot be used, or a credentials provider gave unusable ones."""
@@ -107,16 +118,6 @@ class SaeError(SaeJobError):
     def __repr__(self) -> str:
         name = type(self).__name__
         return f"{name}(code={self.code!r}, message={self.message!r}, request_id={self.request_id!r})"
-
-    def __reduce__(self) -> tuple[object, ...]:
-        # Keyword-only attributes would be lost by the default pickling of exceptions.
-        return (_rebuild, (type(self), self.code, self.message, dict(self.__dict__)))
-
-
-def _rebuild(cls: type[SaeError], code: str, message: str, state: Mapping[str, object]) -> SaeError:
-    error = cls(code, message)
-    error.__dict__.update(state)
-    return error
 
 
 class JobRefusedError(SaeError):
