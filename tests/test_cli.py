@@ -1,9 +1,9 @@
-"""`sae-job exec`: options into the wire, output, --dry-run, exit codes, help."""
+"""`sae-job exec`: options into the wire, output, --dry-run, exit codes, help, argparse mistakes."""
 
 from __future__ import annotations
 
 import json
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qsl
@@ -14,6 +14,10 @@ from pytest_httpserver import HTTPServer
 from sae_job import cli
 from tests.conftest import PATH
 
+# A trigger time to come, whenever the tests run: 30 days ahead, to the second, in +08:00.
+AT = (datetime.now(UTC) + timedelta(days=30)).replace(microsecond=0)
+AT_TEXT = AT.astimezone(timezone(timedelta(hours=8))).isoformat()
+AT_WIRE = AT.strftime("%Y-%m-%dT%H:%M:%SZ")
 KEY_ID = "LTAI-cli-test"
 SECRET = "CANARY-CLI-SECRET-55"
 TOKEN = "CANARY-CLI-TOKEN-66"
@@ -26,6 +30,7 @@ def credentials_env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
         "ALIBABA_CLOUD_PROFILE",
         "ALIBABA_CLOUD_CONFIG_FILE",
         "ALIBABA_CLOUD_REGION_ID",
+        "SAE_JOB_ENDPOINT",
     ):
         monkeypatch.delenv(name, raising=False)
     monkeypatch.setenv("ALIBABA_CLOUD_ACCESS_KEY_ID", KEY_ID)
@@ -91,7 +96,7 @@ def test_every_option_reaches_the_wire(httpserver: HTTPServer, capsys: pytest.Ca
             "--replicas",
             "3",
             "--at",
-            "2026-12-01T16:00:00+08:00",
+            AT_TEXT,
             "--event-id",
             "evt-cli",
             "--jar-start-options",
@@ -115,7 +120,10 @@ def test_every_option_reaches_the_wire(httpserver: HTTPServer, capsys: pytest.Ca
         capsys,
     )
     assert (code, err) == (0, "")
-    assert out == "Started job manual-cli-1 for app app-1 (event evt-cli, request REQ-CLI)\n"
+    assert (
+        out == f"Started job manual-cli-1 for app app-1; it triggers at {AT_WIRE} "
+        "(event evt-cli, request REQ-CLI)\n"
+    )
     ((request, _),) = httpserver.log
     sent = dict(parse_qsl(request.query_string.decode()))
     assert sent["Command"] == "echo" and json.loads(sent["CommandArgs"]) == [
@@ -135,7 +143,7 @@ def test_every_option_reaches_the_wire(httpserver: HTTPServer, capsys: pytest.Ca
             "valueFrom": {"configMapRef": {"configMapId": 124, "key": ""}},
         },
     ]
-    assert sent["Replicas"] == "3" and sent["Time"] == "2026-12-01T08:00:00Z" and sent["EventId"] == "evt-cli"
+    assert sent["Replicas"] == "3" and sent["Time"] == AT_WIRE and sent["EventId"] == "evt-cli"
     assert sent["JarStartOptions"] == "-Xms4G -Xmx4G" and sent["JarStartArgs"] == "custom-args"
     assert sent["WarStartOptions"] == "catalina.sh run"
     assert request.headers["Authorization"].startswith(f"acs {KEY_ID}:")
@@ -159,7 +167,8 @@ def test_json_output(httpserver: HTTPServer, capsys: pytest.CaptureFixture[str])
     assert code == 0
     parsed = json.loads(out)
     assert parsed["job_id"] == "manual-json" and parsed["app_id"] == "app-1"
-    assert set(parsed) == {"job_id", "request_id", "trace_id", "event_id", "app_id"}
+    assert set(parsed) == {"job_id", "request_id", "trace_id", "event_id", "app_id", "trigger_time"}
+    assert parsed["trigger_time"] is None
 
 
 def test_dry_run_sends_nothing_and_shows_no_secret(
@@ -249,24 +258,44 @@ def test_each_failure_has_its_exit_code_and_a_one_line_reason(
     assert "Traceback" not in err
 
 
-def test_no_answer_is_exit_6_and_names_the_event(
-    capsys: pytest.CaptureFixture[str],
-) -> None:
-    code, _, err = run(
+def test_a_refused_connection_is_exit_9_and_says_nothing_was_sent(capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, err = run(
         [
             "exec",
             "app-1",
             "--endpoint",
             "http://127.0.0.1:9",
             "--max-attempts",
-            "1",
+            "2",
             "--event-id",
             "evt-x",
+            "--json",
         ],
         capsys,
     )
-    assert code == cli.EXIT_UNAVAILABLE
-    assert "evt-x" in err and "Traceback" not in err
+    assert code == cli.EXIT_NOT_CONNECTED == 9
+    assert err == (
+        "sae-job: could not connect to http://127.0.0.1:9 (from --endpoint): the connection was refused. "
+        "Nothing was sent, so no job started.\n"
+    )
+    assert json.loads(out)["error"] == {
+        "code": "ConnectionFailed",
+        "message": err.removeprefix("sae-job: ").removesuffix(".\n"),
+        "request_id": None,
+        "event_id": "evt-x",
+        "exit_code": 9,
+    }
+
+
+def test_a_region_typo_is_a_warning_naming_the_nearest_regions_and_the_host(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    code, out, err = run(["exec", "app-1", "--region", "cn-hangzou", "--dry-run", "--", "true"], capsys)
+    assert code == 0 and out.startswith("GET https://sae.cn-hangzou.aliyuncs.com/")
+    assert err == (
+        "sae-job: warning: region 'cn-hangzou' (from --region) is not a known SAE region; "
+        "the nearest known: cn-hangzhou, cn-guangzhou, cn-zhangjiakou\n"
+    )
 
 
 def test_verbose_shows_the_traceback_and_logs_but_no_secret(
@@ -292,7 +321,7 @@ def test_verbose_shows_the_traceback_and_logs_but_no_secret(
         (["exec", "app", "--env-all-from-configmap", "cm=0"], "positive integer"),
         (["exec", "app", "--at", "tomorrow"], "--at"),
         (["exec", "app", "--at", "2026-12-01T08:00:00"], "no timezone"),
-        (["exec", " ", "--", "true"], "app_id is empty"),
+        (["exec", " ", "--", "true"], "APP_ID is empty"),
         (["exec", "app", "--endpoint", "http://example.com"], "plain http"),
         (["exec", "app", "--region", "Hangzhou"], "not a region ID"),
         (["exec", "app", "--env", "A=1", "--env", "A=2"], "twice"),
@@ -310,15 +339,15 @@ def test_bad_input_is_exit_2_with_a_reason(
 
 @pytest.mark.parametrize(
     "argv",
-    [["exec"], ["exec", "app", "--replicas", "0"], ["exec", "app", "--nope"], []],
+    [["exec"], ["exec", "app", "--replicas", "0"], ["exec", "app", "--nope"], [], ["wait", "app"], ["bogus"]],
 )
-def test_argparse_usage_errors_exit_2(argv: list[str]) -> None:
-    with pytest.raises(SystemExit) as caught:
-        cli.main(argv)
-    assert caught.value.code == 2
+def test_argparse_usage_errors_exit_2(argv: list[str], capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, err = run(argv, capsys)
+    assert (code, out) == (2, "")
+    assert err.startswith("usage: sae-job") and "error: " in err and "Traceback" not in err
 
 
-def test_no_credentials_is_one_paragraph_naming_the_fixes(
+def test_no_credentials_lists_what_was_tried_and_the_fixes_one_a_line(
     monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
     for name in (
@@ -329,12 +358,13 @@ def test_no_credentials_is_one_paragraph_naming_the_fixes(
         monkeypatch.delenv(name)
     code, _, err = run(["exec", "app", "--region", "cn-hangzhou", "--", "true"], capsys)
     assert code == cli.EXIT_AUTH
+    assert err.startswith("sae-job: no Alibaba Cloud credentials found. Tried:\n  - environment variables")
     assert (
-        "ALIBABA_CLOUD_ACCESS_KEY_ID" in err
-        and "ALIBABA_CLOUD_ACCESS_KEY_SECRET" in err
-        and "--profile" in err
+        "\nFix, one of:\n  - export ALIBABA_CLOUD_ACCESS_KEY_ID and ALIBABA_CLOUD_ACCESS_KEY_SECRET\n" in err
     )
-    assert "Traceback" not in err and err.count("\n") == 1
+    assert "--profile NAME" in err and "credentials=" not in err and "Traceback" not in err
+    fixes = err.partition("Fix, one of:\n")[2].splitlines()
+    assert len(fixes) == 5 and max(len(line) for line in fixes) <= 100
 
 
 def test_help_lists_every_option_with_an_example_and_the_exit_codes(
@@ -395,7 +425,7 @@ def test_every_option_reaches_the_job_the_emulator_holds(
             "--replicas",
             "2",
             "--at",
-            "2026-12-01T16:00:00+08:00",
+            AT_TEXT,
             "--event-id",
             f"evt-{version}",
             "--jar-start-options",
@@ -422,7 +452,7 @@ def test_every_option_reaches_the_job_the_emulator_holds(
         {"name": "DB_HOST", "valueFrom": {"configMapRef": {"configMapId": 123, "key": "db_host"}}},
         {"name": "sae-sys-configmap-all-cm", "valueFrom": {"configMapRef": {"configMapId": 124, "key": ""}}},
     ]
-    assert (job.replicas, job.time, job.event_id) == (2, "2026-12-01T08:00:00Z", f"evt-{version}")
+    assert (job.replicas, job.time, job.event_id) == (2, AT_WIRE, f"evt-{version}")
     assert (job.jar_start_options, job.jar_start_args, job.war_start_options) == (
         "-Xms4G",
         "a b",

@@ -373,3 +373,88 @@ def test_cli_profile_can_be_disabled(tmp_path: Path) -> None:
 def test_errors_share_a_base() -> None:
     assert issubclass(CredentialsNotFoundError, CredentialsError)
     assert issubclass(CredentialsError, Exception)
+
+
+# --- The region: from the profile, after region= and ALIBABA_CLOUD_REGION_ID -----------------------
+
+
+def test_profile_region_follows_the_profile_the_chain_reads(tmp_path: Path) -> None:
+    from sae_job.credentials import profile_region
+
+    config = write_config(
+        tmp_path / "config.json",
+        {**ak("default"), "region_id": "cn-shanghai"},
+        {**ak("prod"), "region_id": "cn-beijing"},
+        ak("bare"),
+    )
+    env = {"HOME": str(tmp_path / "nohome")}
+    assert profile_region(environ=env, config_path=config) == (
+        "cn-shanghai",
+        f"region_id of profile 'default' in {config}",
+    )
+    assert profile_region(profile="prod", environ=env, config_path=config)[0] == "cn-beijing"  # type: ignore[index]
+    by_env = {**env, "ALIBABA_CLOUD_PROFILE": "prod"}
+    assert profile_region(environ=by_env, config_path=config)[0] == "cn-beijing"  # type: ignore[index]
+    assert profile_region(profile="bare", environ=env, config_path=config) is None
+    assert profile_region(profile="missing", environ=env, config_path=config) is None
+    disabled = {**env, "ALIBABA_CLOUD_CLI_PROFILE_DISABLED": "true"}
+    assert profile_region(environ=disabled, config_path=config) is None
+    assert profile_region(environ=env, config_path=tmp_path / "none.json") is None
+
+
+def test_region_order_is_argument_then_environment_then_profile(tmp_path: Path) -> None:
+    from sae_job.endpoints import find_endpoint
+
+    (tmp_path / ".aliyun").mkdir()
+    write_config(tmp_path / ".aliyun" / "config.json", {**ak("default"), "region_id": "cn-shenzhen"})
+    env = {"HOME": str(tmp_path)}
+    found = find_endpoint(environ=env)
+    assert (found.url, found.region) == ("https://sae.cn-shenzhen.aliyuncs.com", "cn-shenzhen")
+    assert found.source.startswith("region_id of profile 'default'")
+    with_env = {**env, "ALIBABA_CLOUD_REGION_ID": "cn-beijing"}
+    assert find_endpoint(environ=with_env).source == "ALIBABA_CLOUD_REGION_ID"
+    assert find_endpoint(region="cn-hongkong", environ=with_env).url == "https://sae.cn-hongkong.aliyuncs.com"
+    endpoint_env = {**with_env, "SAE_JOB_ENDPOINT": "http://127.0.0.1:8080/"}
+    assert find_endpoint(region="cn-hongkong", environ=endpoint_env).url == "http://127.0.0.1:8080"
+    assert find_endpoint(region="cn-hongkong", environ=endpoint_env).source == "SAE_JOB_ENDPOINT"
+    assert find_endpoint(endpoint="http://[::1]:1", environ=endpoint_env).source == "endpoint="
+    with pytest.raises(ValueError, match=r"SAE_JOB_ENDPOINT 'http://example\.com' uses plain http"):
+        find_endpoint(environ={"SAE_JOB_ENDPOINT": "http://example.com"})
+    with pytest.raises(ValueError, match=r"^no region"):
+        find_endpoint(environ={"HOME": str(tmp_path / "empty")})
+
+
+def test_a_broken_config_file_is_named_in_the_no_region_message(tmp_path: Path) -> None:
+    from sae_job.endpoints import find_endpoint
+
+    (tmp_path / ".aliyun").mkdir()
+    (tmp_path / ".aliyun" / "config.json").write_text("{not json", encoding="utf-8")
+    with pytest.raises(ValueError, match="not valid JSON"):
+        find_endpoint(environ={"HOME": str(tmp_path)})
+
+
+def test_the_client_takes_the_region_of_the_profile_it_was_given(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from sae_job.client import SaeJobClient
+
+    (tmp_path / ".aliyun").mkdir()
+    write_config(
+        tmp_path / ".aliyun" / "config.json",
+        {**ak("default"), "region_id": "cn-shanghai"},
+        {**ak("prod"), "region_id": "cn-beijing"},
+    )
+    monkeypatch.setenv("HOME", str(tmp_path))
+    for name in (
+        "ALIBABA_CLOUD_REGION_ID",
+        "SAE_JOB_ENDPOINT",
+        "ALIBABA_CLOUD_PROFILE",
+        "ALIBABA_CLOUD_CONFIG_FILE",
+    ):
+        monkeypatch.delenv(name, raising=False)
+    with SaeJobClient(profile="prod") as client:
+        assert client.endpoint == "https://sae.cn-beijing.aliyuncs.com"
+    monkeypatch.delenv("ALIBABA_CLOUD_ACCESS_KEY_ID", raising=False)
+    monkeypatch.delenv("ALIBABA_CLOUD_ACCESS_KEY_SECRET", raising=False)
+    with SaeJobClient() as client:
+        assert client.endpoint == "https://sae.cn-shanghai.aliyuncs.com"

@@ -580,4 +580,5 @@ def test_a_server_with_an_untrusted_certificate_gets_nothing(
 
 def test_json_of_the_cli_is_the_launch_and_no_more(running: RunningEmulator) -> None:
     run = sae_job_exec(running, ALLOW.app_id, "--json")
-    assert set(json.loads(run.stdout)) == {"job_id", "request_id", "trace_id", "event_id", "app_id"}
+    launch = {"job_id", "request_id", "trace_id", "event_id", "app_id", "trigger_time"}
+    assert set(json.loads(run.stdout)) == launch

@@ -1,44 +1,71 @@
-"""The `sae-job` command line: `sae-job exec` starts a job, `sae-job emulator` serves a local SAE.
+"""The `sae-job` command line: `exec` starts a job, `wait`, `status` and `history` follow jobs, and
+`emulator` serves a local SAE.
 
 Only argparse is imported at start; the client (and httpx) load when a command needs them, so a
-pipeline step pays as little interpreter start-up as it can.
+pipeline step pays as little interpreter start-up as it can. What the commands print (failures, their
+exit codes, statuses, progress) is :mod:`sae_job.cli_output`.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import os
 import re
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
-from typing import TYPE_CHECKING, Any, TextIO, cast
+from typing import TYPE_CHECKING, Any, NoReturn, TextIO, cast
 
 from sae_job import __version__
+from sae_job.cli_output import (
+    EXIT_AUTH,
+    EXIT_CODES_HELP,
+    EXIT_ERROR,
+    EXIT_JOB_FAILED,
+    EXIT_NOT_CONNECTED,
+    EXIT_OK,
+    EXIT_REFUSED,
+    EXIT_THROTTLED,
+    EXIT_UNAVAILABLE,
+    EXIT_USAGE,
+    EXIT_WAIT_TIMEOUT,
+    Call,
+    Failure,
+)
 
 if TYPE_CHECKING:
     from sae_job.arguments import ConfigMapEnv, Env, ExecJobArguments
+    from sae_job.cli_output import Progress
+    from sae_job.client import SaeJobClient
+    from sae_job.endpoints import Endpoint
 
-# Exit codes, documented in --help and the README.
-EXIT_OK = 0
-EXIT_ERROR = 1
-EXIT_USAGE = 2
-EXIT_REFUSED = 3
-EXIT_AUTH = 4
-EXIT_THROTTLED = 5
-EXIT_UNAVAILABLE = 6
+__all__ = [
+    "EXIT_AUTH",
+    "EXIT_ERROR",
+    "EXIT_JOB_FAILED",
+    "EXIT_NOT_CONNECTED",
+    "EXIT_OK",
+    "EXIT_REFUSED",
+    "EXIT_THROTTLED",
+    "EXIT_UNAVAILABLE",
+    "EXIT_USAGE",
+    "EXIT_WAIT_TIMEOUT",
+    "UsageError",
+    "build_parser",
+    "main",
+    "parse_at",
+    "parse_duration",
+]
 
-EXIT_CODES_HELP = """\
-exit codes:
-  0  the job started
-  1  an unexpected error (a bug: please report it, with --verbose)
-  2  usage error or bad input (nothing was sent)
-  3  SAE refused the job: template not found, concurrency policy Forbid, template suspended,
-     account in debt, or a parameter it rejected
-  4  authentication: no credentials found, or the gateway refused the signature or the key
-  5  still throttled after every retry
-  6  no answer, or a server error, after every retry (the job may have started: run again
-     with the same --event-id to find out without starting a second one)
+SETTINGS_HELP = """\
+settings, first found wins:
+  endpoint     --endpoint, $SAE_JOB_ENDPOINT, else SAE's endpoint in the region
+  region       --region, $ALIBABA_CLOUD_REGION_ID, the aliyun CLI profile's region_id
+  credentials  $ALIBABA_CLOUD_ACCESS_KEY_ID / $ALIBABA_CLOUD_ACCESS_KEY_SECRET
+               (/ $ALIBABA_CLOUD_SECURITY_TOKEN), else the aliyun CLI's ~/.aliyun/config.json
+               (profile: --profile, $ALIBABA_CLOUD_PROFILE, the file's current one)
 """
 
 EXEC_EXAMPLES = """\
@@ -46,36 +73,100 @@ examples:
   sae-job exec ee1a7a07-abcb-4652-a1d3-2d57f415b0a1 --region cn-hangzhou -- echo abc '>' file0
   sae-job exec APP_ID --env STAGE=prod --env-from-configmap DB_HOST=123:db_host \\
       --env-all-from-configmap app-config=124 --replicas 3 --at +10m -- ./run.sh --full
-  sae-job exec APP_ID --event-id "$CI_PIPELINE_ID" --json -- ./nightly.sh
-  sae-job exec APP_ID --endpoint http://127.0.0.1:8080 --dry-run -- echo hi
-
-credentials come from ALIBABA_CLOUD_ACCESS_KEY_ID / ALIBABA_CLOUD_ACCESS_KEY_SECRET
-(/ ALIBABA_CLOUD_SECURITY_TOKEN), else the aliyun CLI's ~/.aliyun/config.json (--profile).
+  sae-job exec APP_ID --event-id "$CI_PIPELINE_ID" --wait --wait-timeout 30m -- ./nightly.sh
+  sae-job exec APP_ID --endpoint http://127.0.0.1:PORT --dry-run --json -- echo hi
+"""
+WAIT_EXAMPLES = """\
+examples:
+  sae-job wait APP_ID JOB_ID --wait-timeout 30m
+  sae-job wait APP_ID JOB_ID --json -q > final-status.json
+"""
+STATUS_EXAMPLES = """\
+examples:
+  sae-job status APP_ID JOB_ID
+  sae-job status APP_ID --json        # the template's latest job
+"""
+HISTORY_EXAMPLES = """\
+examples:
+  sae-job history APP_ID --limit 20
+  sae-job history APP_ID --state failed --json | jq -r .job_id
+"""
+TOP_EXAMPLES = """\
+examples:
+  sae-job exec APP_ID --region cn-hangzhou --wait -- ./nightly.sh
+  sae-job wait APP_ID JOB_ID --wait-timeout 30m
+  sae-job status APP_ID JOB_ID
+  sae-job history APP_ID --state failed --limit 10
+  sae-job emulator
 """
 
-_RELATIVE = re.compile(r"\+(\d+)([smhd])")
+_RELATIVE = re.compile(r"([+-])(\d+)([smhd])")
 _UNITS = {"s": "seconds", "m": "minutes", "h": "hours", "d": "days"}
+_DURATION = re.compile(r"(?:(\d+)d)?(?:(\d+)h)?(?:(\d+)m)?(?:(\d+(?:\.\d+)?)s)?")
+PAST_AT_GRACE = timedelta(minutes=1)  # a time just past (a clock a little behind) still means "now"
 
 
 class UsageError(Exception):
-    """Bad command-line input: printed with the usage line, exit code 2."""
+    """Bad command-line input: exit code 2, nothing sent."""
 
 
-def parse_at(value: str, now: datetime | None = None) -> datetime:
-    """``--at``: ISO 8601 with a zone (``2026-12-01T08:00:00Z``, ``…+08:00``) or relative (``+10m``)."""
-    relative = _RELATIVE.fullmatch(value.strip())
+def parse_at(value: str, now: datetime | None = None) -> datetime | None:
+    """``--at``: ``now`` (None: trigger at once), relative (``+10m``, ``+2h``, ``+1d``) or ISO 8601 with a
+    zone (``2026-12-01T08:00:00Z``, ``…+08:00``). A time more than a minute past is refused."""
+    now = now or datetime.now(UTC)
+    text = value.strip()
+    if text.lower() == "now":
+        return None
+    relative = _RELATIVE.fullmatch(text)
     if relative:
-        amount, unit = int(relative.group(1)), relative.group(2)
-        return (now or datetime.now(UTC)) + timedelta(**{_UNITS[unit]: amount})
+        sign, amount, unit = relative.groups()
+        if sign == "-":
+            raise UsageError(
+                f"--at {value!r} is in the past: relative times count forward (+10m, +2h, +1d); "
+                "--at now starts the job at once"
+            )
+        return now + timedelta(**{_UNITS[unit]: int(amount)})
     try:
-        parsed = datetime.fromisoformat(value.strip())
+        parsed = datetime.fromisoformat(text)
     except ValueError:
         raise UsageError(
-            f"--at {value!r} is not a time: use ISO 8601 with a zone (2026-12-01T08:00:00Z) or +10m, +2h, +1d"
+            f"--at {value!r} is not a time: use now, +10m, +2h, +1d, "
+            "or ISO 8601 with a zone (2026-12-01T08:00:00Z)"
         ) from None
     if parsed.tzinfo is None:
         raise UsageError(f"--at {value!r} has no timezone: add Z or an offset such as +08:00")
+    if parsed < now - PAST_AT_GRACE:
+        raise UsageError(
+            f"--at {value!r} is {_ago(now - parsed)} in the past: give a time to come, "
+            "or --at now to start the job at once"
+        )
     return parsed
+
+
+def _ago(delta: timedelta) -> str:
+    from sae_job.cli_output import format_duration
+
+    return format_duration(delta.total_seconds())
+
+
+def parse_duration(text: str) -> float:
+    """``--wait-timeout``: ``90s``, ``30m``, ``2h``, ``1d``, ``1h30m``, or plain seconds; more than 0."""
+    value = text.strip().lower()
+    match = _DURATION.fullmatch(value)
+    seconds: float
+    if value and match and any(match.groups()):
+        days, hours, minutes, secs = match.groups()
+        seconds = int(days or 0) * 86400 + int(hours or 0) * 3600 + int(minutes or 0) * 60 + float(secs or 0)
+    else:
+        try:
+            seconds = float(value)
+        except ValueError:
+            raise argparse.ArgumentTypeError(
+                f"{text!r} is not a duration: use 90s, 30m, 2h, 1d or 1h30m"
+            ) from None
+    if not 0 < seconds < float("inf"):
+        raise argparse.ArgumentTypeError(f"{text!r} must be longer than 0 seconds")
+    return seconds
 
 
 def _split(value: str, option: str, form: str) -> tuple[str, str]:
@@ -105,34 +196,38 @@ def build_envs(args: argparse.Namespace) -> list[Env | ConfigMapEnv] | None:
             config_map_id, colon, key = ref.partition(":")
             if not colon or not key:
                 raise UsageError(f"--env-from-configmap {value!r} is not of the form NAME=CONFIGMAP_ID:KEY")
-            envs.append(
-                ConfigMapEnv(
-                    name,
-                    _config_map_id(config_map_id, "--env-from-configmap", value),
-                    key,
-                )
-            )
+            envs.append(ConfigMapEnv(name, _config_map_id(config_map_id, "--env-from-configmap", value), key))
         else:
             name, config_map_id = _split(value, "--env-all-from-configmap", "CONFIGMAP_NAME=CONFIGMAP_ID")
             envs.append(
-                ConfigMapEnv.all(
-                    name,
-                    _config_map_id(config_map_id, "--env-all-from-configmap", value),
-                )
+                ConfigMapEnv.all(name, _config_map_id(config_map_id, "--env-all-from-configmap", value))
             )
     return envs or None
+
+
+# --- the parser ----------------------------------------------------------------------------------------
+
+
+class _ArgumentError(Exception):
+    """An argparse mistake, raised instead of exiting so that main() prints it the CLI's way."""
+
+    def __init__(self, parser: argparse.ArgumentParser, message: str) -> None:
+        super().__init__(message)
+        self.parser = parser
+        self.message = message
+
+
+class _Parser(argparse.ArgumentParser):
+    """An ArgumentParser whose mistakes reach main(), which prints them with the subcommand's usage."""
+
+    def error(self, message: str) -> NoReturn:
+        raise _ArgumentError(self, message)
 
 
 class _AppendTagged(argparse.Action):
     """Keeps --env, --env-from-configmap and --env-all-from-configmap in one list, in order."""
 
-    def __call__(
-        self,
-        parser: Any,
-        namespace: argparse.Namespace,
-        values: Any,
-        option: Any = None,
-    ) -> None:
+    def __call__(self, parser: Any, namespace: argparse.Namespace, values: Any, option: Any = None) -> None:
         items = list(getattr(namespace, self.dest) or [])
         items.append((self.const, values))
         setattr(namespace, self.dest, items)
@@ -149,103 +244,20 @@ def _positive_float(text: str) -> float:
         value = float(text)
     except ValueError:
         raise argparse.ArgumentTypeError(f"{text!r} is not a number of seconds") from None
-    if not value > 0:
+    if not 0 < value < float("inf"):
         raise argparse.ArgumentTypeError(f"{text!r} must be more than 0 seconds")
     return value
 
 
-def _add_exec(commands: Any) -> None:
-    p = commands.add_parser(
-        "exec",
-        help="start a job from a job template (ExecJob)",
-        description="Start a job from the SAE job template APP_ID. Everything after -- is the command.",
-        usage="sae-job exec APP_ID [options] -- COMMAND [ARG ...]",
-        epilog=EXEC_EXAMPLES + "\n" + EXIT_CODES_HELP,
-        formatter_class=argparse.RawDescriptionHelpFormatter,
-    )
-    p.add_argument(
-        "app_id",
-        metavar="APP_ID",
-        help="the job template's ID, e.g. ee1a7a07-abcb-4652-a1d3-2d57f415b0a1",
-    )
-    p.add_argument(
-        "command",
-        metavar="COMMAND",
-        nargs="*",
-        help="the command and its arguments, after --",
-    )
-    job = p.add_argument_group("the job")
-    job.add_argument(
-        "--env",
-        dest="envs",
-        action=_AppendTagged,
-        const="env",
-        metavar="NAME=VALUE",
-        help="an environment variable (repeatable; the value may contain '='), e.g. --env STAGE=prod",
-    )
-    job.add_argument(
-        "--env-from-configmap",
-        dest="envs",
-        action=_AppendTagged,
-        const="configmap",
-        metavar="NAME=CONFIGMAP_ID:KEY",
-        help="a variable from a ConfigMap key, e.g. DB_HOST=123:db_host",
-    )
-    job.add_argument(
-        "--env-all-from-configmap",
-        dest="envs",
-        action=_AppendTagged,
-        const="all",
-        metavar="CONFIGMAP_NAME=CONFIGMAP_ID",
-        help="every key of a ConfigMap, e.g. app-config=124",
-    )
-    job.add_argument(
-        "--replicas",
-        type=_positive_int,
-        metavar="N",
-        help="instances to run at once, e.g. 3",
-    )
-    job.add_argument(
-        "--at",
-        metavar="TIME",
-        help="when to trigger: 2026-12-01T08:00:00Z, …+08:00, or +10m, +2h, +1d",
-    )
-    job.add_argument(
-        "--event-id",
-        metavar="ID",
-        help='idempotency key: one job per event ID, e.g. "$CI_PIPELINE_ID" (default: a new uuid)',
-    )
-    job.add_argument(
-        "--jar-start-options",
-        metavar="TEXT",
-        help="JAR start options, e.g. '-Xms4G -Xmx4G'",
-    )
-    job.add_argument("--jar-start-args", metavar="TEXT", help="JAR start arguments, e.g. custom-args")
-    job.add_argument(
-        "--war-start-options",
-        metavar="TEXT",
-        help="WAR start command, e.g. 'catalina.sh run'",
-    )
+def _add_common_options(p: argparse.ArgumentParser, json_help: str) -> None:
+    """Where to call, with which credentials, and how to print: the options every SAE command takes."""
     where = p.add_argument_group("where and how")
+    where.add_argument("--region", help="region ID, e.g. cn-hangzhou (see 'settings' below for the default)")
+    where.add_argument("--vpc", action="store_true", help="use the VPC endpoint sae-vpc.REGION.aliyuncs.com")
     where.add_argument(
-        "--region",
-        help="region ID, e.g. cn-hangzhou (default: $ALIBABA_CLOUD_REGION_ID)",
+        "--endpoint", metavar="URL", help="any endpoint URL, e.g. http://127.0.0.1:PORT (emulator)"
     )
-    where.add_argument(
-        "--vpc",
-        action="store_true",
-        help="use the VPC endpoint sae-vpc.REGION.aliyuncs.com",
-    )
-    where.add_argument(
-        "--endpoint",
-        metavar="URL",
-        help="any endpoint URL, e.g. http://127.0.0.1:8080 (emulator)",
-    )
-    where.add_argument(
-        "--profile",
-        metavar="NAME",
-        help="the aliyun CLI profile to take credentials from, e.g. prod",
-    )
+    where.add_argument("--profile", metavar="NAME", help="the aliyun CLI profile to use, e.g. prod")
     where.add_argument(
         "--signature-version",
         choices=["v3", "v2"],
@@ -264,51 +276,180 @@ def _add_exec(commands: Any) -> None:
         type=_positive_int,
         default=3,
         metavar="N",
-        help="attempts in all, retries included, e.g. 3 (default)",
+        help="attempts per call, retries included, e.g. 3 (default)",
     )
     out = p.add_argument_group("output")
-    out.add_argument(
-        "--json",
-        action="store_true",
-        help="print one JSON object: job_id, request_id, trace_id, event_id, app_id",
-    )
-    out.add_argument(
-        "--dry-run",
-        action="store_true",
-        help="send nothing: print the signed request, canonical request and string to sign",
-    )
+    out.add_argument("--json", action="store_true", help=json_help)
     out.add_argument(
         "-v",
         "--verbose",
         action="store_true",
         help="log requests, retries and signing steps (secrets redacted); tracebacks on errors",
     )
+
+
+def _add_wait_options(group: Any, *, with_wait_flag: bool) -> None:
+    if with_wait_flag:
+        group.add_argument("--wait", action="store_true", help="wait for the job to end: exit 7 if it fails")
+    group.add_argument(
+        "--wait-timeout",
+        type=parse_duration,
+        default=3600.0,
+        metavar="DURATION",
+        help="give up waiting after this long, e.g. 90s, 30m, 2h (default 1h); exit 8, the job runs on",
+    )
+    group.add_argument(
+        "-q", "--quiet", action="store_true", help="no progress line while waiting (errors still show)"
+    )
+
+
+def _subcommand(
+    commands: Any, name: str, *, help: str, description: str, usage: str, examples: str
+) -> argparse.ArgumentParser:
+    parser: argparse.ArgumentParser = commands.add_parser(
+        name,
+        help=help,
+        description=description,
+        usage=usage,
+        epilog=examples + "\n" + SETTINGS_HELP + "\n" + EXIT_CODES_HELP,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    parser.set_defaults(parser=parser)
+    return parser
+
+
+def _add_exec(commands: Any) -> None:
+    p = _subcommand(
+        commands,
+        "exec",
+        help="start a job from a job template (ExecJob)",
+        description="Start a job from the SAE job template APP_ID. Everything after -- is the command.",
+        usage="sae-job exec APP_ID [options] -- COMMAND [ARG ...]",
+        examples=EXEC_EXAMPLES,
+    )
+    p.add_argument(
+        "app_id", metavar="APP_ID", help="the job template's ID, e.g. ee1a7a07-abcb-4652-a1d3-2d57f415b0a1"
+    )
+    p.add_argument("command", metavar="COMMAND", nargs="*", help="the command and its arguments, after --")
+    job = p.add_argument_group("the job")
+    for flag, const, metavar, text in (
+        (
+            "--env",
+            "env",
+            "NAME=VALUE",
+            "an environment variable (repeatable; the value may contain '='), e.g. STAGE=prod",
+        ),
+        (
+            "--env-from-configmap",
+            "configmap",
+            "NAME=CONFIGMAP_ID:KEY",
+            "a variable from a ConfigMap key, e.g. DB_HOST=123:db_host",
+        ),
+        (
+            "--env-all-from-configmap",
+            "all",
+            "CONFIGMAP_NAME=CONFIGMAP_ID",
+            "every key of a ConfigMap, e.g. app-config=124",
+        ),
+    ):
+        job.add_argument(flag, dest="envs", action=_AppendTagged, const=const, metavar=metavar, help=text)
+    job.add_argument("--replicas", type=_positive_int, metavar="N", help="instances to run at once, e.g. 3")
+    job.add_argument(
+        "--at",
+        metavar="TIME",
+        help="when to trigger: now (default), +10m, +2h, +1d, 2026-12-01T08:00:00Z or …+08:00",
+    )
+    job.add_argument(
+        "--event-id",
+        metavar="ID",
+        help='idempotency key: one job per event ID, e.g. "$CI_PIPELINE_ID" (default: a new uuid)',
+    )
+    job.add_argument("--jar-start-options", metavar="TEXT", help="JAR start options, e.g. '-Xms4G -Xmx4G'")
+    job.add_argument("--jar-start-args", metavar="TEXT", help="JAR start arguments, e.g. custom-args")
+    job.add_argument("--war-start-options", metavar="TEXT", help="WAR start command, e.g. 'catalina.sh run'")
+    _add_wait_options(p.add_argument_group("waiting"), with_wait_flag=True)
+    _add_common_options(
+        p,
+        "print one JSON object: job_id, request_id, trace_id, event_id, app_id, trigger_time "
+        '(and status, with --wait); on failure {"error": {...}}',
+    )
+    p.add_argument_group("output").add_argument(
+        "--dry-run",
+        action="store_true",
+        help="send nothing: print the signed request, canonical request and string to sign",
+    )
     p.set_defaults(handler=run_exec, envs=[])
+
+
+def _add_follow_commands(commands: Any) -> None:
+    p = _subcommand(
+        commands,
+        "wait",
+        help="wait for a job to end (DescribeJobStatus): exit 0 succeeded, 7 failed, 8 timed out",
+        description="Wait for the job JOB_ID of template APP_ID to end, showing its progress on stderr.",
+        usage="sae-job wait APP_ID JOB_ID [options]",
+        examples=WAIT_EXAMPLES,
+    )
+    p.add_argument("app_id", metavar="APP_ID", help="the job template's ID")
+    p.add_argument("job_id", metavar="JOB_ID", help="the job's ID, as `sae-job exec` printed it")
+    _add_wait_options(p.add_argument_group("waiting"), with_wait_flag=False)
+    _add_common_options(p, 'print the final status as one JSON object; on failure {"error": {...}}')
+    p.set_defaults(handler=run_wait)
+
+    p = _subcommand(
+        commands,
+        "status",
+        help="show a job's state and instance counts (DescribeJobStatus)",
+        description="Show the state and instance counts of job JOB_ID (default: the template's latest job).",
+        usage="sae-job status APP_ID [JOB_ID] [options]",
+        examples=STATUS_EXAMPLES,
+    )
+    p.add_argument("app_id", metavar="APP_ID", help="the job template's ID")
+    p.add_argument("job_id", metavar="JOB_ID", nargs="?", help="the job's ID (default: the latest job)")
+    _add_common_options(p, 'print the status as one JSON object; on failure {"error": {...}}')
+    p.set_defaults(handler=run_status)
+
+    p = _subcommand(
+        commands,
+        "history",
+        help="list a template's jobs, newest first (DescribeJobHistory)",
+        description="List the jobs of template APP_ID, newest first.",
+        usage="sae-job history APP_ID [--state STATE] [--limit N] [options]",
+        examples=HISTORY_EXAMPLES,
+    )
+    p.add_argument("app_id", metavar="APP_ID", help="the job template's ID")
+    p.add_argument(
+        "--state", choices=["pending", "running", "succeeded", "failed"], help="only the jobs in this state"
+    )
+    p.add_argument("--limit", type=_positive_int, metavar="N", help="at most N jobs, e.g. 20 (default: all)")
+    _add_common_options(p, 'print one JSON object per job, one a line; on failure {"error": {...}}')
+    p.set_defaults(handler=run_history)
 
 
 def _add_emulator(commands: Any) -> None:
     p = commands.add_parser(
         "emulator",
-        help="serve a local SAE ExecJob emulator (for demos and tests)",
-        description="Serve a local SAE ExecJob emulator until interrupted.",
+        help="serve a local SAE emulator (for demos and tests)",
+        description="Serve a local SAE emulator until interrupted.",
     )
     from sae_job.emulator.cli import add_arguments, run
 
     add_arguments(p)
-    p.set_defaults(handler=run)
+    p.set_defaults(handler=run, parser=p)
 
 
 def build_parser(argv: Sequence[str] | None = None) -> argparse.ArgumentParser:
     """The argument parser of `sae-job` (the emulator's options are loaded only when asked for)."""
-    parser = argparse.ArgumentParser(
+    parser = _Parser(
         prog="sae-job",
-        description="Start jobs on Alibaba Cloud Serverless App Engine (SAE).",
-        epilog=EXIT_CODES_HELP,
+        description="Start and follow jobs on Alibaba Cloud Serverless App Engine (SAE).",
+        epilog=TOP_EXAMPLES + "\n" + SETTINGS_HELP + "\n" + EXIT_CODES_HELP,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     parser.add_argument("--version", action="version", version=f"sae-job {__version__}")
     commands = parser.add_subparsers(title="commands", metavar="COMMAND", required=True)
     _add_exec(commands)
+    _add_follow_commands(commands)
     wants_emulator = (
         argv is None or "emulator" in argv or not argv or any(a in ("-h", "--help") for a in argv)
     )
@@ -317,112 +458,322 @@ def build_parser(argv: Sequence[str] | None = None) -> argparse.ArgumentParser:
     return parser
 
 
-def _print_dry_run(dry: Any, out: TextIO) -> None:
-    out.write(f"{dry.method} {dry.url}\n")
-    for name, value in dry.headers.items():
-        out.write(f"{name}: {value}\n")
-    if dry.canonical_request is not None:
-        out.write(f"\ncanonical request:\n{dry.canonical_request}\n")
-    out.write(f"\nstring to sign ({dry.algorithm}):\n{dry.string_to_sign}\n")
-    out.write(f"\nevent id: {dry.event_id}\nnothing was sent (--dry-run)\n")
+# --- running a command ---------------------------------------------------------------------------------
 
 
-def _fail(code: int, message: str, verbose: bool, exc: BaseException | None = None) -> int:
-    if verbose and exc is not None:
-        import traceback
+class _Output:
+    """Where a command writes: its result on stdout, messages on stderr; a failure as text, and as JSON
+    on stdout with --json."""
 
-        traceback.print_exception(exc, file=sys.stderr)
-    sys.stderr.write(f"sae-job: {message}\n")
-    return code
+    def __init__(self, args: argparse.Namespace, stdout: TextIO, stderr: TextIO) -> None:
+        self.json = bool(getattr(args, "json", False))
+        self.verbose = bool(getattr(args, "verbose", False))
+        self.stdout, self.stderr = stdout, stderr
+
+    def result(self, text: str) -> None:
+        self.stdout.write(text)
+        self.stdout.flush()
+
+    def json_line(self, value: object) -> None:
+        self.result(json.dumps(value, ensure_ascii=False) + "\n")
+
+    def warn(self, message: str) -> None:
+        self.stderr.write(f"sae-job: warning: {message}\n")
+
+    def fail(self, failure: Failure, exc: BaseException | None = None) -> int:
+        if self.verbose and exc is not None:
+            import traceback
+
+            traceback.print_exception(exc, file=self.stderr)
+        self.stderr.write(failure.text())
+        if self.json:
+            self.json_line(failure.json())
+        return failure.exit_code
 
 
-def run_exec(args: argparse.Namespace) -> int:
-    """`sae-job exec`: start the job, print it, and return the exit code."""
+def _connection_flags(args: argparse.Namespace) -> list[str]:
+    flags: list[str] = []
+    for name in ("region", "endpoint", "profile"):
+        if getattr(args, name, None) is not None:
+            flags += [f"--{name}", getattr(args, name)]
+    if getattr(args, "vpc", False):
+        flags.append("--vpc")
+    if getattr(args, "signature_version", "v3") != "v3":
+        flags += ["--signature-version", args.signature_version]
+    return flags
+
+
+def _credentials_source(args: argparse.Namespace) -> str:
+    if args.profile or not os.environ.get("ALIBABA_CLOUD_ACCESS_KEY_ID"):
+        return "the aliyun CLI profile's access_key_secret"
+    return "ALIBABA_CLOUD_ACCESS_KEY_SECRET"
+
+
+def _endpoint(args: argparse.Namespace, out: _Output) -> Endpoint:
+    """The endpoint to call, with a warning when its region is not one SAE is known to have."""
+    from sae_job.cli_output import source_terms
+    from sae_job.endpoints import KNOWN_REGIONS, find_endpoint, nearest_regions
+
+    found = find_endpoint(region=args.region, endpoint=args.endpoint, vpc=args.vpc, profile=args.profile)
+    if found.region is None and (args.region is not None or args.vpc):
+        ignored = "--region" if args.region is not None else "--vpc"
+        out.warn(f"{ignored} is ignored: the endpoint {found.url} comes from {source_terms(found.source)}")
+    if found.region is not None and found.region not in KNOWN_REGIONS:
+        out.warn(
+            f"region {found.region!r} (from {source_terms(found.source)}) is not a known SAE region; "
+            f"the nearest known: {', '.join(nearest_regions(found.region))}"
+        )
+    return found
+
+
+def _client(
+    args: argparse.Namespace, call: Call, sleep: Callable[[float], None] | None = None
+) -> SaeJobClient:
+    """The client for this command, sending through a transport that tells whether anything was sent."""
+    import time
+
+    import httpx
+
+    from sae_job.cli_output import ConnectionLog
+    from sae_job.client import SaeJobClient
+
+    assert call.endpoint is not None
+    plain = call.endpoint.url.startswith("http://")  # loopback only, as the client itself sends it
+    call.connections = ConnectionLog(httpx.HTTPTransport(verify=not plain, trust_env=not plain))
+    return SaeJobClient(
+        endpoint=call.endpoint.url,
+        profile=args.profile,
+        signature_version=args.signature_version,
+        max_attempts=args.max_attempts,
+        timeout=args.timeout,
+        transport=cast("httpx.BaseTransport", call.connections),
+        sleep=sleep or time.sleep,
+    )
+
+
+@contextmanager
+def _failures(out: _Output, call: Call, result: list[int]) -> Iterator[None]:
+    """Turns what a command raises into its message and exit code (in ``result``)."""
+    from sae_job.errors import SaeJobError
+
+    try:
+        yield
+    except (SaeJobError, UsageError, ValueError, TypeError) as exc:
+        from sae_job.cli_output import describe_failure
+
+        failure = describe_failure(exc, call)
+        if isinstance(exc, UsageError):
+            failure = Failure(EXIT_USAGE, "UsageError", str(exc))
+        result.append(out.fail(failure, exc))
+
+
+def _setup_logging(args: argparse.Namespace) -> None:
     if args.verbose:
         import logging
 
         logging.basicConfig(
-            level=logging.DEBUG,
-            format="%(levelname)s %(name)s: %(message)s",
-            stream=sys.stderr,
+            level=logging.DEBUG, format="%(levelname)s %(name)s: %(message)s", stream=sys.stderr
         )
-    from sae_job import errors
-    from sae_job.arguments import EXEC_JOB_ARGUMENTS
-    from sae_job.client import SaeJobClient
 
-    try:
+
+def _progress(args: argparse.Namespace, stream: TextIO) -> Progress | None:
+    from sae_job.cli_output import Progress
+
+    if args.quiet:
+        return None
+    live = stream.isatty() and os.environ.get("TERM") != "dumb"
+    return Progress(stream, live=live)
+
+
+def run_exec(args: argparse.Namespace) -> int:
+    """`sae-job exec`: start the job (and with --wait, wait for it); print it; return the exit code."""
+    _setup_logging(args)
+    out = _Output(args, sys.stdout, sys.stderr)
+    call = Call(
+        "exec",
+        args.argv,
+        _connection_flags(args),
+        app_id=args.app_id,
+        event_id=args.event_id,
+        wait_timeout=args.wait_timeout,
+        credentials_source=_credentials_source(args),
+    )
+    result: list[int] = []
+    with _failures(out, call, result):
+        from sae_job.arguments import EXEC_JOB_ARGUMENTS, new_event_id
+
         envs = build_envs(args)
         time = parse_at(args.at) if args.at is not None else None
-        command = args.command or None
-        client = SaeJobClient(
-            region=args.region,
-            endpoint=args.endpoint,
-            vpc=args.vpc,
-            profile=args.profile,
-            signature_version=args.signature_version,
-            max_attempts=args.max_attempts,
-            timeout=args.timeout,
-        )
-    except errors.CredentialsNotFoundError as exc:
-        return _fail(
-            EXIT_AUTH,
-            # The library's message says what was tried and how to fix it; one paragraph, plus the flag.
-            " ".join(str(exc).split()) + " On the command line, --profile NAME picks an aliyun CLI profile.",
-            args.verbose,
-            exc,
-        )
-    except errors.CredentialsError as exc:
-        return _fail(EXIT_AUTH, f"credentials: {exc}", args.verbose, exc)
-    except (UsageError, ValueError, TypeError) as exc:
-        return _fail(EXIT_USAGE, str(exc), args.verbose, exc)
-    with client:
-        given = {**vars(args), "command": command, "envs": envs, "time": time}
-        call = cast("ExecJobArguments", {name: given.get(name) for name in EXEC_JOB_ARGUMENTS})
-        try:
+        call.event_id = args.event_id if args.event_id is not None else new_event_id()
+        call.endpoint = _endpoint(args, out)
+        progress = _progress(args, out.stderr) if args.wait and not args.dry_run else None
+        given = {
+            **vars(args),
+            "command": args.command or None,
+            "envs": envs,
+            "time": time,
+            "event_id": call.event_id,
+        }
+        arguments = cast("ExecJobArguments", {name: given.get(name) for name in EXEC_JOB_ARGUMENTS})
+        with _client(args, call, progress.sleep if progress else None) as client:
             if args.dry_run:
-                _print_dry_run(client.explain_exec_job(args.app_id, **call), sys.stdout)
+                _print_dry_run(client.explain_exec_job(args.app_id, **arguments), out)
                 return EXIT_OK
-            launch = client.exec_job(args.app_id, **call)
-        except (ValueError, TypeError) as exc:
-            return _fail(EXIT_USAGE, str(exc), args.verbose, exc)
-        except errors.SaeError as exc:
-            return _fail(_exit_code_for(exc), _describe(exc), args.verbose, exc)
-        except errors.SaeJobError as exc:
-            return _fail(EXIT_UNAVAILABLE, str(exc), args.verbose, exc)
-    if args.json:
-        fields = ("job_id", "request_id", "trace_id", "event_id", "app_id")
-        print(json.dumps({name: getattr(launch, name) for name in fields}))
-    else:
-        print(
-            f"Started job {launch.job_id} for app {launch.app_id} "
-            f"(event {launch.event_id}, request {launch.request_id})"
+            launch = client.exec_job(args.app_id, **arguments)
+            call.started, call.job_id = True, launch.job_id
+            fields = ("job_id", "request_id", "trace_id", "event_id", "app_id")
+            found: dict[str, Any] = {name: getattr(launch, name) for name in fields}
+            found["trigger_time"] = _utc(time)
+            when = f"triggers at {found['trigger_time']}" if time is not None else "triggers now"
+            if not out.json:
+                out.result(
+                    f"Started job {launch.job_id} for app {launch.app_id}; it {when} "
+                    f"(event {launch.event_id}, request {launch.request_id})\n"
+                )
+            if args.wait:
+                status = _wait(client, args.app_id, launch.job_id, args.wait_timeout, progress)
+                found["status"] = _status_json(status, args.app_id)
+                if not out.json:
+                    out.result(_final_line(status))
+            if out.json:
+                out.json_line(found)
+            return EXIT_OK
+    return result[0]
+
+
+def _utc(moment: datetime | None) -> str | None:
+    return None if moment is None else moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def _status_json(status: Any, app_id: str) -> dict[str, Any]:
+    from sae_job.cli_output import status_json
+
+    return status_json(status, app_id)
+
+
+def _final_line(status: Any) -> str:
+    from sae_job.cli_output import counts
+
+    return f"Job {status.job_id} {status.state.name.lower()}: {counts(status)}\n"
+
+
+def _wait(client: SaeJobClient, app_id: str, job_id: str, timeout: float, progress: Progress | None) -> Any:
+    try:
+        return client.wait_for_job(
+            app_id, job_id, timeout=timeout, on_status=progress.show if progress else None
         )
-    return EXIT_OK
+    finally:
+        if progress is not None:
+            progress.close()
 
 
-def _exit_code_for(error: Any) -> int:
-    from sae_job import errors
-
-    if isinstance(error, errors.AuthenticationError):
-        return EXIT_AUTH
-    if isinstance(error, errors.ThrottlingError):
-        return EXIT_THROTTLED
-    if isinstance(error, errors.ServerError):
-        return EXIT_UNAVAILABLE
-    return EXIT_REFUSED
-
-
-def _describe(error: Any) -> str:
-    text = f"{error.code}: {error.message} (request {error.request_id or 'unknown'})"
-    if error.code == "SignatureDoesNotMatch":
-        text += "\nhint: run the same command with --dry-run and compare its string to sign with the server's"
-    if getattr(error, "recommend", None):
-        text += f"\nsee {error.recommend}"
-    return text
+def _print_dry_run(dry: Any, out: _Output) -> None:
+    if out.json:
+        fields = ("method", "url", "headers", "algorithm", "canonical_request", "string_to_sign", "event_id")
+        out.json_line({**{name: getattr(dry, name) for name in fields}, "sent": False})
+        return
+    text = f"{dry.method} {dry.url}\n" + "".join(f"{name}: {value}\n" for name, value in dry.headers.items())
+    if dry.canonical_request is not None:
+        text += f"\ncanonical request:\n{dry.canonical_request}\n"
+    text += f"\nstring to sign ({dry.algorithm}):\n{dry.string_to_sign}\n"
+    out.result(text + f"\nevent id: {dry.event_id}\nnothing was sent (--dry-run)\n")
 
 
-# Options whose value is free text that may itself start with "-" (JAR options always do).
-_TEXT_OPTIONS = ("--jar-start-options", "--jar-start-args", "--war-start-options", "--env", "--event-id")
+def _follow(args: argparse.Namespace, command: str) -> tuple[_Output, Call]:
+    _setup_logging(args)
+    out = _Output(args, sys.stdout, sys.stderr)
+    call = Call(
+        command,
+        args.argv,
+        _connection_flags(args),
+        app_id=args.app_id,
+        job_id=getattr(args, "job_id", None),
+        wait_timeout=getattr(args, "wait_timeout", None),
+        credentials_source=_credentials_source(args),
+    )
+    return out, call
+
+
+def run_wait(args: argparse.Namespace) -> int:
+    """`sae-job wait`: wait for the job to end; exit 0, 7 (failed) or 8 (timed out)."""
+    import time
+
+    out, call = _follow(args, "wait")
+    result: list[int] = []
+    with _failures(out, call, result):
+        started = time.monotonic()
+        call.endpoint = _endpoint(args, out)
+        progress = _progress(args, out.stderr)
+        with _client(args, call, progress.sleep if progress else None) as client:
+            # One look first: an unknown job, a refused key or no connection at all ends the command
+            # now, rather than being waited out as a passing fault until the timeout.
+            first = client.describe_job(args.app_id, args.job_id)
+            if progress is not None:
+                progress.show(first)
+            left = max(args.wait_timeout - (time.monotonic() - started), 0.001)
+            status = _wait(client, args.app_id, args.job_id, left, progress)
+        out.result(json.dumps(_status_json(status, args.app_id)) + "\n" if out.json else _final_line(status))
+        return EXIT_OK
+    return result[0]
+
+
+def run_status(args: argparse.Namespace) -> int:
+    """`sae-job status`: the job's state and counts."""
+    from sae_job.cli_output import status_text
+
+    out, call = _follow(args, "status")
+    result: list[int] = []
+    with _failures(out, call, result):
+        call.endpoint = _endpoint(args, out)
+        with _client(args, call) as client:
+            status = client.describe_job(args.app_id, args.job_id)
+        out.result(
+            json.dumps(_status_json(status, args.app_id)) + "\n"
+            if out.json
+            else status_text(status, args.app_id)
+        )
+        return EXIT_OK
+    return result[0]
+
+
+def run_history(args: argparse.Namespace) -> int:
+    """`sae-job history`: the template's jobs, newest first, printed as they come."""
+    import itertools
+
+    from sae_job.cli_output import HISTORY_HEADER, history_row
+
+    out, call = _follow(args, "history")
+    result: list[int] = []
+    with _failures(out, call, result):
+        call.endpoint = _endpoint(args, out)
+        page_size = min(args.limit or 100, 100)
+        with _client(args, call) as client:
+            jobs = client.job_history(args.app_id, state=args.state, page_size=page_size)
+            shown = 0
+            for status in itertools.islice(jobs, args.limit):
+                if out.json:
+                    out.json_line(_status_json(status, args.app_id))
+                else:
+                    out.result(("" if shown else HISTORY_HEADER + "\n") + history_row(status) + "\n")
+                shown += 1
+        if not shown and not out.json:
+            state = f" {args.state}" if args.state else ""
+            out.stderr.write(f"sae-job: no{state} jobs for app {args.app_id}\n")
+        return EXIT_OK
+    return result[0]
+
+
+# --- main ----------------------------------------------------------------------------------------------
+
+# Options whose value is free text that may itself start with "-" (JAR options always do; --at -10m).
+_TEXT_OPTIONS = (
+    "--jar-start-options",
+    "--jar-start-args",
+    "--war-start-options",
+    "--env",
+    "--event-id",
+    "--at",
+)
 
 
 def _glue_text_options(argv: list[str]) -> list[str]:
@@ -439,20 +790,50 @@ def _glue_text_options(argv: list[str]) -> list[str]:
     return glued
 
 
+def _argument_error(error: _ArgumentError, argv: Sequence[str], json_wanted: bool) -> int:
+    """An argparse mistake: the subcommand's usage, what is wrong in a sentence, and a hint."""
+    parser, message = error.parser, error.message
+    hint = ""
+    required = re.match(r"the following arguments are required: (.*)", message)
+    if required:
+        names = [name for name in required.group(1).split(", ") if name != "COMMAND"]
+        if parser.prog.endswith(" exec") and names == []:
+            names = ["COMMAND"]
+        message = f"{' and '.join(names)} {'is' if len(names) == 1 else 'are'} missing"
+        if names[:1] == ["APP_ID"]:
+            hint = "the job template's ID comes first, e.g. ee1a7a07-abcb-4652-a1d3-2d57f415b0a1"
+    elif message.startswith("unrecognized arguments:"):
+        extras = message.partition(":")[2].split()
+        if parser.prog.endswith(" exec") and any(not extra.startswith("-") for extra in extras):
+            hint = "put the job's command after --: sae-job exec APP_ID [options] -- COMMAND [ARG ...]"
+        else:
+            hint = f"{parser.prog} --help lists the options"
+    failure = Failure(EXIT_USAGE, "UsageError", message)
+    stderr = sys.stderr
+    stderr.write(parser.format_usage())
+    stderr.write(f"{parser.prog}: error: {message}\n" + (f"hint: {hint}\n" if hint else ""))
+    if json_wanted:
+        sys.stdout.write(json.dumps(failure.json()) + "\n")
+    return EXIT_USAGE
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Run `sae-job` with argv (default: the process's arguments); return the exit code."""
     argv = list(sys.argv[1:] if argv is None else argv)
     parser = build_parser(argv)
     # argparse gives a nargs="*" positional nothing once options follow it, so split at "--" here.
-    tail: list[str] | None = None
-    if "--" in argv:
-        at = argv.index("--")
-        argv, tail = argv[:at], argv[at + 1 :]
-    args = parser.parse_args(_glue_text_options(argv))
-    if tail is not None:
-        if getattr(args, "command", None):
-            parser.error("give the command either before or after --, not both")
-        args.command = tail
+    head, tail = (argv[: argv.index("--")], argv[argv.index("--") + 1 :]) if "--" in argv else (argv, None)
+    try:
+        args, extras = parser.parse_known_args(_glue_text_options(head))
+        if extras:
+            getattr(args, "parser", parser).error(f"unrecognized arguments: {' '.join(extras)}")
+        if tail is not None:
+            if getattr(args, "command", None):
+                args.parser.error("give the command either before or after --, not both")
+            args.command = tail
+    except _ArgumentError as error:
+        return _argument_error(error, argv, "--json" in head)
+    args.argv = argv
     return int(args.handler(args))
 
 

@@ -199,7 +199,7 @@ class _ClientCore:
         clock: Callable[[], datetime] | None = None,
         nonce: Callable[[], str] | None = None,
     ) -> None:
-        self.endpoint = resolve_endpoint(region=region, endpoint=endpoint, vpc=vpc)
+        self.endpoint = resolve_endpoint(region=region, endpoint=endpoint, vpc=vpc, profile=profile)
         if (
             isinstance(timeout, bool)
             or not isinstance(timeout, int | float)

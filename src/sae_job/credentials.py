@@ -320,3 +320,35 @@ def default_credentials(
         "or pass credentials= explicitly. "
         f"For RAM roles, OIDC (RRSA) or ECS instance roles, {_PROVIDER_HINT}."
     )
+
+
+def profile_region(
+    *,
+    profile: str | None = None,
+    environ: Mapping[str, str] | None = None,
+    config_path: str | os.PathLike[str] | None = None,
+) -> tuple[str, str] | None:
+    """The ``region_id`` of the aliyun CLI profile that :func:`default_credentials` reads (``profile``,
+    else ALIBABA_CLOUD_PROFILE, else the file's current one), with where it was found:
+    ``("cn-hangzhou", "region_id of profile 'default' in /home/me/.aliyun/config.json")``.
+
+    None when there is no file, no such profile, or no ``region_id`` in it, and when
+    ALIBABA_CLOUD_CLI_PROFILE_DISABLED is ``true``. Raises :class:`CredentialsError` for a file that
+    exists but cannot be read; the message holds no secret.
+    """
+    env = os.environ if environ is None else environ
+    if env.get(_ENV_CLI_PROFILE_DISABLED, "").lower() == "true":
+        return None
+    path = _config_file(env, config_path)
+    config = _read_config(path)
+    if config is None:
+        return None
+    name = profile or env.get(_ENV_PROFILE) or config.get("current") or "default"
+    entry = next(
+        (p for p in config.get("profiles", []) if isinstance(p, dict) and p.get("name") == name),
+        None,
+    )
+    region = entry.get("region_id") if entry is not None else None
+    if not isinstance(region, str) or not region:
+        return None
+    return region, f"region_id of profile {name!r} in {path}"

@@ -1,14 +1,54 @@
-"""Where requests go: SAE's endpoint in a region, or a given endpoint URL, checked before anything is sent."""
+"""Where requests go: SAE's endpoint in a region, or a given endpoint URL, checked before anything is sent.
+
+The endpoint is, in order: ``endpoint=``; ``SAE_JOB_ENDPOINT``; SAE's endpoint in the region, which is
+``region=``, else ``ALIBABA_CLOUD_REGION_ID``, else the ``region_id`` of the aliyun CLI profile that the
+credentials chain reads. :func:`find_endpoint` also says where the endpoint came from.
+"""
 
 from __future__ import annotations
 
+import difflib
 import os
 import re
+from collections.abc import Mapping
+from dataclasses import dataclass
 from typing import Any
 
 import httpx
 
-__all__ = ["resolve_endpoint"]
+__all__ = [
+    "ENDPOINT_ENV",
+    "KNOWN_REGIONS",
+    "REGION_ENV",
+    "Endpoint",
+    "find_endpoint",
+    "nearest_regions",
+    "resolve_endpoint",
+]
+
+ENDPOINT_ENV = "SAE_JOB_ENDPOINT"
+REGION_ENV = "ALIBABA_CLOUD_REGION_ID"
+
+# SAE's regions, from its endpoint table (help.aliyun.com, "api-sae-2019-05-06-endpoint") and its
+# regions page. Only used to warn about a likely typo: a region not listed here is still called.
+KNOWN_REGIONS = (
+    "cn-hangzhou",
+    "cn-shanghai",
+    "cn-beijing",
+    "cn-zhangjiakou",
+    "cn-wulanchabu",
+    "cn-shenzhen",
+    "cn-heyuan",
+    "cn-guangzhou",
+    "cn-chengdu",
+    "cn-hongkong",
+    "ap-southeast-1",
+    "ap-southeast-5",
+    "ap-northeast-1",
+    "us-west-1",
+    "us-east-1",
+    "eu-central-1",
+)
 
 _REGION = re.compile(r"[a-z]{2,}(-[a-z0-9]+)+")
 
@@ -32,42 +72,111 @@ def _shown(endpoint: str) -> str:
     return _USERINFO.sub("<redacted>@", endpoint)
 
 
-def resolve_endpoint(
-    *, region: str | None = None, endpoint: str | None = None, vpc: bool = False, environ: Any = None
-) -> str:
-    """The base URL to call: ``endpoint`` when given, else SAE's endpoint in ``region``.
+@dataclass(frozen=True, slots=True)
+class Endpoint:
+    """The base URL to call, and where it came from."""
 
-    ``region`` defaults to ``ALIBABA_CLOUD_REGION_ID``. ``vpc=True`` picks ``sae-vpc.<region>``. Raises
-    ``ValueError`` for a malformed endpoint or region, and for plain ``http://`` to a host that is not
-    loopback (the signature does not hide the request from the network).
-    """
-    if endpoint is not None:
-        if not isinstance(endpoint, str):
-            raise TypeError(f"endpoint must be a str URL, not {type(endpoint).__name__}")
-        shown = _shown(endpoint)
-        try:
-            url = httpx.URL(endpoint)
-        except httpx.InvalidURL as exc:
-            raise ValueError(f"endpoint {shown!r} is not a URL: {exc}") from None
-        if url.scheme not in ("http", "https") or not url.host:
-            raise ValueError(
-                f"endpoint {shown!r} is not an http(s) URL such as https://sae.cn-hangzhou.aliyuncs.com"
-            )
-        if url.query or url.fragment or url.userinfo:
-            raise ValueError(f"endpoint {shown!r} must not carry a query, a fragment or user info")
-        if url.scheme == "http" and not _is_loopback(url.host):
-            raise ValueError(
-                f"endpoint {shown!r} uses plain http to a host that is not loopback: use https "
-                "(plain http is allowed only for a local emulator on 127.0.0.1, ::1 or localhost)"
-            )
-        return str(url).rstrip("/")
-    environ = os.environ if environ is None else environ
-    region = region if region is not None else environ.get("ALIBABA_CLOUD_REGION_ID") or None
-    if region is None:
+    url: str
+    host: str
+    region: str | None
+    """The region the URL was made for; None when the endpoint was given as a URL."""
+    source: str
+    """What gave the endpoint or its region: ``endpoint=``, ``SAE_JOB_ENDPOINT``, ``region=``,
+    ``ALIBABA_CLOUD_REGION_ID``, or ``region_id of profile 'NAME' in PATH``."""
+
+
+def _checked_url(endpoint: object, name: str) -> httpx.URL:
+    if not isinstance(endpoint, str):
+        raise TypeError(f"{name} must be a str URL, not {type(endpoint).__name__}")
+    shown = _shown(endpoint)
+    try:
+        url = httpx.URL(endpoint)
+    except httpx.InvalidURL as exc:
+        raise ValueError(f"{name} {shown!r} is not a URL: {exc}") from None
+    if url.scheme not in ("http", "https") or not url.host:
         raise ValueError(
-            "no region: pass region='cn-hangzhou' (or another region ID), set ALIBABA_CLOUD_REGION_ID, "
-            "or pass endpoint="
+            f"{name} {shown!r} is not an http(s) URL such as https://sae.cn-hangzhou.aliyuncs.com"
         )
+    if url.query or url.fragment or url.userinfo:
+        raise ValueError(f"{name} {shown!r} must not carry a query, a fragment or user info")
+    if url.scheme == "http" and not _is_loopback(url.host):
+        raise ValueError(
+            f"{name} {shown!r} uses plain http to a host that is not loopback: use https "
+            "(plain http is allowed only for a local emulator on 127.0.0.1, ::1 or localhost)"
+        )
+    return url
+
+
+def _profile_region(profile: str | None, environ: Mapping[str, str]) -> tuple[str | None, str]:
+    """The ``region_id`` of the aliyun CLI profile and where it was found; or None and why not."""
+    from sae_job.credentials import profile_region  # credentials imports nothing of this module
+
+    try:
+        found = profile_region(profile=profile, environ=environ)
+    except Exception as exc:  # a broken config file: the credentials step names it; here it is a reason
+        return None, f"\n(the aliyun CLI config file was not read: {exc})"
+    return found if found is not None else (None, "")
+
+
+def find_endpoint(
+    *,
+    region: str | None = None,
+    endpoint: str | None = None,
+    vpc: bool = False,
+    profile: str | None = None,
+    environ: Mapping[str, str] | None = None,
+) -> Endpoint:
+    """The endpoint to call and where it came from; see the module's docstring for the order.
+
+    ``vpc=True`` picks ``sae-vpc.<region>``. ``profile`` names the aliyun CLI profile whose
+    ``region_id`` is the last resort (default: the one the credentials chain reads). ``environ``
+    defaults to ``os.environ``. Raises ``ValueError`` for a malformed endpoint or region, for none at
+    all, and for plain ``http://`` to a host that is not loopback; ``TypeError`` for a non-str.
+    """
+    environ = os.environ if environ is None else environ
+    for given, name in ((endpoint, "endpoint"), (environ.get(ENDPOINT_ENV) or None, ENDPOINT_ENV)):
+        if given is not None:
+            url = _checked_url(given, name)
+            return Endpoint(str(url).rstrip("/"), url.host, None, "endpoint=" if name == "endpoint" else name)
+    if region is not None:
+        source, name = "region=", "region"
+    elif environ.get(REGION_ENV):
+        region, source = environ[REGION_ENV], REGION_ENV
+        name = source
+    else:
+        region, source = _profile_region(profile, environ)
+        name = source
+        if region is None:
+            raise ValueError(
+                "no region. Give one of:\n"
+                "  - region='cn-hangzhou' (or another region ID)\n"
+                f"  - the environment variable {REGION_ENV}\n"
+                "  - region_id in the aliyun CLI profile (aliyun configure)\n"
+                f"  - endpoint=, or the environment variable {ENDPOINT_ENV}" + source
+            )
     if not isinstance(region, str) or not _REGION.fullmatch(region):
-        raise ValueError(f"region {region!r} is not a region ID such as 'cn-hangzhou'")
-    return f"https://sae{'-vpc' if vpc else ''}.{region}.aliyuncs.com"
+        raise ValueError(f"{name} {region!r} is not a region ID such as 'cn-hangzhou'")
+    host = f"sae{'-vpc' if vpc else ''}.{region}.aliyuncs.com"
+    return Endpoint(f"https://{host}", host, region, source)
+
+
+def resolve_endpoint(
+    *,
+    region: str | None = None,
+    endpoint: str | None = None,
+    vpc: bool = False,
+    environ: Any = None,
+    profile: str | None = None,
+) -> str:
+    """The base URL to call: :func:`find_endpoint`'s ``url``, with the same arguments and errors."""
+    return find_endpoint(region=region, endpoint=endpoint, vpc=vpc, profile=profile, environ=environ).url
+
+
+def nearest_regions(region: str, count: int = 3) -> list[str]:
+    """The known SAE regions most like ``region``, closest first: for a "did you mean" hint.
+
+    >>> nearest_regions("cn-hangzou", 1)
+    ['cn-hangzhou']
+    """
+    ranked = sorted(KNOWN_REGIONS, key=lambda known: -difflib.SequenceMatcher(None, region, known).ratio())
+    return ranked[:count]

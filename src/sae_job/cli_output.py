@@ -1,0 +1,538 @@
+"""What `sae-job` prints: failures in the shell's terms with their exit codes (as text and as JSON), job
+statuses as text and JSON, and the progress of a wait.
+
+The library speaks Python (``event_id``, ``region=``); :func:`cli_terms` rewrites its messages into
+flags (``--event-id``, ``--region``) with one small table, so the library's messages stay as they are.
+"""
+
+from __future__ import annotations
+
+import re
+import shlex
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import TYPE_CHECKING, Any, TextIO
+
+if TYPE_CHECKING:
+    import httpx
+
+    from sae_job.endpoints import Endpoint
+    from sae_job.jobs import JobStatus
+
+# Exit codes, documented in --help and the README. 0-6 keep the meaning they always had.
+EXIT_OK = 0
+EXIT_ERROR = 1
+EXIT_USAGE = 2
+EXIT_REFUSED = 3
+EXIT_AUTH = 4
+EXIT_THROTTLED = 5
+EXIT_UNAVAILABLE = 6
+EXIT_JOB_FAILED = 7
+EXIT_WAIT_TIMEOUT = 8
+EXIT_NOT_CONNECTED = 9
+
+EXIT_CODES_HELP = """\
+exit codes:
+  0  done: the job started (exec), succeeded (--wait, wait), or the answer was read (status, history)
+  1  an unexpected error (a bug: please report it, with --verbose)
+  2  usage error or bad input (nothing was sent)
+  3  SAE refused: template or job not found, concurrency policy Forbid, template suspended,
+     account in debt, or a parameter it rejected
+  4  authentication: no credentials found, or the gateway refused the signature or the key
+  5  still throttled after every retry
+  6  no answer, or a server error, after every retry (the job may have started: the message
+     shows the command that finds out with the same --event-id, without starting a second job)
+  7  the job failed
+  8  the wait timed out; the job was not cancelled and may still run: the message shows the
+     `sae-job wait APP_ID JOB_ID` command that waits again
+  9  could not connect (the host name did not resolve, the connection was refused): nothing
+     was sent, so no job started
+"""
+
+# Library words -> the shell's words. Ordered: the specific before the general.
+_CLI_TERMS: tuple[tuple[str, str], ...] = (
+    (r"calling again with the same event_id", "running the same command with the same --event-id"),
+    (r"region='([^']*)'", r"--region \1"),
+    (r"^region '", "--region '"),
+    (r"^endpoint '", "--endpoint '"),
+    (r"\bendpoint=,", "--endpoint URL,"),
+    (r"\bendpoint=", "--endpoint"),
+    (r"\bregion=", "--region"),
+    (r"\bevent_id\b", "--event-id"),
+    (r"\bapp_id\b", "APP_ID"),
+    (r"\bjob_id\b", "JOB_ID"),
+    (r"\bEnv\.name\b", "--env name"),
+    (r"\bEnv\.value of\b", "--env value of"),
+    (r"\benvs names\b", "the --env options name"),
+    (r"\bConfigMapEnv\.name\b", "--env-from-configmap name"),
+    (r"\bConfigMapEnv\.key\b", "--env-from-configmap key"),
+    (r"\bConfigMapEnv\.config_map_id\b", "the ConfigMap ID"),
+    (r"\bconfig_map_name\b", "--env-all-from-configmap name"),
+    (r"\bcommand\[0\], the executable,", "COMMAND, the executable,"),
+    (r"\bcommand\[(\d+)\]", r"argument \1 of COMMAND"),
+    (r"^command\b", "COMMAND"),
+    (r"\bjar_start_options\b", "--jar-start-options"),
+    (r"\bjar_start_args\b", "--jar-start-args"),
+    (r"\bwar_start_options\b", "--war-start-options"),
+    (r"^replicas\b", "--replicas"),
+    (r"^time\b", "--at"),
+    (r"^page_size must be from 1 to", "--limit must be at least 1; a page holds at most"),
+    (r"^state must be\b", "--state must be"),
+    (r": leave it out \(None\) instead", ": leave the option out instead"),
+    (r";? ?or pass credentials= explicitly\.?", "."),
+    (
+        r"pass a provider object such as alibabacloud_credentials\.client\.Client\(\) as credentials=",
+        "export the temporary key's ALIBABA_CLOUD_ACCESS_KEY_ID, ALIBABA_CLOUD_ACCESS_KEY_SECRET and "
+        "ALIBABA_CLOUD_SECURITY_TOKEN (from `aliyun sts AssumeRole`, say)",
+    ),
+)
+_COMPILED_TERMS = tuple((re.compile(pattern, re.MULTILINE), repl) for pattern, repl in _CLI_TERMS)
+
+
+def cli_terms(message: str) -> str:
+    """A library message with its Python names replaced by the command line's.
+
+    >>> cli_terms("event_id is empty")
+    '--event-id is empty'
+    """
+    for pattern, replacement in _COMPILED_TERMS:
+        message = pattern.sub(replacement, message)
+    return message
+
+
+def source_terms(source: str) -> str:
+    """Where an endpoint came from (:attr:`Endpoint.source`), in the shell's words."""
+    return {"region=": "--region", "endpoint=": "--endpoint"}.get(source, source)
+
+
+def _sentence(text: str) -> str:
+    """``text`` ending in a full stop, unless it ends in a command line to copy (an indented line)."""
+    text = text.rstrip()
+    if text.endswith((".", ":", "!", "?")) or text.rpartition("\n")[2].startswith("  "):
+        return text
+    return text + "."
+
+
+def format_duration(seconds: float) -> str:
+    """``45s``, ``1m05s``, ``2h03m``: a wait's length at a glance.
+
+    >>> format_duration(3725)
+    '1h02m'
+    """
+    whole = max(0, int(seconds))
+    if whole < 60:
+        return f"{whole}s"
+    if whole < 3600:
+        return f"{whole // 60}m{whole % 60:02d}s"
+    if whole < 86400:
+        return f"{whole // 3600}h{whole % 3600 // 60:02d}m"
+    return f"{whole // 86400}d{whole % 86400 // 3600:02d}h"
+
+
+def _utc(moment: datetime | None) -> str | None:
+    return None if moment is None else moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+# --- job statuses --------------------------------------------------------------------------------------
+
+
+def status_json(status: JobStatus, app_id: str | None = None) -> dict[str, Any]:
+    """A status as one JSON object, times in ISO 8601 UTC."""
+    found: dict[str, Any] = {"job_id": status.job_id}
+    if app_id is not None:
+        found["app_id"] = app_id
+    found.update(
+        state=status.state.name.lower(),
+        raw_state=status.raw_state,
+        active=status.active,
+        succeeded=status.succeeded,
+        failed=status.failed,
+        started_at=_utc(status.started_at),
+        completed_at=_utc(status.completed_at),
+        message=status.message,
+        request_id=status.request_id,
+    )
+    return found
+
+
+def counts(status: JobStatus) -> str:
+    return f"{status.active} active, {status.succeeded} succeeded, {status.failed} failed"
+
+
+def status_text(status: JobStatus, app_id: str) -> str:
+    """A status as aligned ``name  value`` lines."""
+    raw = f" (State {status.raw_state!r})" if status.raw_state is not None else ""
+    rows = [
+        ("job", status.job_id),
+        ("app", app_id),
+        ("state", status.state.name.lower() + raw),
+        ("instances", counts(status)),
+        ("started", _utc(status.started_at) or "-"),
+        ("completed", _utc(status.completed_at) or "-"),
+    ]
+    if status.message:
+        rows.append(("message", status.message))
+    rows.append(("request", status.request_id or "-"))
+    return "".join(f"{name:<10} {value}\n" for name, value in rows)
+
+
+HISTORY_HEADER = (
+    f"{'JOB ID':<40} {'STATE':<10} {'ACTIVE':>6} {'SUCCEEDED':>9} {'FAILED':>6}  {'STARTED':<20}  COMPLETED"
+)
+
+
+def history_row(status: JobStatus) -> str:
+    """One job as a row under :data:`HISTORY_HEADER` (fixed widths, so rows print as they come)."""
+    return (
+        f"{status.job_id:<40} {status.state.name.lower():<10} {status.active:>6} {status.succeeded:>9} "
+        f"{status.failed:>6}  {_utc(status.started_at) or '-':<20}  {_utc(status.completed_at) or '-'}"
+    )
+
+
+# --- progress ------------------------------------------------------------------------------------------
+
+
+class Progress:
+    """A wait's progress on ``stream`` (stderr).
+
+    Live (a terminal): one line redrawn in place, ``\\r`` and clear-to-end-of-line, its elapsed time
+    ticking during the waits between looks. Otherwise (CI logs): one timestamped line each time the
+    state or the counts change, nothing between changes.
+    """
+
+    def __init__(
+        self,
+        stream: TextIO,
+        *,
+        live: bool,
+        monotonic: Callable[[], float] = time.monotonic,
+        now: Callable[[], datetime] = lambda: datetime.now(UTC),
+        sleep: Callable[[float], None] = time.sleep,
+        tick: float = 1.0,
+    ) -> None:
+        self._stream = stream
+        self._live = live
+        self._monotonic = monotonic
+        self._now = now
+        self._sleep = sleep
+        self._tick = tick
+        self._started = monotonic()
+        self._last: JobStatus | None = None
+        self._drawn = False
+
+    def show(self, status: JobStatus) -> None:
+        """A status looked at (``wait_for_job``'s ``on_status``)."""
+        changed = self._last is None or _key(self._last) != _key(status)
+        self._last = status
+        if self._live:
+            self._draw()
+        elif changed:
+            elapsed = format_duration(self._monotonic() - self._started)
+            self._stream.write(
+                f"{_utc(self._now())} job {status.job_id} {status.state.name.lower()}: "
+                f"{counts(status)} ({elapsed} elapsed)\n"
+            )
+            self._stream.flush()
+
+    def sleep(self, seconds: float) -> None:
+        """The client's sleep: on a terminal, the line's elapsed time keeps ticking meanwhile."""
+        if not self._live or self._last is None:
+            self._sleep(seconds)
+            return
+        end = self._monotonic() + seconds
+        while (left := end - self._monotonic()) > 0:
+            self._sleep(min(self._tick, left))
+            self._draw()
+
+    def close(self) -> None:
+        """End the live line, so what follows starts on a line of its own."""
+        if self._drawn:
+            self._stream.write("\n")
+            self._stream.flush()
+            self._drawn = False
+
+    def _draw(self) -> None:
+        assert self._last is not None
+        status = self._last
+        elapsed = format_duration(self._monotonic() - self._started)
+        self._stream.write(
+            f"\r\x1b[Kjob {status.job_id} {status.state.name.lower()}: {counts(status)}, {elapsed} elapsed"
+        )
+        self._stream.flush()
+        self._drawn = True
+
+
+def _key(status: JobStatus) -> tuple[object, ...]:
+    return (status.state, status.raw_state, status.active, status.succeeded, status.failed)
+
+
+# --- failures ------------------------------------------------------------------------------------------
+
+
+@dataclass
+class Failure:
+    """What the command line says when a command fails: the exit code, and the message as text and JSON."""
+
+    exit_code: int
+    code: str
+    message: str
+    request_id: str | None = None
+    event_id: str | None = None
+    details: dict[str, Any] = field(default_factory=dict)
+
+    def text(self) -> str:
+        return f"sae-job: {_sentence(self.message)}\n"
+
+    def json(self) -> dict[str, Any]:
+        error = {
+            "code": self.code,
+            "message": self.message,
+            "request_id": self.request_id,
+            "event_id": self.event_id,
+            "exit_code": self.exit_code,
+        }
+        return {"error": {**error, **self.details}}
+
+
+@dataclass
+class Call:
+    """What the command was doing, for its failure's message."""
+
+    command: str
+    argv: Sequence[str]
+    """The command line as given (after ``sae-job``), for the line that runs it again."""
+    connection_flags: Sequence[str] = ()
+    """The flags that chose the endpoint and credentials, for a ``sae-job wait``/``status`` line."""
+    endpoint: Endpoint | None = None
+    connections: ConnectionLog | None = None
+    app_id: str | None = None
+    job_id: str | None = None
+    event_id: str | None = None
+    started: bool = False
+    """Whether the job is known to have started (``exec --wait`` after the launch)."""
+    wait_timeout: float | None = None
+    credentials_source: str = "the credentials"
+
+    def rerun(self) -> str:
+        """The same command line, with ``--event-id`` set: finds out whether the job started."""
+        argv = list(self.argv)
+        tail = argv.index("--") if "--" in argv else len(argv)
+        given = any(a == "--event-id" or a.startswith("--event-id=") for a in argv[:tail])
+        if not given and self.event_id is not None:
+            argv[tail:tail] = ["--event-id", self.event_id]
+        return "sae-job " + shlex.join(argv)
+
+    def job_command(self, command: str) -> str:
+        """``sae-job wait APP_ID JOB_ID …``: the command that follows this job, with its connection flags."""
+        return "sae-job " + shlex.join(
+            [command, self.app_id or "APP_ID", self.job_id or "JOB_ID", *self.connection_flags]
+        )
+
+
+class ConnectionLog:
+    """An ``httpx`` transport (by its protocol: this module loads no httpx) around another, counting the
+    attempts that may have reached the server. An attempt that could not connect (no such name, refused,
+    TLS handshake failed) sent nothing."""
+
+    def __init__(self, inner: httpx.BaseTransport) -> None:
+        self._inner = inner
+        self.attempts = 0
+        self.maybe_sent = 0
+
+    def handle_request(self, request: httpx.Request) -> httpx.Response:
+        import httpx
+
+        self.attempts += 1
+        try:
+            response = self._inner.handle_request(request)
+        except (httpx.ConnectError, httpx.ConnectTimeout):
+            raise
+        except BaseException:
+            self.maybe_sent += 1
+            raise
+        self.maybe_sent += 1
+        return response
+
+    def close(self) -> None:
+        self._inner.close()
+
+    def __enter__(self) -> ConnectionLog:
+        self._inner.__enter__()
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self._inner.__exit__(*exc_info)  # type: ignore[arg-type]
+
+    @property
+    def nothing_sent(self) -> bool:
+        """Whether every attempt failed to connect."""
+        return self.attempts > 0 and self.maybe_sent == 0
+
+
+def _why_not_connected(exc: BaseException | None) -> str:
+    import socket
+
+    seen = 0
+    while exc is not None and seen < 10:
+        if isinstance(exc, socket.gaierror):
+            return "the host name does not resolve"
+        if isinstance(exc, ConnectionRefusedError):
+            return "the connection was refused"
+        text = str(exc)
+        if "Name or service not known" in text or "nodename nor servname" in text or "getaddrinfo" in text:
+            return "the host name does not resolve"
+        if "Connection refused" in text or "Errno 111" in text or "Errno 61" in text:
+            return "the connection was refused"
+        exc = exc.__cause__ or exc.__context__
+        seen += 1
+    return "the connection failed"
+
+
+def _where(endpoint: Endpoint | None) -> str:
+    if endpoint is None:
+        return "SAE"
+    if endpoint.region is None:
+        return f"{endpoint.url} (from {source_terms(endpoint.source)})"
+    return f"{endpoint.host} (the endpoint of region {endpoint.region}, from {source_terms(endpoint.source)})"
+
+
+_AUTH_CAUSES = {
+    "secret": "a wrong AccessKey secret ({secret})",
+    "key": "an AccessKey ID that is disabled, deleted or unknown (RAM console > AccessKey)",
+    "clock": "this machine's clock is off by more than 15 minutes (the signature carries the time)",
+}
+
+
+def _auth_causes(code: str, source: str) -> list[str]:
+    order = ["secret", "key", "clock"]
+    if code.startswith("InvalidAccessKeyId"):
+        order = ["key", "secret", "clock"]
+    elif code.startswith("InvalidTimeStamp"):
+        order = ["clock", "secret", "key"]
+    return [_AUTH_CAUSES[name].format(secret=source) for name in order]
+
+
+def describe_failure(exc: BaseException, call: Call) -> Failure:
+    """The failure an exception stands for, in the shell's terms."""
+    from sae_job import errors
+
+    if isinstance(exc, errors.SaeError):
+        return _sae_failure(exc, call)
+    if isinstance(exc, errors.CredentialsNotFoundError):
+        return Failure(EXIT_AUTH, "CredentialsNotFound", _no_credentials(str(exc)))
+    if isinstance(exc, errors.CredentialsError):
+        return Failure(EXIT_AUTH, "CredentialsError", "credentials: " + cli_terms(str(exc)))
+    if isinstance(exc, errors.TransportError):
+        connections = call.connections
+        if connections is not None and connections.nothing_sent:
+            message = (
+                f"could not connect to {_where(call.endpoint)}: {_why_not_connected(exc.__cause__)}. "
+                "Nothing was sent"
+            )
+            if call.command == "exec" and not call.started:
+                message += ", so no job started"
+            return Failure(EXIT_NOT_CONNECTED, "ConnectionFailed", message, event_id=call.event_id)
+        message = cli_terms(_without_tail(str(exc))).replace(
+            "no answer from SAE", f"no answer from {_where(call.endpoint)}"
+        )
+        return _maybe_started(Failure(EXIT_UNAVAILABLE, "NoAnswer", message, event_id=call.event_id), call)
+    if isinstance(exc, errors.UnexpectedResponseError):
+        failure = Failure(
+            EXIT_UNAVAILABLE, "UnexpectedResponse", cli_terms(_without_tail(str(exc))), event_id=call.event_id
+        )
+        return _maybe_started(failure, call)
+    if isinstance(exc, errors.SaeJobError):
+        return Failure(EXIT_UNAVAILABLE, type(exc).__name__, cli_terms(str(exc)), event_id=call.event_id)
+    if isinstance(exc, ValueError | TypeError):
+        return Failure(EXIT_USAGE, "UsageError", cli_terms(str(exc)))
+    return Failure(
+        EXIT_ERROR, type(exc).__name__, f"unexpected error: {exc!r} (a bug: please report it, with --verbose)"
+    )
+
+
+def _without_tail(message: str) -> str:
+    from sae_job.answers import NO_SECOND_JOB
+
+    return message.replace(f"; {NO_SECOND_JOB}", "")
+
+
+def _sae_failure(exc: Any, call: Call) -> Failure:
+    from sae_job import errors
+
+    request = f" (request {exc.request_id})" if exc.request_id else ""
+    message = f"{exc.code}: {exc.message}{request}"
+    details: dict[str, Any] = {}
+    exit_code = EXIT_REFUSED
+    if isinstance(exc, errors.JobFailedError | errors.WaitTimeoutError):
+        status = exc.status
+        details = {"app_id": call.app_id, "job_id": call.job_id}
+        if status is not None:
+            details["status"] = status_json(status, call.app_id)
+        if isinstance(exc, errors.JobFailedError):
+            exit_code, message = EXIT_JOB_FAILED, exc.message
+        else:
+            exit_code = EXIT_WAIT_TIMEOUT
+            waited = format_duration(call.wait_timeout) if call.wait_timeout is not None else "the wait"
+            seen = f"; last seen {status.state.name.lower()}: {counts(status)}" if status is not None else ""
+            message = (
+                f"job {call.job_id} had not ended after {waited}{seen}.\n"
+                "It was not cancelled and may still be running. To wait again:\n"
+                f"  {call.job_command('wait')} --wait-timeout 30m"
+            )
+    elif isinstance(exc, errors.AuthenticationError):
+        exit_code = EXIT_AUTH
+        if exc.code == "Forbidden.RAM":
+            message += "\nThe key is valid, but its RAM user or role may not call this SAE operation."
+        else:
+            causes = _auth_causes(exc.code, call.credentials_source)
+            message += "\nThe likeliest causes, in order:\n" + "".join(
+                f"  {number}. {cause}\n" for number, cause in enumerate(causes, 1)
+            )
+            if exc.code == "SignatureDoesNotMatch":
+                message += (
+                    "To compare signatures, run the same command with --dry-run: it shows the string to sign."
+                )
+    elif isinstance(exc, errors.ThrottlingError):
+        exit_code = EXIT_THROTTLED
+    elif isinstance(exc, errors.ServerError):
+        exit_code = EXIT_UNAVAILABLE
+    if exc.recommend:
+        message += f"\nsee {exc.recommend}"
+    failure = Failure(exit_code, exc.code, message.rstrip("\n"), exc.request_id, call.event_id, details)
+    if exit_code == EXIT_UNAVAILABLE:
+        return _maybe_started(failure, call)
+    if call.started and exit_code not in (EXIT_JOB_FAILED, EXIT_WAIT_TIMEOUT):
+        failure.message += f"\nThe job {call.job_id} did start; see it with:\n  {call.job_command('status')}"
+    return failure
+
+
+def _maybe_started(failure: Failure, call: Call) -> Failure:
+    """A failure after which the job may have started: how to find out, without starting a second one."""
+    if call.command != "exec":
+        return failure
+    if call.started:
+        failure.message += f"\nThe job {call.job_id} did start; see it with:\n  {call.job_command('status')}"
+        return failure
+    failure.message += (
+        f"\nThe job may have started. Its event ID is {call.event_id}: running the command again with it "
+        f"finds out, and cannot start a second job:\n  {call.rerun()}"
+    )
+    return failure
+
+
+def _no_credentials(message: str) -> str:
+    """The library's no-credentials message: what it tried, then the fixes, one a line, as flags."""
+    tried, _, _ = message.partition("Fix:")
+    if not tried.strip():
+        return cli_terms(message)
+    return (
+        tried.rstrip()
+        + "\nFix, one of:\n"
+        + "  - export ALIBABA_CLOUD_ACCESS_KEY_ID and ALIBABA_CLOUD_ACCESS_KEY_SECRET\n"
+        + "    (and ALIBABA_CLOUD_SECURITY_TOKEN for an STS token)\n"
+        + "  - run `aliyun configure`, then choose the profile with --profile NAME or ALIBABA_CLOUD_PROFILE\n"
+        + "  - for RAM roles, OIDC (RRSA) or ECS instance roles: export the temporary key's three values\n"
+        + "    (from `aliyun sts AssumeRole`, say) as the variables above\n"
+    )
