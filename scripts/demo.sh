@@ -58,38 +58,39 @@ set -e
 [ "$refused" -eq 3 ] || { echo "demo: expected exit code 3, got $refused" >&2; exit 1; }
 echo "(exit code $refused)"
 
-# The emulator ends a job on request, as a test would: finish the newest running job after a moment.
+# The emulator ends a job on request, as a test would: finish the job of event $1 after a moment.
 finish_soon() {
-  "$PYTHON" - "$url" "$1" "$2" <<'PY' &
+  "$PYTHON" - "$url" "$1" "$2" "$3" <<'PY' &
 import json, sys, time, urllib.request
-url, outcome, message = sys.argv[1:]
+url, event, outcome, message = sys.argv[1:]
 for _ in range(100):
     time.sleep(0.1)
     with urllib.request.urlopen(url + "/_emulator/jobs") as answer:
-        running = [job for job in json.load(answer)["jobs"] if job["status"] in ("Pending", "Running")]
-    if running:
+        found = [job for job in json.load(answer)["jobs"] if job["event_id"] == event]
+    if found:
         break
 time.sleep(1.5)
 body = json.dumps({"outcome": outcome, "message": message}).encode()
-request = urllib.request.Request(f"{url}/_emulator/jobs/{running[-1]['job_id']}/finish", body, method="POST")
+request = urllib.request.Request(f"{url}/_emulator/jobs/{found[0]['job_id']}/finish", body, method="POST")
 urllib.request.urlopen(request).close()
 PY
+  finisher=$!
 }
 
 echo
 echo "== 4. Start a job and wait for it to end: it succeeds (exit code 0)"
-finish_soon succeeded ""
-show "$SAE_JOB" exec "$app" --endpoint "$url" --wait --wait-timeout 1m -- ./nightly-report.sh
-wait
+finish_soon demo-wait-1 succeeded ""
+show "$SAE_JOB" exec "$app" --endpoint "$url" --event-id demo-wait-1 --wait --wait-timeout 1m -- ./nightly-report.sh
+wait "$finisher"
 
 echo
 echo "== 5. Start a job and wait for it to end: it fails (exit code 7)"
-finish_soon failed "exit code 1 in instance 0"
+finish_soon demo-wait-2 failed "exit code 1 in instance 0"
 set +e
-show "$SAE_JOB" exec "$app" --endpoint "$url" --wait --wait-timeout 1m -- ./nightly-report.sh --broken
+show "$SAE_JOB" exec "$app" --endpoint "$url" --event-id demo-wait-2 --wait --wait-timeout 1m -- ./nightly-report.sh --broken
 failed=$?
 set -e
-wait
+wait "$finisher"
 [ "$failed" -eq 7 ] || { echo "demo: expected exit code 7, got $failed" >&2; exit 1; }
 echo "(exit code $failed)"
 
