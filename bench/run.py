@@ -20,6 +20,7 @@ import async_fanout
 import cold_start
 import install_weight
 import sync_calls
+import wait
 from common import BENCH, Rounds, canned_server, machine, write_json
 
 OURS_ASYNC = "AsyncSaeJobClient (default: aiohttp transport)"
@@ -210,6 +211,7 @@ def main() -> int:
         )
     processes, imports = cold_start.run(rounds=settings["cold_rounds"])
     weight = None if quick else install_weight.run(["aiohttp"])
+    waiting = wait.run(quick=quick)  # bench/wait.py: its own section, about 70 s
     rounds = {"sync": sync, "fanout": fanout, "processes": processes, "imports": imports}
     targets = _targets(sync, fanout, processes, weight)
     results: dict[str, object] = {
@@ -224,7 +226,8 @@ def main() -> int:
             for t in targets
         ],
     }
-    text = render(results, rounds, targets)
+    results["wait"] = waiting
+    text = wait.with_section(render(results, rounds, targets), waiting)
     if quick:
         print(text)
     else:
