@@ -10,7 +10,7 @@ BENCH_PY := $(BENCH_VENV)/bin/python
 PIP_QUIET := --quiet --disable-pip-version-check
 
 .DEFAULT_GOAL := help
-.PHONY: help venv generate check-generated validate-spec lint test soak demo bench clean generator-lock
+.PHONY: help venv generate check-generated validate-spec lint test soak demo bench bench-wait clean generator-lock
 
 help:
 	@echo "make demo             run a job end to end against the local SAE emulator"
@@ -20,6 +20,7 @@ help:
 	@echo "make check-generated  fail with a diff when generated/ is stale"
 	@echo "make lint             ruff on everything hand-written, mypy --strict on src/"
 	@echo "make bench            speed, cold start and install weight beside the official SDK (bench/RESULTS.md)"
+	@echo "make bench-wait       only the section on waiting for jobs: wake-up lag and status calls (about 70 s)"
 	@echo "make clean            remove the virtual environments and caches"
 
 $(VENV)/.installed: pyproject.toml
@@ -76,6 +77,11 @@ bench: $(BENCH_VENV)/.installed
 	@{ command -v nginx || test -x /usr/sbin/nginx; } >/dev/null || \
 		{ apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y nginx; }
 	$(BENCH_PY) bench/run.py
+
+# Only bench/wait.py's section (wait_for_job against the emulator), rewritten in place in bench/RESULTS.md
+# and results.json. It needs nothing but the emulator, so the dev venv serves, not the SDK's.
+bench-wait: $(VENV)/.installed
+	$(PY) bench/wait.py
 
 # Re-pin the generator after a deliberate upgrade: make generator-lock OPC=0.29.1 RUFF=0.17.6
 generator-lock:

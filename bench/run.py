@@ -23,6 +23,7 @@ import async_fanout
 import cold_start
 import install_weight
 import sync_calls
+import wait
 from common import BENCH, SERVERS, Rounds, machine, write_json
 
 OURS_ASYNC = "AsyncSaeJobClient (default: aiohttp transport)"
@@ -279,6 +280,7 @@ def main() -> int:
     print("make bench: imports, install weight", file=sys.stderr)
     imports = cold_start.imports(rounds=settings["cold_rounds"])
     weight = None if quick else install_weight.run(["aiohttp"])
+    waiting = wait.run(quick=quick)  # bench/wait.py: its own section, about 70 s
     targets = [t for server, sections in rounds.items() for t in _server_targets(server, sections)]
     targets += _weight_targets(weight) if weight else []
     results: dict[str, Any] = {
@@ -293,7 +295,8 @@ def main() -> int:
         "install_weight": weight,
         "targets": [t.to_json() for t in targets],
     }
-    text = render(results, rounds, imports)
+    results["wait"] = waiting
+    text = wait.with_section(render(results, rounds, imports), waiting)
     if quick:
         print(text)
     else:
