@@ -13,7 +13,6 @@ from typing import Any
 
 import httpx
 
-from sae_job.attempts import Answer
 from sae_job.errors import (
     SaeError,
     SaeJobError,
@@ -26,6 +25,7 @@ from sae_job.errors import (
 from sae_job.generated_api import parse_answer
 from sae_job.jobs import HistoryPage, JobStatus, job_status
 from sae_job.operations import DESCRIBE_JOB_HISTORY, DESCRIBE_JOB_STATUS, EXEC_JOB, Operation
+from sae_job.sending import Answer
 from sae_job_api.models import Error as ApiError
 from sae_job_api.types import Unset
 
@@ -134,7 +134,8 @@ def transport_error(
     else:
         message = f"no answer from SAE to {operation.action} ({type(exc).__name__}: {exc})"
     error = TransportError(message, event_id=event_id, attempts=attempt)
-    error.__cause__ = exc
+    # The cause without its request: the request's headers carry the STS token.
+    error.__cause__ = type(exc)(str(exc))
     return error
 
 
@@ -226,12 +227,17 @@ def failed_call(
     )
 
 
-def read_exec_job(
-    answer: httpx.Response | httpx.TransportError, attempt: int, *, app_id: str, event_id: str
-) -> Launch | SaeJobError:
+def read_exec_job(answer: Answer, attempt: int, *, app_id: str, event_id: str) -> Launch | SaeJobError:
     """What an ExecJob answer means: the started job, or the error to raise (or retry on)."""
     if isinstance(answer, httpx.TransportError):
         return transport_error(answer, EXEC_JOB, event_id, attempt)
+    if isinstance(answer, UnexpectedResponseError):
+        return UnexpectedResponseError(
+            f"{answer} (event {event_id}); {NO_SECOND_JOB}",
+            status_code=answer.status_code,
+            body=answer.body,
+            event_id=event_id,
+        )
     reply = read_reply(EXEC_JOB, answer, event_id)
     if isinstance(reply, SaeJobError):
         return reply
@@ -261,6 +267,8 @@ def read_data(operation: Operation, answer: Answer, attempt: int) -> Reply | Sae
     """A successful answer that carries ``Data``, or the error any other answer stands for."""
     if isinstance(answer, httpx.TransportError):
         return transport_error(answer, operation, None, attempt)
+    if isinstance(answer, UnexpectedResponseError):
+        return answer
     reply = read_reply(operation, answer)
     if isinstance(reply, SaeJobError):
         return reply

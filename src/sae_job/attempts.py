@@ -18,8 +18,6 @@ from collections.abc import Awaitable, Callable, Generator
 from dataclasses import dataclass, field
 from typing import TypeVar
 
-import httpx
-
 from sae_job.errors import (
     AuthenticationError,
     SaeError,
@@ -28,6 +26,7 @@ from sae_job.errors import (
     ThrottlingError,
     TransportError,
 )
+from sae_job.sending import Answer
 
 __all__ = [
     "Batch",
@@ -44,8 +43,6 @@ logger = logging.getLogger("sae_job")
 
 T = TypeVar("T")
 A = TypeVar("A")
-Answer = httpx.Response | httpx.TransportError
-"""What one attempt got: the answer, or the transport error that stood in for it."""
 
 # Codes after which the same request, signed afresh, can succeed.
 _RESIGN_CODES = ("SignatureNonceUsed", "InvalidTimeStamp.Expired")
@@ -186,10 +183,13 @@ def attempt_loop(
     *,
     label: str,
     batch: Batch | None = None,
+    deadline: float | None = None,
+    clock: Callable[[], float] = time.monotonic,
 ) -> Generator[Step, Answer | None, T | SaeJobError]:
     """The attempts of one call: ``read(answer, attempt)`` says what an answer means; the loop retries
-    what ``policy`` (and ``batch``) allow and returns the result or the last error. ``label`` names the
-    call in log lines (``ExecJob for app … (event …)``)."""
+    what ``policy`` (and ``batch``) allow and returns the result or the last error. A retry whose wait
+    would end past ``deadline`` (on ``clock``) is not made. ``label`` names the call in log lines
+    (``ExecJob for app … (event …)``)."""
     attempt = 0
     while True:
         if batch is not None and (closed := batch.closed_for()) > 0:
@@ -206,7 +206,7 @@ def attempt_loop(
         delay = policy.delay_before(attempt, outcome)
         if delay is not None and batch is not None:
             delay = batch.retry_delay(delay, outcome, label)
-        if delay is None:
+        if delay is None or (deadline is not None and clock() + delay >= deadline):
             return outcome
         what = outcome.code if isinstance(outcome, SaeError) else type(outcome).__name__
         logger.info(

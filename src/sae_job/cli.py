@@ -267,9 +267,10 @@ def _add_common_options(p: argparse.ArgumentParser, json_help: str) -> None:
     where.add_argument(
         "--timeout",
         type=_positive_float,
-        default=10.0,
+        default=60.0,
         metavar="SECONDS",
-        help="per attempt, e.g. 10 (default)",
+        help="the whole call, every attempt and wait between them included (default 60); each attempt "
+        "gives up after 10 s. Waiting for a job is --wait-timeout",
     )
     where.add_argument(
         "--max-attempts",
@@ -536,16 +537,20 @@ def _client(
 
     from sae_job.cli_output import ConnectionLog
     from sae_job.client import SaeJobClient
+    from sae_job.sending import bound_by_deadline
 
     assert call.endpoint is not None
     plain = call.endpoint.url.startswith("http://")  # loopback only, as the client itself sends it
-    call.connections = ConnectionLog(httpx.HTTPTransport(verify=not plain, trust_env=not plain))
+    transport = httpx.HTTPTransport(verify=not plain, trust_env=not plain)
+    bound_by_deadline(transport)
+    call.connections = ConnectionLog(transport)
     return SaeJobClient(
         endpoint=call.endpoint.url,
         profile=args.profile,
         signature_version=args.signature_version,
         max_attempts=args.max_attempts,
-        timeout=args.timeout,
+        timeout=min(10.0, args.timeout),
+        deadline=args.timeout,
         transport=cast("httpx.BaseTransport", call.connections),
         sleep=sleep or time.sleep,
     )

@@ -38,7 +38,6 @@ from sae_job.arguments import (
     new_event_id,
 )
 from sae_job.attempts import (
-    Answer,
     Batch,
     RetryPolicy,
     attempt_loop,
@@ -52,6 +51,7 @@ from sae_job.errors import SaeJobError
 from sae_job.generated_api import request_parameters
 from sae_job.jobs import HistoryPage, JobStatus, WaitPolicy, wait_loop
 from sae_job.operations import DESCRIBE_JOB_HISTORY, DESCRIBE_JOB_STATUS, EXEC_JOB, Operation
+from sae_job.sending import Answer, bound_client_by_deadline, send_async, send_sync
 from sae_job.signing import AcsV3Auth, RoaV2Auth, redact_headers
 
 __all__ = [
@@ -66,6 +66,7 @@ __all__ = [
 ]
 
 T = TypeVar("T")
+_LAST_LOOK = 1.0  # seconds a look begun at a wait's deadline may take
 SignatureVersion = Literal["v3", "v2"]
 USER_AGENT = f"sae-job/{__version__} python/{platform.python_version()} httpx/{httpx.__version__}"
 DEFAULT_CONCURRENCY = 10
@@ -131,10 +132,10 @@ def _job_of(job: str | Launch, job_id: str | None) -> tuple[str, str]:
     return job, job_id
 
 
-def _check_wait_timeout(timeout: float) -> float:
-    if isinstance(timeout, bool) or not isinstance(timeout, int | float) or not 0 < timeout < math.inf:
-        raise ValueError(f"timeout must be a positive, finite number of seconds, got {timeout!r}")
-    return float(timeout)
+def _seconds(name: str, value: float) -> float:
+    if isinstance(value, bool) or not isinstance(value, int | float) or not 0 < value < math.inf:
+        raise ValueError(f"{name} must be a positive, finite number of seconds, got {value!r}")
+    return float(value)
 
 
 def _result(outcome: T | SaeJobError) -> T:
@@ -195,25 +196,20 @@ class _ClientCore:
         signature_version: SignatureVersion = "v3",
         max_attempts: int = 3,
         timeout: float = 10.0,
+        deadline: float = 60.0,
         retry: RetryPolicy | None = None,
         clock: Callable[[], datetime] | None = None,
         nonce: Callable[[], str] | None = None,
     ) -> None:
         self.endpoint = resolve_endpoint(region=region, endpoint=endpoint, vpc=vpc, profile=profile)
-        if (
-            isinstance(timeout, bool)
-            or not isinstance(timeout, int | float)
-            or not math.isfinite(timeout)
-            or timeout <= 0
-        ):
-            raise ValueError(f"timeout must be a positive, finite number of seconds, got {timeout!r}")
+        self.timeout = _seconds("timeout", timeout)
+        self.deadline = _seconds("deadline", deadline)
         provider = (
             as_provider(credentials) if credentials is not None else default_credentials(profile=profile)
         )
         self.signature_version = signature_version
         self._auth = _make_auth(signature_version, provider, clock, nonce)
         self.retry = retry if retry is not None else RetryPolicy(max_attempts=max_attempts)
-        self.timeout = float(timeout)
 
     def __repr__(self) -> str:
         return (
@@ -255,7 +251,12 @@ class _ClientCore:
             "base_url": self.endpoint,
             "auth": self._auth,
             "timeout": httpx.Timeout(self.timeout),
-            "headers": {"User-Agent": USER_AGENT, "Accept": "application/json"},
+            # identity: the answer is read raw up to a cap, and decoded here (sae_job.sending)
+            "headers": {
+                "User-Agent": USER_AGENT,
+                "Accept": "application/json",
+                "Accept-Encoding": "identity",
+            },
             "follow_redirects": False,  # a redirect would send the signed request elsewhere
         }
         if self.endpoint.startswith("http://"):
@@ -277,22 +278,32 @@ class _ClientCore:
                 raise type(exc)(f"requests[{index}]: {exc}") from exc
         return calls
 
-    def _exec_job_loop(self, call: PreparedCall, batch: Batch | None = None) -> Any:
+    def _attempts(
+        self,
+        call: PreparedCall,
+        read: Callable[[Answer, int], Any],
+        batch: Batch | None,
+        deadline: float | None,
+    ) -> tuple[Any, float]:
+        """The call's attempt loop, and the deadline it runs to: ``deadline`` seconds from now, unless a
+        wait's deadline comes first."""
+        ends = _time.monotonic() + self.deadline
+        deadline = ends if deadline is None else min(ends, deadline)
+        return attempt_loop(read, self.retry, label=call.label, batch=batch, deadline=deadline), deadline
+
+    @staticmethod
+    def _exec_job_read(call: PreparedCall) -> Callable[[Answer, int], Any]:
         assert call.event_id is not None
-        read = functools.partial(read_exec_job, app_id=call.app_id, event_id=call.event_id)
-        return attempt_loop(read, self.retry, label=call.label, batch=batch)
+        return functools.partial(read_exec_job, app_id=call.app_id, event_id=call.event_id)
 
-    def _status_call(self, app_id: str, job_id: str | None) -> tuple[PreparedCall, Callable[[], Any]]:
-        """A DescribeJobStatus call, and how to make a fresh attempt loop for it."""
+    @staticmethod
+    def _status_call(app_id: str, job_id: str | None) -> tuple[PreparedCall, Callable[[Answer, int], Any]]:
         call = prepare(DESCRIBE_JOB_STATUS, app_id, describe_job_status_params(app_id, job_id=job_id))
-        read = functools.partial(read_job_status, job_id=job_id)
-        return call, lambda: attempt_loop(read, self.retry, label=f"{call.label}, job {job_id}")
+        return call, functools.partial(read_job_status, job_id=job_id)
 
-    def _history_call(
-        self, app_id: str, page: int, arguments: DescribeJobHistoryArguments
-    ) -> tuple[PreparedCall, Any]:
-        call = prepare(DESCRIBE_JOB_HISTORY, app_id, describe_job_history_params(app_id, page, **arguments))
-        return call, attempt_loop(read_history_page, self.retry, label=f"{call.label}, page {page}")
+    @staticmethod
+    def _history_call(app_id: str, page: int, arguments: DescribeJobHistoryArguments) -> PreparedCall:
+        return prepare(DESCRIBE_JOB_HISTORY, app_id, describe_job_history_params(app_id, page, **arguments))
 
 
 class SaeJobClient(_ClientCore):
@@ -317,6 +328,7 @@ class SaeJobClient(_ClientCore):
         signature_version: SignatureVersion = "v3",
         max_attempts: int = 3,
         timeout: float = 10.0,
+        deadline: float = 60.0,
         retry: RetryPolicy | None = None,
         transport: httpx.BaseTransport | None = None,
         clock: Callable[[], datetime] | None = None,
@@ -332,6 +344,7 @@ class SaeJobClient(_ClientCore):
             signature_version=signature_version,
             max_attempts=max_attempts,
             timeout=timeout,
+            deadline=deadline,
             retry=retry,
             clock=clock,
             nonce=nonce,
@@ -339,15 +352,19 @@ class SaeJobClient(_ClientCore):
         self._sleep = sleep
         self._http = httpx.Client(transport=transport, **self._client_args())
         _without_cookies(self._http)
+        bound_client_by_deadline(self._http)
 
-    def _run(self, call: PreparedCall, loop: Any) -> Any:
-        def send(attempt: int) -> Answer:
-            try:
-                return self._http.send(self._request(call))
-            except httpx.TransportError as exc:
-                return exc
-
-        return run_sync(loop, send, self._sleep)
+    def _run(
+        self,
+        call: PreparedCall,
+        read: Callable[[Answer, int], Any],
+        batch: Batch | None = None,
+        deadline: float | None = None,
+    ) -> Any:
+        loop, deadline = self._attempts(call, read, batch, deadline)
+        return run_sync(
+            loop, lambda attempt: send_sync(self._http, self._request(call), deadline), self._sleep
+        )
 
     def exec_job(self, app_id: str, **arguments: Unpack[ExecJobArguments]) -> Launch:
         """Start a job from the template ``app_id`` and return it as a :class:`Launch`.
@@ -360,7 +377,7 @@ class SaeJobClient(_ClientCore):
         answer came after every attempt.
         """
         call = prepare_exec_job(app_id, arguments)
-        outcome = self._run(call, self._exec_job_loop(call))
+        outcome = self._run(call, self._exec_job_read(call))
         if isinstance(outcome, SaeJobError):
             raise outcome
         assert isinstance(outcome, Launch)
@@ -372,8 +389,7 @@ class SaeJobClient(_ClientCore):
         Raises ``ValueError``/``TypeError`` for bad arguments, a :class:`~sae_job.SaeError` subclass for
         an error answer (an unknown app or job among them), :class:`~sae_job.TransportError` for none.
         """
-        call, loop = self._status_call(app_id, job_id)
-        status: JobStatus = _result(self._run(call, loop()))
+        status: JobStatus = _result(self._run(*self._status_call(app_id, job_id)))
         return status
 
     def job_history(
@@ -388,8 +404,9 @@ class SaeJobClient(_ClientCore):
     def _history(self, app_id: str, arguments: DescribeJobHistoryArguments) -> Iterator[JobStatus]:
         seen, page = 0, 1
         while True:
-            call, loop = self._history_call(app_id, page, arguments)
-            found: HistoryPage = _result(self._run(call, loop))
+            found: HistoryPage = _result(
+                self._run(self._history_call(app_id, page, arguments), read_history_page)
+            )
             yield from found.jobs
             seen += len(found.jobs)
             if not found.jobs or seen >= found.total_size:
@@ -414,9 +431,11 @@ class SaeJobClient(_ClientCore):
         Transient errors (throttling, 5xx, no answer) only delay the next look.
         """
         app_id, found_job_id = _job_of(job, job_id)
-        call, loop = self._status_call(app_id, found_job_id)
-        waiting = wait_loop(_check_wait_timeout(timeout), poll or WaitPolicy(), _time.monotonic, on_status)
-        status: JobStatus = run_sync(waiting, lambda look: self._run(call, loop()), self._sleep)
+        call, read = self._status_call(app_id, found_job_id)
+        seconds = _seconds("timeout", timeout)
+        waiting = wait_loop(seconds, poll or WaitPolicy(), _time.monotonic, on_status)
+        ends = _time.monotonic() + seconds + _LAST_LOOK
+        status: JobStatus = run_sync(waiting, lambda look: self._run(call, read, deadline=ends), self._sleep)
         return status
 
     def exec_jobs(
@@ -440,7 +459,7 @@ class SaeJobClient(_ClientCore):
             return []
 
         def run(call: PreparedCall) -> JobOutcome:
-            outcome: JobOutcome = self._run(call, self._exec_job_loop(call, batch))
+            outcome: JobOutcome = self._run(call, self._exec_job_read(call), batch)
             return outcome
 
         with ThreadPoolExecutor(
@@ -497,6 +516,7 @@ class AsyncSaeJobClient(_ClientCore):
         signature_version: SignatureVersion = "v3",
         max_attempts: int = 3,
         timeout: float = 10.0,
+        deadline: float = 60.0,
         retry: RetryPolicy | None = None,
         transport: httpx.AsyncBaseTransport | None = None,
         clock: Callable[[], datetime] | None = None,
@@ -511,6 +531,7 @@ class AsyncSaeJobClient(_ClientCore):
             signature_version=signature_version,
             max_attempts=max_attempts,
             timeout=timeout,
+            deadline=deadline,
             retry=retry,
             clock=clock,
             nonce=nonce,
@@ -520,21 +541,27 @@ class AsyncSaeJobClient(_ClientCore):
         self._http = httpx.AsyncClient(transport=transport, **self._client_args())
         _without_cookies(self._http)
 
-    async def _run(self, call: PreparedCall, loop: Any) -> Any:
+    async def _run(
+        self,
+        call: PreparedCall,
+        read: Callable[[Answer, int], Any],
+        batch: Batch | None = None,
+        deadline: float | None = None,
+    ) -> Any:
         import asyncio  # here, not at the top: the sync client and the CLI never load it
 
+        loop, deadline = self._attempts(call, read, batch, deadline)
+
         async def send(attempt: int) -> Answer:
-            try:
-                return await self._http.send(self._request(call))
-            except httpx.TransportError as exc:
-                return exc
+            ends = min(deadline, _time.monotonic() + self.timeout)
+            return await send_async(self._http, self._request(call), ends)
 
         return await run_async(loop, send, asyncio.sleep)
 
     async def exec_job(self, app_id: str, **arguments: Unpack[ExecJobArguments]) -> Launch:
         """Start a job; as :meth:`SaeJobClient.exec_job`."""
         call = prepare_exec_job(app_id, arguments)
-        outcome = await self._run(call, self._exec_job_loop(call))
+        outcome = await self._run(call, self._exec_job_read(call))
         if isinstance(outcome, SaeJobError):
             raise outcome
         assert isinstance(outcome, Launch)
@@ -542,8 +569,7 @@ class AsyncSaeJobClient(_ClientCore):
 
     async def describe_job(self, app_id: str, job_id: str | None = None) -> JobStatus:
         """The job's status; as :meth:`SaeJobClient.describe_job`."""
-        call, loop = self._status_call(app_id, job_id)
-        status: JobStatus = _result(await self._run(call, loop()))
+        status: JobStatus = _result(await self._run(*self._status_call(app_id, job_id)))
         return status
 
     def job_history(
@@ -557,8 +583,8 @@ class AsyncSaeJobClient(_ClientCore):
     async def _history(self, app_id: str, arguments: DescribeJobHistoryArguments) -> AsyncIterator[JobStatus]:
         seen, page = 0, 1
         while True:
-            call, loop = self._history_call(app_id, page, arguments)
-            found: HistoryPage = _result(await self._run(call, loop))
+            call = self._history_call(app_id, page, arguments)
+            found: HistoryPage = _result(await self._run(call, read_history_page))
             for status in found.jobs:
                 yield status
             seen += len(found.jobs)
@@ -579,11 +605,13 @@ class AsyncSaeJobClient(_ClientCore):
         import asyncio
 
         app_id, found_job_id = _job_of(job, job_id)
-        call, loop = self._status_call(app_id, found_job_id)
-        waiting = wait_loop(_check_wait_timeout(timeout), poll or WaitPolicy(), _time.monotonic, on_status)
+        call, read = self._status_call(app_id, found_job_id)
+        seconds = _seconds("timeout", timeout)
+        waiting = wait_loop(seconds, poll or WaitPolicy(), _time.monotonic, on_status)
+        ends = _time.monotonic() + seconds + _LAST_LOOK
 
         async def look(number: int) -> Any:
-            return await self._run(call, loop())
+            return await self._run(call, read, deadline=ends)
 
         status: JobStatus = await run_async(waiting, look, asyncio.sleep)
         return status
@@ -605,7 +633,7 @@ class AsyncSaeJobClient(_ClientCore):
 
         async def worker() -> None:
             for index in indexes:
-                results[index] = await self._run(calls[index], self._exec_job_loop(calls[index], batch))
+                results[index] = await self._run(calls[index], self._exec_job_read(calls[index]), batch)
 
         try:
             async with asyncio.TaskGroup() as group:

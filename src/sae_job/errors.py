@@ -6,6 +6,7 @@ which raise the built-in ``ValueError``/``TypeError`` before anything is sent.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from typing import TYPE_CHECKING
 
@@ -32,6 +33,22 @@ __all__ = [
     "WaitTimeoutError",
     "error_class_for",
 ]
+
+
+# An STS token quoted back by the server: the gateway's V2 SignatureDoesNotMatch message shows its string
+# to sign, x-acs-security-token:<token> included; an answer may echo the request's headers or query.
+_QUOTED_TOKEN = re.compile(
+    r"(?i)((?:x-acs-security-token|securitytoken)[\"']?\s*[:=]\s*[\"']?)[^\s\"',;&}<]+"
+)
+
+
+def redact_secrets(text: str) -> str:
+    """``text`` with any STS token quoted in it (as a header or a parameter) replaced by ``<redacted>``.
+
+    >>> redact_secrets("GET\\nx-acs-security-token:CAIS.abc/def=\\n/pop")
+    'GET\\nx-acs-security-token:<redacted>\\n/pop'
+    """
+    return _QUOTED_TOKEN.sub(r"\1<redacted>", text)
 
 
 class SaeJobError(Exception):
@@ -74,9 +91,10 @@ class UnexpectedResponseError(SaeJobError):
     """The server answered with something the spec does not describe (not JSON, missing fields)."""
 
     def __init__(self, message: str, *, status_code: int, body: bytes, event_id: str | None = None) -> None:
-        super().__init__(message)
+        super().__init__(redact_secrets(message))
         self.status_code = status_code
-        self.body = body[:2000]
+        self.body = redact_secrets(body[:2000].decode("latin-1")).encode("latin-1")
+        """The first 2,000 bytes of the answer, any STS token quoted in them redacted."""
         self.event_id = event_id
 
 
@@ -101,7 +119,7 @@ class SaeError(SaeJobError):
         event_id: str | None = None,
     ) -> None:
         self.code = code
-        self.message = message
+        self.message = redact_secrets(message)
         self.request_id = request_id
         self.trace_id = trace_id
         self.status_code = status_code
