@@ -437,6 +437,11 @@ def test_bad_arguments_send_nothing(client: SaeJobClient, serve: Callable[..., R
         ({"endpoint": "http://sae.cn-hangzhou.aliyuncs.com"}, "plain http"),
         ({"endpoint": "http://10.0.0.8:8080"}, "plain http"),
         ({"endpoint": "https://user:pw@example.com"}, "user info"),
+        ({"endpoint": "http://127.0.0.1:8080?"}, "query"),  # httpx would send the '?' and a second one
+        ({"endpoint": "http://127.0.0.1:8080/#"}, "fragment"),
+        ({"endpoint": "http://127.0.0.1:99999"}, "port 99999"),
+        ({"region": "cn-hangzhou", "timeout": float("inf")}, "timeout"),
+        ({"region": "cn-hangzhou", "deadline": float("nan")}, "deadline"),
         ({"region": "Hangzhou"}, "not a region ID"),
         ({"region": "cn-hangzhou", "signature_version": "v4"}, "signature_version"),
         ({"region": "cn-hangzhou", "timeout": 0}, "timeout"),

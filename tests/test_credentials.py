@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import os
+import time
 from pathlib import Path
 from types import SimpleNamespace
 from typing import Any
@@ -458,3 +460,29 @@ def test_the_client_takes_the_region_of_the_profile_it_was_given(
     monkeypatch.delenv("ALIBABA_CLOUD_ACCESS_KEY_SECRET", raising=False)
     with SaeJobClient() as client:
         assert client.endpoint == "https://sae.cn-shanghai.aliyuncs.com"
+
+
+# --- reading the config file, bounded ---------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("make", "says"),
+    [
+        (lambda path: path.symlink_to("/dev/zero"), "not a regular file"),
+        (lambda path: os.mkfifo(path), "not a regular file"),
+        (lambda path: path.mkdir(), "not a regular file"),
+        (lambda path: path.write_text(" " * (2 << 20)), "larger than"),
+        (lambda path: path.write_bytes(b'{"profiles": ["\xff"]}'), "not UTF-8"),
+        (lambda path: path.write_text("[" * 100_000 + "]" * 100_000), "nested too deeply"),
+    ],
+    ids=["a link to /dev/zero", "a FIFO", "a folder", "2 MiB", "not UTF-8", "nested 100k deep"],
+)
+def test_a_config_file_that_cannot_be_a_config_is_a_credentials_error_naming_it(
+    tmp_path: Path, make: Any, says: str
+) -> None:
+    path = tmp_path / "config.json"
+    make(path)
+    started = time.monotonic()
+    with pytest.raises(CredentialsError, match=says) as caught:
+        default_credentials(environ={}, config_path=path)
+    assert str(path) in str(caught.value) and time.monotonic() - started < 2  # a FIFO must not hang

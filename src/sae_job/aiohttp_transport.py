@@ -62,11 +62,15 @@ class AiohttpTransport(httpx.AsyncBaseTransport):
 
     ``verify``: an ``ssl.SSLContext``, or True for httpx's default context (certifi's CAs, made when the
     session opens), or False for no verification. ``max_connections``: aiohttp's connection limit
-    (httpx's default is 100 too).
+    (httpx's default is 100 too). ``trust_env``: honour ``HTTPS_PROXY``/``HTTP_PROXY``/``NO_PROXY`` (and
+    ``~/.netrc``), as httpx's own transport does.
     """
 
-    def __init__(self, *, verify: ssl.SSLContext | bool = True, max_connections: int = 100) -> None:
+    def __init__(
+        self, *, verify: ssl.SSLContext | bool = True, max_connections: int = 100, trust_env: bool = True
+    ) -> None:
         self._verify = verify
+        self._trust_env = trust_env
         self._max_connections = max_connections
         self._session: aiohttp.ClientSession | None = None
         self._timeouts: dict[tuple[float | None, ...], aiohttp.ClientTimeout] = {}
@@ -74,7 +78,9 @@ class AiohttpTransport(httpx.AsyncBaseTransport):
     def _open(self) -> aiohttp.ClientSession:
         ssl_context = httpx.create_ssl_context(verify=self._verify) if self._verify is True else self._verify
         connector = aiohttp.TCPConnector(limit=self._max_connections, ssl=ssl_context)
-        session = aiohttp.ClientSession(connector=connector, cookie_jar=aiohttp.DummyCookieJar())
+        session = aiohttp.ClientSession(
+            connector=connector, cookie_jar=aiohttp.DummyCookieJar(), trust_env=self._trust_env
+        )
         # aiohttp resends a GET whose kept-alive connection dropped, with the same signature and nonce
         # (a SignatureNonceUsed if the first one arrived): the client's retries sign afresh instead.
         # No public switch; aiohttp's own test client sets the same attribute.

@@ -125,7 +125,10 @@ def parse_at(value: str, now: datetime | None = None) -> datetime | None:
                 f"--at {value!r} is in the past: relative times count forward (+10m, +2h, +1d); "
                 "--at now starts the job at once"
             )
-        return now + timedelta(**{_UNITS[unit]: int(amount)})
+        try:
+            return now + timedelta(**{_UNITS[unit]: int(amount)})
+        except OverflowError:
+            raise UsageError(f"--at {value!r} is too far ahead: no calendar reaches it") from None
     try:
         parsed = datetime.fromisoformat(text)
     except ValueError:

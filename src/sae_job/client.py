@@ -480,7 +480,7 @@ class SaeJobClient(_ClientCore):
         self.close()
 
 
-def default_async_transport() -> httpx.AsyncBaseTransport | None:
+def default_async_transport(*, trust_env: bool = True) -> httpx.AsyncBaseTransport | None:
     """The transport :class:`AsyncSaeJobClient` sends through when given none.
 
     :class:`sae_job.aiohttp_transport.AiohttpTransport` when ``sae-job[aiohttp]`` is installed: the same
@@ -492,7 +492,7 @@ def default_async_transport() -> httpx.AsyncBaseTransport | None:
         from sae_job.aiohttp_transport import AiohttpTransport
     except ImportError:  # no aiohttp: sae-job[aiohttp] is not installed
         return None
-    return AiohttpTransport()
+    return AiohttpTransport(trust_env=trust_env)
 
 
 class AsyncSaeJobClient(_ClientCore):
@@ -536,8 +536,8 @@ class AsyncSaeJobClient(_ClientCore):
             clock=clock,
             nonce=nonce,
         )
-        if transport is None:
-            transport = default_async_transport()
+        if transport is None:  # proxies from the environment, as the sync client, but never for loopback
+            transport = default_async_transport(trust_env=not self.endpoint.startswith("http://"))
         self._http = httpx.AsyncClient(transport=transport, **self._client_args())
         _without_cookies(self._http)
 

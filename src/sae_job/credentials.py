@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Any, Protocol, runtime_checkable
 
 from sae_job.errors import CredentialsError, CredentialsNotFoundError
+from sae_job.files import read_small_file
 
 _ENV_ID = "ALIBABA_CLOUD_ACCESS_KEY_ID"
 _ENV_SECRET = "ALIBABA_CLOUD_ACCESS_KEY_SECRET"
@@ -217,14 +218,17 @@ def _config_file(environ: Mapping[str, str], config_path: str | os.PathLike[str]
 def _read_config(path: Path) -> dict[str, Any] | None:
     """The parsed aliyun CLI config file, or None when there is no such file."""
     try:
-        text = path.read_text(encoding="utf-8")
+        text = read_small_file(path)
     except FileNotFoundError:
         return None
-    except (OSError, UnicodeDecodeError) as exc:
-        reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else type(exc).__name__
-        raise CredentialsError(f"cannot read the aliyun CLI config file {path}: {reason}") from None
+    except ValueError as exc:
+        raise CredentialsError(f"cannot read the aliyun CLI config file {path}: {exc}") from None
     try:
         config = json.loads(text)
+    except RecursionError:
+        raise CredentialsError(
+            f"the aliyun CLI config file {path} is nested too deeply to be a config"
+        ) from None
     except json.JSONDecodeError as exc:
         # Only the position: the document itself holds secrets.
         raise CredentialsError(

@@ -97,8 +97,10 @@ def _checked_url(endpoint: object, name: str) -> httpx.URL:
         raise ValueError(
             f"{name} {shown!r} is not an http(s) URL such as https://sae.cn-hangzhou.aliyuncs.com"
         )
-    if url.query or url.fragment or url.userinfo:
+    if url.query or url.fragment or url.userinfo or "?" in endpoint or "#" in endpoint:
         raise ValueError(f"{name} {shown!r} must not carry a query, a fragment or user info")
+    if url.port is not None and not 0 < url.port < 65536:
+        raise ValueError(f"{name} {shown!r} has port {url.port}, which is not 1 to 65535")
     if url.scheme == "http" and not _is_loopback(url.host):
         raise ValueError(
             f"{name} {shown!r} uses plain http to a host that is not loopback: use https "

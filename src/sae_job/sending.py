@@ -47,7 +47,7 @@ def _left(timeout: float | None, error: type[Exception]) -> float | None:
         return timeout
     left = deadline - time.monotonic()
     if left <= 0:
-        raise error("the call's deadline passed")
+        raise error("no answer by the deadline")
     return left if timeout is None else min(timeout, left)
 
 
@@ -193,7 +193,7 @@ def _decoded(response: httpx.Response, raw: bytes | UnexpectedResponseError) -> 
 
 
 def _late(request: httpx.Request) -> httpx.TransportError:
-    return httpx.ReadTimeout("the call's deadline passed", request=request)
+    return httpx.ReadTimeout("no answer by the deadline", request=request)
 
 
 def send_sync(http: httpx.Client, request: httpx.Request, deadline: float) -> Answer:
@@ -208,7 +208,7 @@ def send_sync(http: httpx.Client, request: httpx.Request, deadline: float) -> An
         finally:
             response.close()
     except httpx.TransportError as exc:
-        return exc
+        return _late(request) if time.monotonic() >= deadline else exc
     finally:
         _DEADLINE.reset(token)
     return _decoded(response, raw)
