@@ -208,7 +208,7 @@ def test_standalone_prints_where_it_listens_serves_and_exits_0_on_a_signal(signu
         credentials = Credentials(
             exports["ALIBABA_CLOUD_ACCESS_KEY_ID"], exports["ALIBABA_CLOUD_ACCESS_KEY_SECRET"]
         )
-        [template] = [line.split()[2] for line in lines if line.startswith("  job template: ")]
+        template = next(line.split()[2] for line in lines if line.startswith("  job template: "))
         with SaeJobClient(endpoint=url.group(1), credentials=credentials) as client:
             launch = client.exec_job(template, command="true")
         assert launch.job_id.startswith("manual-")
