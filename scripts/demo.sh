@@ -23,13 +23,11 @@ for _ in $(seq 200); do
   sleep 0.05
 done
 grep -q '^SAE emulator listening on ' "$work/out" || { echo "demo: the emulator did not start in 10 s" >&2; exit 1; }
-field() { sed -n "s/^ *$1: *//p" "$work/out"; }
 url=$(sed -n 's/^SAE emulator listening on //p' "$work/out")
-app=$(field 'job template')
-export ALIBABA_CLOUD_ACCESS_KEY_ID ALIBABA_CLOUD_ACCESS_KEY_SECRET
-ALIBABA_CLOUD_ACCESS_KEY_ID=$(field 'AccessKey ID')
-ALIBABA_CLOUD_ACCESS_KEY_SECRET=$(field 'AccessKey secret')
-unset ALIBABA_CLOUD_SECURITY_TOKEN ALIBABA_CLOUD_PROFILE
+app=$(sed -n 's/^ *job template: *\([^ ]*\).*/\1/p' "$work/out" | head -n 1)
+# The banner's own shell lines: the demo key and SAE_JOB_ENDPOINT, as a user would paste them.
+eval "$(grep -E '^(export|unset) ' "$work/out")"
+unset ALIBABA_CLOUD_PROFILE
 
 cat "$work/out"
 # Print a command as one could paste it, then run it.

@@ -198,12 +198,19 @@ def test_the_httpserver_harness_answers_as_the_emulator(httpserver: HTTPServer, 
 def test_standalone_prints_where_it_listens_serves_and_exits_0_on_a_signal(signum: int) -> None:
     process = StandaloneEmulator("--port", "0")
     try:
-        first, _, key_id, secret, template = process.read_lines(5)
-        url = re.fullmatch(r"SAE emulator listening on (http://127\.0\.0\.1:\d+)\n", first)
-        assert url is not None, first
-        credentials = Credentials(key_id.split(":")[1].strip(), secret.split(":")[1].strip())
+        lines = process.read_lines(10)
+        url = re.fullmatch(r"SAE emulator listening on (http://127\.0\.0\.1:\d+)\n", lines[0])
+        assert url is not None, lines[0]
+        exports = dict(
+            line.removeprefix("export ").strip().split("=", 1) for line in lines if line.startswith("export ")
+        )
+        assert exports["SAE_JOB_ENDPOINT"] == url.group(1)
+        credentials = Credentials(
+            exports["ALIBABA_CLOUD_ACCESS_KEY_ID"], exports["ALIBABA_CLOUD_ACCESS_KEY_SECRET"]
+        )
+        template = next(line.split()[2] for line in lines if line.startswith("  job template: "))
         with SaeJobClient(endpoint=url.group(1), credentials=credentials) as client:
-            launch = client.exec_job(template.split(":")[1].strip(), command="true")
+            launch = client.exec_job(template, command="true")
         assert launch.job_id.startswith("manual-")
     finally:
         code, _, err = process.stop(signum)
@@ -229,9 +236,16 @@ concurrency_policy = "Forbid"
     )
     process = StandaloneEmulator("--config", str(config), "--host", "127.0.0.1")
     try:
-        lines = process.read_lines(4)
+        lines = process.read_lines(8)
         url = lines[0].removeprefix("SAE emulator listening on ").strip()
-        assert STS_KEY.access_key_id in lines[2] and "(Forbid)" in lines[3]
+        assert STS_KEY.access_key_id in lines[2] and "Forbid: " in lines[3]
+        # The key's ID is exported; where its secret and token live is said, in comments, not their values.
+        assert lines[5:8] == [
+            f"export ALIBABA_CLOUD_ACCESS_KEY_ID={STS_KEY.access_key_id}\n",
+            "# export ALIBABA_CLOUD_ACCESS_KEY_SECRET=…  "
+            f"(the access_key_secret of {STS_KEY.access_key_id!r} in {config}; secrets are never printed)\n",
+            f"# export ALIBABA_CLOUD_SECURITY_TOKEN=…  (its security_token in {config})\n",
+        ]
         wrong = Credentials(STS_KEY.access_key_id, STS_KEY.access_key_secret, TOKEN + "-other")
         for credentials in (STS_KEY, wrong, Credentials(STS_KEY.access_key_id, "bad", TOKEN)):
             client = SaeJobClient(endpoint=url, credentials=credentials, max_attempts=1)
@@ -260,13 +274,57 @@ def test_standalone_refuses_a_bad_config_with_exit_2_and_no_secret(tmp_path: Pat
     assert SECRET not in done.stderr + done.stdout
 
 
-def test_standalone_exits_1_when_the_port_is_taken(running: RunningEmulator) -> None:
+def test_standalone_exits_2_when_the_port_is_taken_and_says_what_to_do(running: RunningEmulator) -> None:
     port = str(address(running.url)[1])
     done = subprocess.run(
         [sys.executable, "-m", "sae_job.emulator", "--port", port], capture_output=True, text=True, timeout=20
     )
-    assert done.returncode == 1
-    assert f"cannot listen on 127.0.0.1:{port}" in done.stderr
+    assert done.returncode == 2
+    assert f"port {port} on 127.0.0.1 is already in use" in done.stderr
+    assert "--port 0 for any free port" in done.stderr and "Traceback" not in done.stderr
+
+
+def test_the_banner_shows_each_templates_state_and_the_account(tmp_path: Path) -> None:
+    config = tmp_path / "emulator.toml"
+    config.write_text(
+        f"""
+[[credentials]]
+access_key_id = "{KEY.access_key_id}"
+access_key_secret = "{SECRET}"
+[[templates]]
+app_id = "nightly"
+concurrency_policy = "Forbid"
+run_seconds = 0
+outcome = "failed"
+[[templates]]
+app_id = "paused"
+suspended = true
+[[templates]]
+app_id = "hourly"
+concurrency_policy = "Replace"
+run_seconds = 2.5
+[account]
+in_debt = true
+""",
+        encoding="utf-8",
+    )
+    process = StandaloneEmulator("--config", str(config))
+    try:
+        lines = process.read_lines(11)
+    finally:
+        process.stop(signal.SIGTERM)
+    templates = [line.rstrip("\n") for line in lines if line.startswith("  job template: ")]
+    assert templates == [
+        "  job template: nightly  Forbid: a new job is refused while one runs; "
+        "each job ends at once and fails",
+        "  job template: paused   SUSPENDED: every ExecJob is refused (JobSuspend); "
+        "Allow: jobs run side by side; each job runs 30 s, then succeeds",
+        "  job template: hourly   Replace: a new job ends the running one; "
+        "each job runs 2.5 s, then succeeds",
+    ]
+    assert "  account: in debt (every ExecJob answers user.indebt)\n" in lines
+    assert "unset ALIBABA_CLOUD_SECURITY_TOKEN  # this key takes none\n" in lines
+    assert SECRET not in "".join(lines)
 
 
 def test_the_package_docstring_example_runs() -> None:

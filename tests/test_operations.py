@@ -5,7 +5,6 @@ from __future__ import annotations
 import ast
 import importlib
 from pathlib import Path
-from typing import Any
 
 import pytest
 
@@ -90,23 +89,3 @@ def test_no_import_cycle_in_the_package() -> None:
 
     for start in graph:
         visit(start, ())
-
-
-def _readme_block(heading: str) -> str:
-    readme = (Path(__file__).resolve().parent.parent / "README.md").read_text(encoding="utf-8")
-    section = readme.split(f"## {heading}\n", 1)[1].split("\n## ", 1)[0]
-    return section.split("```python\n", 1)[1].split("```", 1)[0]
-
-
-def test_the_readme_block_using_the_generated_client_directly_runs_against_the_emulator(
-    sae_emulator: Any, capsys: pytest.CaptureFixture[str]
-) -> None:
-    namespace = {
-        "url": sae_emulator.url,
-        "app_id": sae_emulator.app_id,
-        "key_id": sae_emulator.credentials.access_key_id,
-        "secret": sae_emulator.credentials.access_key_secret,
-    }
-    exec(compile(_readme_block("Using the generated client directly"), "README.md", "exec"), namespace)
-    [job] = sae_emulator.emulator.jobs()
-    assert capsys.readouterr().out.strip() == job.job_id and job.command == "echo"

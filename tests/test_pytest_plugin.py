@@ -19,10 +19,10 @@ pytest_plugins = ["pytester"]
 
 
 def readme_example() -> str:
-    """The README's example test of the fixture: the python block that uses ``sae_emulator``."""
+    """The README's first example test of the fixture: the first python block that uses ``sae_emulator``
+    (tests/test_readme.py runs every one as a user's suite)."""
     blocks = re.findall(r"```python\n(.*?)```", README.read_text(encoding="utf-8"), re.DOTALL)
-    [example] = [block for block in blocks if "def test_" in block and "sae_emulator" in block]
-    return example
+    return next(block for block in blocks if "def test_" in block and "sae_emulator" in block)
 
 
 def test_the_plugin_is_registered_through_pytest11() -> None:

@@ -431,12 +431,16 @@ def _add_follow_commands(commands: Any) -> None:
 
 
 def _add_emulator(commands: Any) -> None:
+    from sae_job.emulator.cli import EXAMPLES as EMULATOR_EXAMPLES
+    from sae_job.emulator.cli import add_arguments, run
+
     p = commands.add_parser(
         "emulator",
         help="serve a local SAE emulator (for demos and tests)",
         description="Serve a local SAE emulator until interrupted.",
+        epilog=EMULATOR_EXAMPLES,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    from sae_job.emulator.cli import add_arguments, run
 
     add_arguments(p)
     p.set_defaults(handler=run, parser=p)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import argparse
 
-from sae_job.emulator.cli import add_arguments, run
+from sae_job.emulator.cli import EXAMPLES, add_arguments, run
 
 
 def main() -> int:
@@ -12,6 +12,8 @@ def main() -> int:
     parser = argparse.ArgumentParser(
         prog="python -m sae_job.emulator",
         description="Serve a local SAE ExecJob emulator until interrupted.",
+        epilog=EXAMPLES.replace("sae-job emulator", "python -m sae_job.emulator"),
+        formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     add_arguments(parser)
     return run(parser.parse_args())

@@ -1,15 +1,19 @@
 """``sae-job emulator`` (and ``python -m sae_job.emulator``): serve the emulator until SIGINT/SIGTERM.
 
-Prints, flushed, ``SAE emulator listening on http://HOST:PORT`` first, then what to sign with: the
-embedded demo key in full (it opens nothing but this emulator), or only the key IDs of a ``--config``
-file (its secrets are never printed), and the faults it injects, if any. Requests are logged to stderr,
-path and outcome only.
+Prints, flushed, ``SAE emulator listening on http://HOST:PORT`` first (PORT a free one unless ``--port``
+says), then what it serves: the embedded demo key in full (it opens nothing but this emulator), or only
+the key IDs of a ``--config`` file (its secrets are never printed); each job template's state; the
+account and the faults. Last, the shell lines to paste: ``export ALIBABA_CLOUD_ACCESS_KEY_ID=…``,
+``ALIBABA_CLOUD_ACCESS_KEY_SECRET=…`` (for a config file, where to find it instead) and
+``SAE_JOB_ENDPOINT=…``. Requests are logged to stderr, path and outcome only.
 """
 
 from __future__ import annotations
 
 import argparse
+import errno
 import logging
+import shlex
 import signal
 import sys
 import threading
@@ -18,15 +22,22 @@ from datetime import timedelta
 from pathlib import Path
 from types import FrameType
 
-from sae_job.emulator.config import EmulatorConfig, default_config, load_config
+from sae_job.emulator.config import EmulatorConfig, Template, default_config, load_config
 from sae_job.emulator.core import Emulator
 from sae_job.emulator.server import serve
+from sae_job.endpoints import ENDPOINT_ENV
 
-__all__ = ["add_arguments", "run"]
+__all__ = ["EXAMPLES", "add_arguments", "run"]
+
+EXAMPLES = """\
+examples:
+  sae-job emulator                # any free port, printed with the lines to export
+  sae-job emulator --port 8080    # a fixed port; exit 2 if it is in use
+  sae-job emulator --config emulator.toml --fault-error-503 0.1
+"""
 
 EXIT_OK = 0
-EXIT_ERROR = 1
-EXIT_USAGE = 2
+EXIT_USAGE = 2  # bad configuration or flags, or an address that cannot be bound
 
 
 # --fault-* flag, Faults field, metavar, help: each flag overrides the config file's [faults] value.
@@ -54,7 +65,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     ``--fault-*`` flags to ``parser``."""
     add = parser.add_argument
     add("--host", default="127.0.0.1", help="the address to listen on (default: 127.0.0.1, loopback only)")
-    add("--port", type=int, default=0, help="the port to listen on (default: 0, any free port; printed)")
+    port_help = "the port to listen on (default: 0, any free port; the banner prints it and the export lines)"
+    add("--port", type=int, default=0, help=port_help)
     add(
         "--config",
         metavar="FILE",
@@ -86,25 +98,91 @@ def _faults(args: argparse.Namespace, config: EmulatorConfig) -> EmulatorConfig:
     return config.with_faults(replace(config.faults, **changes)) if changes else config
 
 
+_POLICY_WORDS = {
+    "Allow": "Allow: jobs run side by side",
+    "Forbid": "Forbid: a new job is refused while one runs",
+    "Replace": "Replace: a new job ends the running one",
+}
+
+
+def _template_state(template: Template) -> str:
+    """One template's state as ExecJob meets it: suspended or not, its policy, how its jobs run and end."""
+    ends = "succeeds" if template.outcome == "succeeded" else "fails"
+    runs = (
+        "each job ends at once and"
+        if template.run_seconds == 0
+        else f"each job runs {template.run_seconds:g} s, then"
+    )
+    state = f"{_POLICY_WORDS[template.concurrency_policy]}; {runs} {ends}"
+    return f"SUSPENDED: every ExecJob is refused (JobSuspend); {state}" if template.suspended else state
+
+
 def _describe(config: EmulatorConfig, embedded: bool) -> list[str]:
+    """What the emulator serves, for the start banner: keys (a secret only for the embedded demo key),
+    each template's state, the account and the faults."""
     if embedded:
         key = config.credentials[0]
-        return [
+        lines = [
             "Demo configuration (embedded; this key opens nothing but this emulator):",
             f"  AccessKey ID:     {key.access_key_id}",
             f"  AccessKey secret: {key.access_key_secret}",
-            f"  job template:     {config.templates[0].app_id}",
         ]
-    keys = ", ".join(c.access_key_id + (" (STS)" if c.security_token else "") for c in config.credentials)
-    templates = ", ".join(f"{t.app_id} ({t.concurrency_policy})" for t in config.templates) or "none"
-    lines = [
-        f"Configuration from {config.source}:",
-        f"  AccessKey IDs: {keys} (secrets not shown)",
-        f"  job templates: {templates}",
-    ]
+    else:
+        lines = [f"Configuration from {config.source} (secrets not shown):"]
+        for key in config.credentials:
+            sts = " (STS: requests must carry its security_token)" if key.security_token else ""
+            lines.append(f"  AccessKey ID: {key.access_key_id}{sts}")
+    width = max((len(t.app_id) for t in config.templates), default=0)
+    for template in config.templates:
+        lines.append(f"  job template: {template.app_id:<{width}}  {_template_state(template)}")
+    if not config.templates:
+        lines.append("  job template: none (every ExecJob answers InvalidApplication.NotFound)")
     if config.in_debt:
         lines.append("  account: in debt (every ExecJob answers user.indebt)")
+    if config.faults.enabled:
+        lines.append(f"  faults injected: {config.faults.describe()}")
     return lines
+
+
+def _loopback_url(url: str) -> str:
+    """``url`` with a wildcard host (0.0.0.0, ::) as loopback: the client sends plain http only there."""
+    for wildcard, loopback in (("http://0.0.0.0:", "http://127.0.0.1:"), ("http://[::]:", "http://[::1]:")):
+        if url.startswith(wildcard):
+            return loopback + url.removeprefix(wildcard)
+    return url
+
+
+def _exports(config: EmulatorConfig, embedded: bool, url: str) -> list[str]:
+    """The shell lines that point ``sae-job`` and ``SaeJobClient`` at this emulator. A secret appears
+    only for the embedded demo key; a configured key's secret and token are named where they live."""
+    # A key without a token is the natural pick: it needs no third variable.
+    key = next((k for k in config.credentials if not k.security_token), config.credentials[0])
+    lines = [
+        "To use it from a shell (sae-job, SaeJobClient), paste:",
+        f"export ALIBABA_CLOUD_ACCESS_KEY_ID={shlex.quote(key.access_key_id)}",
+    ]
+    if embedded:
+        lines.append(f"export ALIBABA_CLOUD_ACCESS_KEY_SECRET={shlex.quote(key.access_key_secret)}")
+    else:  # commented out, so that pasting it sets nothing wrong
+        where = f"of {key.access_key_id!r} in {config.source}; secrets are never printed"
+        lines.append(f"# export ALIBABA_CLOUD_ACCESS_KEY_SECRET=…  (the access_key_secret {where})")
+    if key.security_token:
+        lines.append(f"# export ALIBABA_CLOUD_SECURITY_TOKEN=…  (its security_token in {config.source})")
+    else:
+        lines.append("unset ALIBABA_CLOUD_SECURITY_TOKEN  # this key takes none")
+    lines.append(f"export {ENDPOINT_ENV}={shlex.quote(_loopback_url(url))}")
+    return lines
+
+
+def _cannot_listen(host: str, port: int, exc: OSError) -> str:
+    """The message for an address that cannot be bound, with what to do about it."""
+    if exc.errno == errno.EADDRINUSE:
+        return (
+            f"sae-job emulator: port {port} on {host} is already in use (another emulator, or another "
+            "server).\nChoose another with --port N, or --port 0 for any free port (the default).\n"
+        )
+    reason = exc.strerror or str(exc)
+    return f"sae-job emulator: cannot listen on {host}:{port}: {reason}. Check --host and --port.\n"
 
 
 def _log_to_stderr() -> None:
@@ -119,8 +197,8 @@ def _log_to_stderr() -> None:
 def run(args: argparse.Namespace) -> int:
     """Serve the emulator as ``args`` say until SIGINT or SIGTERM; return the exit code.
 
-    0 after a signal; 2 when the configuration cannot be used; 1 when the address cannot be bound.
-    Messages go to stderr and never hold a secret from the configuration file.
+    0 after a signal; 2 when the configuration cannot be used or the address cannot be bound (a port
+    in use, say). Messages go to stderr and never hold a secret from the configuration file.
     """
     config_path: Path | None = args.config
     try:
@@ -152,16 +230,15 @@ def run(args: argparse.Namespace) -> int:
             )
             running = serve(emulator, host=args.host, port=args.port)
         except OSError as exc:
-            sys.stderr.write(
-                f"sae-job emulator: cannot listen on {args.host}:{args.port}: {exc.strerror or exc}\n"
-            )
-            return EXIT_ERROR
+            sys.stderr.write(_cannot_listen(args.host, args.port, exc))
+            return EXIT_USAGE
         with running:
             _log_to_stderr()
+            embedded = config_path is None
             lines = [
                 f"SAE emulator listening on {running.url}",
-                *_describe(config, config_path is None),
-                *([f"  faults injected: {config.faults.describe()}"] if config.faults.enabled else []),
+                *_describe(config, embedded),
+                *_exports(config, embedded, running.url),
             ]
             sys.stdout.write("\n".join(lines) + "\n")
             sys.stdout.flush()
