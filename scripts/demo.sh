@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # make demo: start the local SAE emulator, start the API reference's example job against it with the
-# sae-job command, show idempotency and a refusal, wait for a job to succeed and for one to fail, then stop
-# the emulator, leaving no process behind.
+# sae-job command, show idempotency and a refusal, wait for a job to succeed and for one to fail, list the
+# templates and start a job by name, then stop the emulator, leaving no process behind.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 SAE_JOB=${SAE_JOB:-.venv/bin/sae-job}
@@ -93,6 +93,11 @@ wait "$finisher"
 echo "(exit code $failed)"
 
 echo
+echo "== 6. The job templates, and a job started by the template's name instead of its ID"
+show "$SAE_JOB" templates --endpoint "$url"
+show "$SAE_JOB" exec --app nightly-report --endpoint "$url" --event-id demo-by-name -- ./nightly-report.sh
+
+echo
 echo "== What the emulator holds"
 "$PYTHON" - "$url" <<'PY'
 import json, sys, urllib.request
@@ -101,7 +106,7 @@ with urllib.request.urlopen(sys.argv[1] + "/_emulator/jobs") as answer:
 for job in jobs:
     print(f"{job['job_id']}  {job['status']:<9}  event {job['event_id']}  "
           f"{job['command']} {json.dumps(job['command_args'])}  envs {json.dumps(job['envs'])}")
-assert len(jobs) == 3, f"expected three jobs, the emulator holds {len(jobs)}"
+assert len(jobs) == 4, f"expected four jobs, the emulator holds {len(jobs)}"
 PY
 
 echo

@@ -372,3 +372,133 @@ def test_at_now_and_just_past_are_accepted() -> None:
     assert cli.parse_at("2026-12-01T07:59:30Z", now) == datetime(2026, 12, 1, 7, 59, 30, tzinfo=UTC)
     with pytest.raises(cli.UsageError, match="in the past"):
         cli.parse_at("2026-12-01T07:58:30Z", now)
+
+
+# --- job templates by name: `templates`, and --app wherever an APP_ID is taken ------------------------
+
+NAMED_TEMPLATES = [
+    {"app_id": "app-report", "name": "report", "run_seconds": 0, "tags": {"team": "data"}},
+    {"app_id": "app-report-dev", "name": "report", "namespace_id": "cn-hangzhou:dev", "run_seconds": 0},
+    {"app_id": "app-report-weekly", "name": "report-weekly", "run_seconds": 0},
+    {"app_id": "app-paused", "name": "paused", "suspended": True},
+]
+named_templates = pytest.mark.sae_emulator(templates=NAMED_TEMPLATES)
+
+
+def requests_sent(sae_emulator: Any) -> int:
+    count: int = sae_emulator.emulator.stats()["requests"]
+    return count
+
+
+@named_templates
+def test_templates_prints_a_table_with_each_templates_last_run(
+    sae_emulator: Any, capsys: pytest.CaptureFixture[str]
+) -> None:
+    sae_emulator.client.exec_job("app-report-weekly")
+    code, out, err = run(["templates"], capsys)
+    assert (code, err) == (0, "")
+    header, *rows = out.splitlines()
+    columns = "NAME APP ID NAMESPACE SUSPENDED LAST RUN LAST START ACTIVE SUCCEEDED FAILED"
+    assert header.split() == columns.split()
+    assert [row.split()[:5] for row in rows] == [
+        ["report", "app-report", "cn-hangzhou", "no", "never"],
+        ["report", "app-report-dev", "cn-hangzhou:dev", "no", "never"],
+        ["report-weekly", "app-report-weekly", "cn-hangzhou", "no", "succeeded"],
+        ["paused", "app-paused", "cn-hangzhou", "yes", "never"],
+    ]
+    assert rows[2].split()[-3:] == ["0", "1", "0"] and rows[2].split()[5].endswith("Z")
+    assert {row.index("cn-hangzhou") for row in rows} == {header.index("NAMESPACE")}
+
+
+@named_templates
+def test_templates_json_is_one_object_a_line_and_filters_by_name_and_namespace(
+    sae_emulator: Any, capsys: pytest.CaptureFixture[str]
+) -> None:
+    code, out, err = run(["templates", "--name", "report", "--namespace", "cn-hangzhou", "--json"], capsys)
+    assert (code, err) == (0, "")
+    found = [json.loads(line) for line in out.splitlines()]
+    assert [(t["name"], t["app_id"]) for t in found] == [
+        ("report", "app-report"),
+        ("report-weekly", "app-report-weekly"),
+    ]
+    assert found[0]["tags"] == {"team": "data"} and found[0]["last_job_state"] is None
+    assert found[0]["suspended"] is False and found[0]["namespace_id"] == "cn-hangzhou"
+    code, out, err = run(["templates", "--name", "absent"], capsys)
+    assert (code, out, err) == (0, "", "sae-job: no job templates whose name contains 'absent'\n")
+
+
+@named_templates
+@pytest.mark.parametrize(
+    ("argv", "calls"),
+    [
+        (["exec", "--app", "report-weekly", "--json", "--", "true"], 2),  # ListJobs, ExecJob
+        (["status", "--app", "report-weekly", "JOB", "--json"], 2),  # ListJobs, DescribeJobStatus
+        (["wait", "--app", "report-weekly", "JOB", "--json", "-q"], 3),  # ListJobs, two looks
+        (["history", "--app", "report-weekly", "--json"], 2),  # ListJobs, one page
+    ],
+)
+def test_app_stands_for_app_id_in_each_command_resolved_with_one_call(
+    sae_emulator: Any, capsys: pytest.CaptureFixture[str], argv: list[str], calls: int
+) -> None:
+    job_id = sae_emulator.client.exec_job("app-report-weekly").job_id
+    argv = [job_id if arg == "JOB" else arg for arg in argv]
+    before = requests_sent(sae_emulator)
+    code, out, err = run(argv, capsys)
+    assert (code, err) == (0, "")
+    assert json.loads(out.splitlines()[0])["app_id"] == "app-report-weekly"
+    assert requests_sent(sae_emulator) - before == calls
+
+
+@named_templates
+def test_app_shows_the_resolved_id_in_verbose_output_and_the_text(
+    sae_emulator: Any, capsys: pytest.CaptureFixture[str]
+) -> None:
+    code, out, err = run(
+        ["exec", "--app", "report", "--namespace", "cn-hangzhou:dev", "-v", "--", "true"], capsys
+    )
+    assert code == 0
+    assert "sae-job: --app report is job template app-report-dev (namespace cn-hangzhou:dev)" in err
+    assert out.startswith("Started job manual-") and " for app app-report-dev (report); " in out
+    [job] = sae_emulator.emulator.jobs()
+    assert job.app_id == "app-report-dev"
+
+
+@named_templates
+@pytest.mark.parametrize(
+    ("argv", "exit_code", "says"),
+    [
+        (
+            ["exec", "--app", "report", "--", "true"],
+            3,
+            ["AmbiguousTemplate", "--namespace NAMESPACE: cn-hangzhou, cn-hangzhou:dev"],
+        ),
+        (
+            ["status", "--app", "repor"],
+            3,
+            ["TemplateNotFound", "no job template is named 'repor'", "sae-job templates --name repor"],
+        ),
+        (
+            ["history", "--app", "report-weekly", "--namespace", "cn-hangzhou:dev"],
+            3,
+            ["in namespace cn-hangzhou:dev"],
+        ),
+        (["exec", "--app", "paused", "--", "true"], 3, ["JobSuspend"]),
+        (["exec", "app-report", "--app", "report", "--", "true"], 2, ["not both"]),
+        (["exec", "--app", "report", "echo", "hi"], 2, ["not both; put the job's command after --"]),
+        (["status", "app-report", "--namespace", "cn-hangzhou"], 2, ["give --app too"]),
+        (["exec", "--app", "report-weekly", "--dry-run", "--", "true"], 2, ["--dry-run sends nothing"]),
+        (["wait", "--app", "report"], 2, ["JOB_ID is missing"]),
+        (["history"], 2, ["APP_ID is missing", "--app NAME"]),
+    ],
+)
+def test_a_name_that_finds_no_single_template_or_a_bad_choice_fails_clearly(
+    sae_emulator: Any, capsys: pytest.CaptureFixture[str], argv: list[str], exit_code: int, says: list[str]
+) -> None:
+    tail = argv.index("--") if "--" in argv else len(argv)
+    code, out, err = run([*argv[:tail], "--json", *argv[tail:]], capsys)
+    assert code == exit_code, err
+    assert json.loads(out.splitlines()[-1])["error"]["exit_code"] == exit_code
+    for text in says:
+        assert text in err, (text, err)
+    assert "namespace_id" not in err and "Traceback" not in err
+    assert [job.app_id for job in sae_emulator.emulator.jobs()] == []

@@ -567,7 +567,14 @@ def test_the_embedded_configuration_is_one_demo_key_and_template() -> None:
     [key] = embedded.credentials
     [template] = embedded.templates
     assert key.access_key_id == "emulator-demo-key-id" and key.security_token is None
-    assert template == Template("ee1a7a07-abcb-4652-a1d3-2d57f4150001", "Allow", False, 30)
+    assert template == Template(
+        "ee1a7a07-abcb-4652-a1d3-2d57f4150001",
+        "Allow",
+        False,
+        30,
+        name="nightly-report",
+        description="The demo template: its jobs run 30 s, then succeed.",
+    )
     assert embedded.in_debt is False
     assert Emulator().config == embedded
 

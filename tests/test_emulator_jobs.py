@@ -26,9 +26,9 @@ TYPES = {"str": str, "int": int, "bool": bool, "object": dict, "list": list}
 
 
 class Rig:
-    def __init__(self) -> None:
+    def __init__(self, *templates: Template) -> None:
         self.now = START
-        config = EmulatorConfig([KEY], [ALLOW, FAILING, FORBID, REPLACE])
+        config = EmulatorConfig([KEY], templates or [ALLOW, FAILING, FORBID, REPLACE])
         self.emulator = Emulator(config, clock=lambda: self.now)
 
     def call(self, action: str, **params: Any) -> Response:
@@ -188,3 +188,157 @@ def test_the_official_sdk_parses_the_emulators_answers() -> None:
         )
         history = sdk.describe_job_history(models.DescribeJobHistoryRequest(app_id=ALLOW.app_id, page_size=5))
         assert [job.job_id for job in history.body.data.jobs] == [launch.job_id]
+
+
+# Job templates as ListJobs lists them: two share a name across namespaces, one name is a prefix of another.
+NAMED = (
+    Template("app-report", name="report", namespace_id="cn-hangzhou", run_seconds=10, tags={"team": "data"}),
+    Template("app-report-dev", name="report", namespace_id="cn-hangzhou:dev", run_seconds=10),
+    Template("app-report-weekly", name="report-weekly", description="Sundays", run_seconds=10),
+    Template("app-paused", name="paused", suspended=True),
+)
+
+
+def list_jobs(rig: Rig, **params: Any) -> dict[str, Any]:
+    response = rig.call("ListJobs", **params)
+    assert response.status == 200, response.json()
+    body: dict[str, Any] = response.json()
+    for key, value in body.items():
+        assert isinstance(value, TYPES[SDK_MODELS["ListJobs"][key]]), key
+    for key, value in body["Data"].items():
+        assert isinstance(value, TYPES[SDK_MODELS["ListJobs.Data"][key]]), key
+    for application in body["Data"]["Applications"]:
+        for key, value in application.items():
+            kind = TYPES[SDK_MODELS["ListJobs.Data.Applications[]"][key]]
+            assert isinstance(value, kind) and not (kind is int and isinstance(value, bool)), key
+        for tag in application["Tags"]:
+            assert {k: type(v).__name__ for k, v in tag.items()} == SDK_MODELS[
+                "ListJobs.Data.Applications[].Tags[]"
+            ]
+    return body
+
+
+def test_list_jobs_filters_by_name_substring_id_and_namespace() -> None:
+    rig = Rig(*NAMED)
+
+    def names(**params: Any) -> list[str]:
+        return [a["AppId"] for a in list_jobs(rig, **params)["Data"]["Applications"]]
+
+    assert names() == [t.app_id for t in NAMED]
+    assert names(FieldType="appName", FieldValue="report") == [
+        "app-report",
+        "app-report-dev",
+        "app-report-weekly",
+    ]
+    assert names(AppName="weekly") == ["app-report-weekly"]
+    assert names(FieldType="appName", FieldValue="report", NamespaceId="cn-hangzhou:dev") == [
+        "app-report-dev"
+    ]
+    assert names(FieldType="appIds", FieldValue="app-paused,app-report") == ["app-report", "app-paused"]
+    assert names(FieldType="appName", FieldValue="absent") == []
+    assert rig.call("ListJobs", FieldType="name").json()["Code"] == "InvalidParameter"
+    assert rig.call("ListJobs", PageSize="201").json()["Code"] == "InvalidParameter"
+
+
+def test_list_jobs_pages_and_gives_the_page_at_the_top_and_in_data() -> None:
+    rig = Rig(*(Template(f"app-{i:02}", name=f"job-{i:02}") for i in range(5)))
+    body = list_jobs(rig, CurrentPage="2", PageSize="2")
+    position = {"CurrentPage": 2, "PageSize": 2, "TotalSize": 5}
+    assert {k: body[k] for k in position} == position == {k: body["Data"][k] for k in position}
+    assert [a["AppName"] for a in body["Data"]["Applications"]] == ["job-02", "job-03"]
+    assert [a["AppName"] for a in list_jobs(rig, CurrentPage="3", PageSize="2")["Data"]["Applications"]] == [
+        "job-04"
+    ]
+
+
+def test_list_jobs_shows_each_templates_last_job_from_its_history() -> None:
+    rig = Rig(*NAMED)
+    first = rig.start("app-report", Replicas="2")
+    rig.later(10)
+    rig.start("app-report-weekly")
+    rig.emulator.finish(first, failed=True, message="disk full")
+    report, dev, weekly, paused = list_jobs(rig)["Data"]["Applications"]
+    assert (report["LastJobState"], report["Failed"], report["Message"]) == ("2", 2, "disk full")
+    assert (
+        report["LastStartTime"] == int(START.timestamp())
+        and report["CompletionTime"] >= report["LastStartTime"]
+    )
+    assert report["Tags"] == [{"Key": "team", "Value": "data"}] and report["RegionId"] == "cn-hangzhou"
+    assert (weekly["LastJobState"], weekly["Active"], weekly["AppDescription"]) == ("3", 1, "Sundays")
+    assert "CompletionTime" not in weekly
+    assert "LastJobState" not in dev and (dev["Active"], dev["Succeeded"], dev["Failed"]) == (0, 0, 0)
+    assert paused["Suspend"] is True and report["Suspend"] is False
+
+
+def test_template_names_are_unique_in_a_namespace_and_default_to_the_app_id() -> None:
+    assert Template("app-x").name == "app-x"
+    with pytest.raises(ValueError, match="twice in namespace 'cn-hangzhou'"):
+        EmulatorConfig([KEY], [Template("a", name="same"), Template("b", name="same")])
+    with pytest.raises(ValueError, match="tags"):
+        Template("a", tags={"team": 1})  # type: ignore[dict-item]
+
+
+def test_the_official_sdk_parses_the_emulators_list_of_templates() -> None:
+    pytest.importorskip("alibabacloud_sae20190506")
+    from alibabacloud_sae20190506 import models
+    from alibabacloud_sae20190506.client import Client
+    from alibabacloud_tea_openapi import models as openapi_models
+
+    with serve(Emulator(EmulatorConfig([KEY], NAMED))) as running:
+        launch = running.client.exec_job("app-report")
+        config = openapi_models.Config(
+            access_key_id=KEY.access_key_id,
+            access_key_secret=KEY.access_key_secret,
+            endpoint=running.url.removeprefix("http://"),
+            protocol="http",
+        )
+        sdk = Client(config)
+        request = models.ListJobsRequest(
+            current_page=1, page_size=2, field_type="appName", field_value="report", workload="job"
+        )
+        listed = sdk.list_jobs(request).body
+        assert (listed.current_page, listed.page_size, listed.total_size) == (1, 2, 3)
+        report, dev = listed.data.applications
+        assert (report.app_id, report.app_name, report.namespace_id, report.last_job_state) == (
+            "app-report",
+            "report",
+            "cn-hangzhou",
+            "3",
+        )
+        assert [(tag.key, tag.value) for tag in report.tags] == [("team", "data")] and report.active == 1
+        assert (dev.namespace_id, dev.last_job_state, dev.suspend) == ("cn-hangzhou:dev", None, False)
+        [job] = running.emulator.jobs()
+        assert job.job_id == launch.job_id
+
+
+def test_templates_take_their_listing_from_toml_and_the_marker_too(sae_emulator: Any) -> None:
+    from sae_job.emulator.config import ConfigError, parse_config
+
+    text = f"""
+[[credentials]]
+access_key_id = "{KEY.access_key_id}"
+access_key_secret = "s"
+
+[[templates]]
+app_id = "app-1"
+name = "db-migrate"
+namespace_id = "cn-shanghai:prod"
+description = "Schema changes"
+tags = {{ team = "platform" }}
+"""
+    [template] = parse_config(text).templates
+    assert (template.name, template.namespace_id, template.region_id) == (
+        "db-migrate",
+        "cn-shanghai:prod",
+        "cn-shanghai",
+    )
+    assert (template.description, template.tags) == ("Schema changes", {"team": "platform"})
+    with pytest.raises(ConfigError, match=r"templates\[0\]: tags"):
+        parse_config(text.replace('team = "platform"', "team = 1"))
+    assert default_config().templates[0].name == "nightly-report"
+
+
+@pytest.mark.sae_emulator(templates=[{"app_id": "app-m", "name": "marked", "namespace_id": "cn-hangzhou:qa"}])
+def test_the_marker_takes_the_listing_fields(sae_emulator: Any) -> None:
+    [template] = sae_emulator.emulator.config.templates
+    assert (template.name, template.namespace_id) == ("marked", "cn-hangzhou:qa")

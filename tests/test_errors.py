@@ -9,6 +9,7 @@ import pytest
 
 from sae_job import errors
 from sae_job.errors import (
+    AmbiguousTemplateError,
     ApplicationNotFoundError,
     AuthenticationError,
     CredentialsError,
@@ -21,6 +22,7 @@ from sae_job.errors import (
     SaeError,
     SaeJobError,
     ServerError,
+    TemplateNotFoundError,
     ThrottlingError,
     TransportError,
     UnexpectedResponseError,
@@ -129,6 +131,8 @@ SAE_ERROR_CLASSES = [
     InvalidParameterError,
     JobFailedError,
     WaitTimeoutError,
+    TemplateNotFoundError,
+    AmbiguousTemplateError,
 ]
 
 

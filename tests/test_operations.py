@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import ast
 import importlib
+import inspect
 from pathlib import Path
 
 import pytest
@@ -25,8 +26,13 @@ def test_every_operation_has_its_generated_module_with_the_private_names_the_sea
         assert callable(getattr(module, name, None)), (
             f"{operation.module}.{name} moved: update generated_api.py"
         )  # type: ignore[attr-defined]
-    assert module._get_kwargs(app_id="a")["url"] == operation.path  # type: ignore[attr-defined]
-    assert module._get_kwargs(app_id="a")["method"].upper() == operation.method  # type: ignore[attr-defined]
+    required = {
+        name: "a"
+        for name, parameter in inspect.signature(module._get_kwargs).parameters.items()
+        if parameter.default is inspect.Parameter.empty
+    }  # AppId for the job operations; nothing for ListJobs
+    assert module._get_kwargs(**required)["url"] == operation.path  # type: ignore[attr-defined]
+    assert module._get_kwargs(**required)["method"].upper() == operation.method  # type: ignore[attr-defined]
 
 
 @pytest.mark.parametrize("operation", OPERATIONS, ids=lambda op: op.action)

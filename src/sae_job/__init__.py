@@ -24,7 +24,9 @@ _MODULES = {
     "sae_job.credentials": ("Credentials", "CredentialsProvider", "default_credentials"),
     "sae_job.jobs": ("JobState", "JobStatus", "WaitPolicy"),
     "sae_job.signing": ("AcsV3Auth", "RoaV2Auth"),
+    "sae_job.templates": ("JobTemplate",),
     "sae_job.errors": (
+        "AmbiguousTemplateError",
         "ApplicationNotFoundError",
         "AuthenticationError",
         "CredentialsError",
@@ -37,6 +39,7 @@ _MODULES = {
         "SaeError",
         "SaeJobError",
         "ServerError",
+        "TemplateNotFoundError",
         "ThrottlingError",
         "TransportError",
         "UnexpectedResponseError",
@@ -48,6 +51,7 @@ _EXPORTS = {name: module for module, names in _MODULES.items() for name in names
 
 __all__ = [
     "AcsV3Auth",
+    "AmbiguousTemplateError",
     "ApplicationNotFoundError",
     "AsyncSaeJobClient",
     "AuthenticationError",
@@ -68,6 +72,7 @@ __all__ = [
     "JobState",
     "JobStatus",
     "JobSuspendError",
+    "JobTemplate",
     "Launch",
     "RetryPolicy",
     "RoaV2Auth",
@@ -75,6 +80,7 @@ __all__ = [
     "SaeJobClient",
     "SaeJobError",
     "ServerError",
+    "TemplateNotFoundError",
     "ThrottlingError",
     "TransportError",
     "UnexpectedResponseError",
@@ -106,6 +112,7 @@ if TYPE_CHECKING:
     from sae_job.client import AsyncSaeJobClient, DryRun, JobOutcome, SaeJobClient
     from sae_job.credentials import Credentials, CredentialsProvider, default_credentials
     from sae_job.errors import (
+        AmbiguousTemplateError,
         ApplicationNotFoundError,
         AuthenticationError,
         CredentialsError,
@@ -118,6 +125,7 @@ if TYPE_CHECKING:
         SaeError,
         SaeJobError,
         ServerError,
+        TemplateNotFoundError,
         ThrottlingError,
         TransportError,
         UnexpectedResponseError,
@@ -126,3 +134,4 @@ if TYPE_CHECKING:
     )
     from sae_job.jobs import JobState, JobStatus, WaitPolicy
     from sae_job.signing import AcsV3Auth, RoaV2Auth
+    from sae_job.templates import JobTemplate

@@ -27,13 +27,16 @@ __all__ = [
     "EnvsArg",
     "ExecJobArguments",
     "JobRequest",
+    "ListJobsArguments",
     "check_request_size",
     "describe_job_history_params",
     "describe_job_status_params",
     "exec_job_params",
     "form_urlencode",
     "job_state",
+    "list_jobs_params",
     "new_event_id",
+    "template_name",
 ]
 
 CONFIG_MAP_ALL_PREFIX = "sae-sys-configmap-all-"
@@ -430,5 +433,43 @@ def describe_job_history_params(
             raise TypeError(f"page_size must be an int, not {type(page_size).__name__}")
         if not 1 <= page_size <= MAX_HISTORY_PAGE_SIZE:
             raise ValueError(f"page_size must be from 1 to {MAX_HISTORY_PAGE_SIZE}, got {page_size}")
+        wire["page_size"] = page_size
+    return wire
+
+
+class ListJobsArguments(TypedDict, total=False):
+    """ListJobs' keyword arguments: the ``name`` to match (as the service matches it: by prefix or
+    substring), the ``namespace_id`` to keep (``cn-hangzhou:dev``), and how many templates a page holds."""
+
+    name: str | None
+    namespace_id: str | None
+    page_size: int | None
+
+
+MAX_TEMPLATES_PAGE_SIZE = 200  # ListJobs' PageSize range is 0-200
+
+
+def template_name(name: object) -> str:
+    """A job template's name as given to ListJobs; ``TypeError``/``ValueError`` when no template has it."""
+    text = _check_text(name, "name")
+    if not text.strip():
+        raise ValueError("name is empty: give the job template's name, e.g. 'nightly-report'")
+    return text
+
+
+def list_jobs_params(current_page: int, **arguments: Unpack[ListJobsArguments]) -> dict[str, object]:
+    """One page of ListJobs in wire form: job templates only (``Workload=job``), filtered by name
+    (``FieldType=appName``) and namespace when given."""
+    wire: dict[str, object] = {"current_page": current_page, "workload": "job"}
+    name, namespace_id, page_size = (arguments.get(k) for k in ("name", "namespace_id", "page_size"))
+    if name is not None:
+        wire["field_type"], wire["field_value"] = "appName", template_name(name)
+    if namespace_id is not None:
+        wire["namespace_id"] = _check_id(namespace_id, "namespace_id")
+    if page_size is not None:
+        if isinstance(page_size, bool) or not isinstance(page_size, int):
+            raise TypeError(f"page_size must be an int, not {type(page_size).__name__}")
+        if not 1 <= page_size <= MAX_TEMPLATES_PAGE_SIZE:
+            raise ValueError(f"page_size must be from 1 to {MAX_TEMPLATES_PAGE_SIZE}, got {page_size}")
         wire["page_size"] = page_size
     return wire

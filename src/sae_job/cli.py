@@ -1,5 +1,6 @@
-"""The `sae-job` command line: `exec` starts a job, `wait`, `status` and `history` follow jobs, and
-`emulator` serves a local SAE.
+"""The `sae-job` command line: `exec` starts a job, `wait`, `status` and `history` follow jobs,
+`templates` lists the job templates (each command takes a template by name, `--app NAME`, as well as by
+ID), and `emulator` serves a local SAE.
 
 Only argparse is imported at start; the client (and httpx) load when a command needs them, so a
 pipeline step pays as little interpreter start-up as it can. What the commands print (failures, their
@@ -40,6 +41,7 @@ if TYPE_CHECKING:
     from sae_job.cli_output import Progress
     from sae_job.client import SaeJobClient
     from sae_job.endpoints import Endpoint
+    from sae_job.templates import JobTemplate
 
 __all__ = [
     "EXIT_AUTH",
@@ -75,21 +77,31 @@ examples:
       --env-all-from-configmap app-config=124 --replicas 3 --at +10m -- ./run.sh --full
   sae-job exec APP_ID --event-id "$CI_PIPELINE_ID" --wait --wait-timeout 30m -- ./nightly.sh
   sae-job exec APP_ID --endpoint http://127.0.0.1:PORT --dry-run --json -- echo hi
+  sae-job exec --app nightly-report --namespace cn-hangzhou:prod --wait -- ./run.sh
 """
 WAIT_EXAMPLES = """\
 examples:
   sae-job wait APP_ID JOB_ID --wait-timeout 30m
   sae-job wait APP_ID JOB_ID --json -q > final-status.json
+  sae-job wait --app nightly-report JOB_ID
 """
 STATUS_EXAMPLES = """\
 examples:
   sae-job status APP_ID JOB_ID
   sae-job status APP_ID --json        # the template's latest job
+  sae-job status --app nightly-report  # the same, by the template's name
 """
 HISTORY_EXAMPLES = """\
 examples:
   sae-job history APP_ID --limit 20
   sae-job history APP_ID --state failed --json | jq -r .job_id
+  sae-job history --app nightly-report --limit 5
+"""
+TEMPLATES_EXAMPLES = """\
+examples:
+  sae-job templates
+  sae-job templates --name report --namespace cn-hangzhou:prod
+  sae-job templates --json | jq -r 'select(.last_job_state == "failed") | .name'
 """
 TOP_EXAMPLES = """\
 examples:
@@ -97,6 +109,8 @@ examples:
   sae-job wait APP_ID JOB_ID --wait-timeout 30m
   sae-job status APP_ID JOB_ID
   sae-job history APP_ID --state failed --limit 10
+  sae-job templates --name report
+  sae-job exec --app nightly-report --wait -- ./nightly.sh
   sae-job emulator
 """
 
@@ -307,6 +321,21 @@ def _add_wait_options(group: Any, *, with_wait_flag: bool) -> None:
     )
 
 
+def _add_template_options(p: argparse.ArgumentParser) -> None:
+    """``--app NAME`` (and ``--namespace``), which stand for APP_ID: the template found by its name."""
+    by_name = p.add_argument_group("the template by name, instead of APP_ID")
+    by_name.add_argument(
+        "--app",
+        metavar="NAME",
+        help="the job template's exact name, e.g. nightly-report (looked up once, with ListJobs)",
+    )
+    by_name.add_argument(
+        "--namespace",
+        metavar="ID",
+        help="with --app: the namespace of the template, when several have the name, e.g. cn-hangzhou:dev",
+    )
+
+
 def _subcommand(
     commands: Any, name: str, *, help: str, description: str, usage: str, examples: str
 ) -> argparse.ArgumentParser:
@@ -328,12 +357,16 @@ def _add_exec(commands: Any) -> None:
         "exec",
         help="start a job from a job template (ExecJob)",
         description="Start a job from the SAE job template APP_ID. Everything after -- is the command.",
-        usage="sae-job exec APP_ID [options] -- COMMAND [ARG ...]",
+        usage="sae-job exec (APP_ID | --app NAME) [options] -- COMMAND [ARG ...]",
         examples=EXEC_EXAMPLES,
     )
     p.add_argument(
-        "app_id", metavar="APP_ID", help="the job template's ID, e.g. ee1a7a07-abcb-4652-a1d3-2d57f415b0a1"
+        "app_id",
+        metavar="APP_ID",
+        nargs="?",
+        help="the job template's ID, e.g. ee1a7a07-abcb-4652-a1d3-2d57f415b0a1 (or --app NAME)",
     )
+    _add_template_options(p)
     p.add_argument("command", metavar="COMMAND", nargs="*", help="the command and its arguments, after --")
     job = p.add_argument_group("the job")
     for flag, const, metavar, text in (
@@ -391,11 +424,12 @@ def _add_follow_commands(commands: Any) -> None:
         "wait",
         help="wait for a job to end (DescribeJobStatus): exit 0 succeeded, 7 failed, 8 timed out",
         description="Wait for the job JOB_ID of template APP_ID to end, showing its progress on stderr.",
-        usage="sae-job wait APP_ID JOB_ID [options]",
+        usage="sae-job wait (APP_ID | --app NAME) JOB_ID [options]",
         examples=WAIT_EXAMPLES,
     )
-    p.add_argument("app_id", metavar="APP_ID", help="the job template's ID")
+    p.add_argument("app_id", metavar="APP_ID", nargs="?", help="the job template's ID (or --app NAME)")
     p.add_argument("job_id", metavar="JOB_ID", help="the job's ID, as `sae-job exec` printed it")
+    _add_template_options(p)
     _add_wait_options(p.add_argument_group("waiting"), with_wait_flag=False)
     _add_common_options(p, 'print the final status as one JSON object; on failure {"error": {...}}')
     p.set_defaults(handler=run_wait)
@@ -405,11 +439,12 @@ def _add_follow_commands(commands: Any) -> None:
         "status",
         help="show a job's state and instance counts (DescribeJobStatus)",
         description="Show the state and instance counts of job JOB_ID (default: the template's latest job).",
-        usage="sae-job status APP_ID [JOB_ID] [options]",
+        usage="sae-job status (APP_ID | --app NAME) [JOB_ID] [options]",
         examples=STATUS_EXAMPLES,
     )
-    p.add_argument("app_id", metavar="APP_ID", help="the job template's ID")
+    p.add_argument("app_id", metavar="APP_ID", nargs="?", help="the job template's ID (or --app NAME)")
     p.add_argument("job_id", metavar="JOB_ID", nargs="?", help="the job's ID (default: the latest job)")
+    _add_template_options(p)
     _add_common_options(p, 'print the status as one JSON object; on failure {"error": {...}}')
     p.set_defaults(handler=run_status)
 
@@ -418,16 +453,32 @@ def _add_follow_commands(commands: Any) -> None:
         "history",
         help="list a template's jobs, newest first (DescribeJobHistory)",
         description="List the jobs of template APP_ID, newest first.",
-        usage="sae-job history APP_ID [--state STATE] [--limit N] [options]",
+        usage="sae-job history (APP_ID | --app NAME) [--state STATE] [--limit N] [options]",
         examples=HISTORY_EXAMPLES,
     )
-    p.add_argument("app_id", metavar="APP_ID", help="the job template's ID")
+    p.add_argument("app_id", metavar="APP_ID", nargs="?", help="the job template's ID (or --app NAME)")
+    _add_template_options(p)
     p.add_argument(
         "--state", choices=["pending", "running", "succeeded", "failed"], help="only the jobs in this state"
     )
     p.add_argument("--limit", type=_positive_int, metavar="N", help="at most N jobs, e.g. 20 (default: all)")
     _add_common_options(p, 'print one JSON object per job, one a line; on failure {"error": {...}}')
     p.set_defaults(handler=run_history)
+
+    p = _subcommand(
+        commands,
+        "templates",
+        help="list the job templates, each with its last job (ListJobs)",
+        description="List the job templates: name, ID, namespace, and the state of each one's last job.",
+        usage="sae-job templates [--name PART] [--namespace ID] [options]",
+        examples=TEMPLATES_EXAMPLES,
+    )
+    p.add_argument("--name", metavar="PART", help="only the templates whose name contains PART, e.g. report")
+    p.add_argument(
+        "--namespace", metavar="ID", help="only the templates of this namespace, e.g. cn-hangzhou:dev"
+    )
+    _add_common_options(p, 'print one JSON object per template, one a line; on failure {"error": {...}}')
+    p.set_defaults(handler=run_templates)
 
 
 def _add_emulator(commands: Any) -> None:
@@ -614,6 +665,8 @@ def run_exec(args: argparse.Namespace) -> int:
     with _failures(out, call, result):
         from sae_job.arguments import EXEC_JOB_ARGUMENTS, new_event_id
 
+        if args.dry_run and args.app is not None:
+            raise UsageError("--dry-run sends nothing, so it cannot look --app up: give the APP_ID instead")
         envs = build_envs(args)
         time = parse_at(args.at) if args.at is not None else None
         call.event_id = args.event_id if args.event_id is not None else new_event_id()
@@ -631,6 +684,7 @@ def run_exec(args: argparse.Namespace) -> int:
             if args.dry_run:
                 _print_dry_run(client.explain_exec_job(args.app_id, **arguments), out)
                 return EXIT_OK
+            args.app_id = _resolve_template(client, args, call, out)
             launch = client.exec_job(args.app_id, **arguments)
             call.started, call.job_id = True, launch.job_id
             fields = ("job_id", "request_id", "trace_id", "event_id", "app_id")
@@ -639,7 +693,7 @@ def run_exec(args: argparse.Namespace) -> int:
             when = f"triggers at {found['trigger_time']}" if time is not None else "triggers now"
             if not out.json:
                 out.result(
-                    f"Started job {launch.job_id} for app {launch.app_id}; it {when} "
+                    f"Started job {launch.job_id} for app {launch.app_id}{_named(args)}; it {when} "
                     f"(event {launch.event_id}, request {launch.request_id})\n"
                 )
             if args.wait:
@@ -717,6 +771,7 @@ def run_wait(args: argparse.Namespace) -> int:
         call.endpoint = _endpoint(args, out)
         progress = _progress(args, out.stderr)
         with _client(args, call, progress.sleep if progress else None) as client:
+            args.app_id = _resolve_template(client, args, call, out)
             # One look first: an unknown job, a refused key or no connection at all ends the command
             # now, rather than being waited out as a passing fault until the timeout.
             first = client.describe_job(args.app_id, args.job_id)
@@ -738,6 +793,7 @@ def run_status(args: argparse.Namespace) -> int:
     with _failures(out, call, result):
         call.endpoint = _endpoint(args, out)
         with _client(args, call) as client:
+            args.app_id = _resolve_template(client, args, call, out)
             status = client.describe_job(args.app_id, args.job_id)
         out.result(
             json.dumps(_status_json(status, args.app_id)) + "\n"
@@ -760,6 +816,7 @@ def run_history(args: argparse.Namespace) -> int:
         call.endpoint = _endpoint(args, out)
         page_size = min(args.limit or 100, 100)
         with _client(args, call) as client:
+            args.app_id = _resolve_template(client, args, call, out)
             jobs = client.job_history(args.app_id, state=args.state, page_size=page_size)
             shown = 0
             for status in itertools.islice(jobs, args.limit):
@@ -771,6 +828,71 @@ def run_history(args: argparse.Namespace) -> int:
         if not shown and not out.json:
             state = f" {args.state}" if args.state else ""
             out.stderr.write(f"sae-job: no{state} jobs for app {args.app_id}\n")
+        return EXIT_OK
+    return result[0]
+
+
+def _check_template_choice(args: argparse.Namespace) -> None:
+    """APP_ID or ``--app NAME``, exactly one; ``--namespace`` only beside ``--app``: a usage error (through
+    the subcommand's parser) otherwise. Nothing is sent yet."""
+    parser = args.parser
+    if args.app is None:
+        if args.namespace is not None:
+            parser.error("--namespace picks among the templates named --app NAME: give --app too")
+        if args.app_id is None and parser.prog.endswith(" wait") and args.job_id is not None:
+            parser.error("the following arguments are required: JOB_ID")  # `wait APP_ID` alone
+        if args.app_id is None:
+            parser.error("the following arguments are required: APP_ID")
+        return
+    if args.app_id is not None and parser.prog.endswith(" status") and args.job_id is None:
+        args.app_id, args.job_id = None, args.app_id  # `status --app NAME JOB_ID`
+    if args.app_id is not None:
+        hint = "; put the job's command after --" if parser.prog.endswith(" exec") else ""
+        parser.error(
+            f"give the job template as APP_ID ({args.app_id}) or as --app {args.app}, not both{hint}"
+        )
+
+
+def _resolve_template(client: SaeJobClient, args: argparse.Namespace, call: Call, out: _Output) -> str:
+    """The template's ID: APP_ID as given, or the one template named --app (one ListJobs call)."""
+    if args.app is None:
+        return str(args.app_id)
+    template = client.find_template(args.app, args.namespace)
+    call.app_id = template.app_id
+    if out.verbose:
+        out.stderr.write(
+            f"sae-job: --app {args.app} is job template {template.app_id} "
+            f"(namespace {template.namespace_id or '-'})\n"
+        )
+    return template.app_id
+
+
+def _named(args: argparse.Namespace) -> str:
+    return f" ({args.app})" if getattr(args, "app", None) is not None else ""
+
+
+def run_templates(args: argparse.Namespace) -> int:
+    """`sae-job templates`: the job templates, each with its last job; a table, or JSON lines."""
+    from sae_job.cli_output import template_json, templates_table
+
+    _setup_logging(args)
+    out = _Output(args, sys.stdout, sys.stderr)
+    call = Call("templates", args.argv, _connection_flags(args), credentials_source=_credentials_source(args))
+    result: list[int] = []
+    with _failures(out, call, result):
+        call.endpoint = _endpoint(args, out)
+        with _client(args, call) as client:
+            found: list[JobTemplate] = []
+            for template in client.list_templates(name=args.name or None, namespace_id=args.namespace):
+                if out.json:
+                    out.json_line(template_json(template))
+                found.append(template)
+        if not out.json and found:
+            out.result(templates_table(found))
+        if not found:
+            named = f" whose name contains {args.name!r}" if args.name else ""
+            where = f" in namespace {args.namespace}" if args.namespace else ""
+            out.stderr.write(f"sae-job: no job templates{named}{where}\n")
         return EXIT_OK
     return result[0]
 
@@ -813,7 +935,10 @@ def _argument_error(error: _ArgumentError, argv: Sequence[str], json_wanted: boo
             names = ["COMMAND"]
         message = f"{' and '.join(names)} {'is' if len(names) == 1 else 'are'} missing"
         if names[:1] == ["APP_ID"]:
-            hint = "the job template's ID comes first, e.g. ee1a7a07-abcb-4652-a1d3-2d57f415b0a1"
+            hint = (
+                "the job template's ID comes first, e.g. ee1a7a07-abcb-4652-a1d3-2d57f415b0a1, "
+                "or give its name with --app NAME"
+            )
     elif message.startswith("unrecognized arguments:"):
         extras = message.partition(":")[2].split()
         if parser.prog.endswith(" exec") and any(not extra.startswith("-") for extra in extras):
@@ -843,6 +968,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             if getattr(args, "command", None):
                 args.parser.error("give the command either before or after --, not both")
             args.command = tail
+        if hasattr(args, "app"):  # exec, wait, status, history: APP_ID, or --app NAME instead
+            _check_template_choice(args)
     except _ArgumentError as error:
         return _argument_error(error, argv, "--json" in head)
     args.argv = argv

@@ -20,6 +20,7 @@ if TYPE_CHECKING:
 
     from sae_job.endpoints import Endpoint
     from sae_job.jobs import JobStatus
+    from sae_job.templates import JobTemplate
 
 # Exit codes, documented in --help and the README. 0-6 keep the meaning they always had.
 EXIT_OK = 0
@@ -35,11 +36,14 @@ EXIT_NOT_CONNECTED = 9
 
 EXIT_CODES_HELP = """\
 exit codes:
-  0  done: the job started (exec), succeeded (--wait, wait), or the answer was read (status, history)
+  0  done: the job started (exec), succeeded (--wait, wait), or the answer was read (status, history,
+     templates)
   1  an unexpected error (a bug: please report it, with --verbose)
   2  usage error or bad input (nothing was sent)
   3  SAE refused: template or job not found, concurrency policy Forbid, template suspended,
-     account in debt, or a parameter it rejected
+     account in debt, or a parameter it rejected; or no template has the --app name exactly
+     (TemplateNotFound), or templates in several namespaces have it (AmbiguousTemplate: add
+     --namespace)
   4  authentication: no credentials found, or the gateway refused the signature or the key
   5  still throttled after every retry
   6  no answer, or a server error, after every retry (the job may have started: the message
@@ -63,6 +67,9 @@ _CLI_TERMS: tuple[tuple[str, str], ...] = (
     (r"\bevent_id\b", "--event-id"),
     (r"\bapp_id\b", "APP_ID"),
     (r"\bjob_id\b", "JOB_ID"),
+    (r"\bnamespace_id=NAMESPACE", "--namespace NAMESPACE"),
+    (r"\bnamespace_id\b", "--namespace"),
+    (r"^name is empty: give the job template's name", "--app is empty: give the job template's name"),
     (r"\bEnv\.name\b", "--env name"),
     (r"\bEnv\.value of\b", "--env value of"),
     (r"\benvs names\b", "the --env options name"),
@@ -189,6 +196,73 @@ def history_row(status: JobStatus) -> str:
         f"{status.job_id:<40} {status.state.name.lower():<10} {status.active:>6} {status.succeeded:>9} "
         f"{status.failed:>6}  {_utc(status.started_at) or '-':<20}  {_utc(status.completed_at) or '-'}"
     )
+
+
+# --- job templates -------------------------------------------------------------------------------------
+
+
+def template_json(template: JobTemplate) -> dict[str, Any]:
+    """A job template as one JSON object, times in ISO 8601 UTC, the last job's state by name."""
+    state = template.last_job_state
+    return {
+        "app_id": template.app_id,
+        "name": template.name,
+        "namespace_id": template.namespace_id,
+        "region_id": template.region_id,
+        "description": template.description,
+        "suspended": template.suspended,
+        "last_job_state": None if state is None else state.name.lower(),
+        "raw_last_job_state": template.raw_last_job_state,
+        "last_start_time": _utc(template.last_start_time),
+        "completion_time": _utc(template.completion_time),
+        "active": template.active,
+        "succeeded": template.succeeded,
+        "failed": template.failed,
+        "message": template.message,
+        "tags": dict(template.tags),
+    }
+
+
+TEMPLATE_COLUMNS = (
+    "NAME",
+    "APP ID",
+    "NAMESPACE",
+    "SUSPENDED",
+    "LAST RUN",
+    "LAST START",
+    "ACTIVE",
+    "SUCCEEDED",
+    "FAILED",
+)
+
+
+def templates_table(templates: Sequence[JobTemplate]) -> str:
+    """Templates as a table under :data:`TEMPLATE_COLUMNS`, each column as wide as its widest cell."""
+    rows = [TEMPLATE_COLUMNS] + [
+        (
+            t.name,
+            t.app_id,
+            t.namespace_id or "-",
+            "yes" if t.suspended else "no",
+            "never" if t.last_job_state is None else t.last_job_state.name.lower(),
+            _utc(t.last_start_time) or "-",
+            str(t.active),
+            str(t.succeeded),
+            str(t.failed),
+        )
+        for t in templates
+    ]
+    widths = [max(len(row[i]) for row in rows) for i in range(len(TEMPLATE_COLUMNS))]
+    numbers = range(6, len(TEMPLATE_COLUMNS))  # counts align right
+
+    def line(row: Sequence[str]) -> str:
+        cells = [
+            cell.rjust(w) if i in numbers else cell.ljust(w)
+            for i, (cell, w) in enumerate(zip(row, widths, strict=True))
+        ]
+        return "  ".join(cells).rstrip() + "\n"
+
+    return "".join(line(row) for row in rows)
 
 
 # --- progress ------------------------------------------------------------------------------------------
@@ -498,6 +572,11 @@ def _sae_failure(exc: Any, call: Call) -> Failure:
         exit_code = EXIT_THROTTLED
     elif isinstance(exc, errors.ServerError):
         exit_code = EXIT_UNAVAILABLE
+    elif isinstance(exc, errors.AmbiguousTemplateError):
+        message = cli_terms(message)
+    elif isinstance(exc, errors.TemplateNotFoundError):
+        listing = f"sae-job templates --name {shlex.quote(exc.name)}"
+        message += f"\nTo see the templates whose names contain it:\n  {listing}"
     if exc.recommend:
         message += f"\nsee {exc.recommend}"
     failure = Failure(exit_code, exc.code, message.rstrip("\n"), exc.request_id, call.event_id, details)

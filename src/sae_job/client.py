@@ -28,14 +28,18 @@ import httpx
 from sae_job import __version__
 from sae_job.answers import Launch, read_exec_job, read_history_page, read_job_status
 from sae_job.arguments import (
+    MAX_TEMPLATES_PAGE_SIZE,
     DescribeJobHistoryArguments,
     ExecJobArguments,
     JobRequest,
+    ListJobsArguments,
     check_request_size,
     describe_job_history_params,
     describe_job_status_params,
     exec_job_params,
+    list_jobs_params,
     new_event_id,
+    template_name,
 )
 from sae_job.attempts import (
     Batch,
@@ -50,9 +54,10 @@ from sae_job.endpoints import resolve_endpoint
 from sae_job.errors import SaeJobError
 from sae_job.generated_api import request_parameters
 from sae_job.jobs import HistoryPage, JobStatus, WaitPolicy, wait_loop
-from sae_job.operations import DESCRIBE_JOB_HISTORY, DESCRIBE_JOB_STATUS, EXEC_JOB, Operation
+from sae_job.operations import DESCRIBE_JOB_HISTORY, DESCRIBE_JOB_STATUS, EXEC_JOB, LIST_JOBS, Operation
 from sae_job.sending import Answer, bound_client_by_deadline, send_async, send_sync
 from sae_job.signing import AcsV3Auth, RoaV2Auth, redact_headers
+from sae_job.templates import JobTemplate, TemplatePage, pick_template, read_templates_page
 
 __all__ = [
     "AsyncSaeJobClient",
@@ -70,6 +75,7 @@ _LAST_LOOK = 1.0  # seconds a look begun at a wait's deadline may take
 SignatureVersion = Literal["v3", "v2"]
 USER_AGENT = f"sae-job/{__version__} python/{platform.python_version()} httpx/{httpx.__version__}"
 DEFAULT_CONCURRENCY = 10
+DEFAULT_TEMPLATES_PAGE_SIZE = 100
 
 JobOutcome = Launch | SaeJobError
 """What ``exec_jobs`` gives for one request: the job it started, or why it did not."""
@@ -210,6 +216,8 @@ class _ClientCore:
         self.signature_version = signature_version
         self._auth = _make_auth(signature_version, provider, clock, nonce)
         self.retry = retry if retry is not None else RetryPolicy(max_attempts=max_attempts)
+        # find_template's answers, for this client's lifetime: a name is resolved once (never on disk).
+        self._templates_by_name: dict[tuple[str, str | None], JobTemplate] = {}
 
     def __repr__(self) -> str:
         return (
@@ -304,6 +312,32 @@ class _ClientCore:
     @staticmethod
     def _history_call(app_id: str, page: int, arguments: DescribeJobHistoryArguments) -> PreparedCall:
         return prepare(DESCRIBE_JOB_HISTORY, app_id, describe_job_history_params(app_id, page, **arguments))
+
+    @staticmethod
+    def _list_jobs_call(page: int, arguments: ListJobsArguments) -> PreparedCall:
+        return prepare(LIST_JOBS, "", list_jobs_params(page, **arguments))
+
+    def _name_lookup(
+        self, name: str, namespace_id: str | None
+    ) -> tuple[tuple[str, str | None], ListJobsArguments]:
+        """The cache key of a name, and the one ListJobs call (a page as large as ListJobs gives) that
+        finds it; ``TypeError``/``ValueError`` for a bad name or namespace, before anything is sent."""
+        arguments: ListJobsArguments = {
+            "name": template_name(name),
+            "namespace_id": namespace_id,
+            "page_size": MAX_TEMPLATES_PAGE_SIZE,
+        }
+        self._list_jobs_call(1, arguments)
+        return (name, namespace_id), arguments
+
+    def _remember(self, key: tuple[str, str | None], template: JobTemplate) -> JobTemplate:
+        self._templates_by_name[key] = template
+        self._templates_by_name[(template.name, template.namespace_id)] = template
+        return template
+
+
+def _more_pages(page: TemplatePage, seen: int) -> bool:
+    return bool(page.templates) and seen < page.total_size
 
 
 class SaeJobClient(_ClientCore):
@@ -412,6 +446,47 @@ class SaeJobClient(_ClientCore):
             if not found.jobs or seen >= found.total_size:
                 return
             page += 1
+
+    def list_templates(
+        self,
+        name: str | None = None,
+        namespace_id: str | None = None,
+        page_size: int = DEFAULT_TEMPLATES_PAGE_SIZE,
+    ) -> Iterator[JobTemplate]:
+        """Every job template (ListJobs), page after page, as :class:`~sae_job.JobTemplate`; ``name``
+        keeps those whose name contains it (as ListJobs matches: by prefix or substring), and
+        ``namespace_id`` those of one namespace. Bad arguments raise here, at the call; an error answer
+        raises from the iteration."""
+        arguments: ListJobsArguments = {"name": name, "namespace_id": namespace_id, "page_size": page_size}
+        self._list_jobs_call(1, arguments)
+        return (template for page in self._template_pages(arguments) for template in page.templates)
+
+    def _template_pages(self, arguments: ListJobsArguments) -> Iterator[TemplatePage]:
+        seen, number = 0, 1
+        while True:
+            page: TemplatePage = _result(
+                self._run(self._list_jobs_call(number, arguments), read_templates_page)
+            )
+            yield page
+            seen += len(page.templates)
+            if not _more_pages(page, seen):
+                return
+            number += 1
+
+    def find_template(self, name: str, namespace_id: str | None = None) -> JobTemplate:
+        """The job template named exactly ``name`` (in ``namespace_id``, when given).
+
+        One ListJobs call, unless more than 200 templates' names contain ``name``; the answer is kept for
+        this client's lifetime, so asking again sends nothing. Raises
+        :class:`~sae_job.TemplateNotFoundError` when no template has the name,
+        :class:`~sae_job.AmbiguousTemplateError` when templates in several namespaces have it (pass
+        ``namespace_id``), and what ``list_templates`` raises.
+        """
+        key, arguments = self._name_lookup(name, namespace_id)
+        cached = self._templates_by_name.get(key)
+        if cached is not None:
+            return cached
+        return self._remember(key, pick_template(name, namespace_id, self._template_pages(arguments)))
 
     def wait_for_job(
         self,
@@ -591,6 +666,43 @@ class AsyncSaeJobClient(_ClientCore):
             if not found.jobs or seen >= found.total_size:
                 return
             page += 1
+
+    def list_templates(
+        self,
+        name: str | None = None,
+        namespace_id: str | None = None,
+        page_size: int = DEFAULT_TEMPLATES_PAGE_SIZE,
+    ) -> AsyncIterator[JobTemplate]:
+        """Every job template, page after page; as :meth:`SaeJobClient.list_templates`, iterated with
+        ``async for``."""
+        arguments: ListJobsArguments = {"name": name, "namespace_id": namespace_id, "page_size": page_size}
+        self._list_jobs_call(1, arguments)
+        return self._templates(arguments)
+
+    async def _templates(self, arguments: ListJobsArguments) -> AsyncIterator[JobTemplate]:
+        async for page in self._template_pages(arguments):
+            for template in page.templates:
+                yield template
+
+    async def _template_pages(self, arguments: ListJobsArguments) -> AsyncIterator[TemplatePage]:
+        seen, number = 0, 1
+        while True:
+            call = self._list_jobs_call(number, arguments)
+            page: TemplatePage = _result(await self._run(call, read_templates_page))
+            yield page
+            seen += len(page.templates)
+            if not _more_pages(page, seen):
+                return
+            number += 1
+
+    async def find_template(self, name: str, namespace_id: str | None = None) -> JobTemplate:
+        """The job template named exactly ``name``; as :meth:`SaeJobClient.find_template`."""
+        key, arguments = self._name_lookup(name, namespace_id)
+        cached = self._templates_by_name.get(key)
+        if cached is not None:
+            return cached
+        pages = [page async for page in self._template_pages(arguments)]
+        return self._remember(key, pick_template(name, namespace_id, pages))
 
     async def wait_for_job(
         self,

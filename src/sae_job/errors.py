@@ -14,6 +14,7 @@ if TYPE_CHECKING:
     from sae_job.jobs import JobStatus
 
 __all__ = [
+    "AmbiguousTemplateError",
     "ApplicationNotFoundError",
     "AuthenticationError",
     "CredentialsError",
@@ -26,6 +27,7 @@ __all__ = [
     "SaeError",
     "SaeJobError",
     "ServerError",
+    "TemplateNotFoundError",
     "ThrottlingError",
     "TransportError",
     "UnexpectedResponseError",
@@ -170,6 +172,23 @@ class WaitTimeoutError(SaeError):
     running; ``status`` is the last one seen (None when no look succeeded)."""
 
     status: JobStatus | None = None
+
+
+class TemplateNotFoundError(SaeError):
+    """``TemplateNotFound``: no job template has exactly this ``name`` (in ``namespace_id``, when one was
+    given). Raised by ``find_template``; ``request_id`` is ListJobs' own."""
+
+    name: str = ""
+    namespace_id: str | None = None
+
+
+class AmbiguousTemplateError(SaeError):
+    """``AmbiguousTemplate``: job templates in several namespaces have this ``name``; ``namespaces`` lists
+    them, and ``namespace_id=`` (``--namespace`` on the command line) picks one. Raised by
+    ``find_template``."""
+
+    name: str = ""
+    namespaces: tuple[str, ...] = ()
 
 
 class AuthenticationError(SaeError):

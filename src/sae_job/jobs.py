@@ -17,7 +17,16 @@ from typing import Any
 from sae_job.attempts import RetryPolicy, Send, Sleep
 from sae_job.errors import JobFailedError, SaeJobError, WaitTimeoutError
 
-__all__ = ["HistoryPage", "JobState", "JobStatus", "WaitPolicy", "job_status", "wait_loop"]
+__all__ = [
+    "HistoryPage",
+    "JobState",
+    "JobStatus",
+    "WaitPolicy",
+    "epoch_time",
+    "instance_count",
+    "job_status",
+    "wait_loop",
+]
 
 # Epoch values at or above this are milliseconds (it is 2286 in seconds, 1970-04-26 in milliseconds).
 _MILLISECONDS_FROM = 10_000_000_000
@@ -61,6 +70,16 @@ def _epoch(value: object) -> datetime | None:
 
 def _count(value: object) -> int:
     return value if isinstance(value, int) and not isinstance(value, bool) and value >= 0 else 0
+
+
+def epoch_time(value: object) -> datetime | None:
+    """A wire timestamp (epoch seconds or milliseconds) as an aware UTC datetime; None when it is none."""
+    return _epoch(value)
+
+
+def instance_count(value: object) -> int:
+    """A wire instance count; 0 when missing, negative or not an integer."""
+    return _count(value)
 
 
 @dataclass(frozen=True, slots=True)

@@ -14,6 +14,7 @@ __all__ = [
     "DESCRIBE_JOB_HISTORY",
     "DESCRIBE_JOB_STATUS",
     "EXEC_JOB",
+    "LIST_JOBS",
     "OPERATIONS",
     "Operation",
     "operation_for_path",
@@ -66,7 +67,16 @@ DESCRIBE_JOB_HISTORY = Operation(
     arguments="DescribeJobHistoryArguments",
 )
 
-OPERATIONS: tuple[Operation, ...] = (EXEC_JOB, DESCRIBE_JOB_STATUS, DESCRIBE_JOB_HISTORY)
+LIST_JOBS = Operation(
+    action="ListJobs",
+    version=API_VERSION,
+    method="GET",
+    path="/pop/v1/sam/job/listJobs",
+    module="sae_job_api.api.default.list_jobs",
+    arguments="ListJobsArguments",
+)
+
+OPERATIONS: tuple[Operation, ...] = (EXEC_JOB, DESCRIBE_JOB_STATUS, DESCRIBE_JOB_HISTORY, LIST_JOBS)
 
 _BY_PATH = {operation.path: operation for operation in OPERATIONS}
 

@@ -10,6 +10,10 @@ from .exec_job_response import ExecJobResponse
 from .exec_job_result import ExecJobResult
 from .job_history import JobHistory
 from .job_status import JobStatus
+from .job_template import JobTemplate
+from .job_template_page import JobTemplatePage
+from .job_template_tag import JobTemplateTag
+from .list_jobs_response import ListJobsResponse
 from .value_env import ValueEnv
 
 __all__ = (
@@ -23,5 +27,9 @@ __all__ = (
     "ExecJobResult",
     "JobHistory",
     "JobStatus",
+    "JobTemplate",
+    "JobTemplatePage",
+    "JobTemplateTag",
+    "ListJobsResponse",
     "ValueEnv",
 )

@@ -9,6 +9,10 @@ security_token = "…"          # optional: then requests must carry exactly thi
 
 [[templates]]
 app_id = "…"
+name = "nightly-report"       # optional: ListJobs' AppName (default: the app ID)
+namespace_id = "cn-hangzhou"  # optional: the region's default namespace, or "cn-hangzhou:dev"
+description = "…"             # optional
+tags = { team = "data" }      # optional
 concurrency_policy = "Allow"  # Allow | Forbid | Replace
 suspended = false
 run_seconds = 30              # how long a job runs, once its Time has come
@@ -54,6 +58,7 @@ ConcurrencyPolicy = Literal["Allow", "Forbid", "Replace"]
 _POLICIES: tuple[str, ...] = get_args(ConcurrencyPolicy)
 Outcome = Literal["succeeded", "failed"]
 _OUTCOMES: tuple[str, ...] = get_args(Outcome)
+DEFAULT_NAMESPACE = "cn-hangzhou"  # a region's default namespace has the region's ID
 
 
 class ConfigError(ValueError):
@@ -70,8 +75,11 @@ class Template:
     ``suspended`` refuses every job (``JobSuspend``). A job runs ``run_seconds`` once its ``Time`` has
     come, then ends as ``outcome`` says, every replica with it.
 
-    Raises ``ValueError`` for an empty ``app_id``, an unknown policy or outcome, or a negative
-    ``run_seconds``.
+    ListJobs lists it under ``name`` (by default its ``app_id``) in ``namespace_id`` (by default
+    ``cn-hangzhou``, that region's default namespace), with ``description`` and ``tags``.
+
+    Raises ``ValueError`` for an empty ``app_id`` or ``name``, an unknown policy or outcome, a negative
+    ``run_seconds``, or tags that are not text.
     """
 
     app_id: str
@@ -79,6 +87,10 @@ class Template:
     suspended: bool = False
     run_seconds: float = 30
     outcome: Outcome = "succeeded"
+    name: str | None = None
+    namespace_id: str = DEFAULT_NAMESPACE
+    description: str = ""
+    tags: Mapping[str, str] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         if self.outcome not in _OUTCOMES:
@@ -95,6 +107,28 @@ class Template:
             raise ValueError("run_seconds must be a number of seconds")
         if self.run_seconds < 0:
             raise ValueError("run_seconds must not be negative")
+        self._check_listing()
+
+    def _check_listing(self) -> None:
+        """The fields ListJobs shows: ``name`` defaults to the app ID, ``tags`` is kept as a copy."""
+        if self.name is None:
+            object.__setattr__(self, "name", self.app_id)
+        for what in ("name", "namespace_id"):
+            value = getattr(self, what)
+            if not isinstance(value, str) or not value.strip():
+                raise ValueError(f"{what} must be a non-empty string")
+        if not isinstance(self.description, str):
+            raise ValueError("description must be a string")
+        if not isinstance(self.tags, Mapping) or not all(
+            isinstance(k, str) and isinstance(v, str) for k, v in self.tags.items()
+        ):
+            raise ValueError('tags must map names to values, all strings: { team = "data" }')
+        object.__setattr__(self, "tags", dict(self.tags))
+
+    @property
+    def region_id(self) -> str:
+        """The region of the template: its namespace's, ``cn-hangzhou`` of ``cn-hangzhou:dev``."""
+        return self.namespace_id.partition(":")[0]
 
 
 @dataclass(frozen=True, slots=True)
@@ -130,6 +164,10 @@ class EmulatorConfig:
             raise ValueError(f"faults must be Faults, not {type(self.faults).__name__}")
         _unique("access_key_id", (c.access_key_id for c in self.credentials))
         _unique("app_id", (t.app_id for t in self.templates))
+        named = [(t.namespace_id, t.name) for t in self.templates]
+        for namespace_id, name in named:
+            if named.count((namespace_id, name)) > 1:  # as SAE: a name is unique in its namespace
+                raise ValueError(f"the name {name!r} is configured twice in namespace {namespace_id!r}")
 
     def __repr__(self) -> str:
         keys = ", ".join(repr(c) for c in self.credentials)  # Credentials' repr redacts the secret
@@ -159,7 +197,10 @@ def _unique(what: str, values: Iterable[str]) -> None:
 
 _TOP = {"credentials", "templates", "account", "faults"}
 _CREDENTIAL_KEYS = {"access_key_id", "access_key_secret", "security_token"}
-_TEMPLATE_KEYS = {"app_id", "concurrency_policy", "suspended", "run_seconds", "outcome"}
+_TEMPLATE_KEYS = {
+    "app_id", "concurrency_policy", "suspended", "run_seconds", "outcome", "name", "namespace_id",
+    "description", "tags",
+}  # fmt: skip
 _ACCOUNT_KEYS = {"in_debt"}
 
 

@@ -254,6 +254,7 @@ class Emulator:
             "ExecJob": self._exec_job,
             "DescribeJobStatus": self._describe_job_status,
             "DescribeJobHistory": self._describe_job_history,
+            "ListJobs": self._list_jobs,
         }
         self._credentials: Mapping[str, Credentials] = {c.access_key_id: c for c in self.config.credentials}
         self._templates: Mapping[str, Template] = {t.app_id: t for t in self.config.templates}
@@ -495,6 +496,57 @@ class Emulator:
             jobs = [job for job in jobs if job["State"] == params["State"]]
         shown = jobs[(page - 1) * size : page * size]
         return {"Data": {"CurrentPage": page, "PageSize": size, "TotalSize": len(jobs), "Jobs": shown}}
+
+    def _list_jobs(self, params: dict[str, str], caller: Caller, now: datetime) -> dict[str, Any]:
+        page, size = int(params.get("CurrentPage", 1)), int(params.get("PageSize", 10))
+        found = [t for t in self.config.templates if _listed(t, params)]
+        shown = found[(page - 1) * size : page * size]
+        with self._lock:
+            latest: dict[str, _Record] = {r.job.app_id: r for r in self._state.jobs.values()}
+        applications = [_application(t, latest.get(t.app_id), now) for t in shown]
+        position = {"CurrentPage": page, "PageSize": size, "TotalSize": len(found)}
+        return {**position, "Data": {**position, "Applications": applications}}
+
+
+def _listed(template: Template, params: Mapping[str, str]) -> bool:
+    """Whether ListJobs' filters keep ``template``: names match by substring, as the service may."""
+    name = template.name or template.app_id
+    if "NamespaceId" in params and template.namespace_id != params["NamespaceId"]:
+        return False
+    if params.get("AppName") and params["AppName"] not in name:
+        return False
+    field_type, value = params.get("FieldType"), params.get("FieldValue")
+    if field_type == "appName" and value:
+        return value in name
+    if field_type == "appIds" and value:
+        return template.app_id in {part.strip() for part in value.split(",")}
+    return True
+
+
+def _application(template: Template, last: _Record | None, now: datetime) -> dict[str, Any]:
+    """A template as ListJobs answers it, its last job's state and counts from its job history."""
+    entry: dict[str, Any] = {
+        "AppId": template.app_id,
+        "AppName": template.name or template.app_id,
+        "AppDescription": template.description,
+        "NamespaceId": template.namespace_id,
+        "RegionId": template.region_id,
+        "Suspend": template.suspended,
+        "Active": 0,
+        "Succeeded": 0,
+        "Failed": 0,
+        "Message": "",
+        "Tags": [{"Key": key, "Value": value} for key, value in template.tags.items()],
+    }
+    if last is not None:
+        job = last.wire(now)
+        entry |= {key: job[key] for key in ("Active", "Succeeded", "Failed", "Message")}
+        entry["LastJobState"] = job["State"]
+        if "StartTime" in job:
+            entry["LastStartTime"] = job["StartTime"]
+        if "CompletionTime" in job:
+            entry["CompletionTime"] = job["CompletionTime"]
+    return entry
 
 
 def _parsed_time(value: str | None) -> datetime | None:
