@@ -212,3 +212,15 @@ def test_wait_errors_pickle_with_their_status() -> None:
     failed, _, _ = drive(wait_loop(60, WaitPolicy(), clock), [status("2", message="m")], clock)
     copy = pickle.loads(pickle.dumps(failed))
     assert isinstance(copy, JobFailedError) and copy.status == failed.status and str(copy) == str(failed)  # type: ignore[union-attr]
+
+
+def test_after_a_failed_look_the_next_comes_sooner_doubling_up_to_the_usual_wait() -> None:
+    clock = Clock()
+    clock.now = 0.0
+    failing = ServerError("ServiceUnavailable", "x")
+    answers: list[JobStatus | SaeJobError] = [status("3")] * 12 + [failing] * 4 + [status("1")]
+    result, sleeps, _ = drive(wait_loop(600, WaitPolicy(), clock), answers, clock)
+    assert isinstance(result, JobStatus) and result.done
+    assert sleeps[11] == pytest.approx(2.986, abs=1e-3)  # the usual wait: a fifth of the time waited
+    # after each failed look: 1 s, doubling, up to the usual wait (a fifth of 24.9 s at the last)
+    assert sleeps[12:16] == pytest.approx([1.0, 2.0, 4.0, 4.983], abs=1e-3)

@@ -151,9 +151,11 @@ def job_status(data: Any, request_id: str | None, job_id: str | None = None) -> 
 class WaitPolicy:
     """How often to look at a job while waiting for it.
 
-    The first look comes after ``first_delay``; then each wait is ``fraction`` of the time waited so
-    far, at least ``first_delay`` and at most ``max_delay``: a job that ends is noticed within
-    ``max(first_delay, fraction * time waited)``, and a long wait costs few calls.
+    The first look comes at once; then each wait is ``fraction`` of the time waited so far, at least
+    ``first_delay`` and at most ``max_delay``: a job that ends is noticed within
+    ``max(first_delay, fraction * time waited)``, and a long wait costs few calls. After a look that
+    failed (throttled, 5xx, no answer), the next comes sooner: ``first_delay``, doubling with each
+    failed look in a row, up to the usual wait (and never sooner than the server's retry-after).
     """
 
     first_delay: float = 1.0
@@ -186,12 +188,13 @@ def wait_loop(
     """
     started = clock()
     last: JobStatus | None = None
-    look = 0
+    look = failed_in_a_row = 0
     while True:
         look += 1
         outcome = yield Send(look)
         assert outcome is not None  # a driver always answers a Send
         if isinstance(outcome, JobStatus):
+            failed_in_a_row = 0
             last = outcome
             if on_status is not None:
                 on_status(outcome)
@@ -201,7 +204,10 @@ def wait_loop(
                 raise _job_failed(outcome)
             wait = policy.delay(clock() - started)
         elif RetryPolicy.is_retryable(outcome):
-            wait = max(policy.delay(clock() - started), getattr(outcome, "retry_after", None) or 0.0)
+            # the job may have ended meanwhile: look again soon rather than a whole wait later
+            failed_in_a_row += 1
+            soon = min(policy.delay(clock() - started), policy.first_delay * 2.0 ** (failed_in_a_row - 1))
+            wait = max(soon, getattr(outcome, "retry_after", None) or 0.0)
         else:
             raise outcome
         left = timeout - (clock() - started)
