@@ -20,7 +20,7 @@ _MODULES = {
     "sae_job.answers": ("Launch",),
     "sae_job.arguments": ("ConfigMapEnv", "Env", "ExecJobArguments", "JobRequest"),
     "sae_job.attempts": ("RetryPolicy",),
-    "sae_job.client": ("AsyncSaeJobClient", "DryRun", "JobOutcome", "SaeJobClient"),
+    "sae_job.client": ("AsyncSaeJobClient", "ClientSettings", "DryRun", "JobOutcome", "SaeJobClient"),
     "sae_job.credentials": ("Credentials", "CredentialsProvider", "default_credentials"),
     "sae_job.jobs": ("JobState", "JobStatus", "WaitPolicy"),
     "sae_job.signing": ("AcsV3Auth", "RoaV2Auth"),
@@ -55,6 +55,7 @@ __all__ = [
     "ApplicationNotFoundError",
     "AsyncSaeJobClient",
     "AuthenticationError",
+    "ClientSettings",
     "ConfigMapEnv",
     "Credentials",
     "CredentialsError",
@@ -109,7 +110,7 @@ if TYPE_CHECKING:
     from sae_job.answers import Launch
     from sae_job.arguments import ConfigMapEnv, Env, ExecJobArguments, JobRequest
     from sae_job.attempts import RetryPolicy
-    from sae_job.client import AsyncSaeJobClient, DryRun, JobOutcome, SaeJobClient
+    from sae_job.client import AsyncSaeJobClient, ClientSettings, DryRun, JobOutcome, SaeJobClient
     from sae_job.credentials import Credentials, CredentialsProvider, default_credentials
     from sae_job.errors import (
         AmbiguousTemplateError,

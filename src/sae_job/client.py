@@ -21,7 +21,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import datetime
 from types import TracebackType
-from typing import Any, Literal, Self, TypeVar, Unpack
+from typing import Any, Literal, Self, TypedDict, TypeVar, Unpack
 
 import httpx
 
@@ -61,6 +61,7 @@ from sae_job.templates import JobTemplate, TemplatePage, pick_template, read_tem
 
 __all__ = [
     "AsyncSaeJobClient",
+    "ClientSettings",
     "DryRun",
     "JobOutcome",
     "Launch",
@@ -186,36 +187,54 @@ def _make_auth(
     )
 
 
+class ClientSettings(TypedDict, total=False):
+    """The settings of both clients, declared once. ``region`` (else ``ALIBABA_CLOUD_REGION_ID``, else
+    the aliyun CLI profile's ``region_id``) or ``endpoint`` (else ``SAE_JOB_ENDPOINT``); ``vpc=True`` for
+    ``sae-vpc.<region>``; ``credentials`` (a :class:`~sae_job.Credentials`, any object with
+    ``get_credentials()``, or an ``alibabacloud_credentials`` client; None: the default chain) and
+    ``profile``; ``signature_version`` ``"v3"`` (default) or ``"v2"``; ``max_attempts`` (3) or a whole
+    ``retry`` policy; ``timeout`` (10 s) bounds each attempt and ``deadline`` (60 s) the whole call;
+    ``clock`` and ``nonce`` for the signer (tests)."""
+
+    region: str | None
+    endpoint: str | None
+    vpc: bool
+    credentials: object
+    profile: str | None
+    signature_version: SignatureVersion
+    max_attempts: int
+    timeout: float
+    deadline: float
+    retry: RetryPolicy | None
+    clock: Callable[[], datetime] | None
+    nonce: Callable[[], str] | None
+
+
 class _ClientCore:
     """The settings, signer and request building that the sync and async clients share."""
 
     _http: httpx.Client | httpx.AsyncClient
 
-    def __init__(
-        self,
-        *,
-        region: str | None = None,
-        endpoint: str | None = None,
-        vpc: bool = False,
-        credentials: object = None,
-        profile: str | None = None,
-        signature_version: SignatureVersion = "v3",
-        max_attempts: int = 3,
-        timeout: float = 10.0,
-        deadline: float = 60.0,
-        retry: RetryPolicy | None = None,
-        clock: Callable[[], datetime] | None = None,
-        nonce: Callable[[], str] | None = None,
-    ) -> None:
-        self.endpoint = resolve_endpoint(region=region, endpoint=endpoint, vpc=vpc, profile=profile)
-        self.timeout = _seconds("timeout", timeout)
-        self.deadline = _seconds("deadline", deadline)
+    def __init__(self, **settings: Unpack[ClientSettings]) -> None:
+        unknown = sorted(settings.keys() - ClientSettings.__optional_keys__)
+        if unknown:
+            raise TypeError(f"unexpected keyword argument {unknown[0]!r}")
+        region, endpoint, profile = settings.get("region"), settings.get("endpoint"), settings.get("profile")
+        self.endpoint = resolve_endpoint(
+            region=region, endpoint=endpoint, vpc=settings.get("vpc", False), profile=profile
+        )
+        self.timeout = _seconds("timeout", settings.get("timeout", 10.0))
+        self.deadline = _seconds("deadline", settings.get("deadline", 60.0))
+        credentials = settings.get("credentials")
         provider = (
             as_provider(credentials) if credentials is not None else default_credentials(profile=profile)
         )
-        self.signature_version = signature_version
-        self._auth = _make_auth(signature_version, provider, clock, nonce)
-        self.retry = retry if retry is not None else RetryPolicy(max_attempts=max_attempts)
+        self.signature_version = settings.get("signature_version", "v3")
+        self._auth = _make_auth(
+            self.signature_version, provider, settings.get("clock"), settings.get("nonce")
+        )
+        retry = settings.get("retry")
+        self.retry = retry if retry is not None else RetryPolicy(max_attempts=settings.get("max_attempts", 3))
         # find_template's answers, for this client's lifetime: a name is resolved once (never on disk).
         self._templates_by_name: dict[tuple[str, str | None], JobTemplate] = {}
 
@@ -343,9 +362,8 @@ def _more_pages(page: TemplatePage, seen: int) -> bool:
 class SaeJobClient(_ClientCore):
     """Calls SAE's job operations, synchronously. One connection pool; close it, or use ``with``.
 
-    ``credentials``: a :class:`~sae_job.Credentials`, any object with ``get_credentials()``, or an
-    ``alibabacloud_credentials`` client; None takes the default chain (environment, then the aliyun
-    CLI's profile ``profile``). Raises ``ValueError``/``TypeError`` for bad settings and
+    The settings are :class:`ClientSettings`; ``transport`` an httpx transport of your own, ``sleep``
+    what waits between retries (tests). Raises ``ValueError``/``TypeError`` for bad settings and
     :class:`~sae_job.CredentialsNotFoundError` when no credentials are found.
     """
 
@@ -354,35 +372,11 @@ class SaeJobClient(_ClientCore):
     def __init__(
         self,
         *,
-        region: str | None = None,
-        endpoint: str | None = None,
-        vpc: bool = False,
-        credentials: object = None,
-        profile: str | None = None,
-        signature_version: SignatureVersion = "v3",
-        max_attempts: int = 3,
-        timeout: float = 10.0,
-        deadline: float = 60.0,
-        retry: RetryPolicy | None = None,
         transport: httpx.BaseTransport | None = None,
-        clock: Callable[[], datetime] | None = None,
-        nonce: Callable[[], str] | None = None,
         sleep: Callable[[float], None] = _time.sleep,
+        **settings: Unpack[ClientSettings],
     ) -> None:
-        super().__init__(
-            region=region,
-            endpoint=endpoint,
-            vpc=vpc,
-            credentials=credentials,
-            profile=profile,
-            signature_version=signature_version,
-            max_attempts=max_attempts,
-            timeout=timeout,
-            deadline=deadline,
-            retry=retry,
-            clock=clock,
-            nonce=nonce,
-        )
+        super().__init__(**settings)
         self._sleep = sleep
         self._http = httpx.Client(transport=transport, **self._client_args())
         _without_cookies(self._http)
@@ -581,36 +575,9 @@ class AsyncSaeJobClient(_ClientCore):
     _http: httpx.AsyncClient
 
     def __init__(
-        self,
-        *,
-        region: str | None = None,
-        endpoint: str | None = None,
-        vpc: bool = False,
-        credentials: object = None,
-        profile: str | None = None,
-        signature_version: SignatureVersion = "v3",
-        max_attempts: int = 3,
-        timeout: float = 10.0,
-        deadline: float = 60.0,
-        retry: RetryPolicy | None = None,
-        transport: httpx.AsyncBaseTransport | None = None,
-        clock: Callable[[], datetime] | None = None,
-        nonce: Callable[[], str] | None = None,
+        self, *, transport: httpx.AsyncBaseTransport | None = None, **settings: Unpack[ClientSettings]
     ) -> None:
-        super().__init__(
-            region=region,
-            endpoint=endpoint,
-            vpc=vpc,
-            credentials=credentials,
-            profile=profile,
-            signature_version=signature_version,
-            max_attempts=max_attempts,
-            timeout=timeout,
-            deadline=deadline,
-            retry=retry,
-            clock=clock,
-            nonce=nonce,
-        )
+        super().__init__(**settings)
         if transport is None:  # proxies from the environment, as the sync client, but never for loopback
             transport = default_async_transport(trust_env=not self.endpoint.startswith("http://"))
         self._http = httpx.AsyncClient(transport=transport, **self._client_args())
