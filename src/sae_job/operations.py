@@ -7,6 +7,7 @@ Adding an operation: describe it in ``openapi/sae-job.yaml``, run ``make generat
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 __all__ = [
@@ -40,41 +41,22 @@ class Operation:
     """The name of the ``TypedDict`` in :mod:`sae_job.arguments` that declares its keyword arguments."""
 
 
-EXEC_JOB = Operation(
-    action="ExecJob",
-    version=API_VERSION,
-    method="GET",
-    path="/pop/v1/sam/job/execJob",
-    module="sae_job_api.api.default.exec_job",
-    arguments="ExecJobArguments",
-)
+def _job_operation(action: str) -> Operation:
+    """A job operation as SAE routes it: ROA, ``GET /pop/v1/sam/job/<action in lowerCamelCase>``, its
+    generated module named after the action in snake_case (as openapi-python-client names it), its
+    arguments declared by ``<action>Arguments``. ``tests/test_operations.py`` checks each against the
+    generated module."""
+    snake = re.sub(r"(?<!^)(?=[A-Z])", "_", action).lower()
+    path = f"/pop/v1/sam/job/{action[0].lower()}{action[1:]}"
+    return Operation(
+        action, API_VERSION, "GET", path, f"sae_job_api.api.default.{snake}", f"{action}Arguments"
+    )
 
-DESCRIBE_JOB_STATUS = Operation(
-    action="DescribeJobStatus",
-    version=API_VERSION,
-    method="GET",
-    path="/pop/v1/sam/job/describeJobStatus",
-    module="sae_job_api.api.default.describe_job_status",
-    arguments="DescribeJobStatusArguments",
-)
 
-DESCRIBE_JOB_HISTORY = Operation(
-    action="DescribeJobHistory",
-    version=API_VERSION,
-    method="GET",
-    path="/pop/v1/sam/job/describeJobHistory",
-    module="sae_job_api.api.default.describe_job_history",
-    arguments="DescribeJobHistoryArguments",
-)
-
-LIST_JOBS = Operation(
-    action="ListJobs",
-    version=API_VERSION,
-    method="GET",
-    path="/pop/v1/sam/job/listJobs",
-    module="sae_job_api.api.default.list_jobs",
-    arguments="ListJobsArguments",
-)
+EXEC_JOB = _job_operation("ExecJob")
+DESCRIBE_JOB_STATUS = _job_operation("DescribeJobStatus")
+DESCRIBE_JOB_HISTORY = _job_operation("DescribeJobHistory")
+LIST_JOBS = _job_operation("ListJobs")
 
 OPERATIONS: tuple[Operation, ...] = (EXEC_JOB, DESCRIBE_JOB_STATUS, DESCRIBE_JOB_HISTORY, LIST_JOBS)
 
