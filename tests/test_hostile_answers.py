@@ -184,13 +184,14 @@ def endless_chunks(conn: socket.socket) -> None:
     ],
     ids=["one large answer", "endless chunks", "gzip bomb"],
 )
+@pytest.mark.parametrize("flavour", ["sync", "async"])
 def test_an_answer_past_the_cap_is_an_error_and_memory_stays_near_the_cap(
-    serve: Callable[[Handler], str], handler: Handler
+    serve: Callable[[Handler], str], handler: Handler, flavour: str
 ) -> None:
     url = serve(handler)
     tracemalloc.start()
     try:
-        error = raised(url, timeout=10)
+        error = raised(url, timeout=10) if flavour == "sync" else asyncio.run(araised(url, timeout=10))
         _, peak = tracemalloc.get_traced_memory()
     finally:
         tracemalloc.stop()

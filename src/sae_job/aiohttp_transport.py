@@ -1,24 +1,25 @@
 """An httpx async transport that sends through aiohttp: AsyncSaeJobClient's default with sae-job[aiohttp].
 
 httpx's own async transport costs so much per request that a fan-out stays far below the official
-SDK's calls per second (make bench: about a fifth). Under this transport the same ``httpx.AsyncClient``,
+SDK's calls per second (bench/RESULTS.md). Under this transport the same ``httpx.AsyncClient``,
 generated client, signer and parser carry more calls per second than the SDK does. It is deliberately
 narrow, made for small signed API calls:
 
 - the URL goes to aiohttp already encoded (``yarl.URL(..., encoded=True)``): the query aiohttp sends is
   byte for byte the one the signer signed, never re-quoted;
-- the answer is read whole before it is returned (an ExecJob answer is a few hundred bytes);
-- no cookies (``DummyCookieJar``), no redirects, no proxies (httpx still sends requests for proxied
-  URLs through its own proxy transports, from the environment), and no resending on its own: a resend
-  would carry the same signature nonce, so retrying is left to the client, which signs afresh;
+- the answer is read before it is returned, at most ``max_answer_bytes`` and one more (a job answer is
+  a few hundred bytes): the client refuses a longer one, and memory never holds more;
+- proxies from the environment with ``trust_env`` (as httpx's transport); no cookies (``DummyCookieJar``),
+  no redirects, and no resending on its own: a resend would carry the same signature nonce, so
+  retrying is left to the client, which signs afresh;
 - aiohttp's errors become httpx's (``ConnectError``, ``ReadTimeout``, …), so retries see what they
   see on httpx's transport.
 
 httpx-aiohttp's ``AiohttpTransport`` was measured first (make bench keeps it as a contender): it
-carries 5-10% fewer calls per second than this one, which was short of the 1.10x-the-SDK target in some
-runs; it lets yarl re-quote the signed query (``%2A`` goes out as ``*``, ``%2C`` as ``,``: the same
-values, not the bytes signed); and it leaves aiohttp free to resend a request with its nonce. One
-instance serves one event loop: its aiohttp session is opened there, on the first request.
+carries fewer calls per second than this one (bench/LIMITS.md); it lets yarl re-quote the signed query
+(``%2A`` goes out as ``*``, ``%2C`` as ``,``: the same values, not the bytes signed); and it leaves
+aiohttp free to resend a request with its nonce. One instance serves one event loop: its aiohttp
+session is opened there, on the first request.
 """
 
 from __future__ import annotations
@@ -30,6 +31,8 @@ import aiohttp
 import httpx
 import yarl
 from multidict import CIMultiDict
+
+from sae_job.sending import MAX_ANSWER_BYTES
 
 __all__ = ["AiohttpTransport"]
 
@@ -67,9 +70,15 @@ class AiohttpTransport(httpx.AsyncBaseTransport):
     """
 
     def __init__(
-        self, *, verify: ssl.SSLContext | bool = True, max_connections: int = 100, trust_env: bool = True
+        self,
+        *,
+        verify: ssl.SSLContext | bool = True,
+        max_connections: int = 100,
+        trust_env: bool = True,
+        max_answer_bytes: int = MAX_ANSWER_BYTES,
     ) -> None:
         self._verify = verify
+        self._max_answer_bytes = max_answer_bytes
         self._trust_env = trust_env
         self._max_connections = max_connections
         self._session: aiohttp.ClientSession | None = None
@@ -117,7 +126,11 @@ class AiohttpTransport(httpx.AsyncBaseTransport):
                 auto_decompress=False,  # httpx decodes Content-Encoding itself, as on its own transport
                 timeout=self._timeout(request),
             ) as answer:
-                content = await answer.read()
+                content = bytearray()
+                async for chunk in answer.content.iter_any():
+                    content += chunk
+                    if len(content) > self._max_answer_bytes:
+                        break  # the one byte too many tells the client; the rest is never read
         except Exception as exc:
             mapped = _as_httpx_error(exc, request)
             if mapped is None:
@@ -126,7 +139,7 @@ class AiohttpTransport(httpx.AsyncBaseTransport):
         return httpx.Response(
             answer.status,
             headers=answer.raw_headers,
-            content=content,
+            stream=httpx.ByteStream(bytes(content)),  # raw: the client decodes, to its cap
             request=request,
             extensions={
                 "http_version": b"HTTP/1.1",
