@@ -27,7 +27,7 @@ MODULES: dict[str, list[str]] = {
     "signing": ["tests/test_signing.py"],
     "arguments": ["tests/test_arguments.py"],
     "errors": ["tests/test_errors.py", "tests/test_client.py"],
-    "attempts": ["tests/test_client.py", "tests/test_jobs.py"],
+    "attempts": ["tests/test_attempts.py", "tests/test_client.py"],
     "answers": ["tests/test_client.py", "tests/test_errors.py"],
     "jobs": ["tests/test_jobs.py"],
 }
