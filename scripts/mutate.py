@@ -28,7 +28,7 @@ MODULES: dict[str, list[str]] = {
     "arguments": ["tests/test_arguments.py"],
     "errors": ["tests/test_errors.py", "tests/test_client.py"],
     "attempts": ["tests/test_attempts.py", "tests/test_client.py"],
-    "answers": ["tests/test_client.py", "tests/test_errors.py"],
+    "answers": ["tests/test_answers.py", "tests/test_client.py"],
     "jobs": ["tests/test_jobs.py"],
 }
 
