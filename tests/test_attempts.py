@@ -19,7 +19,7 @@ from sae_job.attempts import (
     run_async,
     run_sync,
 )
-from sae_job.errors import SaeJobError, ServerError, ThrottlingError, TransportError
+from sae_job.errors import AuthenticationError, SaeJobError, ServerError, ThrottlingError, TransportError
 
 NO_JITTER = RetryPolicy(max_attempts=5, base_delay=0.2, max_delay=10.0, jitter=lambda cap: cap)
 UNAVAILABLE = ServerError("ServiceUnavailable", "try later", status_code=503)
@@ -83,6 +83,18 @@ def test_full_jitter_waits_between_nothing_and_the_cap() -> None:
     assert all(0.0 <= draw <= 0.5 for draw in draws) and min(draws) < 0.25
 
 
+@pytest.mark.parametrize(
+    ("code", "retried"),
+    [("SignatureNonceUsed", True), ("InvalidTimeStamp.Expired", True), ("SignatureDoesNotMatch", False),
+     ("InvalidAccessKeyId.NotFound", False), ("Forbidden.RAM", False)],
+)  # fmt: skip
+def test_only_nonce_and_clock_refusals_are_retried_signed_afresh(code: str, retried: bool) -> None:
+    # Rule: a reused nonce or an expired timestamp is mended by signing again; a wrong key is not.
+    error = AuthenticationError(code, "refused", status_code=400)
+    assert RetryPolicy.is_retryable(error) is retried
+    assert (NO_JITTER.delay_before(1, error) is not None) is retried
+
+
 def test_a_retry_after_equal_to_the_limit_is_waited_out() -> None:
     # Rule: only a retry_after beyond max_retry_after is raised; the limit itself is still waited.
     policy = RetryPolicy(max_retry_after=5.0, jitter=lambda cap: 0.0)
@@ -108,16 +120,28 @@ def test_attempts_are_numbered_from_one_and_a_failed_one_is_logged(caplog: pytes
     ]
 
 
-def test_the_drivers_send_each_attempt_s_number() -> None:
+def test_each_answer_is_read_with_its_attempt_s_number() -> None:
+    attempts: list[int] = []
+
+    def numbered(answer: object, attempt: int) -> object:
+        attempts.append(attempt)
+        return answer
+
+    steps_of(attempt_loop(numbered, NO_JITTER, label="x"), [UNAVAILABLE, UNAVAILABLE, "done"])  # type: ignore[arg-type]
+    assert attempts == [1, 2, 3]
+
+
+def test_the_drivers_send_each_attempt_s_number_and_sleep_each_wait() -> None:
     sent: list[int] = []
+    slept: list[float] = []
     answers = iter([UNAVAILABLE, "done"])
 
     def send(attempt: int) -> object:
         sent.append(attempt)
         return next(answers)
 
-    result = run_sync(attempt_loop(read, NO_JITTER, label="x"), send, lambda seconds: None)  # type: ignore[arg-type]
-    assert (result, sent) == ("done", [1, 2])
+    result = run_sync(attempt_loop(read, NO_JITTER, label="x"), send, slept.append)  # type: ignore[arg-type]
+    assert (result, sent, slept) == ("done", [1, 2], [0.2])
 
     answers = iter([UNAVAILABLE, "done"])
 
@@ -125,10 +149,10 @@ def test_the_drivers_send_each_attempt_s_number() -> None:
         return send(attempt)
 
     async def sleep(seconds: float) -> None:
-        return None
+        slept.append(seconds)
 
     result = asyncio.run(run_async(attempt_loop(read, NO_JITTER, label="x"), send_async, sleep))  # type: ignore[arg-type]
-    assert (result, sent) == ("done", [1, 2, 1, 2])
+    assert (result, sent, slept) == ("done", [1, 2, 1, 2], [0.2, 0.2])
 
 
 # --- a batch: one retry budget, one throttle gate ------------------------------------------------------
