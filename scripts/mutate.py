@@ -26,9 +26,9 @@ FLOOR = 0.90  # of the mutants not marked equivalent, the share the tests must k
 MODULES: dict[str, list[str]] = {
     "signing": ["tests/test_signing.py"],
     "arguments": ["tests/test_arguments.py"],
-    "errors": ["tests/test_errors.py", "tests/test_client.py"],
-    "attempts": ["tests/test_attempts.py", "tests/test_client.py"],
-    "answers": ["tests/test_answers.py", "tests/test_client.py"],
+    "errors": ["tests/test_errors.py", "tests/test_answers.py"],
+    "attempts": ["tests/test_attempts.py", "tests/test_jobs.py"],
+    "answers": ["tests/test_answers.py"],
     "jobs": ["tests/test_jobs.py"],
 }
 
