@@ -86,7 +86,11 @@ def test_a_200_that_says_it_failed_without_saying_why_is_job_not_started() -> No
     body = {**launched(Data=""), "Success": False, "Code": "200", "ErrorCode": "", "Message": "success"}
     error = exec_job(answer(200, body))
     assert type(error) is SaeError
-    assert (error.code, error.message) == ("JobNotStarted", "the job was not started")
+    assert (error.code, error.message, error.event_id) == (
+        "JobNotStarted",
+        "the job was not started",
+        "evt-1",
+    )
 
 
 def test_the_call_s_error_code_and_message_explain_a_failed_200() -> None:
@@ -97,16 +101,68 @@ def test_the_call_s_error_code_and_message_explain_a_failed_200() -> None:
 
 def test_a_200_with_no_job_id_is_unexpected() -> None:
     error = exec_job(answer(200, launched(Data="")))
-    assert isinstance(error, UnexpectedResponseError) and error.event_id == "evt-1"
+    assert isinstance(error, UnexpectedResponseError) and (error.status_code, error.event_id) == (
+        200,
+        "evt-1",
+    )
     assert str(error) == f"HTTP 200 answer with no job ID in Data.Data (event evt-1); {NO_SECOND_JOB}"
 
 
-def test_a_field_of_the_wrong_type_is_named_in_the_error() -> None:
-    error = exec_job(answer(200, {**launched(), "Success": "yes"}))
+@pytest.mark.parametrize(
+    ("status", "body", "named"),
+    [
+        (200, {**launched(), "Success": "yes"}, "Success is str 'yes'"),
+        (200, {**launched(), "RequestId": 5}, "RequestId is int 5"),
+        (200, {**launched(), "ErrorCode": 1}, "ErrorCode is int 1"),
+        (200, {**launched(), "Code": 200}, "Code is int 200"),
+        (200, {**launched(), "Message": ["a"]}, "Message is list ['a']"),
+        (200, launched(Data=7), "Data.Data is int 7"),
+        (200, launched(Success=False), "Data.Success is bool False"),
+        (400, {"RequestId": "R", "Code": 7, "Message": "m"}, "Code is int 7"),
+        (400, {"RequestId": "R", "Code": "C", "Message": True}, "Message is bool True"),
+        (400, {"RequestId": 9, "Code": "C", "Message": "m"}, "RequestId is int 9"),
+    ],
+)
+def test_a_field_of_the_wrong_type_is_named_in_the_error(status: int, body: object, named: str) -> None:
+    # Rule: a field the client relies on, of a type the spec does not allow, is an unexpected answer that
+    # names the field by its wire name; the error keeps the status and the event ID.
+    error = exec_job(answer(status, body))
     assert isinstance(error, UnexpectedResponseError)
-    assert str(error) == "HTTP 200 answer whose Success is str 'yes', which the spec does not allow"
-    inner = exec_job(answer(200, launched(Data=7)))
-    assert str(inner) == "HTTP 200 answer whose Data.Data is int 7, which the spec does not allow"
+    assert str(error) == f"HTTP {status} answer whose {named}, which the spec does not allow"
+    assert (error.status_code, error.event_id) == (status, "evt-1")
+
+
+def test_a_200_with_a_null_request_id_names_it() -> None:
+    error = exec_job(answer(200, {**launched(), "RequestId": None}))
+    assert isinstance(error, UnexpectedResponseError) and (error.status_code, error.event_id) == (
+        200,
+        "evt-1",
+    )
+    assert str(error) == "HTTP 200 answer whose RequestId is NoneType None, which the spec does not allow"
+
+
+def test_a_200_that_is_not_json_is_an_answer_the_spec_does_not_describe() -> None:
+    error = exec_job(answer(200, b"<html>portal</html>"))
+    assert isinstance(error, UnexpectedResponseError) and error.body == b"<html>portal</html>"
+    assert (
+        str(error)
+        == f"HTTP 200 answer that the ExecJob spec does not describe (event evt-1); {NO_SECOND_JOB}"
+    )
+
+
+def test_a_200_with_no_data_has_no_job_id() -> None:
+    body = launched()
+    del body["Data"]
+    error = exec_job(answer(200, body))
+    assert isinstance(error, UnexpectedResponseError) and (error.status_code, error.event_id) == (
+        200,
+        "evt-1",
+    )
+
+
+def test_an_exec_job_error_answer_carries_the_event_id() -> None:
+    error = exec_job(answer(404, {"RequestId": "R", "Code": "InvalidApplication.NotFound", "Message": "m"}))
+    assert isinstance(error, ApplicationNotFoundError) and error.event_id == "evt-1"
 
 
 # --- error answers -------------------------------------------------------------------------------------
@@ -148,6 +204,24 @@ def test_retry_after_is_a_finite_number_of_seconds_from_zero_or_nothing(
     assert isinstance(error, ServerError) and error.retry_after == seconds
 
 
+def test_optional_fields_of_the_wrong_type_are_left_out() -> None:
+    body = {"RequestId": "R", "Code": "C", "Message": "m", "TraceId": 1, "Recommend": 2, "HostId": 3}
+    error = read_reply(EXEC_JOB, answer(400, body))
+    assert isinstance(error, SaeError) and (error.trace_id, error.recommend, error.host_id) == (
+        None,
+        None,
+        None,
+    )
+
+
+@pytest.mark.parametrize(("status", "cls"), [(500, ServerError), (503, ServerError), (429, ThrottlingError)])
+def test_an_unknown_code_in_the_spec_s_form_is_classed_by_its_status(
+    status: int, cls: type[SaeError]
+) -> None:
+    error = read_reply(EXEC_JOB, answer(status, {"RequestId": "R", "Code": "Some.NewCode", "Message": "m"}))
+    assert type(error) is cls and error.code == "Some.NewCode"
+
+
 def test_an_error_answer_with_empty_code_and_message_is_named_after_its_status() -> None:
     error = read_reply(EXEC_JOB, answer(404, {"RequestId": "R-3", "Code": "", "Message": ""}))
     assert isinstance(error, SaeError)
@@ -174,6 +248,7 @@ def test_another_answer_outside_the_spec_is_unexpected_and_says_whether_a_retry_
     assert str(with_event) == (
         f"HTTP 418 answer that the ExecJob spec does not describe (event evt-4); {NO_SECOND_JOB}"
     )
+    assert (with_event.status_code, with_event.event_id) == (418, "evt-4")
     without = read_reply(DESCRIBE_JOB_STATUS, answer(499, b"?"))
     assert str(without) == "HTTP 499 answer that the DescribeJobStatus spec does not describe"
 
@@ -207,10 +282,18 @@ def test_a_job_status_answer_is_the_job_s_status() -> None:
     )
 
 
+def test_a_job_status_without_a_job_id_is_the_job_asked_about() -> None:
+    found = read_job_status(answer(200, status_body({"State": "0"})), 1, job_id="manual-asked")
+    assert not isinstance(found, BaseException) and found.job_id == "manual-asked"
+
+
 def test_no_answer_to_a_describe_call_names_the_operation() -> None:
     error = read_job_status(httpx.ReadTimeout("slow"), 2, job_id="manual-2")
     assert isinstance(error, TransportError) and (error.event_id, error.attempts) == (None, 2)
     assert str(error) == "no answer from SAE to DescribeJobStatus (ReadTimeout: slow)"
+    history = read_history_page(httpx.ConnectError("refused"), 3)
+    assert isinstance(history, TransportError) and history.attempts == 3
+    assert str(history) == "no answer from SAE to DescribeJobHistory (ConnectError: refused)"
 
 
 def test_a_describe_call_that_says_it_failed_is_operation_failed() -> None:
