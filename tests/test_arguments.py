@@ -187,6 +187,7 @@ def test_a_url_exactly_at_the_gateway_limit_is_accepted_and_one_byte_more_is_ref
 
     room = MAX_REQUEST_TARGET - len(PATH) - len("?AppId=")
     assert len(f"{PATH}?AppId={'a' * room}") == MAX_REQUEST_TARGET
+    assert len(f"GET {PATH}?AppId={'a' * room} HTTP/1.1\r\n") == 8 * 1024
     check_request_size(PATH, {"AppId": "a" * room})
     with pytest.raises(ValueError, match=f"would be {MAX_REQUEST_TARGET + 1} bytes of URL"):
         check_request_size(PATH, {"AppId": "a" * (room + 1)})
