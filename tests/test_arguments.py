@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import re
 import uuid
-from datetime import UTC, datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta, timezone, tzinfo
 from typing import Any
 
 import pytest
@@ -239,6 +239,7 @@ NOT_A_NAME = (
         ("app", {"zz": 1, "aa": 1}, TypeError,
          f"unexpected keyword argument 'aa'; ExecJob takes {ALL_ARGUMENTS}"),
         ("app", {"command": ""}, ValueError, "command is empty"),
+        ("app", {"command": "echo\x00"}, ValueError, "command contains a NUL character"),
         ("app", {"command": 5}, TypeError, "command must be a str or a list of str, not int"),
         ("app", {"command": []}, ValueError,
          "command is an empty list: give at least the executable, e.g. ['echo', 'abc']"),
@@ -298,13 +299,14 @@ def test_an_env_object_s_refusal_reads_in_full(make: Any, error: type[Exception]
 def test_a_url_over_the_limit_names_its_size_the_limit_and_the_longest_parameter() -> None:
     from sae_job.arguments import MAX_REQUEST_TARGET, check_request_size
 
-    wire = {"AppId": "app", "Envs": "x" * MAX_REQUEST_TARGET, "Command": "echo"}
-    size = len(f"{PATH}?AppId=app&Envs={'x' * MAX_REQUEST_TARGET}&Command=echo")
+    # the longest is not the last by name: the message names the one that takes the most bytes
+    wire = {"AppId": "app", "Command": "x" * MAX_REQUEST_TARGET, "Envs": "[]"}
+    size = len(f"{PATH}?AppId=app&Command={'x' * MAX_REQUEST_TARGET}&Envs=%5B%5D")
     with pytest.raises(ValueError) as caught:
         check_request_size(PATH, wire)
     assert str(caught.value) == (
         f"the request would be {size} bytes of URL, over the gateway's limit of {MAX_REQUEST_TARGET}: "
-        f"Envs alone takes {MAX_REQUEST_TARGET + 5} bytes once encoded; shorten it "
+        f"Command alone takes {MAX_REQUEST_TARGET + 8} bytes once encoded; shorten it "
         "(put large data in a ConfigMap or the image instead)"
     )
 
@@ -314,6 +316,18 @@ def test_the_request_target_joins_the_encoded_pairs_with_ampersands() -> None:
 
     target = check_request_size(PATH, {"AppId": "app", "Command": "a b&c"})
     assert target == f"{PATH}?AppId=app&Command=a+b%26c"
+
+
+class NoOffset(tzinfo):
+    """A zone that does not know its offset: a datetime in it is naive, though its tzinfo is set."""
+
+    def utcoffset(self, dt: datetime | None) -> timedelta | None:
+        return None
+
+
+def test_a_time_whose_zone_gives_no_offset_is_naive() -> None:
+    with pytest.raises(ValueError, match="time is a naive datetime"):
+        exec_job_params("app", time=datetime(2026, 12, 1, 8, 0, tzinfo=NoOffset()))
 
 
 def test_an_event_id_is_a_fresh_uuid4() -> None:

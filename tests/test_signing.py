@@ -310,6 +310,16 @@ def test_signing_a_signed_request_again_signs_only_the_new_values(
     assert "x-acs-security-token" not in again.headers and verify(again, SECRET)
 
 
+@pytest.mark.parametrize("signer", SIGNERS)
+def test_a_host_header_the_caller_set_is_sent_and_signed_as_set(signer: type[AcsV3Auth | RoaV2Auth]) -> None:
+    # Rule: the signer signs what is sent; a Host header (a gateway behind a tunnel) is never replaced.
+    url = "http://127.0.0.1:8080/pop/v1/sam/job/execJob"
+    sent = run(make(signer), httpx.Request("GET", url, headers={"Host": "sae.cn-hangzhou.aliyuncs.com"}))
+    assert sent.headers["host"] == "sae.cn-hangzhou.aliyuncs.com" and verify(sent, SECRET)
+    if signer is AcsV3Auth:
+        assert "host" in parse_authorization_v3(sent.headers["authorization"])[1]
+
+
 def test_a_header_value_sent_as_utf8_is_signed_as_its_text() -> None:
     request = httpx.Request("GET", EXEC_JOB_URL, headers={"x-acs-meta": "café".encode()})
     steps = make(AcsV3Auth).explain(request)
