@@ -4,13 +4,19 @@ from __future__ import annotations
 
 import json
 import re
-from datetime import UTC, datetime, timedelta, timezone
+import uuid
+from datetime import UTC, datetime, timedelta, timezone, tzinfo
 from typing import Any
 
 import pytest
 
-from sae_job import ConfigMapEnv, Env
-from sae_job.arguments import exec_job_params
+from sae_job import ConfigMapEnv, Env, JobRequest, JobState
+from sae_job.arguments import (
+    describe_job_history_params,
+    describe_job_status_params,
+    exec_job_params,
+    job_state,
+)
 from tests.conftest import BAD_ARGUMENTS, PATH
 
 
@@ -187,6 +193,7 @@ def test_a_url_exactly_at_the_gateway_limit_is_accepted_and_one_byte_more_is_ref
 
     room = MAX_REQUEST_TARGET - len(PATH) - len("?AppId=")
     assert len(f"{PATH}?AppId={'a' * room}") == MAX_REQUEST_TARGET
+    assert len(f"GET {PATH}?AppId={'a' * room} HTTP/1.1\r\n") == 8 * 1024
     check_request_size(PATH, {"AppId": "a" * room})
     with pytest.raises(ValueError, match=f"would be {MAX_REQUEST_TARGET + 1} bytes of URL"):
         check_request_size(PATH, {"AppId": "a" * (room + 1)})
@@ -212,3 +219,205 @@ def test_env_objects_refuse_text_utf8_cannot_carry() -> None:
         ConfigMapEnv("B", 1, "\udc80")
     with pytest.raises(ValueError, match=r"Env\.value of 'A' holds"):
         Env("A", "\udc80")
+
+
+# --- what a refusal reads: the whole message, with the type that was given ------------------------------
+
+ALL_ARGUMENTS = (
+    "args, command, envs, event_id, jar_start_args, jar_start_options, replicas, time, war_start_options"
+)
+NOT_A_NAME = (
+    "is not a valid environment variable name: use letters, digits, '-', '.', '_', not starting with a digit"
+)
+
+
+@pytest.mark.parametrize(
+    ("app_id", "kwargs", "error", "message"),
+    [
+        (123, {}, TypeError, "app_id must be a str, not int"),
+        ("app", {"cmd": "x"}, TypeError, f"unexpected keyword argument 'cmd'; ExecJob takes {ALL_ARGUMENTS}"),
+        ("app", {"zz": 1, "aa": 1}, TypeError,
+         f"unexpected keyword argument 'aa'; ExecJob takes {ALL_ARGUMENTS}"),
+        ("app", {"command": ""}, ValueError, "command is empty"),
+        ("app", {"command": "echo\x00"}, ValueError, "command contains a NUL character"),
+        ("app", {"command": 5}, TypeError, "command must be a str or a list of str, not int"),
+        ("app", {"command": []}, ValueError,
+         "command is an empty list: give at least the executable, e.g. ['echo', 'abc']"),
+        ("app", {"command": ["echo", "a"], "args": ["b"]}, ValueError,
+         "give the arguments either in the command list or as args=, not both"),
+        ("app", {"command": [" "]}, ValueError, "command[0], the executable, is empty"),
+        ("app", {"command": ["echo", 1]}, TypeError, "command[1] must be a str, not int"),
+        ("app", {"command": "echo", "args": "abc"}, TypeError, "args must be a list of str, not str"),
+        ("app", {"envs": {"1A": "x"}}, ValueError, f"envs key '1A' {NOT_A_NAME}"),
+        ("app", {"envs": {"A": 1}}, TypeError, "envs['A'] must be a str, not int"),
+        ("app", {"envs": [("A", "1")]}, TypeError, "envs[0] must be an Env or a ConfigMapEnv, not tuple"),
+        ("app", {"envs": "A=1"}, TypeError,
+         "envs must be a mapping of names to values or a list of Env/ConfigMapEnv, not str"),
+        ("app", {"replicas": "3"}, TypeError, "replicas must be an int, not str"),
+        ("app", {"time": "2026-12-01T08:00:00Z"}, TypeError,
+         "time must be a timezone-aware datetime, not str"),
+        ("app", {"time": datetime(2026, 12, 1, 8, 0)}, ValueError,
+         "time is a naive datetime, which is ambiguous: give it a timezone, "
+         "e.g. datetime(2026, 12, 1, 8, 0, tzinfo=timezone.utc)"),
+        ("app", {"event_id": "e\udc80"}, ValueError,
+         "event_id holds '\\udc80' at position 1, which UTF-8 cannot carry "
+         "(a lone surrogate, usually from text decoded with errors='surrogateescape')"),
+    ],
+)  # fmt: skip
+def test_a_refusal_reads_in_full(
+    app_id: Any, kwargs: dict[str, Any], error: type[Exception], message: str
+) -> None:
+    # Rule: the message names the parameter, what was wrong (the type given, for a TypeError) and, where
+    # there is one, the way to mend it.
+    with pytest.raises(error) as caught:
+        exec_job_params(app_id, **kwargs)
+    assert str(caught.value) == message
+
+
+@pytest.mark.parametrize(
+    ("make", "error", "message"),
+    [
+        (lambda: Env(5, "x"), TypeError, "Env.name must be a str, not int"),
+        (lambda: Env("A", 1), TypeError, "Env.value of 'A' must be a str, not int"),
+        (lambda: ConfigMapEnv("1A", 1, "k"), ValueError, f"ConfigMapEnv.name '1A' {NOT_A_NAME}"),
+        (lambda: ConfigMapEnv("A", "12", "k"), TypeError,
+         "ConfigMapEnv.config_map_id must be an int, not str"),
+        (lambda: ConfigMapEnv("A", 1, 5), TypeError, "ConfigMapEnv.key must be a str, not int"),
+        (lambda: ConfigMapEnv("A", 12, ""), ValueError,
+         "ConfigMapEnv.key is empty for 'A': name a key, or use "
+         "ConfigMapEnv.all(config_map_name, config_map_id) to take every key"),
+        (lambda: ConfigMapEnv.all("", 12), ValueError,
+         "config_map_name must be the ConfigMap's non-empty name"),
+    ],
+)  # fmt: skip
+def test_an_env_object_s_refusal_reads_in_full(make: Any, error: type[Exception], message: str) -> None:
+    with pytest.raises(error) as caught:
+        make()
+    assert str(caught.value) == message
+
+
+def test_a_url_over_the_limit_names_its_size_the_limit_and_the_longest_parameter() -> None:
+    from sae_job.arguments import MAX_REQUEST_TARGET, check_request_size
+
+    # the longest is not the last by name: the message names the one that takes the most bytes
+    wire = {"AppId": "app", "Command": "x" * MAX_REQUEST_TARGET, "Envs": "[]"}
+    size = len(f"{PATH}?AppId=app&Command={'x' * MAX_REQUEST_TARGET}&Envs=%5B%5D")
+    with pytest.raises(ValueError) as caught:
+        check_request_size(PATH, wire)
+    assert str(caught.value) == (
+        f"the request would be {size} bytes of URL, over the gateway's limit of {MAX_REQUEST_TARGET}: "
+        f"Command alone takes {MAX_REQUEST_TARGET + 8} bytes once encoded; shorten it "
+        "(put large data in a ConfigMap or the image instead)"
+    )
+
+
+def test_the_request_target_joins_the_encoded_pairs_with_ampersands() -> None:
+    from sae_job.arguments import check_request_size
+
+    target = check_request_size(PATH, {"AppId": "app", "Command": "a b&c"})
+    assert target == f"{PATH}?AppId=app&Command=a+b%26c"
+
+
+class NoOffset(tzinfo):
+    """A zone that does not know its offset: a datetime in it is naive, though its tzinfo is set."""
+
+    def utcoffset(self, dt: datetime | None) -> timedelta | None:
+        return None
+
+
+def test_a_time_whose_zone_gives_no_offset_is_naive() -> None:
+    with pytest.raises(ValueError, match="time is a naive datetime"):
+        exec_job_params("app", time=datetime(2026, 12, 1, 8, 0, tzinfo=NoOffset()))
+
+
+def test_an_event_id_is_a_fresh_uuid4() -> None:
+    from sae_job.arguments import new_event_id
+
+    first, second = new_event_id(), new_event_id()
+    assert first != second and uuid.UUID(first).version == 4 and str(uuid.UUID(first)) == first
+
+
+# --- JobRequest: exec_job's arguments held for exec_jobs ------------------------------------------------
+
+
+def test_a_job_request_holds_its_arguments_and_reads_the_others_as_none() -> None:
+    request = JobRequest("app", command=["echo", "x"], replicas=2, envs=None)
+    assert (request.app_id, request.command, request.replicas, request.envs, request.time) == (
+        "app",
+        ["echo", "x"],
+        2,
+        None,
+        None,
+    )
+    assert repr(request) == "JobRequest('app', command=['echo', 'x'], replicas=2)"
+    with pytest.raises(AttributeError) as caught:
+        request.cmd  # noqa: B018
+    assert str(caught.value) == "'JobRequest' object has no attribute 'cmd'"
+    with pytest.raises(TypeError, match=f"unexpected keyword argument 'cmd'; ExecJob takes {ALL_ARGUMENTS}"):
+        JobRequest("app", cmd="x")  # type: ignore[call-arg]
+
+
+def test_job_requests_are_equal_when_their_app_and_given_arguments_are() -> None:
+    # Rule: an argument given as None is the same as one left out.
+    assert JobRequest("app", command="echo", envs=None) == JobRequest("app", command="echo")
+    assert JobRequest("app", command="echo") != JobRequest("app", command="date")
+    assert JobRequest("app", command="echo") != JobRequest("other", command="echo")
+    assert JobRequest("app") != "app"
+
+
+# --- DescribeJobStatus and DescribeJobHistory ------------------------------------------------------------
+
+
+def test_describe_job_status_takes_the_app_and_maybe_the_job() -> None:
+    assert describe_job_status_params("app") == {"app_id": "app"}
+    assert describe_job_status_params("app", job_id=None) == {"app_id": "app"}
+    assert describe_job_status_params("app", job_id="manual-1") == {"app_id": "app", "job_id": "manual-1"}
+    with pytest.raises(ValueError, match=r"^job_id 'a/b' contains '/', which no ID has$"):
+        describe_job_status_params("app", job_id="a/b")
+    with pytest.raises(ValueError, match=r"^app_id is empty$"):
+        describe_job_status_params(" ", job_id="manual-1")
+
+
+@pytest.mark.parametrize(
+    ("given", "state"),
+    [(JobState.FAILED, JobState.FAILED), ("failed", JobState.FAILED), ("Running", JobState.RUNNING),
+     ("PENDING", JobState.PENDING), ("succeeded", JobState.SUCCEEDED)],
+)  # fmt: skip
+def test_a_state_to_filter_by_is_a_job_state_or_its_name_in_any_case(given: Any, state: JobState) -> None:
+    assert job_state(given) is state
+
+
+@pytest.mark.parametrize("given", [JobState.UNKNOWN, "unknown", "done", 2, "2"])
+def test_a_state_that_is_not_one_to_filter_by_is_refused_listing_those(given: Any) -> None:
+    with pytest.raises(ValueError) as caught:
+        job_state(given)
+    assert str(caught.value) == f"state must be one of pending, running, succeeded, failed, got {given!r}"
+
+
+def test_describe_job_history_takes_a_page_a_state_and_a_page_size() -> None:
+    assert describe_job_history_params("app", 3) == {"app_id": "app", "current_page": 3}
+    assert describe_job_history_params("app", 1, state="failed", page_size=50) == {
+        "app_id": "app",
+        "current_page": 1,
+        "state": "2",
+        "page_size": 50,
+    }
+    with pytest.raises(ValueError, match=r"^app_id is empty$"):
+        describe_job_history_params("", 1)
+
+
+@pytest.mark.parametrize(("page_size", "accepted"), [(1, True), (10_000, True), (0, False), (10_001, False)])
+def test_a_history_page_holds_1_to_10000_jobs(page_size: int, accepted: bool) -> None:
+    if accepted:
+        assert describe_job_history_params("app", 1, page_size=page_size)["page_size"] == page_size
+    else:
+        with pytest.raises(ValueError) as caught:
+            describe_job_history_params("app", 1, page_size=page_size)
+        assert str(caught.value) == f"page_size must be from 1 to 10000, got {page_size}"
+
+
+@pytest.mark.parametrize(("page_size", "kind"), [(True, "bool"), (1.5, "float"), ("5", "str")])
+def test_a_history_page_size_must_be_an_int(page_size: Any, kind: str) -> None:
+    with pytest.raises(TypeError) as caught:
+        describe_job_history_params("app", 1, page_size=page_size)
+    assert str(caught.value) == f"page_size must be an int, not {kind}"

@@ -96,6 +96,49 @@ def test_str_of_an_error_without_a_request_id_says_nothing_of_one(request_id: st
     assert error.args == ("Some.Code: Something failed.",)
 
 
+def test_repr_names_the_class_code_message_and_request_id() -> None:
+    # Rule: a log line or a debugger shows which class it is, and the three fields a reader acts on.
+    error = JobSuspendError("JobSuspend", "The job is suspended.", request_id="67DD-7")
+    assert repr(error) == (
+        "JobSuspendError(code='JobSuspend', message='The job is suspended.', request_id='67DD-7')"
+    )
+
+
+# --- what an error carries ------------------------------------------------------------------------------
+
+
+def test_an_sae_error_keeps_every_field_the_answer_gave() -> None:
+    # Rule: each field of the error answer reaches the caller under its own name (a support ticket needs
+    # the request, trace and host IDs; the recommend link says what to do).
+    error = SaeError(
+        "Some.Code",
+        "Something failed.",
+        request_id="67DD-2",
+        trace_id="trace-3",
+        status_code=503,
+        recommend="https://api.aliyun.com/troubleshoot?q=Some.Code",
+        host_id="sae.cn-hangzhou.aliyuncs.com",
+        retry_after=1.5,
+        event_id="evt-4",
+    )
+    assert vars(error) == {
+        "code": "Some.Code",
+        "message": "Something failed.",
+        "request_id": "67DD-2",
+        "trace_id": "trace-3",
+        "status_code": 503,
+        "recommend": "https://api.aliyun.com/troubleshoot?q=Some.Code",
+        "host_id": "sae.cn-hangzhou.aliyuncs.com",
+        "retry_after": 1.5,
+        "event_id": "evt-4",
+    }
+
+
+def test_a_transport_error_counts_one_attempt_unless_told_more() -> None:
+    error = TransportError("connection refused")
+    assert (error.attempts, error.event_id, str(error)) == (1, None, "connection refused")
+
+
 # --- UnexpectedResponseError: the message, and at most 2,000 bytes of the body ------------------------
 
 

@@ -11,8 +11,9 @@ import pytest
 
 from sae_job import JobFailedError, JobState, JobStatus, SaeError, ServerError, WaitPolicy, WaitTimeoutError
 from sae_job.attempts import Send, Sleep
-from sae_job.errors import ApplicationNotFoundError, SaeJobError, ThrottlingError
+from sae_job.errors import ApplicationNotFoundError, SaeJobError, ThrottlingError, TransportError
 from sae_job.jobs import job_status, wait_loop
+from sae_job_api.models import JobStatus as JobStatusModel
 
 
 def status(state: str, **fields: object) -> JobStatus:
@@ -50,6 +51,8 @@ def test_a_state_sent_as_a_number_is_kept_as_text_and_still_read() -> None:
         (1657522800, datetime(2022, 7, 11, 7, 0, tzinfo=UTC)),  # the documented example: seconds
         (1657522800123, datetime(2022, 7, 11, 7, 0, 0, 123000, tzinfo=UTC)),  # milliseconds, by magnitude
         (9_999_999_999, datetime.fromtimestamp(9_999_999_999, UTC)),  # the last value read as seconds
+        (10_000_000_000, datetime(1970, 4, 26, 17, 46, 40, tzinfo=UTC)),  # the first read as milliseconds
+        (1, datetime(1970, 1, 1, 0, 0, 1, tzinfo=UTC)),  # the first positive value is a time
         (0, None),
         (-5, None),
         ("1657522800", None),
@@ -75,9 +78,43 @@ def test_counts_of_the_wrong_type_read_as_zero_never_crash() -> None:
     )
 
 
+def test_fields_the_answer_left_out_read_as_absent() -> None:
+    # Rule: the generated model marks a missing field UNSET; the status reads it as None, 0 or the job ID
+    # the caller asked about, never as the UNSET marker.
+    found = job_status(JobStatusModel(), "R-1", "manual-asked")
+    assert found == JobStatus(
+        job_id="manual-asked",
+        state=JobState.UNKNOWN,
+        raw_state=None,
+        active=0,
+        succeeded=0,
+        failed=0,
+        started_at=None,
+        completed_at=None,
+        message=None,
+        request_id="R-1",
+    )
+    assert job_status(JobStatusModel(), None).job_id == ""
+
+
+def test_the_answer_s_job_id_and_message_win_and_empty_ones_do_not() -> None:
+    model = JobStatusModel(job_id="manual-found", state="2", message="OOMKilled")
+    assert (job_status(model, "R", "manual-asked").job_id, job_status(model, "R").message) == (
+        "manual-found",
+        "OOMKilled",
+    )
+    empty = JobStatusModel(job_id="", state="2", message="")
+    assert (job_status(empty, "R", "manual-asked").job_id, job_status(empty, "R").message) == (
+        "manual-asked",
+        None,
+    )
+    assert job_status(SimpleNamespace(job_id=7, message=3), "R", "manual-asked").job_id == "manual-asked"
+    assert job_status(SimpleNamespace(job_id=7, message=3), "R").message is None
+
+
 class Clock:
-    def __init__(self) -> None:
-        self.now = 0.0
+    def __init__(self, now: float = 0.0) -> None:
+        self.now = now
 
     def __call__(self) -> float:
         return self.now
@@ -122,7 +159,16 @@ def test_the_wait_raises_as_soon_as_the_job_failed_with_the_status_and_message()
     result, _, looks = drive(wait_loop(60, WaitPolicy(), clock), [status("3"), failed], clock)
     assert isinstance(result, JobFailedError) and isinstance(result, SaeError)
     assert result.status == failed and looks == 2
-    assert result.code == "JobFailed" and "OOMKilled" in str(result) and "2 failed" in str(result)
+    # Rule: the message names the job, its counts and the service's reason; the request ID is the last look's.
+    assert str(result) == "JobFailed: job manual-1 failed (2 failed, 1 succeeded): OOMKilled (request R)"
+    assert result.request_id == "R"
+
+
+def test_a_failed_job_with_no_message_says_no_reason() -> None:
+    clock = Clock()
+    result, _, _ = drive(wait_loop(60, WaitPolicy(), clock), [status("2", failed=1)], clock)
+    assert isinstance(result, JobFailedError)
+    assert result.message == "job manual-1 failed (1 failed, 0 succeeded)"
 
 
 def test_the_wait_times_out_with_the_last_status_after_one_last_look_at_the_deadline() -> None:
@@ -131,7 +177,50 @@ def test_the_wait_times_out_with_the_last_status_after_one_last_look_at_the_dead
     assert isinstance(result, WaitTimeoutError) and result.code == "WaitTimeout"
     assert result.status is not None and result.status.state is JobState.RUNNING
     assert sum(sleeps) == pytest.approx(10) and clock.now == pytest.approx(10)
-    assert "not cancelled" in str(result) and "manual-1" in str(result)
+    # Rule: the message says which job, how long, what was last seen, and that the job still runs.
+    assert str(result) == (
+        "WaitTimeout: job manual-1 had not ended after 10s;"
+        " last seen running: 1 active, 0 succeeded, 0 failed."
+        " It was not cancelled: wait again to follow it (request R)"
+    )
+
+
+def test_a_wait_that_never_saw_the_job_times_out_saying_so() -> None:
+    # Rule: with no status seen (every look failed transiently), the error has no status and no request ID.
+    clock = Clock(1000.0)
+    result, sleeps, looks = drive(
+        wait_loop(5, WaitPolicy(), clock), [TransportError("connection reset")], clock
+    )
+    assert isinstance(result, WaitTimeoutError) and result.status is None and result.request_id is None
+    assert result.message == "the job had not ended after 5s. It was not cancelled: wait again to follow it"
+    assert sum(sleeps) == pytest.approx(5) and looks == 6
+
+
+def test_a_status_with_no_job_id_times_out_as_the_job() -> None:
+    clock = Clock()
+    nameless = job_status(SimpleNamespace(state="3"), "R-9")
+    result, _, _ = drive(wait_loop(1, WaitPolicy(), clock), [nameless], clock)
+    assert isinstance(result, WaitTimeoutError) and result.request_id == "R-9"
+    assert result.message.startswith("the job had not ended after 1s; last seen running:")
+
+
+def test_looks_are_numbered_from_one_and_delays_count_from_the_start_of_the_wait() -> None:
+    # Rule: Send carries the look's number; the time waited is measured from the wait's own start, not
+    # from the clock's zero.
+    clock = Clock(5000.0)
+    loop = wait_loop(60, WaitPolicy(), clock)
+    steps: list[Send | Sleep] = [next(loop)]
+    answers = iter([status("3"), status("3"), status("3"), status("1")])
+    try:
+        while True:
+            if isinstance(steps[-1], Sleep):
+                clock.now += steps[-1].seconds
+                steps.append(loop.send(None))
+            else:
+                steps.append(loop.send(next(answers)))
+    except StopIteration:
+        pass
+    assert steps == [Send(1), Sleep(1.0), Send(2), Sleep(1.0), Send(3), Sleep(1.0), Send(4)]
 
 
 def test_a_job_that_ends_at_the_deadline_is_not_reported_as_timed_out() -> None:
@@ -153,6 +242,20 @@ def test_transient_errors_only_delay_the_next_look_honouring_retry_after() -> No
     result, sleeps, _ = drive(wait_loop(60, WaitPolicy(), clock), answers, clock)
     assert isinstance(result, JobStatus) and result.done
     assert sleeps[1] == 7.0
+
+
+def test_a_transient_error_without_retry_after_waits_only_the_policy_s_delay() -> None:
+    # Rule: no retry_after (a 5xx, a lost connection) adds nothing to the policy's own delay.
+    clock = Clock(300.0)
+    policy = WaitPolicy(first_delay=0.1, fraction=0.5)
+    answers: list[JobStatus | SaeJobError] = [
+        ServerError("InternalError", "x"),
+        TransportError("connection reset"),
+        status("1"),
+    ]
+    result, sleeps, _ = drive(wait_loop(60, policy, clock), answers, clock)
+    assert isinstance(result, JobStatus) and result.done
+    assert sleeps == [pytest.approx(0.1), pytest.approx(0.1)]
 
 
 def test_an_error_waiting_cannot_mend_ends_the_wait() -> None:

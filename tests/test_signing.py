@@ -297,6 +297,69 @@ def test_v3_signs_body_and_content_type() -> None:
     assert verify_v3(sent, SECRET) == signature
 
 
+@pytest.mark.parametrize("signer", SIGNERS)
+def test_signing_a_signed_request_again_signs_only_the_new_values(
+    signer: type[AcsV3Auth | RoaV2Auth],
+) -> None:
+    # Rule: a retry re-signs the request it sent: the earlier date, nonce, signature and credentials are
+    # replaced, never signed beside the new ones.
+    first = make(signer, Credentials("AKID-STS", SECRET, TOKEN), clock=lambda: FIXED_NOW - timedelta(hours=1))
+    again = run(make(signer), run(first, httpx.Request("GET", EXEC_JOB_URL, params={"AppId": "a"})))
+    fresh = run(make(signer), httpx.Request("GET", EXEC_JOB_URL, params={"AppId": "a"}))
+    assert again.headers["authorization"] == fresh.headers["authorization"]
+    assert "x-acs-security-token" not in again.headers and verify(again, SECRET)
+
+
+@pytest.mark.parametrize("signer", SIGNERS)
+def test_a_host_header_the_caller_set_is_sent_and_signed_as_set(signer: type[AcsV3Auth | RoaV2Auth]) -> None:
+    # Rule: the signer signs what is sent; a Host header (a gateway behind a tunnel) is never replaced.
+    url = "http://127.0.0.1:8080/pop/v1/sam/job/execJob"
+    sent = run(make(signer), httpx.Request("GET", url, headers={"Host": "sae.cn-hangzhou.aliyuncs.com"}))
+    assert sent.headers["host"] == "sae.cn-hangzhou.aliyuncs.com" and verify(sent, SECRET)
+    if signer is AcsV3Auth:
+        assert "host" in parse_authorization_v3(sent.headers["authorization"])[1]
+
+
+def test_a_header_value_sent_as_utf8_is_signed_as_its_text() -> None:
+    request = httpx.Request("GET", EXEC_JOB_URL, headers={"x-acs-meta": "café".encode()})
+    steps = make(AcsV3Auth).explain(request)
+    assert steps.canonical_request is not None and "\nx-acs-meta:café\n" in steps.canonical_request
+
+
+def test_the_default_nonce_is_128_random_bits_in_hex() -> None:
+    signer = AcsV3Auth(Credentials("AKID", SECRET), clock=lambda: FIXED_NOW)
+    nonces = [
+        signer.explain(httpx.Request("GET", EXEC_JOB_URL)).headers_added["x-acs-signature-nonce"]
+        for _ in range(3)
+    ]
+    assert len(set(nonces)) == 3
+    assert all(len(nonce) == 32 and int(nonce, 16) >= 0 for nonce in nonces)
+
+
+@pytest.mark.parametrize(("signer", "algorithm"), [(AcsV3Auth, "ACS3-HMAC-SHA256"), (RoaV2Auth, "HMAC-SHA1")])
+def test_the_steps_are_logged_at_debug_and_shown_by_explain(
+    signer: type[AcsV3Auth | RoaV2Auth], algorithm: str, caplog: pytest.LogCaptureFixture
+) -> None:
+    # Rule: the canonical request (V3) and the string to sign are logged at DEBUG, as explain() shows them.
+    caplog.set_level(logging.DEBUG, logger="sae_job")
+    steps = make(signer).explain(httpx.Request("GET", EXEC_JOB_URL, params={"AppId": "a"}))
+    assert steps.algorithm == algorithm
+    caplog.clear()
+    run(make(signer), httpx.Request("GET", EXEC_JOB_URL, params={"AppId": "a"}))
+    if signer is AcsV3Auth:
+        assert steps.canonical_request is not None
+        assert steps.string_to_sign == string_to_sign_v3(steps.canonical_request)
+        expected = [
+            f"V3 canonical request:\n{steps.canonical_request}",
+            f"V3 string to sign:\n{steps.string_to_sign}",
+        ]
+    else:
+        assert steps.canonical_request is None
+        assert steps.string_to_sign.startswith("GET\napplication/json\n\n\nWed, 01 May 2024 08:00:00 GMT\n")
+        expected = [f"ROA V2 string to sign:\n{steps.string_to_sign}"]
+    assert [record.getMessage() for record in caplog.records] == expected
+
+
 def test_v2_auth_flow_sets_headers() -> None:
     auth = make(RoaV2Auth, Credentials("AKID", SECRET, TOKEN))
     sent = run(auth, httpx.Request("GET", EXEC_JOB_URL, params={"AppId": "app-1"}))
@@ -552,8 +615,44 @@ def test_dates_need_a_zone_and_come_out_in_utc() -> None:
     assert format_acs_date(plus8) == "2023-10-26T10:22:32Z"
     assert format_http_date(plus8) == "Thu, 26 Oct 2023 10:22:32 GMT"
     for formatter in (format_acs_date, format_http_date):
-        with pytest.raises(ValueError):
+        with pytest.raises(ValueError) as caught:
             formatter(datetime(2023, 10, 26, 10, 22, 32))
+        assert str(caught.value) == "a timezone-aware datetime is needed, got a naive one"
+
+
+def test_a_signing_time_is_whole_seconds_in_utc() -> None:
+    plus8 = datetime(2023, 10, 26, 18, 22, 32, 999_999, tzinfo=timezone(timedelta(hours=8)))
+    assert signing.as_utc(plus8) == datetime(2023, 10, 26, 10, 22, 32, tzinfo=UTC)
+    assert signing.as_utc(plus8).microsecond == 0
+
+
+def test_the_payload_hash_is_the_hex_sha256_of_the_body() -> None:
+    assert hashed_payload(b"") == "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855"
+    assert hashed_payload(b"abc") == "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"
+
+
+def test_redacting_headers_given_as_pairs_hides_the_token_and_keeps_the_rest() -> None:
+    pairs = [("x-acs-date", "D"), ("X-Acs-Security-Token", "CAIS-token"), ("Authorization", "ACS3 x")]
+    assert redact_headers(pairs) == {
+        "x-acs-date": "D",
+        "X-Acs-Security-Token": "<redacted>",
+        "Authorization": "ACS3 x",
+    }
+
+
+@pytest.mark.parametrize(
+    ("raw", "canonical"),
+    [
+        ("a=b=c", "a=b%3Dc"),  # a "=" sent raw inside a value is %3D
+        ("a=1&flag", "a=1&flag="),  # a name alone has an empty value
+        ("a+b=c+d&e=f", "a%20b=c%20d&e=f"),  # "+" is a space, in names as in values
+        ("b=2&a=1", "a=1&b=2"),
+    ],
+)
+def test_the_canonical_query_of_a_raw_query_is_that_of_its_decoded_pairs(raw: str, canonical: str) -> None:
+    # Rule: the shortcut for an already-encoded query gives what decoding and encoding again gives.
+    assert signing.canonical_query_v3_of_raw(raw) == canonical
+    assert canonical_query_v3(signing.decoded_query(raw)) == canonical
 
 
 UNRESERVED = set(string.ascii_letters + string.digits + "-_.~")

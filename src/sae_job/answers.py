@@ -110,7 +110,7 @@ class _WrongType(Exception):
 
 
 def _retry_after(response: httpx.Response) -> float | None:
-    value = response.headers.get("x-acs-retry-after")
+    value = response.headers.get("x-acs-retry-after")  # pragma: no mutate (header names are case-insensitive)
     try:
         seconds = float(value) if value is not None else None
     except ValueError:
