@@ -231,3 +231,25 @@ def test_pickling_the_other_errors_keeps_their_class_and_every_attribute(error: 
     assert type(copy) is type(error)
     assert vars(copy) == vars(error)
     assert (copy.args, str(copy)) == (error.args, str(error))
+
+
+# --- an STS token quoted back by the server ---------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("quoted", "shown"),
+    [
+        ("x-acs-security-token:CAIS.a/b+c==\n/pop", "x-acs-security-token:<redacted>\n/pop"),
+        ('{"x-acs-security-token": "CAIS1"}', '{"x-acs-security-token": "<redacted>"}'),
+        ("X-Acs-Security-Token = CAIS1, next", "X-Acs-Security-Token = <redacted>, next"),
+        ("?SecurityToken=CAIS%2F1&AppId=a", "?SecurityToken=<redacted>&AppId=a"),
+        ("no token here", "no token here"),
+    ],
+)
+def test_a_token_quoted_as_a_header_or_a_parameter_is_replaced_by_redacted_and_the_rest_kept(
+    quoted: str, shown: str
+) -> None:
+    assert errors.redact_secrets(quoted) == shown
+    assert SaeError("SignatureDoesNotMatch", quoted).message == shown
+    unexpected = UnexpectedResponseError(quoted, status_code=400, body=quoted.encode())
+    assert (str(unexpected), unexpected.body) == (shown, shown.encode())

@@ -95,7 +95,8 @@ class UnexpectedResponseError(SaeJobError):
     def __init__(self, message: str, *, status_code: int, body: bytes, event_id: str | None = None) -> None:
         super().__init__(redact_secrets(message))
         self.status_code = status_code
-        self.body = redact_secrets(body[:2000].decode("latin-1")).encode("latin-1")
+        # a codec's name ignores case
+        self.body = redact_secrets(body[:2000].decode("latin-1")).encode("latin-1")  # pragma: no mutate
         """The first 2,000 bytes of the answer, any STS token quoted in them redacted."""
         self.event_id = event_id
 
