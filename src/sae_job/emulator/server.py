@@ -1,7 +1,9 @@
 """The standalone harness: the emulator's handler behind a threaded HTTP/1.1 server (stdlib only).
 
-One thread per connection, keep-alive honoured; idle connections close after :data:`IDLE_TIMEOUT` seconds.
-Closing the server closes the connections still open and wakes answers held back by an injected stall.
+One thread per open connection, keep-alive honoured; idle connections close after :data:`IDLE_TIMEOUT`
+seconds. Threads are reused: a connection waits for none to start when one is idle, so thousands of
+connections closing together cost no thread starts. Closing the server closes the connections still open
+and wakes answers held back by an injected stall.
 """
 
 from __future__ import annotations
@@ -9,11 +11,12 @@ from __future__ import annotations
 import contextlib
 import functools
 import logging
+import queue
 import socket
 import ssl
 import threading
 from dataclasses import replace
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler, HTTPServer
 from typing import TYPE_CHECKING, Any, Self
 
 from sae_job.credentials import Credentials
@@ -43,6 +46,12 @@ class _Handler(BaseHTTPRequestHandler):
         # the client's delayed ACK of the headers, about 40 ms per answer on Linux.
         with contextlib.suppress(OSError):  # not TCP (a test's socket pair)
             self.connection.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+
+    def parse_request(self) -> bool:
+        if not self.raw_requestline.endswith(b"\n"):  # cut short by the client closing: nobody to answer
+            self.close_connection = True
+            return False
+        return super().parse_request()
 
     def _serve(self) -> None:
         if self.headers.get("Transfer-Encoding"):
@@ -99,31 +108,60 @@ class _Handler(BaseHTTPRequestHandler):
         logger.debug("%s %s", self.command, (getattr(self, "path", None) or "").partition("?")[0])
 
 
-class EmulatorHTTPServer(ThreadingHTTPServer):
-    """A ``ThreadingHTTPServer`` answering every request with ``emulator.handle``."""
+class EmulatorHTTPServer(HTTPServer):
+    """An ``HTTPServer`` answering every request with ``emulator.handle``, each open connection on a thread
+    of its own, taken from the idle ones when there are (started afresh only when none is)."""
 
-    daemon_threads = True
-    request_queue_size = 1024  # the listen backlog: 200+ clients may connect at once
+    request_queue_size = 4096  # the listen backlog: thousands of clients may connect at once
     allow_reuse_address = True
+    thread_idle_seconds = 5.0  # how long a thread with no connection waits for one before it ends
 
     def __init__(self, address: tuple[str, int], emulator: Emulator) -> None:
         self.address_family = socket.AF_INET6 if ":" in address[0] else socket.AF_INET
         self.emulator = emulator
         self.closing = threading.Event()
         self._connections: set[socket.socket] = set()
-        self._connections_lock = threading.Lock()
+        self._lock = threading.Lock()
+        self._idle_threads = 0
+        self._accepted: queue.SimpleQueue[tuple[socket.socket, Any]] = queue.SimpleQueue()
         self.accepted_connections = 0
         super().__init__(address, _Handler)
         emulator.add_stat("connections_accepted", lambda: self.accepted_connections)
 
     def process_request(self, request: Any, client_address: Any) -> None:
-        with self._connections_lock:
+        with self._lock:
             self._connections.add(request)
             self.accepted_connections += 1
-        super().process_request(request, client_address)
+            start = self._idle_threads == 0
+            if not start:
+                self._idle_threads -= 1  # that thread's next connection is this one
+        self._accepted.put((request, client_address))
+        if start:
+            threading.Thread(
+                target=self._serve_connections, name="sae-emulator-connection", daemon=True
+            ).start()
+
+    def _serve_connections(self) -> None:
+        while True:
+            try:
+                request, client_address = self._accepted.get(timeout=self.thread_idle_seconds)
+            except queue.Empty:
+                with self._lock:  # end unless process_request counted on this thread for a connection
+                    if self._idle_threads > 0:
+                        self._idle_threads -= 1
+                        return
+                continue
+            try:
+                self.finish_request(request, client_address)
+            except Exception:
+                self.handle_error(request, client_address)
+            finally:
+                self.shutdown_request(request)
+            with self._lock:
+                self._idle_threads += 1
 
     def shutdown_request(self, request: Any) -> None:
-        with self._connections_lock:
+        with self._lock:
             self._connections.discard(request)
         super().shutdown_request(request)
 
@@ -133,7 +171,7 @@ class EmulatorHTTPServer(ThreadingHTTPServer):
 
     def close_connections(self) -> None:
         """Close every connection still open, waking the threads that wait on them."""
-        with self._connections_lock:
+        with self._lock:
             connections = list(self._connections)
         for connection in connections:
             with contextlib.suppress(OSError):  # already closed by the client
