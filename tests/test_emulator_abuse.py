@@ -7,11 +7,16 @@ import resource
 import signal
 import socket
 import time
+from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
 
+import httpx
 import pytest
 
 from sae_job import Credentials, SaeJobClient
-from tests.conftest import StandaloneEmulator, size
+from sae_job.emulator import Emulator, Request, default_config, serve
+from sae_job.signing import AcsV3Auth
+from tests.conftest import PATH, StandaloneEmulator, size
 
 
 def _allow_open_files(count: int) -> None:
@@ -54,3 +59,48 @@ def test_a_mass_close_stalls_neither_a_signed_call_nor_sigterm() -> None:
         if process.popen.poll() is None:
             process.popen.kill()
         process.popen.communicate(timeout=10)
+
+
+# --- replays and paths ---------------------------------------------------------------------------------
+
+
+def _signed(url: str, clock: Callable[[], datetime], nonce: str = "nonce-1") -> httpx.Request:
+    """An ExecJob request for the demo template, signed with the demo key at ``clock()``."""
+    config = default_config()
+    signer = AcsV3Auth(
+        config.credentials[0], action="ExecJob", version="2019-05-06", clock=clock, nonce=lambda: nonce
+    )
+    request = httpx.Request("GET", url + PATH, params={"AppId": config.templates[0].app_id})
+    return next(signer.auth_flow(request))
+
+
+def _handle(emulator: Emulator, request: httpx.Request) -> tuple[int, str]:
+    target = request.url.raw_path.decode("ascii")
+    answer = emulator.handle(Request.from_target("GET", target, request.headers.multi_items()))
+    return answer.status, answer.json()["Code"]
+
+
+def test_a_nonce_is_remembered_as_long_as_the_request_date_keeps_it_valid() -> None:
+    arrival = datetime(2024, 5, 1, 8, 0, 0, tzinfo=UTC)
+    now = [arrival]
+    emulator = Emulator(clock=lambda: now[0])
+    request = _signed("https://sae.cn-hangzhou.aliyuncs.com", lambda: arrival + timedelta(minutes=14))
+    assert _handle(emulator, request) == (200, "200")
+    now[0] = arrival + timedelta(minutes=15, seconds=30)  # the request is valid until 29 minutes
+    assert _handle(emulator, request) == (400, "SignatureNonceUsed")
+    now[0] = arrival + timedelta(minutes=29, seconds=1)
+    assert _handle(emulator, request) == (400, "InvalidTimeStamp.Expired")
+    assert len(emulator.jobs()) == 1
+
+
+def test_a_path_is_verified_as_received_not_as_http_server_normalises_it() -> None:
+    with serve() as running:
+        signed = _signed(running.url, lambda: datetime.now(UTC))
+        target = "/" + signed.url.raw_path.decode("ascii")  # "//pop/v1/...": not the path signed
+        head = "".join(f"{name}: {value}\r\n" for name, value in signed.headers.multi_items())
+        host, port = running.url.removeprefix("http://").rsplit(":", 1)
+        with socket.create_connection((host, int(port)), timeout=5) as connection:
+            connection.sendall(f"GET {target} HTTP/1.1\r\n{head}Connection: close\r\n\r\n".encode())
+            answer = b"".join(iter(lambda: connection.recv(65536), b""))
+        assert answer.split()[1] in (b"400", b"404")
+        assert running.emulator.jobs() == []

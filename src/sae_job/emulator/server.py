@@ -65,7 +65,9 @@ class _Handler(BaseHTTPRequestHandler):
             self.send_error(413 if length > MAX_BODY else 400, "Bad Content-Length")
             return
         body = self.rfile.read(length) if length else b""
-        request = Request.from_target(self.command, self.path, self.headers.items(), body)
+        # The target as received: http.server's self.path has "//" collapsed, which a signature must see.
+        target = self.requestline.split()[1]
+        request = Request.from_target(self.command, target, self.headers.items(), body)
         response = self.server.emulator.handle(request)
         if response.delay > 0 and self.server.closing.wait(response.delay):
             response = replace(response, drop=True)  # the server is closing: no answer after all
