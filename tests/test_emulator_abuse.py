@@ -3,18 +3,22 @@ that differ from the one signed, hostile configuration files, a bind beyond loop
 
 from __future__ import annotations
 
+import os
+import re
 import resource
 import signal
 import socket
 import time
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
 import httpx
 import pytest
 
 from sae_job import Credentials, SaeJobClient
-from sae_job.emulator import Emulator, Request, default_config, serve
+from sae_job.emulator import ConfigError, Emulator, Request, default_config, load_config, serve
+from sae_job.emulator.config import MAX_CONFIG_BYTES, parse_config
 from sae_job.signing import AcsV3Auth
 from tests.conftest import PATH, StandaloneEmulator, size
 
@@ -104,3 +108,46 @@ def test_a_path_is_verified_as_received_not_as_http_server_normalises_it() -> No
             answer = b"".join(iter(lambda: connection.recv(65536), b""))
         assert answer.split()[1] in (b"400", b"404")
         assert running.emulator.jobs() == []
+
+
+# --- hostile configuration files -------------------------------------------------------------------
+
+_KEY_TOML = '[[credentials]]\naccess_key_id = "k"\naccess_key_secret = "s"\n'
+
+
+@pytest.mark.parametrize(
+    ("table", "entry", "named"),
+    [
+        ("templates", 'app_id = "a"\nrun_seconds = nan', "run_seconds"),
+        ("templates", 'app_id = "a"\nrun_seconds = inf', "run_seconds"),
+        ("templates", 'app_id = "a"\nrun_seconds = 1e300', "run_seconds"),
+        ("templates", 'app_id = "a"\nrun_seconds = -1', "run_seconds"),
+        ("faults", "stall_seconds = 1e300", "faults.stall_seconds"),
+        ("faults", "retry_after = inf", "faults.retry_after"),
+        ("faults", "latency_ms = nan", "faults.latency_ms"),
+        ("faults", "latency_ms = 1e300", "faults.latency_ms"),
+    ],
+)
+def test_config_numbers_must_be_finite_and_in_range(table: str, entry: str, named: str) -> None:
+    header = f"[[{table}]]" if table == "templates" else f"[{table}]"
+    with pytest.raises(ConfigError, match=re.escape(named)):
+        parse_config(f"{_KEY_TOML}\n{header}\n{entry}\n", source="emulator.toml")
+
+
+def test_a_deeply_nested_config_is_a_config_error_naming_the_file(tmp_path: Path) -> None:
+    path = tmp_path / "deep.toml"
+    path.write_text(_KEY_TOML + "x = " + "[" * 100_000 + "]" * 100_000 + "\n", encoding="utf-8")
+    with pytest.raises(ConfigError, match=re.escape(str(path))):
+        load_config(path)
+
+
+def test_a_config_path_that_is_not_a_regular_file_is_refused_at_once(tmp_path: Path) -> None:
+    fifo, zero, big = tmp_path / "fifo.toml", tmp_path / "zero.toml", tmp_path / "big.toml"
+    os.mkfifo(fifo)  # nothing ever writes to it: reading would wait forever
+    zero.symlink_to("/dev/zero")  # reading would never end
+    big.write_bytes(_KEY_TOML.encode() + b"#" * MAX_CONFIG_BYTES)
+    for path, says in [(fifo, "not a regular file"), (zero, "not a regular file"), (big, "larger than")]:
+        started = time.monotonic()
+        with pytest.raises(ConfigError, match=says):
+            load_config(path)
+        assert time.monotonic() - started < 2

@@ -20,6 +20,7 @@ from types import FrameType
 
 from sae_job.emulator.config import EmulatorConfig, default_config, load_config
 from sae_job.emulator.core import Emulator
+from sae_job.emulator.faults import MAX_SECONDS
 from sae_job.emulator.server import serve
 
 __all__ = ["add_arguments", "run"]
@@ -131,8 +132,10 @@ def run(args: argparse.Namespace) -> int:
         return EXIT_USAGE
     nonce_window: float | None = getattr(args, "nonce_window", None)
     max_jobs: int = getattr(args, "max_jobs", 10_000)
-    if (nonce_window is not None and not nonce_window > 0) or max_jobs < 1:
-        sys.stderr.write("sae-job emulator: --nonce-window and --max-jobs must be positive\n")
+    if (nonce_window is not None and not 0 < nonce_window <= MAX_SECONDS) or max_jobs < 1:
+        sys.stderr.write(
+            f"sae-job emulator: --nonce-window (at most {MAX_SECONDS}) and --max-jobs must be positive\n"
+        )
         return EXIT_USAGE
     stop = threading.Event()
 

@@ -33,6 +33,8 @@ With no file, :func:`default_config` gives the embedded ``default.toml``: one de
 
 from __future__ import annotations
 
+import os
+import stat
 import tomllib
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
@@ -41,7 +43,7 @@ from pathlib import Path
 from typing import Any, Literal, cast, get_args
 
 from sae_job.credentials import Credentials
-from sae_job.emulator.faults import Faults
+from sae_job.emulator.faults import MAX_SECONDS, Faults, number
 
 # fmt: off
 __all__ = [
@@ -70,8 +72,8 @@ class Template:
     ``suspended`` refuses every job (``JobSuspend``). A job runs ``run_seconds`` once its ``Time`` has
     come, then ends as ``outcome`` says, every replica with it.
 
-    Raises ``ValueError`` for an empty ``app_id``, an unknown policy or outcome, or a negative
-    ``run_seconds``.
+    Raises ``ValueError`` for an empty ``app_id``, an unknown policy or outcome, or a ``run_seconds`` that
+    is not a finite number from 0 to :data:`~sae_job.emulator.faults.MAX_SECONDS`.
     """
 
     app_id: str
@@ -91,10 +93,8 @@ class Template:
             )
         if not isinstance(self.suspended, bool):
             raise ValueError("suspended must be true or false")
-        if isinstance(self.run_seconds, bool) or not isinstance(self.run_seconds, int | float):
-            raise ValueError("run_seconds must be a number of seconds")
-        if self.run_seconds < 0:
-            raise ValueError("run_seconds must not be negative")
+        if not 0 <= number(self.run_seconds, "run_seconds") <= MAX_SECONDS:
+            raise ValueError(f"run_seconds must be from 0 to {MAX_SECONDS} seconds, not {self.run_seconds}")
 
 
 @dataclass(frozen=True, slots=True)
@@ -188,6 +188,8 @@ def parse_config(text: str, *, source: str = "<string>") -> EmulatorConfig:
         document = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError(f"{source}: not valid TOML: {exc}") from None
+    except RecursionError:
+        raise ConfigError(f"{source}: not a configuration: its TOML is nested too deeply") from None
     _known(document, _TOP, source)
     credentials = []
     for index, table in enumerate(_table_list(document, "credentials", source)):
@@ -230,13 +232,24 @@ def parse_config(text: str, *, source: str = "<string>") -> EmulatorConfig:
         raise ConfigError(f"{source}: {exc}") from None
 
 
+MAX_CONFIG_BYTES = 1 << 20  # far beyond any real configuration; what a wrong path can cost
+
+
 def load_config(path: str | Path) -> EmulatorConfig:
     """The configuration in the TOML file at ``path``.
 
-    Raises :class:`ConfigError` when the file cannot be read or is not a valid configuration.
+    Raises :class:`ConfigError` when the file is not a regular file (a FIFO or a device is refused, never
+    waited on), is larger than :data:`MAX_CONFIG_BYTES`, cannot be read, or is not a valid configuration.
     """
     try:
-        text = Path(path).read_text(encoding="utf-8")
+        fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK)  # a FIFO opens at once, to be refused below
+        with os.fdopen(fd, "rb") as file:
+            if not stat.S_ISREG(os.fstat(fd).st_mode):
+                raise ConfigError(f"cannot read the emulator config {path}: not a regular file")
+            data = file.read(MAX_CONFIG_BYTES + 1)
+        if len(data) > MAX_CONFIG_BYTES:
+            raise ConfigError(f"cannot read the emulator config {path}: larger than {MAX_CONFIG_BYTES} bytes")
+        text = data.decode("utf-8")
     except (OSError, UnicodeDecodeError) as exc:
         reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else type(exc).__name__
         raise ConfigError(f"cannot read the emulator config {path}: {reason}") from None
