@@ -8,6 +8,8 @@ import re
 import resource
 import signal
 import socket
+import subprocess
+import sys
 import time
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
@@ -151,3 +153,47 @@ def test_a_config_path_that_is_not_a_regular_file_is_refused_at_once(tmp_path: P
         with pytest.raises(ConfigError, match=says):
             load_config(path)
         assert time.monotonic() - started < 2
+
+
+# --- a bind beyond loopback --------------------------------------------------------------------------
+
+
+def _introspect(url: str, token: str | None = None) -> httpx.Response:
+    headers = {"Authorization": f"Bearer {token}"} if token is not None else {}
+    return httpx.get(url.replace("0.0.0.0", "127.0.0.1") + "/_emulator/jobs", headers=headers, timeout=5)
+
+
+def test_beyond_loopback_introspection_needs_the_token_and_loopback_does_not() -> None:
+    with serve(host="0.0.0.0") as running:
+        token = running.emulator.introspection_token
+        assert token
+        for sent in (None, "wrong", token + "x"):
+            refused = _introspect(running.url, sent)
+            assert refused.status_code == 401 and "Bearer" in refused.json()["error"]
+        assert _introspect(running.url, token).json() == {"jobs": []}
+        missing = httpx.get(running.url.replace("0.0.0.0", "127.0.0.1") + "/elsewhere", timeout=5)
+        assert missing.json()["Code"] == "InvalidAction.NotFound"  # only /_emulator/* is guarded
+    with serve() as running:
+        assert running.emulator.introspection_token is None
+        assert _introspect(running.url).status_code == 200
+
+
+def test_standalone_beyond_loopback_warns_and_prints_the_token() -> None:
+    process = StandaloneEmulator("--host", "0.0.0.0", "--port", "0")
+    try:
+        first, second = process.read_lines(2)
+        token = second.strip().removeprefix("/_emulator/* needs: Authorization: Bearer ")
+        assert token != second.strip()
+        assert _introspect(first.split()[-1]).status_code == 401
+        assert _introspect(first.split()[-1], token).status_code == 200
+    finally:
+        code, _, err = process.stop(signal.SIGTERM)
+    assert code == 0
+    assert "WARNING" in err and "beyond loopback" in err
+
+
+def test_the_help_documents_the_bind_rule() -> None:
+    shown = subprocess.run(
+        [sys.executable, "-m", "sae_job.emulator", "--help"], capture_output=True, text=True, timeout=20
+    )
+    assert "Authorization: Bearer" in " ".join(shown.stdout.split())

@@ -54,7 +54,12 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     """Add ``--host``, ``--port``, ``--config``, ``--max-jobs``, ``--nonce-window`` and the
     ``--fault-*`` flags to ``parser``."""
     add = parser.add_argument
-    add("--host", default="127.0.0.1", help="the address to listen on (default: 127.0.0.1, loopback only)")
+    host_help = (
+        "the address to listen on (default: 127.0.0.1, loopback only). Beyond loopback (0.0.0.0, a LAN "
+        "address) it warns on stderr, and /_emulator/* (jobs with their env values, reset) answers only "
+        "requests with the token it prints at start: Authorization: Bearer TOKEN"
+    )
+    add("--host", default="127.0.0.1", help=host_help)
     add("--port", type=int, default=0, help="the port to listen on (default: 0, any free port; printed)")
     add(
         "--config",
@@ -146,6 +151,7 @@ def run(args: argparse.Namespace) -> int:
     if threading.current_thread() is threading.main_thread():
         for signum in (signal.SIGINT, signal.SIGTERM):
             previous[signum] = signal.signal(signum, on_signal)
+    _log_to_stderr()  # before serve(), which may warn
     try:
         try:
             emulator = Emulator(
@@ -160,9 +166,10 @@ def run(args: argparse.Namespace) -> int:
             )
             return EXIT_ERROR
         with running:
-            _log_to_stderr()
+            token = running.emulator.introspection_token
             lines = [
                 f"SAE emulator listening on {running.url}",
+                *([f"  /_emulator/* needs: Authorization: Bearer {token}"] if token else []),
                 *_describe(config, config_path is None),
                 *([f"  faults injected: {config.faults.describe()}"] if config.faults.enabled else []),
             ]

@@ -11,6 +11,7 @@ answer instead of handling, or an answer to hold back (``delay``) or drop (``dro
 from __future__ import annotations
 
 import copy
+import hmac
 import json
 import logging
 import math
@@ -265,6 +266,9 @@ class Emulator:
         self._stats_lock = threading.Lock()
         self._stats = _Stats()
         self._stat_sources: dict[str, Callable[[], int]] = {}
+        #: When set, ``/_emulator/*`` answers only requests with ``Authorization: Bearer <it>`` (else 401):
+        #: :func:`~sae_job.emulator.serve` sets one on a bind beyond loopback.
+        self.introspection_token: str | None = None
 
     def __repr__(self) -> str:
         return f"Emulator({self.config!r})"
@@ -382,6 +386,14 @@ class Emulator:
 
     def _introspect(self, request: Request) -> Response:
         path, method = unquote(request.path), request.method
+        token, sent = self.introspection_token, (request.header("authorization") or "").encode()
+        if (
+            path.startswith("/_emulator/")
+            and token
+            and not hmac.compare_digest(sent, f"Bearer {token}".encode())
+        ):
+            detail = "send the token the emulator printed at start: Authorization: Bearer <token>"
+            return _json(401, {"error": detail}, [("WWW-Authenticate", "Bearer")])
         if (path, method) == (JOBS_PATH, "GET"):
             return _json(200, {"jobs": [job.to_dict() for job in self.jobs()]})
         if (path, method) == (STATS_PATH, "GET"):

@@ -10,8 +10,10 @@ from __future__ import annotations
 
 import contextlib
 import functools
+import ipaddress
 import logging
 import queue
+import secrets
 import socket
 import ssl
 import threading
@@ -217,11 +219,19 @@ class RunningEmulator:
 
     @classmethod
     def start(cls, emulator: Emulator, *, host: str = "127.0.0.1", port: int = 0) -> RunningEmulator:
-        """Bind ``host:port`` (0: a free port) and serve ``emulator`` in a daemon thread.
+        """Bind ``host:port`` (0: a free port) and serve ``emulator`` in a daemon thread. Beyond loopback,
+        ``/_emulator/*`` needs ``emulator.introspection_token`` (one is made when unset) as a Bearer token.
 
         Raises ``OSError`` when the address cannot be bound.
         """
         server = EmulatorHTTPServer((host, port), emulator)
+        if not ipaddress.ip_address(str(server.server_address[0])).is_loopback:
+            emulator.introspection_token = emulator.introspection_token or secrets.token_urlsafe(24)
+            logger.warning(
+                "WARNING: listening on %s, beyond loopback: whoever reaches it may call it with the keys "
+                "configured, and /_emulator/* needs the Bearer token given at start",
+                server.url,
+            )
         # serve_forever notices shutdown() only between polls: a short poll keeps close() at milliseconds.
         serve_forever = functools.partial(server.serve_forever, poll_interval=0.01)
         thread = threading.Thread(target=serve_forever, name="sae-emulator", daemon=True)
