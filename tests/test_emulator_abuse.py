@@ -18,7 +18,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from sae_job import Credentials, SaeJobClient
+from sae_job import AuthenticationError, Credentials, SaeJobClient
 from sae_job.emulator import ConfigError, Emulator, Request, default_config, load_config, serve
 from sae_job.emulator.config import MAX_CONFIG_BYTES, parse_config
 from sae_job.signing import AcsV3Auth
@@ -70,13 +70,13 @@ def test_a_mass_close_stalls_neither_a_signed_call_nor_sigterm() -> None:
 # --- replays and paths ---------------------------------------------------------------------------------
 
 
-def _signed(url: str, clock: Callable[[], datetime], nonce: str = "nonce-1") -> httpx.Request:
+def _signed(url: str, clock: Callable[[], datetime], nonce: str = "nonce-1", **params: str) -> httpx.Request:
     """An ExecJob request for the demo template, signed with the demo key at ``clock()``."""
     config = default_config()
     signer = AcsV3Auth(
         config.credentials[0], action="ExecJob", version="2019-05-06", clock=clock, nonce=lambda: nonce
     )
-    request = httpx.Request("GET", url + PATH, params={"AppId": config.templates[0].app_id})
+    request = httpx.Request("GET", url + PATH, params={"AppId": config.templates[0].app_id, **params})
     return next(signer.auth_flow(request))
 
 
@@ -197,3 +197,28 @@ def test_the_help_documents_the_bind_rule() -> None:
         [sys.executable, "-m", "sae_job.emulator", "--help"], capture_output=True, text=True, timeout=20
     )
     assert "Authorization: Bearer" in " ".join(shown.stdout.split())
+
+
+# --- what the spec declares, the emulator can send ------------------------------------------------------
+
+
+def test_a_configmap_all_keys_reference_without_key_starts_a_job() -> None:
+    envs = '[{"name":"sae-sys-configmap-all-x","valueFrom":{"configMapRef":{"configMapId":124}}}]'
+    with serve() as running, httpx.Client() as client:
+        answer = client.send(_signed(running.url, lambda: datetime.now(UTC), Envs=envs))
+        (job,) = running.emulator.jobs()
+    assert answer.json()["Data"]["Data"] == job.job_id
+    assert job.envs == [
+        {"name": "sae-sys-configmap-all-x", "valueFrom": {"configMapRef": {"configMapId": 124}}}
+    ]
+
+
+def test_a_ram_denied_key_is_answered_403_forbidden_ram(tmp_path: Path) -> None:
+    path = tmp_path / "denied.toml"
+    path.write_text(_KEY_TOML + 'ram_denied = true\n[[templates]]\napp_id = "a"\n', encoding="utf-8")
+    config = load_config(path)
+    assert config.ram_denied == {"k"}
+    with serve(Emulator(config)) as running, pytest.raises(AuthenticationError) as caught:
+        running.client.exec_job("a", command="true")
+    assert (caught.value.status_code, caught.value.code) == (403, "Forbidden.RAM")
+    assert running.emulator.jobs() == []

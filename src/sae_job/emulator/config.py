@@ -6,6 +6,7 @@ inject, from TOML.
 access_key_id = "…"
 access_key_secret = "…"
 security_token = "…"          # optional: then requests must carry exactly this token
+ram_denied = false            # true: a RAM policy denies this key every operation (403 Forbidden.RAM)
 
 [[templates]]
 app_id = "…"
@@ -37,7 +38,7 @@ import os
 import stat
 import tomllib
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from importlib import resources
 from pathlib import Path
 from typing import Any, Literal, cast, get_args
@@ -113,6 +114,8 @@ class EmulatorConfig:
     """What the emulator does wrong on purpose: nothing by default (see :mod:`sae_job.emulator.faults`)."""
     source: str = field(default="<python>", compare=False)
     """Where the configuration came from, for messages: a file path, ``<embedded>`` or ``<python>``."""
+    ram_denied: frozenset[str] = frozenset()
+    """Access key IDs that a RAM policy denies every operation: 403 ``Forbidden.RAM`` once they verify."""
 
     def __post_init__(self) -> None:
         # Lists are welcome; kept as tuples so a config cannot change under a running emulator.
@@ -141,12 +144,11 @@ class EmulatorConfig:
 
     def with_templates(self, *templates: Template, in_debt: bool | None = None) -> EmulatorConfig:
         """This configuration (same keys) with other templates, and optionally another debt state."""
-        in_debt = self.in_debt if in_debt is None else in_debt
-        return EmulatorConfig(self.credentials, templates, in_debt, self.faults, source=self.source)
+        return replace(self, templates=templates, in_debt=self.in_debt if in_debt is None else in_debt)
 
     def with_faults(self, faults: Faults) -> EmulatorConfig:
         """This configuration with other faults."""
-        return EmulatorConfig(self.credentials, self.templates, self.in_debt, faults, source=self.source)
+        return replace(self, faults=faults)
 
 
 def _unique(what: str, values: Iterable[str]) -> None:
@@ -158,7 +160,7 @@ def _unique(what: str, values: Iterable[str]) -> None:
 
 
 _TOP = {"credentials", "templates", "account", "faults"}
-_CREDENTIAL_KEYS = {"access_key_id", "access_key_secret", "security_token"}
+_CREDENTIAL_KEYS = {"access_key_id", "access_key_secret", "security_token", "ram_denied"}
 _TEMPLATE_KEYS = {"app_id", "concurrency_policy", "suspended", "run_seconds", "outcome"}
 _ACCOUNT_KEYS = {"in_debt"}
 
@@ -191,15 +193,20 @@ def parse_config(text: str, *, source: str = "<string>") -> EmulatorConfig:
     except RecursionError:
         raise ConfigError(f"{source}: not a configuration: its TOML is nested too deeply") from None
     _known(document, _TOP, source)
-    credentials = []
+    credentials, ram_denied = [], set()
     for index, table in enumerate(_table_list(document, "credentials", source)):
         where = f"{source}: credentials[{index}]"
         _known(table, _CREDENTIAL_KEYS, where)
         for key in ("access_key_id", "access_key_secret"):
             if key not in table:
                 raise ConfigError(f"{where}: {key} is missing")
+        fields = {name: value for name, value in table.items() if name != "ram_denied"}
+        if table.get("ram_denied", False) not in (True, False):
+            raise ConfigError(f"{where}: ram_denied must be true or false")
+        if table.get("ram_denied"):
+            ram_denied.add(fields["access_key_id"])
         try:
-            credentials.append(Credentials(**cast(dict[str, Any], table)))
+            credentials.append(Credentials(**fields))
         except (TypeError, ValueError) as exc:  # Credentials' messages never hold the value
             raise ConfigError(f"{where}: {exc}") from None
     templates = []
@@ -227,7 +234,8 @@ def parse_config(text: str, *, source: str = "<string>") -> EmulatorConfig:
     except (TypeError, ValueError) as exc:
         raise ConfigError(f"{source}: faults: {exc}") from None
     try:
-        return EmulatorConfig(tuple(credentials), tuple(templates), in_debt, faults, source=source)
+        denied = frozenset(ram_denied)
+        return EmulatorConfig(tuple(credentials), tuple(templates), in_debt, faults, source, denied)
     except ValueError as exc:
         raise ConfigError(f"{source}: {exc}") from None
 

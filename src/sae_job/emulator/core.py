@@ -430,6 +430,11 @@ class Emulator:
         except AuthFailure as failure:
             logger.info("authentication failed: %s", failure.reason or failure.code)
             raise _Refusal(failure.status, failure.code, failure.message) from None
+        if caller.access_key_id in self.config.ram_denied:
+            message = (
+                "User not authorized to operate on the specified resource, or this API doesn't support RAM."
+            )
+            raise _Refusal(403, "Forbidden.RAM", message)
         if request.header("x-acs-version") != self.spec.version:
             raise _Refusal(400, "InvalidVersion", "Specified parameter Version is not valid.")
         action = request.header("x-acs-action")
