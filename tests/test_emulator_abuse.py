@@ -18,8 +18,8 @@ from pathlib import Path
 import httpx
 import pytest
 
-from sae_job import AuthenticationError, Credentials, SaeJobClient
-from sae_job.emulator import ConfigError, Emulator, Request, default_config, load_config, serve
+from sae_job import AuthenticationError, Credentials, SaeJobClient, ThrottlingError
+from sae_job.emulator import ConfigError, Emulator, Faults, Request, default_config, load_config, serve
 from sae_job.emulator.config import MAX_CONFIG_BYTES, parse_config
 from sae_job.signing import AcsV3Auth
 from tests.conftest import PATH, StandaloneEmulator, size
@@ -222,3 +222,14 @@ def test_a_ram_denied_key_is_answered_403_forbidden_ram(tmp_path: Path) -> None:
         running.client.exec_job("a", command="true")
     assert (caught.value.status_code, caught.value.code) == (403, "Forbidden.RAM")
     assert running.emulator.jobs() == []
+
+
+def test_throttling_is_400_as_the_gateway_answers_or_429_when_configured() -> None:
+    for status in (400, 429):
+        with serve() as running:
+            running.emulator.set_faults(Faults(throttle=1.0, throttle_status=status, retry_after=0))
+            with running.new_client(max_attempts=1) as client, pytest.raises(ThrottlingError) as caught:
+                client.exec_job(running.app_id, command="true")
+        assert (caught.value.status_code, caught.value.code) == (status, "Throttling.User")
+    with pytest.raises(ValueError, match="throttle_status"):
+        Faults(throttle_status=503)

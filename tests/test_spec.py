@@ -165,7 +165,7 @@ def test_every_documented_error_code_has_an_example(spec: dict[str, Any], code: 
 
 
 def test_throttling_answers_carry_retry_after(spec: dict[str, Any]) -> None:
-    for status in ("400", "503"):
+    for status in ("400", "429", "503"):
         response = resolve(spec, operation(spec)["responses"][status])
         assert "x-acs-retry-after" in response["headers"], status
 

@@ -23,7 +23,7 @@ from sae_job.emulator.core import Emulator
 from sae_job.emulator.faults import MAX_SECONDS
 from sae_job.emulator.server import serve
 
-__all__ = ["add_arguments", "run"]
+__all__ = ["add_arguments", "main", "run"]
 
 EXIT_OK = 0
 EXIT_ERROR = 1
@@ -36,18 +36,12 @@ _FAULT_FLAGS = (
     ("error_503", "P", "probability of a 503 ServiceUnavailable before anything is done"),
     ("throttle", "P", "probability of a 400 Throttling.User before anything is done"),
     ("retry_after", "SECONDS", "the x-acs-retry-after a throttled answer carries (default: 1)"),
+    ("throttle_status", "400|429", "the status of a throttled answer (default: 400, as SAE's gateway)"),
     ("stall", "P", "probability that a request is handled and its answer held back --fault-stall-seconds"),
     ("stall_seconds", "SECONDS", "how long a stalled answer is held back (default: 30)"),
     ("latency_ms", "MS", "a delay added to every ExecJob answer"),
     ("seed", "N", "the seed of the fault draws (default: 0)"),
 )
-
-
-def _fault_value(text: str) -> float:
-    try:
-        return float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a number") from None
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -79,10 +73,19 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         faults.add_argument(
             "--fault-" + name.replace("_", "-"),
             dest="fault_" + name,
-            type=int if name == "seed" else _fault_value,
+            type=int if name in ("seed", "throttle_status") else float,
             metavar=metavar,
             help=help_text,
         )
+
+
+def main(argv: list[str] | None = None) -> int:
+    """``python -m sae_job.emulator``: parse ``argv`` (default: the process's) and serve until a signal."""
+    parser = argparse.ArgumentParser(
+        prog="python -m sae_job.emulator", description="Serve a local SAE ExecJob emulator until interrupted."
+    )
+    add_arguments(parser)
+    return run(parser.parse_args(argv))
 
 
 def _faults(args: argparse.Namespace, config: EmulatorConfig) -> EmulatorConfig:

@@ -23,6 +23,7 @@ drop_after_commit = 0.3       # probabilities per ExecJob request
 error_503 = 0.1
 throttle = 0.1
 retry_after = 1               # seconds, sent as x-acs-retry-after
+throttle_status = 400         # 429: throttled as a proxy in front may answer
 stall = 0.0
 stall_seconds = 30
 latency_ms = 0

@@ -368,7 +368,8 @@ class Emulator:
         if fault == "throttle":
             retry_after = (("x-acs-retry-after", _seconds(self._injector.faults.retry_after)),)
             message = "Request was denied due to user flow control."
-            raise _Refusal(400, "Throttling.User", message, gateway=True, headers=retry_after)
+            status = self._injector.faults.throttle_status
+            raise _Refusal(status, "Throttling.User", message, gateway=True, headers=retry_after)
         caller = self._authenticate(request, operation)
         try:
             params = operation.check_query(decoded_query(request.query))

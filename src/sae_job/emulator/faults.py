@@ -2,7 +2,8 @@
 from a seeded random source picks at most one fault:
 
 - ``error_503``: 503 ``ServiceUnavailable`` before anything is done (no job, no nonce used up);
-- ``throttle``: 400 ``Throttling.User`` with ``x-acs-retry-after: <retry_after>``, before anything is done;
+- ``throttle``: ``Throttling.User`` with ``x-acs-retry-after: <retry_after>``, before anything is done,
+  status 400 as SAE's gateway sends it (``throttle_status = 429``: as a proxy in front may);
 - ``drop_after_commit``: the request is handled (the job is recorded), then the connection closes with
   no answer, as when a connection resets after the service acted;
 - ``stall``: the request is handled, and its answer held back ``stall_seconds`` (longer than a client's
@@ -60,6 +61,7 @@ class Faults:
     retry_after: float = 1.0
     stall_seconds: float = 30.0
     seed: int = 0
+    throttle_status: int = 400
 
     def __post_init__(self) -> None:
         for kind in FAULT_KINDS:
@@ -76,6 +78,8 @@ class Faults:
                 )
         if isinstance(self.seed, bool) or not isinstance(self.seed, int):
             raise ValueError(f"faults.seed must be an int, not {self.seed!r}")
+        if self.throttle_status not in (400, 429) or isinstance(self.throttle_status, bool):
+            raise ValueError(f"faults.throttle_status must be 400 or 429, not {self.throttle_status!r}")
 
     @classmethod
     def from_mapping(cls, table: Mapping[str, Any]) -> Faults:
