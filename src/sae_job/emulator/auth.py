@@ -87,13 +87,16 @@ class NonceCache:
 
     Thread-safe. A nonce is kept while the request that used it stays valid: ``window`` past the later of
     its arrival and its own date (a request dated ahead stays valid longer). At most ``max_entries`` are
-    kept, those expiring first going first, so memory stays bounded under any load.
+    kept, those expiring first going first, so memory stays bounded under any load. With ``by_date``
+    false, a nonce is kept ``window`` past its arrival only, whatever its date (a load test's knob).
     """
 
-    def __init__(self, window: timedelta = DEFAULT_WINDOW, *, max_entries: int = 200_000) -> None:
+    def __init__(
+        self, window: timedelta = DEFAULT_WINDOW, *, max_entries: int = 200_000, by_date: bool = True
+    ) -> None:
         if window <= timedelta(0) or max_entries < 1:
             raise ValueError("window must be positive and max_entries at least 1")
-        self.window = window
+        self.window, self.by_date = window, by_date
         self.max_entries = max_entries
         self._expiry: dict[str, datetime] = {}
         self._by_expiry: list[tuple[datetime, str]] = []  # the same, as a heap: the first to expire on top
@@ -102,7 +105,7 @@ class NonceCache:
     def use(self, nonce: str, now: datetime, dated: datetime | None = None) -> bool:
         """Record ``nonce`` as used at ``now`` by a request ``dated`` (default: ``now``); False if a request
         that is still valid used it already."""
-        until = max(now, dated or now) + self.window
+        until = max(now, dated if dated is not None and self.by_date else now) + self.window
         with self._lock:
             while self._by_expiry and (self._by_expiry[0][0] < now or len(self._expiry) >= self.max_entries):
                 del self._expiry[heapq.heappop(self._by_expiry)[1]]

@@ -234,8 +234,8 @@ class Emulator:
     """SAE's job operations behind its API gateway, in memory; thread-safe (racing requests with one
     ``EventId`` start one job). ``config`` defaults to the embedded demo; ``clock`` (timezone-aware) drives
     the signature window and the jobs' lives; ``window`` is the gateway's tolerance for clock skew;
-    ``nonce_window``, when given, remembers nonces that long instead (a load test's knob); at most
-    ``max_jobs`` jobs are kept, the oldest forgotten first."""
+    ``nonce_window``, when given, remembers nonces that long after arrival instead, whatever their date
+    (a load test's knob); at most ``max_jobs`` jobs are kept, the oldest forgotten first."""
 
     def __init__(
         self,
@@ -259,7 +259,7 @@ class Emulator:
         self._credentials: Mapping[str, Credentials] = {c.access_key_id: c for c in self.config.credentials}
         self._templates: Mapping[str, Template] = {t.app_id: t for t in self.config.templates}
         self._clock, self._window, self._max_jobs = clock, window, max_jobs
-        self._nonces = NonceCache(nonce_window if nonce_window is not None else window)
+        self._nonces = NonceCache(nonce_window or window, by_date=nonce_window is None)
         self._lock = threading.Lock()
         self._state = _State()
         self._injector = FaultInjector(self.config.faults)

@@ -8,6 +8,7 @@ and wakes answers held back by an injected stall.
 
 from __future__ import annotations
 
+import _thread
 import contextlib
 import functools
 import ipaddress
@@ -141,9 +142,9 @@ class EmulatorHTTPServer(HTTPServer):
                 self._idle_threads -= 1  # that thread's next connection is this one
         self._accepted.put((request, client_address))
         if start:
-            threading.Thread(
-                target=self._serve_connections, name="sae-emulator-connection", daemon=True
-            ).start()
+            # Not threading.Thread.start(), which waits until the thread runs: with thousands of threads
+            # waking at once (a mass close) that wait stalls the accepts, and the listen queue overflows.
+            _thread.start_new_thread(self._serve_connections, ())
 
     def _serve_connections(self) -> None:
         while True:
