@@ -426,6 +426,7 @@ EXPECTED_ERRORS: dict[str, type[SaeError]] = {
     "InvalidSecurityToken.MismatchWithAccessKey": AuthenticationError,
     "InvalidSecurityToken.Malformed": AuthenticationError,
     "InvalidAccessKeyId.NotFound": AuthenticationError,
+    "InvalidAction.NotFound": SaeError,  # no operation at this method and path
     "Forbidden.RAM": AuthenticationError,
     "Throttling": ThrottlingError,
     "Throttling.User": ThrottlingError,

@@ -273,8 +273,8 @@ def test_a_missing_app_id(rig: Rig) -> None:
         ),
         (
             "Envs",
-            '[{"name": "a", "valueFrom": {"configMapRef": {"configMapId": 1}}}]',
-            "'key'",
+            '[{"name": "a", "valueFrom": {"configMapRef": {"configMapId": 1, "key": 2}}}]',
+            "key must be of type string",
         ),
         ("Envs", "[", "not valid JSON"),
     ],

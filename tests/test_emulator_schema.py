@@ -97,8 +97,7 @@ def test_json_parameters_are_decoded_and_checked_where_the_fault_is() -> None:
         "The parameter Envs is invalid: [1] matches none of the allowed forms ("
         "as ValueEnv: has the property 'valueFrom', which is not allowed here; "
         "lacks the required property 'value'; "
-        "as ConfigMapEnv: valueFrom.configMapRef.configMapId must be of type integer, not string; "
-        "valueFrom.configMapRef lacks the required property 'key')."
+        "as ConfigMapEnv: valueFrom.configMapRef.configMapId must be of type integer, not string)."
     )
 
 

@@ -14,8 +14,8 @@ T = TypeVar("T", bound="ConfigMapEnv")
 
 @_attrs_define
 class ConfigMapEnv:
-    """A variable taken from a ConfigMap (the nested form the service reads). With `key` empty and the name `sae-sys-
-    configmap-all-<ConfigMap name>`, every key of the ConfigMap becomes a variable.
+    """A variable taken from a ConfigMap (the nested form the service reads). With `key` empty or left out and the name
+    `sae-sys-configmap-all-<ConfigMap name>`, every key of the ConfigMap becomes a variable.
 
         Attributes:
             name (str): The variable's name.

@@ -5,6 +5,8 @@ from typing import Any, Self, TypeVar
 
 from attrs import define as _attrs_define
 
+from ..types import UNSET, Unset
+
 T = TypeVar("T", bound="ConfigMapEnvValueFromConfigMapRef")
 
 
@@ -13,11 +15,11 @@ class ConfigMapEnvValueFromConfigMapRef:
     """
     Attributes:
         config_map_id (int): The ID of the ConfigMap.
-        key (str): The key in the ConfigMap; empty to take every key.
+        key (str | Unset): The key in the ConfigMap; empty or left out to take every key.
     """
 
     config_map_id: int
-    key: str
+    key: str | Unset = UNSET
 
     def to_dict(self) -> dict[str, Any]:
         config_map_id = self.config_map_id
@@ -29,9 +31,10 @@ class ConfigMapEnvValueFromConfigMapRef:
         field_dict.update(
             {
                 "configMapId": config_map_id,
-                "key": key,
             }
         )
+        if key is not UNSET:
+            field_dict["key"] = key
 
         return field_dict
 
@@ -40,7 +43,7 @@ class ConfigMapEnvValueFromConfigMapRef:
         d = dict(src_dict)
         config_map_id = d.pop("configMapId")
 
-        key = d.pop("key")
+        key = d.pop("key", UNSET)
 
         config_map_env_value_from_config_map_ref = cls(
             config_map_id=config_map_id,

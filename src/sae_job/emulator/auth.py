@@ -9,10 +9,10 @@ forged request never uses one up). No message holds a secret: the STS token show
 
 from __future__ import annotations
 
+import heapq
 import hmac
 import re
 import threading
-from collections import OrderedDict
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -83,45 +83,47 @@ class Caller:
 
 
 class NonceCache:
-    """The signature nonces seen in the last ``window``, to refuse a replayed request.
+    """The signature nonces still able to replay a request, to refuse the replay.
 
-    Thread-safe. Entries older than ``window`` are forgotten as new ones arrive, and at most
-    ``max_entries`` are kept (the oldest go first), so memory stays bounded under any load.
+    Thread-safe. A nonce is kept while the request that used it stays valid: ``window`` past the later of
+    its arrival and its own date (a request dated ahead stays valid longer). At most ``max_entries`` are
+    kept, those expiring first going first, so memory stays bounded under any load. With ``by_date``
+    false, a nonce is kept ``window`` past its arrival only, whatever its date (a load test's knob).
     """
 
-    def __init__(self, window: timedelta = DEFAULT_WINDOW, *, max_entries: int = 200_000) -> None:
+    def __init__(
+        self, window: timedelta = DEFAULT_WINDOW, *, max_entries: int = 200_000, by_date: bool = True
+    ) -> None:
         if window <= timedelta(0) or max_entries < 1:
             raise ValueError("window must be positive and max_entries at least 1")
-        self.window = window
+        self.window, self.by_date = window, by_date
         self.max_entries = max_entries
-        self._seen: OrderedDict[str, datetime] = OrderedDict()  # in order of first use
+        self._expiry: dict[str, datetime] = {}
+        self._by_expiry: list[tuple[datetime, str]] = []  # the same, as a heap: the first to expire on top
         self._lock = threading.Lock()
 
-    def use(self, nonce: str, now: datetime) -> bool:
-        """Record ``nonce`` as used at ``now``; False if it was already used within the window."""
-        horizon = now - self.window
+    def use(self, nonce: str, now: datetime, dated: datetime | None = None) -> bool:
+        """Record ``nonce`` as used at ``now`` by a request ``dated`` (default: ``now``); False if a request
+        that is still valid used it already."""
+        until = max(now, dated if dated is not None and self.by_date else now) + self.window
         with self._lock:
-            while self._seen:
-                oldest, seen_at = next(iter(self._seen.items()))
-                if seen_at >= horizon and len(self._seen) < self.max_entries:
-                    break
-                del self._seen[oldest]
-            previous = self._seen.get(nonce)
-            # A clock that moved backwards can leave an old entry behind the horizon check above.
-            if previous is not None and previous >= horizon:
+            while self._by_expiry and (self._by_expiry[0][0] < now or len(self._expiry) >= self.max_entries):
+                del self._expiry[heapq.heappop(self._by_expiry)[1]]
+            if nonce in self._expiry:
                 return False
-            self._seen.pop(nonce, None)
-            self._seen[nonce] = now
+            self._expiry[nonce] = until
+            heapq.heappush(self._by_expiry, (until, nonce))
             return True
 
     def clear(self) -> None:
         """Forget every nonce."""
         with self._lock:
-            self._seen.clear()
+            self._expiry.clear()
+            self._by_expiry.clear()
 
     def __len__(self) -> int:
         with self._lock:
-            return len(self._seen)
+            return len(self._expiry)
 
 
 _AUTHORIZATION_V3 = re.compile(
@@ -278,7 +280,8 @@ def verify_request(
         raise AuthFailure("IncompleteSignature", reason="Authorization is neither ACS3-HMAC-SHA256 nor acs")
     nonce = _one(grouped, NONCE_HEADER)
     key = _lookup(claim.access_key_id, credentials)
-    _check_time(claim.parse_date(claim.date), now, window)
+    dated = claim.parse_date(claim.date)
+    _check_time(dated, now, window)
     token = _check_token(grouped, key)
     matches = compare_signatures(claim.sign(key.access_key_secret, claim.string_to_sign), claim.signature)
     # Methods are case-sensitive (RFC 9110) but signed upper-cased: "gET" is not the "GET" signed.
@@ -287,7 +290,7 @@ def verify_request(
         raise AuthFailure(
             "SignatureDoesNotMatch", _SIGNATURE_MISMATCH + shown, reason="the signature differs from ours"
         )
-    if nonces is not None and not nonces.use(nonce, now):
+    if nonces is not None and not nonces.use(nonce, now, dated):
         raise AuthFailure("SignatureNonceUsed", reason="the nonce was used within the window")
     return Caller(claim.access_key_id, claim.signature_version, token)
 

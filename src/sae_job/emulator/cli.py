@@ -24,10 +24,11 @@ from types import FrameType
 
 from sae_job.emulator.config import EmulatorConfig, Template, default_config, load_config
 from sae_job.emulator.core import Emulator
+from sae_job.emulator.faults import MAX_SECONDS
 from sae_job.emulator.server import serve
 from sae_job.endpoints import ENDPOINT_ENV
 
-__all__ = ["EXAMPLES", "add_arguments", "run"]
+__all__ = ["EXAMPLES", "add_arguments", "main", "run"]
 
 EXAMPLES = """\
 examples:
@@ -46,6 +47,7 @@ _FAULT_FLAGS = (
     ("error_503", "P", "probability of a 503 ServiceUnavailable before anything is done"),
     ("throttle", "P", "probability of a 400 Throttling.User before anything is done"),
     ("retry_after", "SECONDS", "the x-acs-retry-after a throttled answer carries (default: 1)"),
+    ("throttle_status", "400|429", "the status of a throttled answer (default: 400, as SAE's gateway)"),
     ("stall", "P", "probability that a request is handled and its answer held back --fault-stall-seconds"),
     ("stall_seconds", "SECONDS", "how long a stalled answer is held back (default: 30)"),
     ("latency_ms", "MS", "a delay added to every ExecJob answer"),
@@ -53,18 +55,16 @@ _FAULT_FLAGS = (
 )
 
 
-def _fault_value(text: str) -> float:
-    try:
-        return float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a number") from None
-
-
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     """Add ``--host``, ``--port``, ``--config``, ``--max-jobs``, ``--nonce-window`` and the
     ``--fault-*`` flags to ``parser``."""
     add = parser.add_argument
-    add("--host", default="127.0.0.1", help="the address to listen on (default: 127.0.0.1, loopback only)")
+    host_help = (
+        "the address to listen on (default: 127.0.0.1, loopback only). Beyond loopback (0.0.0.0, a LAN "
+        "address) it warns on stderr, and /_emulator/* (jobs with their env values, reset) answers only "
+        "requests with the token it prints at start: Authorization: Bearer TOKEN"
+    )
+    add("--host", default="127.0.0.1", help=host_help)
     port_help = "the port to listen on (default: 0, any free port; the banner prints it and the export lines)"
     add("--port", type=int, default=0, help=port_help)
     add(
@@ -85,10 +85,22 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         faults.add_argument(
             "--fault-" + name.replace("_", "-"),
             dest="fault_" + name,
-            type=int if name == "seed" else _fault_value,
+            type=int if name in ("seed", "throttle_status") else float,
             metavar=metavar,
             help=help_text,
         )
+
+
+def main(argv: list[str] | None = None) -> int:
+    """``python -m sae_job.emulator``: parse ``argv`` (default: the process's) and serve until a signal."""
+    parser = argparse.ArgumentParser(
+        prog="python -m sae_job.emulator",
+        description="Serve a local SAE ExecJob emulator until interrupted.",
+        epilog=EXAMPLES.replace("sae-job emulator", "python -m sae_job.emulator"),
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    add_arguments(parser)
+    return run(parser.parse_args(argv))
 
 
 def _faults(args: argparse.Namespace, config: EmulatorConfig) -> EmulatorConfig:
@@ -209,8 +221,10 @@ def run(args: argparse.Namespace) -> int:
         return EXIT_USAGE
     nonce_window: float | None = getattr(args, "nonce_window", None)
     max_jobs: int = getattr(args, "max_jobs", 10_000)
-    if (nonce_window is not None and not nonce_window > 0) or max_jobs < 1:
-        sys.stderr.write("sae-job emulator: --nonce-window and --max-jobs must be positive\n")
+    if (nonce_window is not None and not 0 < nonce_window <= MAX_SECONDS) or max_jobs < 1:
+        sys.stderr.write(
+            f"sae-job emulator: --nonce-window (at most {MAX_SECONDS}) and --max-jobs must be positive\n"
+        )
         return EXIT_USAGE
     stop = threading.Event()
 
@@ -221,6 +235,7 @@ def run(args: argparse.Namespace) -> int:
     if threading.current_thread() is threading.main_thread():
         for signum in (signal.SIGINT, signal.SIGTERM):
             previous[signum] = signal.signal(signum, on_signal)
+    _log_to_stderr()  # before serve(), which may warn
     try:
         try:
             emulator = Emulator(
@@ -235,8 +250,10 @@ def run(args: argparse.Namespace) -> int:
         with running:
             _log_to_stderr()
             embedded = config_path is None
+            token = running.emulator.introspection_token
             lines = [
                 f"SAE emulator listening on {running.url}",
+                *([f"  /_emulator/* needs: Authorization: Bearer {token}"] if token else []),
                 *_describe(config, embedded),
                 *_exports(config, embedded, running.url),
             ]

@@ -6,6 +6,7 @@ inject, from TOML.
 access_key_id = "…"
 access_key_secret = "…"
 security_token = "…"          # optional: then requests must carry exactly this token
+ram_denied = false            # true: a RAM policy denies this key every operation (403 Forbidden.RAM)
 
 [[templates]]
 app_id = "…"
@@ -26,6 +27,7 @@ drop_after_commit = 0.3       # probabilities per ExecJob request
 error_503 = 0.1
 throttle = 0.1
 retry_after = 1               # seconds, sent as x-acs-retry-after
+throttle_status = 400         # 429: throttled as a proxy in front may answer
 stall = 0.0
 stall_seconds = 30
 latency_ms = 0
@@ -37,15 +39,17 @@ With no file, :func:`default_config` gives the embedded ``default.toml``: one de
 
 from __future__ import annotations
 
+import os
+import stat
 import tomllib
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from importlib import resources
 from pathlib import Path
 from typing import Any, Literal, cast, get_args
 
 from sae_job.credentials import Credentials
-from sae_job.emulator.faults import Faults
+from sae_job.emulator.faults import MAX_SECONDS, Faults, number
 
 # fmt: off
 __all__ = [
@@ -78,8 +82,9 @@ class Template:
     ListJobs lists it under ``name`` (by default its ``app_id``) in ``namespace_id`` (by default
     ``cn-hangzhou``, that region's default namespace), with ``description`` and ``tags``.
 
-    Raises ``ValueError`` for an empty ``app_id`` or ``name``, an unknown policy or outcome, a negative
-    ``run_seconds``, or tags that are not text.
+    Raises ``ValueError`` for an empty ``app_id`` or ``name``, an unknown policy or outcome, a
+    ``run_seconds`` that is not a finite number from 0 to :data:`~sae_job.emulator.faults.MAX_SECONDS`,
+    or tags that are not text.
     """
 
     app_id: str
@@ -103,10 +108,8 @@ class Template:
             )
         if not isinstance(self.suspended, bool):
             raise ValueError("suspended must be true or false")
-        if isinstance(self.run_seconds, bool) or not isinstance(self.run_seconds, int | float):
-            raise ValueError("run_seconds must be a number of seconds")
-        if self.run_seconds < 0:
-            raise ValueError("run_seconds must not be negative")
+        if not 0 <= number(self.run_seconds, "run_seconds") <= MAX_SECONDS:
+            raise ValueError(f"run_seconds must be from 0 to {MAX_SECONDS} seconds, not {self.run_seconds}")
         self._check_listing()
 
     def _check_listing(self) -> None:
@@ -147,6 +150,8 @@ class EmulatorConfig:
     """What the emulator does wrong on purpose: nothing by default (see :mod:`sae_job.emulator.faults`)."""
     source: str = field(default="<python>", compare=False)
     """Where the configuration came from, for messages: a file path, ``<embedded>`` or ``<python>``."""
+    ram_denied: frozenset[str] = frozenset()
+    """Access key IDs that a RAM policy denies every operation: 403 ``Forbidden.RAM`` once they verify."""
 
     def __post_init__(self) -> None:
         # Lists are welcome; kept as tuples so a config cannot change under a running emulator.
@@ -179,12 +184,11 @@ class EmulatorConfig:
 
     def with_templates(self, *templates: Template, in_debt: bool | None = None) -> EmulatorConfig:
         """This configuration (same keys) with other templates, and optionally another debt state."""
-        in_debt = self.in_debt if in_debt is None else in_debt
-        return EmulatorConfig(self.credentials, templates, in_debt, self.faults, source=self.source)
+        return replace(self, templates=templates, in_debt=self.in_debt if in_debt is None else in_debt)
 
     def with_faults(self, faults: Faults) -> EmulatorConfig:
         """This configuration with other faults."""
-        return EmulatorConfig(self.credentials, self.templates, self.in_debt, faults, source=self.source)
+        return replace(self, faults=faults)
 
 
 def _unique(what: str, values: Iterable[str]) -> None:
@@ -196,7 +200,7 @@ def _unique(what: str, values: Iterable[str]) -> None:
 
 
 _TOP = {"credentials", "templates", "account", "faults"}
-_CREDENTIAL_KEYS = {"access_key_id", "access_key_secret", "security_token"}
+_CREDENTIAL_KEYS = {"access_key_id", "access_key_secret", "security_token", "ram_denied"}
 _TEMPLATE_KEYS = {
     "app_id", "concurrency_policy", "suspended", "run_seconds", "outcome", "name", "namespace_id",
     "description", "tags",
@@ -229,16 +233,23 @@ def parse_config(text: str, *, source: str = "<string>") -> EmulatorConfig:
         document = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError(f"{source}: not valid TOML: {exc}") from None
+    except RecursionError:
+        raise ConfigError(f"{source}: not a configuration: its TOML is nested too deeply") from None
     _known(document, _TOP, source)
-    credentials = []
+    credentials, ram_denied = [], set()
     for index, table in enumerate(_table_list(document, "credentials", source)):
         where = f"{source}: credentials[{index}]"
         _known(table, _CREDENTIAL_KEYS, where)
         for key in ("access_key_id", "access_key_secret"):
             if key not in table:
                 raise ConfigError(f"{where}: {key} is missing")
+        fields = {name: value for name, value in table.items() if name != "ram_denied"}
+        if table.get("ram_denied", False) not in (True, False):
+            raise ConfigError(f"{where}: ram_denied must be true or false")
+        if table.get("ram_denied"):
+            ram_denied.add(fields["access_key_id"])
         try:
-            credentials.append(Credentials(**cast(dict[str, Any], table)))
+            credentials.append(Credentials(**fields))
         except (TypeError, ValueError) as exc:  # Credentials' messages never hold the value
             raise ConfigError(f"{where}: {exc}") from None
     templates = []
@@ -266,18 +277,30 @@ def parse_config(text: str, *, source: str = "<string>") -> EmulatorConfig:
     except (TypeError, ValueError) as exc:
         raise ConfigError(f"{source}: faults: {exc}") from None
     try:
-        return EmulatorConfig(tuple(credentials), tuple(templates), in_debt, faults, source=source)
+        denied = frozenset(ram_denied)
+        return EmulatorConfig(tuple(credentials), tuple(templates), in_debt, faults, source, denied)
     except ValueError as exc:
         raise ConfigError(f"{source}: {exc}") from None
+
+
+MAX_CONFIG_BYTES = 1 << 20  # far beyond any real configuration; what a wrong path can cost
 
 
 def load_config(path: str | Path) -> EmulatorConfig:
     """The configuration in the TOML file at ``path``.
 
-    Raises :class:`ConfigError` when the file cannot be read or is not a valid configuration.
+    Raises :class:`ConfigError` when the file is not a regular file (a FIFO or a device is refused, never
+    waited on), is larger than :data:`MAX_CONFIG_BYTES`, cannot be read, or is not a valid configuration.
     """
     try:
-        text = Path(path).read_text(encoding="utf-8")
+        fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK)  # a FIFO opens at once, to be refused below
+        with os.fdopen(fd, "rb") as file:
+            if not stat.S_ISREG(os.fstat(fd).st_mode):
+                raise ConfigError(f"cannot read the emulator config {path}: not a regular file")
+            data = file.read(MAX_CONFIG_BYTES + 1)
+        if len(data) > MAX_CONFIG_BYTES:
+            raise ConfigError(f"cannot read the emulator config {path}: larger than {MAX_CONFIG_BYTES} bytes")
+        text = data.decode("utf-8")
     except (OSError, UnicodeDecodeError) as exc:
         reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else type(exc).__name__
         raise ConfigError(f"cannot read the emulator config {path}: {reason}") from None

@@ -11,6 +11,7 @@ answer instead of handling, or an answer to hold back (``delay``) or drop (``dro
 from __future__ import annotations
 
 import copy
+import hmac
 import json
 import logging
 import math
@@ -233,8 +234,8 @@ class Emulator:
     """SAE's job operations behind its API gateway, in memory; thread-safe (racing requests with one
     ``EventId`` start one job). ``config`` defaults to the embedded demo; ``clock`` (timezone-aware) drives
     the signature window and the jobs' lives; ``window`` is the gateway's tolerance for clock skew;
-    ``nonce_window``, when given, remembers nonces that long instead (a load test's knob); at most
-    ``max_jobs`` jobs are kept, the oldest forgotten first."""
+    ``nonce_window``, when given, remembers nonces that long after arrival instead, whatever their date
+    (a load test's knob); at most ``max_jobs`` jobs are kept, the oldest forgotten first."""
 
     def __init__(
         self,
@@ -259,13 +260,16 @@ class Emulator:
         self._credentials: Mapping[str, Credentials] = {c.access_key_id: c for c in self.config.credentials}
         self._templates: Mapping[str, Template] = {t.app_id: t for t in self.config.templates}
         self._clock, self._window, self._max_jobs = clock, window, max_jobs
-        self._nonces = NonceCache(nonce_window if nonce_window is not None else window)
+        self._nonces = NonceCache(nonce_window or window, by_date=nonce_window is None)
         self._lock = threading.Lock()
         self._state = _State()
         self._injector = FaultInjector(self.config.faults)
         self._stats_lock = threading.Lock()
         self._stats = _Stats()
         self._stat_sources: dict[str, Callable[[], int]] = {}
+        #: When set, ``/_emulator/*`` answers only requests with ``Authorization: Bearer <it>`` (else 401):
+        #: :func:`~sae_job.emulator.serve` sets one on a bind beyond loopback.
+        self.introspection_token: str | None = None
 
     def __repr__(self) -> str:
         return f"Emulator({self.config!r})"
@@ -365,7 +369,8 @@ class Emulator:
         if fault == "throttle":
             retry_after = (("x-acs-retry-after", _seconds(self._injector.faults.retry_after)),)
             message = "Request was denied due to user flow control."
-            raise _Refusal(400, "Throttling.User", message, gateway=True, headers=retry_after)
+            status = self._injector.faults.throttle_status
+            raise _Refusal(status, "Throttling.User", message, gateway=True, headers=retry_after)
         caller = self._authenticate(request, operation)
         try:
             params = operation.check_query(decoded_query(request.query))
@@ -383,6 +388,14 @@ class Emulator:
 
     def _introspect(self, request: Request) -> Response:
         path, method = unquote(request.path), request.method
+        token, sent = self.introspection_token, (request.header("authorization") or "").encode()
+        if (
+            path.startswith("/_emulator/")
+            and token
+            and not hmac.compare_digest(sent, f"Bearer {token}".encode())
+        ):
+            detail = "send the token the emulator printed at start: Authorization: Bearer <token>"
+            return _json(401, {"error": detail}, [("WWW-Authenticate", "Bearer")])
         if (path, method) == (JOBS_PATH, "GET"):
             return _json(200, {"jobs": [job.to_dict() for job in self.jobs()]})
         if (path, method) == (STATS_PATH, "GET"):
@@ -419,6 +432,11 @@ class Emulator:
         except AuthFailure as failure:
             logger.info("authentication failed: %s", failure.reason or failure.code)
             raise _Refusal(failure.status, failure.code, failure.message) from None
+        if caller.access_key_id in self.config.ram_denied:
+            message = (
+                "User not authorized to operate on the specified resource, or this API doesn't support RAM."
+            )
+            raise _Refusal(403, "Forbidden.RAM", message)
         if request.header("x-acs-version") != self.spec.version:
             raise _Refusal(400, "InvalidVersion", "Specified parameter Version is not valid.")
         action = request.header("x-acs-action")

@@ -2,7 +2,8 @@
 from a seeded random source picks at most one fault:
 
 - ``error_503``: 503 ``ServiceUnavailable`` before anything is done (no job, no nonce used up);
-- ``throttle``: 400 ``Throttling.User`` with ``x-acs-retry-after: <retry_after>``, before anything is done;
+- ``throttle``: ``Throttling.User`` with ``x-acs-retry-after: <retry_after>``, before anything is done,
+  status 400 as SAE's gateway sends it (``throttle_status = 429``: as a proxy in front may);
 - ``drop_after_commit``: the request is handled (the job is recorded), then the connection closes with
   no answer, as when a connection resets after the service acted;
 - ``stall``: the request is handled, and its answer held back ``stall_seconds`` (longer than a client's
@@ -21,17 +22,25 @@ from collections.abc import Mapping
 from dataclasses import dataclass, fields
 from typing import Any, Literal, get_args
 
-__all__ = ["FAULT_KINDS", "FaultInjector", "FaultKind", "Faults"]
+__all__ = ["FAULT_KINDS", "MAX_SECONDS", "FaultInjector", "FaultKind", "Faults", "number"]
 
 FaultKind = Literal["error_503", "throttle", "drop_after_commit", "stall"]
 #: The faults a draw can pick, in the order their probabilities are stacked on [0, 1).
 FAULT_KINDS: tuple[FaultKind, ...] = get_args(FaultKind)
 
 
-def _number(value: object, name: str) -> float:
+#: The longest time any setting may give, in seconds (a day): a bound that keeps every clock sum finite.
+MAX_SECONDS = 86_400
+
+
+def number(value: object, name: str) -> float:
+    """``value`` as a float; ``ValueError`` naming ``name`` unless it is a finite int or float."""
     if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value):
-        raise ValueError(f"faults.{name} must be a finite number, not {value!r}")
+        raise ValueError(f"{name} must be a finite number, not {value!r}")
     return float(value)
+
+
+_DURATIONS = {"latency_ms": MAX_SECONDS * 1000, "retry_after": MAX_SECONDS, "stall_seconds": MAX_SECONDS}
 
 
 @dataclass(frozen=True, slots=True)
@@ -52,19 +61,25 @@ class Faults:
     retry_after: float = 1.0
     stall_seconds: float = 30.0
     seed: int = 0
+    throttle_status: int = 400
 
     def __post_init__(self) -> None:
         for kind in FAULT_KINDS:
-            if not 0.0 <= _number(getattr(self, kind), kind) <= 1.0:
+            if not 0.0 <= number(getattr(self, kind), f"faults.{kind}") <= 1.0:
                 raise ValueError(f"faults.{kind} is a probability, from 0 to 1, not {getattr(self, kind)}")
         total = sum(getattr(self, kind) for kind in FAULT_KINDS)
         if total > 1.0 + 1e-9:
             raise ValueError(f"the fault probabilities add up to {total:g}, more than 1")
-        for name in ("latency_ms", "retry_after", "stall_seconds"):
-            if _number(getattr(self, name), name) < 0:
-                raise ValueError(f"faults.{name} must not be negative")
+        for name, most in _DURATIONS.items():
+            value = number(getattr(self, name), f"faults.{name}")
+            if value < 0 or value > most:
+                raise ValueError(
+                    f"faults.{name} must " + ("not be negative" if value < 0 else f"be at most {most}")
+                )
         if isinstance(self.seed, bool) or not isinstance(self.seed, int):
             raise ValueError(f"faults.seed must be an int, not {self.seed!r}")
+        if self.throttle_status not in (400, 429) or isinstance(self.throttle_status, bool):
+            raise ValueError(f"faults.throttle_status must be 400 or 429, not {self.throttle_status!r}")
 
     @classmethod
     def from_mapping(cls, table: Mapping[str, Any]) -> Faults:

@@ -1,19 +1,25 @@
 """The standalone harness: the emulator's handler behind a threaded HTTP/1.1 server (stdlib only).
 
-One thread per connection, keep-alive honoured; idle connections close after :data:`IDLE_TIMEOUT` seconds.
-Closing the server closes the connections still open and wakes answers held back by an injected stall.
+One thread per open connection, keep-alive honoured; idle connections close after :data:`IDLE_TIMEOUT`
+seconds. Threads are reused: a connection waits for none to start when one is idle, so thousands of
+connections closing together cost no thread starts. Closing the server closes the connections still open
+and wakes answers held back by an injected stall.
 """
 
 from __future__ import annotations
 
+import _thread
 import contextlib
 import functools
+import ipaddress
 import logging
+import queue
+import secrets
 import socket
 import ssl
 import threading
 from dataclasses import replace
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler, HTTPServer
 from typing import TYPE_CHECKING, Any, Self
 
 from sae_job.credentials import Credentials
@@ -44,6 +50,12 @@ class _Handler(BaseHTTPRequestHandler):
         with contextlib.suppress(OSError):  # not TCP (a test's socket pair)
             self.connection.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
 
+    def parse_request(self) -> bool:
+        if not self.raw_requestline.endswith(b"\n"):  # cut short by the client closing: nobody to answer
+            self.close_connection = True
+            return False
+        return super().parse_request()
+
     def _serve(self) -> None:
         if self.headers.get("Transfer-Encoding"):
             self.send_error(411, "Length Required", "send a Content-Length, not a chunked body")
@@ -56,7 +68,9 @@ class _Handler(BaseHTTPRequestHandler):
             self.send_error(413 if length > MAX_BODY else 400, "Bad Content-Length")
             return
         body = self.rfile.read(length) if length else b""
-        request = Request.from_target(self.command, self.path, self.headers.items(), body)
+        # The target as received: http.server's self.path has "//" collapsed, which a signature must see.
+        target = self.requestline.split()[1]
+        request = Request.from_target(self.command, target, self.headers.items(), body)
         response = self.server.emulator.handle(request)
         if response.delay > 0 and self.server.closing.wait(response.delay):
             response = replace(response, drop=True)  # the server is closing: no answer after all
@@ -99,31 +113,60 @@ class _Handler(BaseHTTPRequestHandler):
         logger.debug("%s %s", self.command, (getattr(self, "path", None) or "").partition("?")[0])
 
 
-class EmulatorHTTPServer(ThreadingHTTPServer):
-    """A ``ThreadingHTTPServer`` answering every request with ``emulator.handle``."""
+class EmulatorHTTPServer(HTTPServer):
+    """An ``HTTPServer`` answering every request with ``emulator.handle``, each open connection on a thread
+    of its own, taken from the idle ones when there are (started afresh only when none is)."""
 
-    daemon_threads = True
-    request_queue_size = 1024  # the listen backlog: 200+ clients may connect at once
+    request_queue_size = 4096  # the listen backlog: thousands of clients may connect at once
     allow_reuse_address = True
+    thread_idle_seconds = 5.0  # how long a thread with no connection waits for one before it ends
 
     def __init__(self, address: tuple[str, int], emulator: Emulator) -> None:
         self.address_family = socket.AF_INET6 if ":" in address[0] else socket.AF_INET
         self.emulator = emulator
         self.closing = threading.Event()
         self._connections: set[socket.socket] = set()
-        self._connections_lock = threading.Lock()
+        self._lock = threading.Lock()
+        self._idle_threads = 0
+        self._accepted: queue.SimpleQueue[tuple[socket.socket, Any]] = queue.SimpleQueue()
         self.accepted_connections = 0
         super().__init__(address, _Handler)
         emulator.add_stat("connections_accepted", lambda: self.accepted_connections)
 
     def process_request(self, request: Any, client_address: Any) -> None:
-        with self._connections_lock:
+        with self._lock:
             self._connections.add(request)
             self.accepted_connections += 1
-        super().process_request(request, client_address)
+            start = self._idle_threads == 0
+            if not start:
+                self._idle_threads -= 1  # that thread's next connection is this one
+        self._accepted.put((request, client_address))
+        if start:
+            # Not threading.Thread.start(), which waits until the thread runs: with thousands of threads
+            # waking at once (a mass close) that wait stalls the accepts, and the listen queue overflows.
+            _thread.start_new_thread(self._serve_connections, ())
+
+    def _serve_connections(self) -> None:
+        while True:
+            try:
+                request, client_address = self._accepted.get(timeout=self.thread_idle_seconds)
+            except queue.Empty:
+                with self._lock:  # end unless process_request counted on this thread for a connection
+                    if self._idle_threads > 0:
+                        self._idle_threads -= 1
+                        return
+                continue
+            try:
+                self.finish_request(request, client_address)
+            except Exception:
+                self.handle_error(request, client_address)
+            finally:
+                self.shutdown_request(request)
+            with self._lock:
+                self._idle_threads += 1
 
     def shutdown_request(self, request: Any) -> None:
-        with self._connections_lock:
+        with self._lock:
             self._connections.discard(request)
         super().shutdown_request(request)
 
@@ -133,7 +176,7 @@ class EmulatorHTTPServer(ThreadingHTTPServer):
 
     def close_connections(self) -> None:
         """Close every connection still open, waking the threads that wait on them."""
-        with self._connections_lock:
+        with self._lock:
             connections = list(self._connections)
         for connection in connections:
             with contextlib.suppress(OSError):  # already closed by the client
@@ -177,11 +220,19 @@ class RunningEmulator:
 
     @classmethod
     def start(cls, emulator: Emulator, *, host: str = "127.0.0.1", port: int = 0) -> RunningEmulator:
-        """Bind ``host:port`` (0: a free port) and serve ``emulator`` in a daemon thread.
+        """Bind ``host:port`` (0: a free port) and serve ``emulator`` in a daemon thread. Beyond loopback,
+        ``/_emulator/*`` needs ``emulator.introspection_token`` (one is made when unset) as a Bearer token.
 
         Raises ``OSError`` when the address cannot be bound.
         """
         server = EmulatorHTTPServer((host, port), emulator)
+        if not ipaddress.ip_address(str(server.server_address[0])).is_loopback:
+            emulator.introspection_token = emulator.introspection_token or secrets.token_urlsafe(24)
+            logger.warning(
+                "WARNING: listening on %s, beyond loopback: whoever reaches it may call it with the keys "
+                "configured, and /_emulator/* needs the Bearer token given at start",
+                server.url,
+            )
         # serve_forever notices shutdown() only between polls: a short poll keeps close() at milliseconds.
         serve_forever = functools.partial(server.serve_forever, poll_interval=0.01)
         thread = threading.Thread(target=serve_forever, name="sae-emulator", daemon=True)
