@@ -126,11 +126,11 @@ class AiohttpTransport(httpx.AsyncBaseTransport):
                 auto_decompress=False,  # httpx decodes Content-Encoding itself, as on its own transport
                 timeout=self._timeout(request),
             ) as answer:
-                content = bytearray()
-                async for chunk in answer.content.iter_any():
-                    content += chunk
-                    if len(content) > self._max_answer_bytes:
-                        break  # the one byte too many tells the client; the rest is never read
+                length = answer.content_length
+                if length is not None and length <= self._max_answer_bytes:
+                    content = await answer.read()  # the common answer: a declared, small length
+                else:
+                    content = await self._read_capped(answer)
         except Exception as exc:
             mapped = _as_httpx_error(exc, request)
             if mapped is None:
@@ -139,13 +139,21 @@ class AiohttpTransport(httpx.AsyncBaseTransport):
         return httpx.Response(
             answer.status,
             headers=answer.raw_headers,
-            stream=httpx.ByteStream(bytes(content)),  # raw: the client decodes, to its cap
+            stream=httpx.ByteStream(content),  # raw: the client decodes, to its cap
             request=request,
             extensions={
                 "http_version": b"HTTP/1.1",
                 "reason_phrase": (answer.reason or "").encode("latin-1"),
             },
         )
+
+    async def _read_capped(self, answer: aiohttp.ClientResponse) -> bytes:
+        content = bytearray()
+        async for chunk in answer.content.iter_any():
+            content += chunk
+            if len(content) > self._max_answer_bytes:
+                break  # the one byte too many tells the client; the rest is never read
+        return bytes(content)
 
     async def aclose(self) -> None:
         if self._session is not None:

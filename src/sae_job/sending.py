@@ -161,6 +161,16 @@ async def _aread(response: httpx.Response) -> bytes | UnexpectedResponseError:
     return bytes(body)
 
 
+def _declared_plain_size(response: httpx.Response) -> int | None:
+    """The body's size when the answer declares it (``Content-Length``) and is not encoded: then httpx
+    reads exactly that much, and the answer needs no copy; None otherwise."""
+    headers = response.headers
+    length = headers.get("content-length")
+    if length is None or not length.isdigit() or headers.get("content-encoding", "identity") != "identity":
+        return None
+    return int(length)
+
+
 def _decoded(response: httpx.Response, raw: bytes | UnexpectedResponseError) -> Answer:
     """The answer with its body decoded, as httpx would give it, or the error that stands for it."""
     if isinstance(raw, UnexpectedResponseError):
@@ -204,6 +214,12 @@ def send_sync(http: httpx.Client, request: httpx.Request, deadline: float) -> An
     try:
         response = http.send(request, stream=True)
         try:
+            size = _declared_plain_size(response)
+            if size is not None:  # the common answer: read as httpx would, in place
+                if size > MAX_ANSWER_BYTES:
+                    return _too_large(response, "on the wire")
+                response.read()
+                return response
             raw = _read(response)
         finally:
             response.close()
@@ -225,11 +241,17 @@ async def send_async(http: httpx.AsyncClient, request: httpx.Request, deadline: 
         async with asyncio.timeout(left):
             response = await http.send(request, stream=True)
             try:
+                size = _declared_plain_size(response)
+                if size is not None:  # the common answer: read as httpx would, in place
+                    if size > MAX_ANSWER_BYTES:
+                        return _too_large(response, "on the wire")
+                    await response.aread()
+                    return response
                 raw = await _aread(response)
             finally:
                 await response.aclose()
     except httpx.TransportError as exc:
-        return exc
+        return _late(request) if time.monotonic() >= deadline else exc
     except TimeoutError:
         return _late(request)
     return _decoded(response, raw)
