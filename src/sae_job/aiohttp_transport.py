@@ -69,6 +69,9 @@ class AiohttpTransport(httpx.AsyncBaseTransport):
     ``~/.netrc``), as httpx's own transport does.
     """
 
+    honours_proxies = True
+    """It reads the proxy variables itself (``trust_env``): a client needs no proxy mounts for it."""
+
     def __init__(
         self,
         *,

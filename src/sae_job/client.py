@@ -585,7 +585,13 @@ class AsyncSaeJobClient(_ClientCore):
         super().__init__(**settings)
         if transport is None:  # proxies from the environment, as the sync client, but never for loopback
             transport = default_async_transport(trust_env=not self.endpoint.startswith("http://"))
-        self._http = httpx.AsyncClient(transport=transport, **self._client_args())
+        # A transport that honours the environment's proxies itself (aiohttp's) is driven directly.
+        honours_proxies = getattr(transport, "honours_proxies", False)
+        self._direct: tuple[httpx.AsyncBaseTransport, httpx.Auth] | None = (
+            (transport, self._auth) if transport is not None and honours_proxies else None
+        )
+        args = self._client_args() | ({"trust_env": False} if honours_proxies else {})
+        self._http = httpx.AsyncClient(transport=transport, **args)
         _without_cookies(self._http)
 
     async def _run(
@@ -602,7 +608,7 @@ class AsyncSaeJobClient(_ClientCore):
 
         async def send(attempt: int) -> Answer:
             ends = min(deadline, _time.monotonic() + self.timeout)
-            return await send_async(self._http, self._request(call, url), ends)
+            return await send_async(self._http, self._request(call, url), ends, self._direct)
 
         return await run_async(loop, send, asyncio.sleep)
 

@@ -163,12 +163,16 @@ async def _aread(response: httpx.Response) -> bytes | UnexpectedResponseError:
 
 def _declared_plain_size(response: httpx.Response) -> int | None:
     """The body's size when the answer declares it (``Content-Length``) and is not encoded: then httpx
-    reads exactly that much, and the answer needs no copy; None otherwise."""
-    headers = response.headers
-    length = headers.get("content-length")
-    if length is None or not length.isdigit() or headers.get("content-encoding", "identity") != "identity":
-        return None
-    return int(length)
+    reads exactly that much, and the answer needs no copy; None otherwise. One pass over the raw
+    headers: ``Headers.get`` walks them all on every call."""
+    length = None
+    for name, value in response.headers.raw:
+        lowered = name.lower()
+        if lowered == b"content-length":
+            length = value
+        elif lowered == b"content-encoding" and value.strip().lower() not in (b"", b"identity"):
+            return None
+    return int(length) if length is not None and length.isdigit() else None
 
 
 def _decoded(response: httpx.Response, raw: bytes | UnexpectedResponseError) -> Answer:
@@ -230,8 +234,18 @@ def send_sync(http: httpx.Client, request: httpx.Request, deadline: float) -> An
     return _decoded(response, raw)
 
 
-async def send_async(http: httpx.AsyncClient, request: httpx.Request, deadline: float) -> Answer:
-    """Send ``request`` once through ``http``, by ``deadline`` (monotonic), reading at most the cap."""
+async def send_async(
+    http: httpx.AsyncClient,
+    request: httpx.Request,
+    deadline: float,
+    direct: tuple[httpx.AsyncBaseTransport, httpx.Auth] | None = None,
+) -> Answer:
+    """Send ``request`` once through ``http``, by ``deadline`` (monotonic), reading at most the cap.
+
+    ``direct``: a transport that needs nothing of httpx's client (no proxy mounts: it honours the
+    environment's proxies itself), and the signer: the request is signed and handed to it straight,
+    without the client's send machinery (redirects, cookies, hooks), which the calls here never use.
+    """
     import asyncio  # here, not at the top: the sync client and the CLI never load it
 
     left = deadline - time.monotonic()
@@ -239,7 +253,12 @@ async def send_async(http: httpx.AsyncClient, request: httpx.Request, deadline: 
         return _late(request)
     try:
         async with asyncio.timeout(left):
-            response = await http.send(request, stream=True)
+            if direct is None:
+                response = await http.send(request, stream=True)
+            else:
+                transport, auth = direct
+                request.extensions["timeout"] = http.timeout.as_dict()
+                response = await transport.handle_async_request(next(auth.sync_auth_flow(request)))
             try:
                 size = _declared_plain_size(response)
                 if size is not None:  # the common answer: read as httpx would, in place
