@@ -50,7 +50,7 @@ def test_a_mass_close_stalls_neither_a_signed_call_nor_sigterm() -> None:
         first, _, key_id, secret, template = process.read_lines(5)
         url = first.split()[-1]
         credentials = Credentials(key_id.split(":")[1].strip(), secret.split(":")[1].strip())
-        app_id = template.split(":")[1].strip()
+        app_id = template.split(":")[1].split()[0]  # "  job template: ID  STATE"
         _open_and_close_together(url, count)
         started = time.monotonic()
         with SaeJobClient(endpoint=url, credentials=credentials, max_attempts=1, timeout=10) as client:
