@@ -38,7 +38,8 @@ Handler = Callable[[socket.socket], None]
 
 
 def head(status: str = "200 OK", extra: str = "") -> bytes:
-    return f"HTTP/1.1 {status}\r\nContent-Type: application/json\r\n{extra}".encode()
+    # Connection: close: the server closes after each answer, so no client reuses a closed connection
+    return f"HTTP/1.1 {status}\r\nContent-Type: application/json\r\nConnection: close\r\n{extra}".encode()
 
 
 def answer(body: bytes, status: str = "200 OK", extra: str = "") -> Handler:

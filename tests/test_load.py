@@ -25,7 +25,7 @@ import pytest
 
 from sae_job import AsyncSaeJobClient, RetryPolicy, SaeJobClient
 from sae_job.emulator import Emulator, EmulatorConfig, serve
-from tests.conftest import APP, KEY, ROOT, SECRET, size
+from tests.conftest import APP, KEY, ROOT, SECRET, SOAK, size
 from tests.load import EmulatorProcess, open_fds, rss_bytes
 
 LOAD_REQUESTS = size(1_000, 20_000)
@@ -114,9 +114,11 @@ def test_the_emulator_under_load_from_a_second_process(emulator: EmulatorProcess
     assert len(held) == MAX_JOBS and held <= set(job_ids)
     # Connections kept alive: 50 per run, and one for each look at the stats.
     assert counts["connections_accepted"] <= 2 * CONNECTIONS + 1
-    # The nonce cache holds about a window's worth, not every nonce ever seen.
-    assert counts["nonces_held"] < main_requests
-    assert counts["nonces_held"] <= main["per_second"] * NONCE_WINDOW * 3 + CONNECTIONS
+    # The nonce cache holds about a window's worth, not every nonce ever seen: checked at full size, where
+    # the run outlasts the window many times; a reduced run lasts too few windows to tell reliably.
+    if SOAK:
+        assert counts["nonces_held"] < main_requests
+        assert counts["nonces_held"] <= main["per_second"] * NONCE_WINDOW * 3 + CONNECTIONS
     if rss_warm is not None and rss_end is not None:
         # Flat: what grows with requests (nonces, jobs) is bounded; allow allocator noise only.
         assert rss_end - rss_warm <= max(4 * 2**20, rss_warm // 10), (rss_warm, rss_end)
