@@ -421,3 +421,56 @@ def test_a_history_page_size_must_be_an_int(page_size: Any, kind: str) -> None:
     with pytest.raises(TypeError) as caught:
         describe_job_history_params("app", 1, page_size=page_size)
     assert str(caught.value) == f"page_size must be an int, not {kind}"
+
+
+# --- ListJobs: job templates by name ----------------------------------------------------------------
+
+
+def test_list_jobs_asks_for_job_templates_only_and_matches_the_name_as_app_name() -> None:
+    from sae_job.arguments import list_jobs_params
+
+    assert list_jobs_params(1) == {"current_page": 1, "workload": "job"}
+    assert list_jobs_params(3, name="nightly", namespace_id="cn-hangzhou:dev", page_size=200) == {
+        "current_page": 3,
+        "workload": "job",
+        "field_type": "appName",
+        "field_value": "nightly",
+        "namespace_id": "cn-hangzhou:dev",
+        "page_size": 200,
+    }
+    assert list_jobs_params(1, name=None, namespace_id=None, page_size=None) == {
+        "current_page": 1,
+        "workload": "job",
+    }
+    assert list_jobs_params(1, page_size=1)["page_size"] == 1
+
+
+@pytest.mark.parametrize(
+    ("arguments", "error", "message"),
+    [
+        ({"page_size": 0}, ValueError, "page_size must be from 1 to 200, got 0"),
+        ({"page_size": 201}, ValueError, "page_size must be from 1 to 200, got 201"),
+        ({"page_size": True}, TypeError, "page_size must be an int, not bool"),
+        ({"page_size": "5"}, TypeError, "page_size must be an int, not str"),
+        ({"name": ""}, ValueError, "name is empty: give the job template's name, e.g. 'nightly-report'"),
+        ({"name": "   "}, ValueError, "name is empty"),
+        ({"name": 7}, TypeError, "name must be a str, not int"),
+        ({"name": "a\x00b"}, ValueError, "name contains a NUL character"),
+        ({"namespace_id": "cn-hangzhou/dev"}, ValueError, "namespace_id 'cn-hangzhou/dev' contains '/'"),
+        ({"namespace_id": ""}, ValueError, "namespace_id is empty"),
+    ],
+)
+def test_list_jobs_refuses_what_no_template_has_naming_the_argument(
+    arguments: dict[str, Any], error: type[Exception], message: str
+) -> None:
+    from sae_job.arguments import list_jobs_params
+
+    with pytest.raises(error) as caught:
+        list_jobs_params(1, **arguments)
+    assert str(caught.value).startswith(message)
+
+
+def test_a_template_name_is_kept_exactly_as_given() -> None:
+    from sae_job.arguments import template_name
+
+    assert template_name(" nightly report ") == " nightly report "
