@@ -174,3 +174,10 @@ def test_signature_is_described_but_not_required_as_bearer(spec: dict[str, Any])
     assert spec["components"]["securitySchemes"]
     assert "security" not in operation(spec)
     assert "security" not in spec
+
+
+def test_every_operation_declares_the_same_error_answers(spec: dict[str, Any]) -> None:
+    # Each is one the emulator sends (tests/test_emulator_server.py, test_emulator_abuse.py, test_faults.py)
+    errors = {"400", "403", "404", "411", "413", "414", "429", "431", "500", "503", "505"}
+    for path, item in spec["paths"].items():
+        assert set(item["get"]["responses"]) == {"200"} | errors, path

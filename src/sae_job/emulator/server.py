@@ -34,6 +34,7 @@ logger = logging.getLogger("sae_job.emulator")
 
 IDLE_TIMEOUT = 120.0
 MAX_BODY = 1 << 20  # ExecJob has no body; a large one is refused before it is read
+MAX_REQUEST_LINE = 8192  # the gateway's (Tengine's) request-line buffer, as the client's MAX_REQUEST_TARGET
 
 
 class _Handler(BaseHTTPRequestHandler):
@@ -53,6 +54,10 @@ class _Handler(BaseHTTPRequestHandler):
     def parse_request(self) -> bool:
         if not self.raw_requestline.endswith(b"\n"):  # cut short by the client closing: nobody to answer
             self.close_connection = True
+            return False
+        if len(self.raw_requestline) > MAX_REQUEST_LINE:
+            self.command, self.requestline = "", ""  # as http.server leaves them for its own 414
+            self.send_error(414, "Request-URI Too Long")
             return False
         return super().parse_request()
 

@@ -80,10 +80,30 @@ def _parse_response(
 
         return response_404
 
+    if response.status_code == 411:
+        response_411 = Error.from_dict(response.json())
+
+        return response_411
+
+    if response.status_code == 413:
+        response_413 = Error.from_dict(response.json())
+
+        return response_413
+
+    if response.status_code == 414:
+        response_414 = Error.from_dict(response.json())
+
+        return response_414
+
     if response.status_code == 429:
         response_429 = Error.from_dict(response.json())
 
         return response_429
+
+    if response.status_code == 431:
+        response_431 = Error.from_dict(response.json())
+
+        return response_431
 
     if response.status_code == 500:
         response_500 = Error.from_dict(response.json())
@@ -94,6 +114,11 @@ def _parse_response(
         response_503 = Error.from_dict(response.json())
 
         return response_503
+
+    if response.status_code == 505:
+        response_505 = Error.from_dict(response.json())
+
+        return response_505
 
     if client.raise_on_unexpected_status:
         raise errors.UnexpectedStatus(response.status_code, response.content)
