@@ -12,6 +12,7 @@ from datetime import UTC, datetime
 from urllib.parse import urlencode
 
 import httpx
+import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 from pytest_httpserver import HTTPServer
@@ -115,14 +116,16 @@ def test_a_retry_replaces_the_earlier_signature_and_token_headers() -> None:
     assert request.headers["x-acs-signature-nonce"] == "n2"
 
 
+LAUNCHED = {
+    "RequestId": "r",
+    "Success": True,
+    "Data": {"Code": "200", "Data": "manual-1", "Msg": "success", "Success": "true"},
+}
+
+
 def test_a_set_cookie_is_never_replayed(httpserver: HTTPServer) -> None:
-    answer = {
-        "RequestId": "r",
-        "Success": True,
-        "Data": {"Code": "200", "Data": "manual-1", "Msg": "success", "Success": "true"},
-    }
     httpserver.expect_request("/pop/v1/sam/job/execJob").respond_with_json(
-        answer, headers={"Set-Cookie": "session=abc; Path=/"}
+        LAUNCHED, headers={"Set-Cookie": "session=abc; Path=/"}
     )
     with SaeJobClient(endpoint=httpserver.url_for("/"), credentials=Credentials("AKID", "secret")) as client:
         client.exec_job("app")
@@ -186,3 +189,32 @@ def test_the_client_encodes_a_query_as_urlencode_and_httpx_do(params: dict[str, 
     encoded = "&".join(f"{form_urlencode(k)}={form_urlencode(v)}" for k, v in params.items())
     assert encoded == urlencode(params)
     assert encoded == httpx.URL("http://h/p", params=params).query.decode("ascii")
+
+
+def test_with_no_proxy_a_call_goes_straight_to_the_transport_and_a_closed_client_still_refuses(
+    httpserver: HTTPServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The direct path (sae_job.sending.send_sync's ``direct``) skips httpx.Client.send only: the answer,
+    # its signature and its request are as through send, and a closed client raises as httpx's does.
+    for name in ("HTTP_PROXY", "HTTPS_PROXY", "ALL_PROXY", "NO_PROXY"):
+        monkeypatch.delenv(name, raising=False)
+        monkeypatch.delenv(name.lower(), raising=False)
+    httpserver.expect_request("/pop/v1/sam/job/execJob").respond_with_json(LAUNCHED)
+    client = SaeJobClient(endpoint=httpserver.url_for(""), credentials=Credentials("k", "s"))
+    assert client._direct == (client._http._transport, client.auth)
+    sent = []
+    monkeypatch.setattr(client._http, "send", lambda *a, **k: sent.append(a))
+    assert client.exec_job("app", command="true").job_id == "manual-1"
+    assert sent == []  # httpx.Client.send was not used
+    ((request, _),) = httpserver.log
+    assert request.headers["Authorization"].startswith("ACS3-HMAC-SHA256 Credential=k,")
+    client.close()
+    monkeypatch.undo()
+    with pytest.raises(RuntimeError, match="client has been closed"):
+        client.exec_job("app", command="true")
+
+
+def test_behind_a_proxy_a_call_goes_through_httpx_client_send(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("HTTPS_PROXY", "http://proxy.invalid:3128")
+    with SaeJobClient(region="cn-hangzhou", credentials=Credentials("k", "s")) as client:
+        assert client._http._mounts and client._direct is None

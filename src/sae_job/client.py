@@ -382,6 +382,8 @@ class SaeJobClient(_ClientCore):
         self._http = httpx.Client(transport=transport, **self._client_args())
         _without_cookies(self._http)
         bound_client_by_deadline(self._http)
+        # No proxy for this endpoint (httpx's proxy mounts, a private slot): send through the transport.
+        self._direct = None if self._http._mounts else (self._http._transport, self._auth)
 
     def _run(
         self,
@@ -395,7 +397,7 @@ class SaeJobClient(_ClientCore):
 
         def send(attempt: int) -> Answer:
             ends = min(deadline, _time.monotonic() + self.timeout)
-            return send_sync(self._http, self._request(call, url), ends)
+            return send_sync(self._http, self._request(call, url), ends, self._direct)
 
         return run_sync(loop, send, self._sleep)
 

@@ -210,13 +210,26 @@ def _late(request: httpx.Request) -> httpx.TransportError:
     return httpx.ReadTimeout("no answer by the deadline", request=request)
 
 
-def send_sync(http: httpx.Client, request: httpx.Request, deadline: float) -> Answer:
-    """Send ``request`` once through ``http``, by ``deadline`` (monotonic), reading at most the cap."""
+def send_sync(
+    http: httpx.Client,
+    request: httpx.Request,
+    deadline: float,
+    direct: tuple[httpx.BaseTransport, httpx.Auth] | None = None,
+) -> Answer:
+    """Send ``request`` once through ``http``, by ``deadline`` (monotonic), reading at most the cap.
+    ``direct``: as for :func:`send_async`."""
     if time.monotonic() >= deadline:
         return _late(request)
     token = _DEADLINE.set(deadline)
     try:
-        response = http.send(request, stream=True)
+        if direct is None or http.is_closed:  # closed: httpx's send raises as it should
+            response = http.send(request, stream=True)
+        else:
+            transport, auth = direct
+            request.extensions["timeout"] = http.timeout.as_dict()
+            signed = next(auth.sync_auth_flow(request))
+            response = transport.handle_request(signed)
+            response.request = signed
         try:
             size = _declared_plain_size(response)
             if size is not None:  # the common answer: read as httpx would, in place
@@ -242,9 +255,10 @@ async def send_async(
 ) -> Answer:
     """Send ``request`` once through ``http``, by ``deadline`` (monotonic), reading at most the cap.
 
-    ``direct``: a transport that needs nothing of httpx's client (no proxy mounts: it honours the
-    environment's proxies itself), and the signer: the request is signed and handed to it straight,
-    without the client's send machinery (redirects, cookies, hooks), which the calls here never use.
+    ``direct``: a transport that needs nothing of httpx's client (no proxy mounts: none is set, or it
+    honours the environment's proxies itself), and the signer: the request is signed and handed to it
+    straight, without the client's send machinery (redirects, cookies, hooks, its INFO log line), which
+    the calls here never use (bench/LIMITS.md).
     """
     import asyncio  # here, not at the top: the sync client and the CLI never load it
 
@@ -253,7 +267,7 @@ async def send_async(
         return _late(request)
     try:
         async with asyncio.timeout(left):
-            if direct is None:
+            if direct is None or http.is_closed:  # closed: httpx's send raises as it should
                 response = await http.send(request, stream=True)
             else:
                 transport, auth = direct
