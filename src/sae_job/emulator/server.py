@@ -1,9 +1,10 @@
 """The standalone harness: the emulator's handler behind a threaded HTTP/1.1 server (stdlib only).
 
-One thread per open connection, keep-alive honoured; idle connections close after :data:`IDLE_TIMEOUT`
-seconds. Threads are reused: a connection waits for none to start when one is idle, so thousands of
-connections closing together cost no thread starts. Closing the server closes the connections still open
-and wakes answers held back by an injected stall.
+One thread accepts connections and reads each one's request line with a selector; only then does the
+connection get a thread of its own (an idle one when there is), which serves it with keep-alive. A
+connection that closes before sending a request line so costs no thread: thousands closing together
+delay no one. Connections idle for :data:`IDLE_TIMEOUT` seconds close. Closing the server closes the
+connections still open and wakes answers held back by an injected stall.
 """
 
 from __future__ import annotations
@@ -11,14 +12,17 @@ from __future__ import annotations
 import _thread
 import contextlib
 import functools
+import io
 import ipaddress
 import logging
 import queue
 import secrets
+import selectors
 import socket
 import ssl
 import threading
-from dataclasses import replace
+import time
+from dataclasses import dataclass, field, replace
 from http.server import BaseHTTPRequestHandler, HTTPServer
 from typing import TYPE_CHECKING, Any, Self
 
@@ -26,6 +30,8 @@ from sae_job.credentials import Credentials
 from sae_job.emulator.core import Emulator, Request, Response, error_response
 
 if TYPE_CHECKING:
+    from _typeshed import WriteableBuffer
+
     from sae_job.client import SaeJobClient
 
 __all__ = ["IDLE_TIMEOUT", "MAX_BODY", "EmulatorHTTPServer", "RunningEmulator", "serve"]
@@ -34,6 +40,35 @@ logger = logging.getLogger("sae_job.emulator")
 
 IDLE_TIMEOUT = 120.0
 MAX_BODY = 1 << 20  # ExecJob has no body; a large one is refused before it is read
+_MAX_REQUEST_LINE = 65536  # http.server's limit: a longer line is handed over to be answered 414
+
+
+class _ReceivedFirst(io.RawIOBase):
+    """A connection's input: the bytes the acceptor already read from it, then the rest."""
+
+    def __init__(self, received: bytes, connection: socket.socket) -> None:
+        self._received = memoryview(received)
+        self._connection = connection
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer: WriteableBuffer) -> int:
+        if not self._received:
+            return self._connection.recv_into(buffer)
+        view = memoryview(buffer).cast("B")
+        count = min(len(view), len(self._received))
+        view[:count], self._received = self._received[:count], self._received[count:]
+        return count
+
+
+@dataclass
+class _Pending:
+    """A connection accepted, its request line not yet complete."""
+
+    address: Any
+    deadline: float
+    received: bytearray = field(default_factory=bytearray)
 
 
 class _Handler(BaseHTTPRequestHandler):
@@ -43,8 +78,14 @@ class _Handler(BaseHTTPRequestHandler):
     timeout = IDLE_TIMEOUT
     server: EmulatorHTTPServer
 
+    def __init__(self, request: Any, client_address: Any, server: Any, received: bytes = b"") -> None:
+        self.received = received
+        super().__init__(request, client_address, server)
+
     def setup(self) -> None:
         super().setup()
+        self.rfile.close()
+        self.rfile = io.BufferedReader(_ReceivedFirst(self.received, self.connection))
         # The headers and the body go out in two writes: with Nagle's algorithm the body would wait for
         # the client's delayed ACK of the headers, about 40 ms per answer on Linux.
         with contextlib.suppress(OSError):  # not TCP (a test's socket pair)
@@ -114,8 +155,9 @@ class _Handler(BaseHTTPRequestHandler):
 
 
 class EmulatorHTTPServer(HTTPServer):
-    """An ``HTTPServer`` answering every request with ``emulator.handle``, each open connection on a thread
-    of its own, taken from the idle ones when there are (started afresh only when none is)."""
+    """An ``HTTPServer`` answering every request with ``emulator.handle``. :meth:`serve_until_closed`
+    accepts connections and reads their request lines on one thread; each connection with a request line
+    is then served on a thread of its own, taken from the idle ones when there are."""
 
     request_queue_size = 4096  # the listen backlog: thousands of clients may connect at once
     allow_reuse_address = True
@@ -128,36 +170,90 @@ class EmulatorHTTPServer(HTTPServer):
         self._connections: set[socket.socket] = set()
         self._lock = threading.Lock()
         self._idle_threads = 0
-        self._accepted: queue.SimpleQueue[tuple[socket.socket, Any]] = queue.SimpleQueue()
+        self._accepted: queue.SimpleQueue[tuple[socket.socket, Any, bytes]] = queue.SimpleQueue()
+        self._wake_reader, self._wake_writer = socket.socketpair()
         self.accepted_connections = 0
         super().__init__(address, _Handler)
         emulator.add_stat("connections_accepted", lambda: self.accepted_connections)
 
-    def process_request(self, request: Any, client_address: Any) -> None:
+    def serve_until_closed(self) -> None:
+        """Accept connections until :meth:`close` is called, reading each one's request line before it
+        takes a thread; a connection that closes, or stays silent for :data:`IDLE_TIMEOUT`, before its
+        request line is complete is closed here."""
+        self.socket.setblocking(False)
+        with selectors.DefaultSelector() as selector:
+            selector.register(self.socket, selectors.EVENT_READ)
+            selector.register(self._wake_reader, selectors.EVENT_READ)
+            next_sweep = time.monotonic() + 1.0
+            while not self.closing.is_set():
+                for key, _ in selector.select(timeout=1.0):
+                    if key.fileobj is self.socket:
+                        self._accept_all(selector)
+                    elif key.data is not None:
+                        self._read_request_line(selector, key.fileobj, key.data)  # type: ignore[arg-type]
+                if (now := time.monotonic()) >= next_sweep:  # at most once a second: a mass close is fast
+                    next_sweep = now + 1.0
+                    for key in list(selector.get_map().values()):
+                        if key.data is not None and key.data.deadline <= now:
+                            selector.unregister(key.fileobj)
+                            self.shutdown_request(key.fileobj)
+            for key in list(selector.get_map().values()):
+                if key.data is not None:
+                    self.shutdown_request(key.fileobj)
+
+    def _accept_all(self, selector: selectors.BaseSelector) -> None:
+        # Every connection waiting, not one per select(): the listen queue empties as fast as it fills.
+        deadline = time.monotonic() + IDLE_TIMEOUT
+        while True:
+            try:
+                connection, address = self.socket.accept()
+            except OSError:  # BlockingIOError: none left; else (out of files) the next select() retries
+                return
+            connection.setblocking(False)
+            with self._lock:
+                self._connections.add(connection)
+                self.accepted_connections += 1
+            selector.register(connection, selectors.EVENT_READ, _Pending(address, deadline))
+
+    def _read_request_line(
+        self, selector: selectors.BaseSelector, connection: socket.socket, pending: _Pending
+    ) -> None:
+        try:
+            data = connection.recv(_MAX_REQUEST_LINE + 1)
+        except BlockingIOError:
+            return
+        except OSError:  # reset by the client
+            data = b""
+        if data:
+            pending.received += data
+            if b"\n" not in pending.received and len(pending.received) <= _MAX_REQUEST_LINE:
+                return
+        selector.unregister(connection)
+        if not data:  # closed before its request line was complete: nobody to answer
+            self.shutdown_request(connection)
+            return
+        connection.setblocking(True)
         with self._lock:
-            self._connections.add(request)
-            self.accepted_connections += 1
             start = self._idle_threads == 0
             if not start:
                 self._idle_threads -= 1  # that thread's next connection is this one
-        self._accepted.put((request, client_address))
+        self._accepted.put((connection, pending.address, bytes(pending.received)))
         if start:
-            # Not threading.Thread.start(), which waits until the thread runs: with thousands of threads
-            # waking at once (a mass close) that wait stalls the accepts, and the listen queue overflows.
+            # Not threading.Thread.start(), which waits until the thread runs.
             _thread.start_new_thread(self._serve_connections, ())
 
     def _serve_connections(self) -> None:
         while True:
             try:
-                request, client_address = self._accepted.get(timeout=self.thread_idle_seconds)
+                request, client_address, received = self._accepted.get(timeout=self.thread_idle_seconds)
             except queue.Empty:
-                with self._lock:  # end unless process_request counted on this thread for a connection
+                with self._lock:  # end unless a connection was promised to this thread
                     if self._idle_threads > 0:
                         self._idle_threads -= 1
                         return
                 continue
             try:
-                self.finish_request(request, client_address)
+                _Handler(request, client_address, self, received)
             except Exception:
                 self.handle_error(request, client_address)
             finally:
@@ -165,10 +261,21 @@ class EmulatorHTTPServer(HTTPServer):
             with self._lock:
                 self._idle_threads += 1
 
+    def close(self) -> None:
+        """Stop :meth:`serve_until_closed` and wake answers held back by an injected stall or latency."""
+        self.closing.set()
+        with contextlib.suppress(OSError):
+            self._wake_writer.send(b"x")
+
     def shutdown_request(self, request: Any) -> None:
         with self._lock:
             self._connections.discard(request)
         super().shutdown_request(request)
+
+    def server_close(self) -> None:
+        super().server_close()
+        self._wake_reader.close()
+        self._wake_writer.close()
 
     def handle_error(self, request: Any, client_address: Any) -> None:
         # A client that vanished mid-answer is no news; a traceback per connection would flood stderr.
@@ -233,9 +340,7 @@ class RunningEmulator:
                 "configured, and /_emulator/* needs the Bearer token given at start",
                 server.url,
             )
-        # serve_forever notices shutdown() only between polls: a short poll keeps close() at milliseconds.
-        serve_forever = functools.partial(server.serve_forever, poll_interval=0.01)
-        thread = threading.Thread(target=serve_forever, name="sae-emulator", daemon=True)
+        thread = threading.Thread(target=server.serve_until_closed, name="sae-emulator", daemon=True)
         thread.start()
         return cls(emulator, server, thread)
 
@@ -290,10 +395,8 @@ class RunningEmulator:
         if self._client is not None:
             self._client.close()
             self._client = None
-        self._server.closing.set()  # wakes answers held back by an injected stall or latency
-        if self._thread.is_alive():
-            self._server.shutdown()
-            self._thread.join()
+        self._server.close()
+        self._thread.join()
         self._server.server_close()
         self._server.close_connections()
 
