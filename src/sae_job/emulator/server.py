@@ -1,10 +1,9 @@
 """The standalone harness: the emulator's handler behind a threaded HTTP/1.1 server (stdlib only).
 
-One thread accepts connections and reads each one's request line with a selector; only then does the
-connection get a thread of its own (an idle one when there is), which serves it with keep-alive. A
-connection that closes before sending a request line so costs no thread: thousands closing together
-delay no one. Connections idle for :data:`IDLE_TIMEOUT` seconds close. Closing the server closes the
-connections still open and wakes answers held back by an injected stall.
+One thread accepts connections and reads each one's request line with a selector; only then does a
+connection take a thread (an idle one when there is), which serves it with keep-alive. So a connection
+that closes before its request line costs no thread, and thousands closing together delay no one.
+Connections idle for :data:`IDLE_TIMEOUT` seconds close.
 """
 
 from __future__ import annotations
@@ -34,8 +33,6 @@ if TYPE_CHECKING:
 
     from sae_job.client import SaeJobClient
 
-__all__ = ["IDLE_TIMEOUT", "MAX_BODY", "EmulatorHTTPServer", "RunningEmulator", "serve"]
-
 logger = logging.getLogger("sae_job.emulator")
 
 IDLE_TIMEOUT = 120.0
@@ -47,8 +44,7 @@ class _ReceivedFirst(io.RawIOBase):
     """A connection's input: the bytes the acceptor already read from it, then the rest."""
 
     def __init__(self, received: bytes, connection: socket.socket) -> None:
-        self._received = memoryview(received)
-        self._connection = connection
+        self._received, self._connection = memoryview(received), connection
 
     def readable(self) -> bool:
         return True
@@ -92,10 +88,8 @@ class _Handler(BaseHTTPRequestHandler):
             self.connection.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
 
     def parse_request(self) -> bool:
-        if not self.raw_requestline.endswith(b"\n"):  # cut short by the client closing: nobody to answer
-            self.close_connection = True
-            return False
-        return super().parse_request()
+        # A request line cut short by the client closing: nobody to answer.
+        return self.raw_requestline.endswith(b"\n") and super().parse_request()
 
     def _serve(self) -> None:
         if self.headers.get("Transfer-Encoding"):
@@ -155,9 +149,7 @@ class _Handler(BaseHTTPRequestHandler):
 
 
 class EmulatorHTTPServer(HTTPServer):
-    """An ``HTTPServer`` answering every request with ``emulator.handle``. :meth:`serve_until_closed`
-    accepts connections and reads their request lines on one thread; each connection with a request line
-    is then served on a thread of its own, taken from the idle ones when there are."""
+    """An ``HTTPServer`` answering every request with ``emulator.handle``, as the module says."""
 
     request_queue_size = 4096  # the listen backlog: thousands of clients may connect at once
     allow_reuse_address = True
@@ -167,19 +159,17 @@ class EmulatorHTTPServer(HTTPServer):
         self.address_family = socket.AF_INET6 if ":" in address[0] else socket.AF_INET
         self.emulator = emulator
         self.closing = threading.Event()
+        self.accepted_connections = 0
         self._connections: set[socket.socket] = set()
         self._lock = threading.Lock()
         self._idle_threads = 0
         self._accepted: queue.SimpleQueue[tuple[socket.socket, Any, bytes]] = queue.SimpleQueue()
         self._wake_reader, self._wake_writer = socket.socketpair()
-        self.accepted_connections = 0
         super().__init__(address, _Handler)
         emulator.add_stat("connections_accepted", lambda: self.accepted_connections)
 
     def serve_until_closed(self) -> None:
-        """Accept connections until :meth:`close` is called, reading each one's request line before it
-        takes a thread; a connection that closes, or stays silent for :data:`IDLE_TIMEOUT`, before its
-        request line is complete is closed here."""
+        """Accept connections and read their request lines until :meth:`close`."""
         self.socket.setblocking(False)
         with selectors.DefaultSelector() as selector:
             selector.register(self.socket, selectors.EVENT_READ)
@@ -191,10 +181,10 @@ class EmulatorHTTPServer(HTTPServer):
                         self._accept_all(selector)
                     elif key.data is not None:
                         self._read_request_line(selector, key.fileobj, key.data)  # type: ignore[arg-type]
-                if (now := time.monotonic()) >= next_sweep:  # at most once a second: a mass close is fast
+                if (now := time.monotonic()) >= next_sweep:  # once a second: cheap under a mass close
                     next_sweep = now + 1.0
                     for key in list(selector.get_map().values()):
-                        if key.data is not None and key.data.deadline <= now:
+                        if key.data is not None and key.data.deadline <= now:  # silent too long
                             selector.unregister(key.fileobj)
                             self.shutdown_request(key.fileobj)
             for key in list(selector.get_map().values()):
@@ -224,10 +214,9 @@ class EmulatorHTTPServer(HTTPServer):
             return
         except OSError:  # reset by the client
             data = b""
-        if data:
-            pending.received += data
-            if b"\n" not in pending.received and len(pending.received) <= _MAX_REQUEST_LINE:
-                return
+        pending.received += data
+        if data and b"\n" not in pending.received and len(pending.received) <= _MAX_REQUEST_LINE:
+            return
         selector.unregister(connection)
         if not data:  # closed before its request line was complete: nobody to answer
             self.shutdown_request(connection)
@@ -236,10 +225,9 @@ class EmulatorHTTPServer(HTTPServer):
         with self._lock:
             start = self._idle_threads == 0
             if not start:
-                self._idle_threads -= 1  # that thread's next connection is this one
+                self._idle_threads -= 1  # that idle thread's next connection is this one
         self._accepted.put((connection, pending.address, bytes(pending.received)))
-        if start:
-            # Not threading.Thread.start(), which waits until the thread runs.
+        if start:  # not threading.Thread.start(), which waits until the thread runs
             _thread.start_new_thread(self._serve_connections, ())
 
     def _serve_connections(self) -> None:
@@ -261,39 +249,35 @@ class EmulatorHTTPServer(HTTPServer):
             with self._lock:
                 self._idle_threads += 1
 
-    def close(self) -> None:
-        """Stop :meth:`serve_until_closed` and wake answers held back by an injected stall or latency."""
-        self.closing.set()
-        with contextlib.suppress(OSError):
-            self._wake_writer.send(b"x")
-
     def shutdown_request(self, request: Any) -> None:
         with self._lock:
             self._connections.discard(request)
         super().shutdown_request(request)
 
-    def server_close(self) -> None:
-        super().server_close()
-        self._wake_reader.close()
-        self._wake_writer.close()
-
     def handle_error(self, request: Any, client_address: Any) -> None:
         # A client that vanished mid-answer is no news; a traceback per connection would flood stderr.
         logger.debug("connection from %s ended with an error", client_address, exc_info=True)
 
-    def close_connections(self) -> None:
-        """Close every connection still open, waking the threads that wait on them."""
+    def close(self) -> None:
+        """Stop accepting, wake answers held back by a stall, close every connection still open."""
+        self.closing.set()
+        with contextlib.suppress(OSError):
+            self._wake_writer.send(b"x")
+
+    def server_close(self) -> None:
+        super().server_close()
+        self._wake_reader.close()
+        self._wake_writer.close()
         with self._lock:
             connections = list(self._connections)
-        for connection in connections:
+        for connection in connections:  # wakes the threads that wait on them
             with contextlib.suppress(OSError):  # already closed by the client
                 connection.shutdown(socket.SHUT_RDWR)
 
     @property
     def url(self) -> str:
-        """``http://host:port/`` without the trailing slash; IPv6 hosts in brackets."""
-        host, port = self.server_address[:2]
-        host = str(host)
+        """``http://host:port`` (an IPv6 host in brackets)."""
+        host, port = str(self.server_address[0]), self.server_address[1]
         return f"http://[{host}]:{port}" if ":" in host else f"http://{host}:{port}"
 
 
@@ -303,53 +287,39 @@ def _tls_context() -> ssl.SSLContext:
 
 
 def serve(emulator: Emulator | None = None, *, host: str = "127.0.0.1", port: int = 0) -> RunningEmulator:
-    """Serve ``emulator`` (default: a new one on the embedded demo configuration) over HTTP in a background
-    thread; use the result as a context manager (or call its ``close()``). Raises ``OSError`` when the
-    address cannot be bound."""
-    return RunningEmulator.start(emulator if emulator is not None else Emulator(), host=host, port=port)
+    """Serve ``emulator`` (default: one on the embedded demo configuration) over HTTP on ``host:port`` (0:
+    a free port) in a daemon thread, until the result is closed. Beyond loopback, ``/_emulator/*`` needs
+    ``emulator.introspection_token`` (one is made when unset) as a Bearer token. Raises ``OSError`` when
+    the address cannot be bound."""
+    emulator = emulator if emulator is not None else Emulator()
+    server = EmulatorHTTPServer((host, port), emulator)
+    if not ipaddress.ip_address(str(server.server_address[0])).is_loopback:
+        emulator.introspection_token = emulator.introspection_token or secrets.token_urlsafe(24)
+        logger.warning(
+            "WARNING: listening on %s, beyond loopback: whoever reaches it may call it with the keys "
+            "configured, and /_emulator/* needs the Bearer token given at start",
+            server.url,
+        )
+    thread = threading.Thread(target=server.serve_until_closed, name="sae-emulator", daemon=True)
+    thread.start()
+    return RunningEmulator(emulator, server, thread)
 
 
 class RunningEmulator:
-    """An emulator served over HTTP in a background thread, on loopback by default.
-
-    ``emulator`` is the :class:`~sae_job.emulator.Emulator` it serves (its jobs, stats, faults, reset);
-    ``url`` is where to send requests; ``credentials`` the first configured key (the demo key with the
-    embedded configuration); ``app_id`` the first template's ID; ``client`` a ready
-    :class:`~sae_job.SaeJobClient` for it. Stop with :meth:`close` or by leaving the ``with`` block.
-    """
+    """An emulator served over HTTP (see :func:`serve`): ``emulator`` is what it serves, ``url`` where.
+    Stop it with :meth:`close` or by leaving a ``with`` block."""
 
     def __init__(self, emulator: Emulator, server: EmulatorHTTPServer, thread: threading.Thread) -> None:
-        self.emulator = emulator
-        self._server = server
-        self._thread = thread
+        self.emulator, self.url = emulator, server.url
+        self._server, self._thread = server, thread
         self._client: SaeJobClient | None = None
-        self.url = server.url
-
-    @classmethod
-    def start(cls, emulator: Emulator, *, host: str = "127.0.0.1", port: int = 0) -> RunningEmulator:
-        """Bind ``host:port`` (0: a free port) and serve ``emulator`` in a daemon thread. Beyond loopback,
-        ``/_emulator/*`` needs ``emulator.introspection_token`` (one is made when unset) as a Bearer token.
-
-        Raises ``OSError`` when the address cannot be bound.
-        """
-        server = EmulatorHTTPServer((host, port), emulator)
-        if not ipaddress.ip_address(str(server.server_address[0])).is_loopback:
-            emulator.introspection_token = emulator.introspection_token or secrets.token_urlsafe(24)
-            logger.warning(
-                "WARNING: listening on %s, beyond loopback: whoever reaches it may call it with the keys "
-                "configured, and /_emulator/* needs the Bearer token given at start",
-                server.url,
-            )
-        thread = threading.Thread(target=server.serve_until_closed, name="sae-emulator", daemon=True)
-        thread.start()
-        return cls(emulator, server, thread)
 
     def __repr__(self) -> str:
         return f"RunningEmulator(url={self.url!r})"
 
     @property
     def credentials(self) -> Credentials:
-        """The first configured AccessKey."""
+        """The first configured AccessKey (the demo key with the embedded configuration)."""
         return self.emulator.config.credentials[0]
 
     @property
@@ -361,22 +331,20 @@ class RunningEmulator:
 
     @property
     def client(self) -> SaeJobClient:
-        """A :class:`~sae_job.SaeJobClient` for this emulator with :attr:`credentials`, made on first use
-        and closed with the emulator."""
+        """A :class:`~sae_job.SaeJobClient` with :attr:`credentials`, made on first use, closed with this."""
         if self._client is None:
             self._client = self.new_client()
         return self._client
 
     def new_client(self, **options: Any) -> SaeJobClient:
-        """A new :class:`~sae_job.SaeJobClient` for this emulator; ``options`` go to its constructor
-        (``signature_version="v2"``, other ``credentials=``, ...). The caller closes it."""
+        """A new :class:`~sae_job.SaeJobClient` for this emulator, ``options`` given to its constructor
+        (``signature_version="v2"``, other ``credentials=``, ...); the caller closes it."""
         import httpx
 
         from sae_job.client import SaeJobClient
 
         options.setdefault("credentials", self.credentials)
-        # The emulator speaks plain HTTP, so one shared TLS context spares each client building its own
-        # (about 15 ms: a test suite making a client per test feels it).
+        # Plain HTTP: one shared TLS context spares each client building its own (about 15 ms).
         options.setdefault("transport", httpx.HTTPTransport(verify=_tls_context()))
         return SaeJobClient(endpoint=self.url, **options)
 
@@ -387,7 +355,7 @@ class RunningEmulator:
 
     @property
     def accepted_connections(self) -> int:
-        """How many client connections the server accepted since it started (reused ones count once)."""
+        """How many client connections the server accepted since it started."""
         return self._server.accepted_connections
 
     def close(self) -> None:
@@ -398,7 +366,6 @@ class RunningEmulator:
         self._server.close()
         self._thread.join()
         self._server.server_close()
-        self._server.close_connections()
 
     def __enter__(self) -> Self:
         return self
