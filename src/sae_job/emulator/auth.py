@@ -173,11 +173,6 @@ def _one(headers: dict[str, list[str]], name: str) -> str:
     return values[0].strip()
 
 
-def _check_time(sent: datetime, now: datetime, window: timedelta) -> None:
-    if abs(now - sent) > window:
-        raise AuthFailure("InvalidTimeStamp.Expired", reason=f"the request is dated {sent.isoformat()}")
-
-
 def _parse_acs_date(value: str) -> datetime:
     if not _ACS_DATE.fullmatch(value):
         raise AuthFailure("InvalidTimeStamp.Format", reason="x-acs-date is not yyyy-MM-ddTHH:mm:ssZ")
@@ -218,13 +213,6 @@ def _check_token(headers: dict[str, list[str]], credentials: Credentials) -> str
     return sent
 
 
-def _lookup(access_key_id: str, credentials: Mapping[str, Credentials]) -> Credentials:
-    found = credentials.get(access_key_id)
-    if found is None:
-        raise AuthFailure("InvalidAccessKeyId.NotFound", reason=f"no key {access_key_id!r}")
-    return found
-
-
 def verify_request(
     *,
     method: str,
@@ -259,9 +247,12 @@ def verify_request(
     else:
         raise AuthFailure("IncompleteSignature", reason="Authorization is neither ACS3-HMAC-SHA256 nor acs")
     nonce = _one(grouped, NONCE_HEADER)
-    key = _lookup(claim.access_key_id, credentials)
+    key = credentials.get(claim.access_key_id)
+    if key is None:
+        raise AuthFailure("InvalidAccessKeyId.NotFound", reason=f"no key {claim.access_key_id!r}")
     dated = claim.parse_date(claim.date)
-    _check_time(dated, now, window)
+    if abs(now - dated) > window:
+        raise AuthFailure("InvalidTimeStamp.Expired", reason=f"the request is dated {dated.isoformat()}")
     token = _check_token(grouped, key)
     matches = compare_signatures(claim.sign(key.access_key_secret, claim.string_to_sign), claim.signature)
     # Methods are case-sensitive (RFC 9110) but signed upper-cased: "gET" is not the "GET" signed.

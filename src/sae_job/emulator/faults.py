@@ -114,6 +114,3 @@ class FaultInjector:
             if point < edge:
                 return kind
         return None
-
-    def __repr__(self) -> str:
-        return f"FaultInjector({self.faults.describe()})"
