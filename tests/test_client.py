@@ -37,7 +37,8 @@ from sae_job import (
     UnexpectedResponseError,
     UserInDebtError,
 )
-from sae_job.emulator.auth import AuthFailure, NonceCache, verify_werkzeug
+from sae_job.emulator.auth import AuthFailure, NonceCache
+from sae_job.emulator.werkzeug_harness import verify_werkzeug
 from tests.conftest import PATH
 
 SECRET = "CANARY-SECRET-7f3a"

@@ -55,8 +55,8 @@ from sae_job import (
     UserInDebtError,
 )
 from sae_job.emulator import Caller, Emulator, EmulatorConfig, Request, Template
-from sae_job.emulator.auth import AuthFailure, raw_target, verify_werkzeug
-from sae_job.emulator.werkzeug_harness import werkzeug_handler
+from sae_job.emulator.auth import AuthFailure
+from sae_job.emulator.werkzeug_harness import raw_target, verify_werkzeug, werkzeug_handler
 from sae_job.signing import AcsV3Auth, RoaV2Auth
 from tests.conftest import KEY, PATH, STS_KEY, TOKEN, size
 

@@ -24,7 +24,8 @@ from werkzeug import Request, Response
 
 from sae_job.credentials import Credentials
 from sae_job.emulator import auth
-from sae_job.emulator.auth import AuthFailure, Caller, NonceCache, verify_request, verify_werkzeug
+from sae_job.emulator.auth import AuthFailure, Caller, NonceCache, verify_request
+from sae_job.emulator.werkzeug_harness import raw_target, verify_werkzeug
 from sae_job.signing import (
     AcsV3Auth,
     RoaV2Auth,
@@ -576,10 +577,10 @@ def test_raw_target_of_a_request_not_from_werkzeugs_server() -> None:
     from werkzeug.test import EnvironBuilder
 
     environ = EnvironBuilder(path="/a b/c", query_string="AppId=x+y&E=%2B").get_environ()
-    path, query = auth.raw_target(Request(environ))
+    path, query = raw_target(Request(environ))
     assert (unquote(path), query) == ("/a b/c", "AppId=x+y&E=%2B")
     del environ["RAW_URI"], environ["REQUEST_URI"]
-    assert auth.raw_target(Request(environ)) == ("/a%20b/c", "AppId=x+y&E=%2B")
+    assert raw_target(Request(environ)) == ("/a%20b/c", "AppId=x+y&E=%2B")
 
 
 # --- parsing the Authorization header ------------------------------------------------------

@@ -166,6 +166,31 @@ def test_http_edge_cases(running: RunningEmulator) -> None:
     assert answer.status_code == 404 and answer.json()["Code"] == "InvalidAction.NotFound"
 
 
+def test_a_request_line_sent_a_byte_at_a_time_is_served(running: RunningEmulator) -> None:
+    with socket.create_connection(address(running.url), timeout=5) as connection:
+        line, rest = JOBS.split(b"\r\n", 1)
+        for byte in line:  # the acceptor reads the line in pieces; the handler gets them all
+            connection.sendall(bytes([byte]))
+        assert roundtrip(connection, b"\r\n" + rest)[0] == 200
+        assert roundtrip(connection, JOBS)[0] == 200
+
+
+def test_connections_that_close_or_idle_before_a_request_line_are_closed(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from sae_job.emulator import server
+
+    monkeypatch.setattr(server, "IDLE_TIMEOUT", 0.1)
+    with serve() as running:
+        silent = socket.create_connection(address(running.url), timeout=5)
+        for _ in range(100):  # each closes after a byte, before its request line is complete
+            with socket.create_connection(address(running.url), timeout=5) as connection:
+                connection.sendall(b"G")
+        assert silent.recv(1) == b""  # closed once idle, not held forever
+        silent.close()
+        assert running.accepted_connections == 101 and running.open_connections == 0
+
+
 def test_a_port_in_use_is_an_os_error(running: RunningEmulator) -> None:
     with pytest.raises(OSError):
         serve(Emulator(), port=address(running.url)[1])

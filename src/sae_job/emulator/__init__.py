@@ -26,11 +26,12 @@ except ImportError as exc:  # pragma: no cover - depends on the installation
         "the SAE emulator needs jsonschema: pip install 'sae-job[emulator]'", name=exc.name
     ) from exc
 
-from sae_job.emulator.auth import AuthFailure, Caller, NonceCache, verify_request, verify_werkzeug
+from sae_job.emulator.auth import AuthFailure, Caller, NonceCache, verify_request
 from sae_job.emulator.config import ConfigError, EmulatorConfig, Template, default_config, load_config
 from sae_job.emulator.core import JOBS_PATH, RESET_PATH, STATS_PATH, Emulator, Job, Request, Response
 from sae_job.emulator.faults import Faults
 from sae_job.emulator.server import RunningEmulator, serve
+from sae_job.emulator.werkzeug_harness import verify_werkzeug
 
 # fmt: off
 __all__ = [

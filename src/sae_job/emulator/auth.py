@@ -1,10 +1,9 @@
 """The gateway's authentication of a POP-signed request (V3 and ROA V2), as a verifier.
 
 :func:`verify_request` takes a request as it arrived and names the :class:`Caller` or raises
-:class:`AuthFailure` with the gateway's code and message; :func:`verify_werkzeug` does so for a
-``pytest-httpserver`` request. Signatures are recomputed with the step functions of :mod:`sae_job.signing`.
-The checks run in the gateway's order: form, key, clock, token, signature, then the nonce (last, so a
-forged request never uses one up). No message holds a secret: the STS token shows as ``<redacted>``.
+:class:`AuthFailure` with the gateway's code and message, recomputing signatures with the steps of
+:mod:`sae_job.signing`. The checks run in the gateway's order: form, key, clock, token, signature, then
+the nonce (last, so a forged request never uses one up). No message shows the STS token.
 """
 
 from __future__ import annotations
@@ -17,23 +16,12 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from email.utils import parsedate_to_datetime
-from typing import TYPE_CHECKING, Literal
-from urllib.parse import quote, unquote
+from typing import Literal
+from urllib.parse import unquote
 
 from sae_job import signing
 from sae_job.credentials import Credentials
 from sae_job.signing import REDACTED, SECURITY_TOKEN_HEADER
-
-if TYPE_CHECKING:
-    from werkzeug import Request as WerkzeugRequest
-
-# fmt: off
-__all__ = [
-    "DEFAULT_WINDOW", "REQUIRED_SIGNED_HEADERS_V3", "AuthFailure", "Caller", "NonceCache",
-    "compare_signatures", "parse_authorization_v2", "parse_authorization_v3", "raw_target", "verify_request",
-    "verify_werkzeug",
-]
-# fmt: on
 
 DEFAULT_WINDOW = timedelta(minutes=15)
 #: A V3 request must sign at least these; it may sign more (the official SDK signs all it sends).
@@ -56,9 +44,8 @@ _SIGNATURE_MISMATCH = "Specified signature is not matched with our calculation. 
 
 
 class AuthFailure(Exception):
-    """The gateway refused the request: ``code`` and ``message`` as it answers them, ``status`` the HTTP
-    status (400, or 404 for ``InvalidAccessKeyId.NotFound``). ``reason`` says, for a log, which check
-    failed; it is not part of the answer. No attribute holds a secret."""
+    """The gateway refused the request: ``code``, ``message`` and ``status`` as it answers; ``reason``
+    says, for a log, which check failed. No attribute holds a secret."""
 
     def __init__(self, code: str, message: str | None = None, *, reason: str = "") -> None:
         self.code = code
@@ -83,12 +70,11 @@ class Caller:
 
 
 class NonceCache:
-    """The signature nonces still able to replay a request, to refuse the replay.
+    """The signature nonces still able to replay a request, to refuse the replay; thread-safe.
 
-    Thread-safe. A nonce is kept while the request that used it stays valid: ``window`` past the later of
-    its arrival and its own date (a request dated ahead stays valid longer). At most ``max_entries`` are
-    kept, those expiring first going first, so memory stays bounded under any load. With ``by_date``
-    false, a nonce is kept ``window`` past its arrival only, whatever its date (a load test's knob).
+    A nonce is kept ``window`` past the later of its arrival and its request's date (with ``by_date``
+    false, past its arrival only: a load test's knob); at most ``max_entries``, the first to expire going
+    first.
     """
 
     def __init__(
@@ -151,9 +137,8 @@ def parse_authorization_v3(value: str) -> tuple[str, list[str], str]:
 
 
 def parse_authorization_v2(value: str) -> tuple[str, str]:
-    """Split a ROA V2 ``Authorization`` value into (access key id, signature).
-
-    Raises ``ValueError`` unless it is ``acs AKID:`` + a base64 HMAC-SHA1.
+    """Split a ROA V2 ``Authorization`` value, ``acs AKID:`` + a base64 HMAC-SHA1, into (access key id,
+    signature); ``ValueError`` on anything else.
 
     >>> parse_authorization_v2("acs AKID:D9uFJAJgLL+dryjBfQK+YeqGtoY=")
     ('AKID', 'D9uFJAJgLL+dryjBfQK+YeqGtoY=')
@@ -186,11 +171,6 @@ def _one(headers: dict[str, list[str]], name: str) -> str:
     if len(values) > 1:
         raise AuthFailure("IncompleteSignature", reason=f"the {name} header is given more than once")
     return values[0].strip()
-
-
-def _check_time(sent: datetime, now: datetime, window: timedelta) -> None:
-    if abs(now - sent) > window:
-        raise AuthFailure("InvalidTimeStamp.Expired", reason=f"the request is dated {sent.isoformat()}")
 
 
 def _parse_acs_date(value: str) -> datetime:
@@ -233,13 +213,6 @@ def _check_token(headers: dict[str, list[str]], credentials: Credentials) -> str
     return sent
 
 
-def _lookup(access_key_id: str, credentials: Mapping[str, Credentials]) -> Credentials:
-    found = credentials.get(access_key_id)
-    if found is None:
-        raise AuthFailure("InvalidAccessKeyId.NotFound", reason=f"no key {access_key_id!r}")
-    return found
-
-
 def verify_request(
     *,
     method: str,
@@ -252,19 +225,14 @@ def verify_request(
     nonces: NonceCache | None = None,
     window: timedelta = DEFAULT_WINDOW,
 ) -> Caller:
-    """Authenticate a request as the gateway does and return who sent it.
+    """Who sent a request, authenticated as the gateway does.
 
-    ``path`` and ``query`` are as received (percent-encoded; the query without ``?``); they are decoded
-    here, ``+`` as a space. ``credentials`` maps access key IDs to the keys the gateway knows; ``now``
-    (timezone-aware) is the gateway's clock; ``nonces``, when given, records the nonce of a request that
-    verified and refuses one seen within its window.
-
-    Raises :class:`AuthFailure` with ``IncompleteSignature`` (no, or a malformed, Authorization; a
-    header the scheme needs missing or not signed), ``InvalidAccessKeyId.NotFound``,
-    ``InvalidTimeStamp.Format`` / ``.Expired`` (more than ``window`` off ``now``),
-    ``InvalidSecurityToken.Malformed`` / ``.MismatchWithAccessKey``, ``SignatureDoesNotMatch`` (its
-    message ends with the server's string to sign) or ``SignatureNonceUsed``. Raises ``ValueError`` for
-    a naive ``now``.
+    ``path`` and ``query`` are as received (percent-encoded, no ``?``); ``credentials`` maps key IDs to
+    keys; ``now`` (timezone-aware) is the gateway's clock; ``nonces``, when given, refuses a nonce seen
+    within its window. Raises :class:`AuthFailure` (``IncompleteSignature``,
+    ``InvalidAccessKeyId.NotFound``, ``InvalidTimeStamp.*``, ``InvalidSecurityToken.*``,
+    ``SignatureDoesNotMatch`` with the server's string to sign, ``SignatureNonceUsed``); ``ValueError``
+    for a naive ``now``.
     """
     now = signing.as_utc(now)
     grouped = signing.group_headers(headers)
@@ -279,9 +247,12 @@ def verify_request(
     else:
         raise AuthFailure("IncompleteSignature", reason="Authorization is neither ACS3-HMAC-SHA256 nor acs")
     nonce = _one(grouped, NONCE_HEADER)
-    key = _lookup(claim.access_key_id, credentials)
+    key = credentials.get(claim.access_key_id)
+    if key is None:
+        raise AuthFailure("InvalidAccessKeyId.NotFound", reason=f"no key {claim.access_key_id!r}")
     dated = claim.parse_date(claim.date)
-    _check_time(dated, now, window)
+    if abs(now - dated) > window:
+        raise AuthFailure("InvalidTimeStamp.Expired", reason=f"the request is dated {dated.isoformat()}")
     token = _check_token(grouped, key)
     matches = compare_signatures(claim.sign(key.access_key_secret, claim.string_to_sign), claim.signature)
     # Methods are case-sensitive (RFC 9110) but signed upper-cased: "gET" is not the "GET" signed.
@@ -373,44 +344,3 @@ def _claim_v2(
     )
     sign = signing.signature_v2
     return _Claim("v2", access_key_id, signature, date, _parse_http_date, string_to_sign, sign)
-
-
-def verify_werkzeug(
-    request: WerkzeugRequest,
-    credentials: Mapping[str, Credentials],
-    *,
-    now: datetime | None = None,
-    nonces: NonceCache | None = None,
-) -> Caller:
-    """:func:`verify_request` for a ``werkzeug.Request``, as ``pytest-httpserver`` hands one to a handler.
-
-    The path and query are taken as they arrived on the wire; ``now`` defaults to the current time.
-    Returns the :class:`Caller`; raises :class:`AuthFailure` as :func:`verify_request` does.
-    """
-    path, query = raw_target(request)
-    headers, body = list(request.headers.items()), request.get_data(cache=True)
-    now = now if now is not None else datetime.now(UTC)
-    return verify_request(
-        method=request.method,
-        path=path,
-        query=query,
-        headers=headers,
-        body=body,
-        credentials=credentials,
-        now=now,
-        nonces=nonces,
-    )
-
-
-def raw_target(request: WerkzeugRequest) -> tuple[str, str]:
-    """The path and query of a ``werkzeug.Request`` as sent, before any decoding.
-
-    The query is the WSGI ``QUERY_STRING``, always raw; the path is the raw request target's when the
-    server kept it (``RAW_URI``, as werkzeug's and gunicorn's do), else the decoded path re-encoded.
-    """
-    target = request.environ.get("RAW_URI") or request.environ.get("REQUEST_URI")
-    if isinstance(target, str) and target.startswith("/"):
-        path = target.partition("?")[0]
-    else:
-        path = quote(request.path, safe="/")
-    return path, request.query_string.decode("latin-1")

@@ -1,11 +1,8 @@
 """``sae-job emulator`` (and ``python -m sae_job.emulator``): serve the emulator until SIGINT/SIGTERM.
 
-Prints, flushed, ``SAE emulator listening on http://HOST:PORT`` first (PORT a free one unless ``--port``
-says), then what it serves: the embedded demo key in full (it opens nothing but this emulator), or only
-the key IDs of a ``--config`` file (its secrets are never printed); each job template's state; the
-account and the faults. Last, the shell lines to paste: ``export ALIBABA_CLOUD_ACCESS_KEY_ID=…``,
-``ALIBABA_CLOUD_ACCESS_KEY_SECRET=…`` (for a config file, where to find it instead) and
-``SAE_JOB_ENDPOINT=…``. Requests are logged to stderr, path and outcome only.
+Prints ``SAE emulator listening on http://HOST:PORT`` first, then what it serves (the embedded demo key in
+full, or only the key IDs of a ``--config`` file), each template's state, and the shell lines to export.
+Requests are logged to stderr, path and outcome only.
 """
 
 from __future__ import annotations
@@ -27,8 +24,6 @@ from sae_job.emulator.core import Emulator
 from sae_job.emulator.faults import MAX_SECONDS
 from sae_job.emulator.server import serve
 from sae_job.endpoints import ENDPOINT_ENV
-
-__all__ = ["EXAMPLES", "add_arguments", "main", "run"]
 
 EXAMPLES = """\
 examples:

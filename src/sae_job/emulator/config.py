@@ -1,40 +1,6 @@
-"""What the emulator knows: AccessKeys, job templates, the account's standing and the faults to
-inject, from TOML.
-
-```toml
-[[credentials]]
-access_key_id = "…"
-access_key_secret = "…"
-security_token = "…"          # optional: then requests must carry exactly this token
-ram_denied = false            # true: a RAM policy denies this key every operation (403 Forbidden.RAM)
-
-[[templates]]
-app_id = "…"
-name = "nightly-report"       # optional: ListJobs' AppName (default: the app ID)
-namespace_id = "cn-hangzhou"  # optional: the region's default namespace, or "cn-hangzhou:dev"
-description = "…"             # optional
-tags = { team = "data" }      # optional
-concurrency_policy = "Allow"  # Allow | Forbid | Replace
-suspended = false
-run_seconds = 30              # how long a job runs, once its Time has come
-outcome = "succeeded"         # how its jobs end: succeeded | failed
-
-[account]
-in_debt = false
-
-[faults]                      # optional, all off by default: see sae_job.emulator.faults
-drop_after_commit = 0.3       # probabilities per ExecJob request
-error_503 = 0.1
-throttle = 0.1
-retry_after = 1               # seconds, sent as x-acs-retry-after
-throttle_status = 400         # 429: throttled as a proxy in front may answer
-stall = 0.0
-stall_seconds = 30
-latency_ms = 0
-seed = 0
-```
-
-With no file, :func:`default_config` gives the embedded ``default.toml``: one demo key, one demo template.
+"""What the emulator knows: AccessKeys, job templates, the account's standing and the faults to inject,
+in Python or TOML (the README's emulator section shows every key). :func:`default_config` is the embedded
+``default.toml``: one demo key, one demo template.
 """
 
 from __future__ import annotations
@@ -51,13 +17,6 @@ from typing import Any, Literal, cast, get_args
 from sae_job.credentials import Credentials
 from sae_job.emulator.faults import MAX_SECONDS, Faults, number
 
-# fmt: off
-__all__ = [
-    "ConcurrencyPolicy", "ConfigError", "EmulatorConfig", "Outcome", "Template", "default_config",
-    "load_config",
-]
-# fmt: on
-
 ConcurrencyPolicy = Literal["Allow", "Forbid", "Replace"]
 _POLICIES: tuple[str, ...] = get_args(ConcurrencyPolicy)
 Outcome = Literal["succeeded", "failed"]
@@ -72,19 +31,13 @@ class ConfigError(ValueError):
 
 @dataclass(frozen=True, slots=True)
 class Template:
-    """A job template (an SAE job application) that ExecJob can start jobs from.
+    """A job template (an SAE job application) that ExecJob starts jobs from.
 
-    ``concurrency_policy``: ``Allow`` runs every job; ``Forbid`` refuses a new job while one is pending
-    or running (``JobForbidPolicy``); ``Replace`` ends those as failed and starts the new job.
-    ``suspended`` refuses every job (``JobSuspend``). A job runs ``run_seconds`` once its ``Time`` has
-    come, then ends as ``outcome`` says, every replica with it.
-
-    ListJobs lists it under ``name`` (by default its ``app_id``) in ``namespace_id`` (by default
-    ``cn-hangzhou``, that region's default namespace), with ``description`` and ``tags``.
-
-    Raises ``ValueError`` for an empty ``app_id`` or ``name``, an unknown policy or outcome, a
-    ``run_seconds`` that is not a finite number from 0 to :data:`~sae_job.emulator.faults.MAX_SECONDS`,
-    or tags that are not text.
+    ``concurrency_policy``: ``Allow`` runs every job; ``Forbid`` refuses one while another is pending or
+    running (``JobForbidPolicy``); ``Replace`` ends those as failed. ``suspended`` refuses every job
+    (``JobSuspend``). A job runs ``run_seconds`` from its ``Time``, then ends as ``outcome`` says.
+    ListJobs lists it under ``name`` (default: ``app_id``) in ``namespace_id``. Raises ``ValueError`` for
+    a value out of range.
     """
 
     app_id: str
@@ -113,7 +66,6 @@ class Template:
         self._check_listing()
 
     def _check_listing(self) -> None:
-        """The fields ListJobs shows: ``name`` defaults to the app ID, ``tags`` is kept as a copy."""
         if self.name is None:
             object.__setattr__(self, "name", self.app_id)
         for what in ("name", "namespace_id"):
@@ -130,28 +82,22 @@ class Template:
 
     @property
     def region_id(self) -> str:
-        """The region of the template: its namespace's, ``cn-hangzhou`` of ``cn-hangzhou:dev``."""
+        """The namespace's region: ``cn-hangzhou`` of ``cn-hangzhou:dev``."""
         return self.namespace_id.partition(":")[0]
 
 
 @dataclass(frozen=True, slots=True)
 class EmulatorConfig:
     """AccessKeys the gateway accepts, templates jobs start from, and whether the account is in debt
-    (then every ExecJob answers ``user.indebt``).
-
-    Raises ``ValueError`` when there is no credential (the emulator would refuse every request) or when
-    an access key ID or an app ID is given twice.
+    (every ExecJob answers ``user.indebt``). Raises ``ValueError`` for no key or a key or app ID given twice.
     """
 
     credentials: tuple[Credentials, ...]
     templates: tuple[Template, ...] = ()
     in_debt: bool = False
     faults: Faults = field(default_factory=Faults)
-    """What the emulator does wrong on purpose: nothing by default (see :mod:`sae_job.emulator.faults`)."""
-    source: str = field(default="<python>", compare=False)
-    """Where the configuration came from, for messages: a file path, ``<embedded>`` or ``<python>``."""
-    ram_denied: frozenset[str] = frozenset()
-    """Access key IDs that a RAM policy denies every operation: 403 ``Forbidden.RAM`` once they verify."""
+    source: str = field(default="<python>", compare=False)  # for messages: a path, <embedded>, <python>
+    ram_denied: frozenset[str] = frozenset()  # key IDs a RAM policy denies: 403 Forbidden.RAM
 
     def __post_init__(self) -> None:
         # Lists are welcome; kept as tuples so a config cannot change under a running emulator.
@@ -224,11 +170,8 @@ def _known(table: Mapping[str, Any], allowed: set[str], where: str) -> None:
 
 
 def parse_config(text: str, *, source: str = "<string>") -> EmulatorConfig:
-    """An :class:`EmulatorConfig` from TOML text.
-
-    Raises :class:`ConfigError` naming ``source`` and the entry at fault: TOML syntax, unknown keys,
-    wrong types, missing fields, duplicates. Secrets are named, never shown.
-    """
+    """An :class:`EmulatorConfig` from TOML text; :class:`ConfigError` names ``source`` and the entry at
+    fault, never a secret."""
     try:
         document = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
@@ -287,11 +230,8 @@ MAX_CONFIG_BYTES = 1 << 20  # far beyond any real configuration; what a wrong pa
 
 
 def load_config(path: str | Path) -> EmulatorConfig:
-    """The configuration in the TOML file at ``path``.
-
-    Raises :class:`ConfigError` when the file is not a regular file (a FIFO or a device is refused, never
-    waited on), is larger than :data:`MAX_CONFIG_BYTES`, cannot be read, or is not a valid configuration.
-    """
+    """The configuration in the TOML file at ``path``; :class:`ConfigError` when it is not a regular file
+    (a FIFO is never waited on), is over :data:`MAX_CONFIG_BYTES`, unreadable or not a configuration."""
     try:
         fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK)  # a FIFO opens at once, to be refused below
         with os.fdopen(fd, "rb") as file:

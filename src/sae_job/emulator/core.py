@@ -1,11 +1,8 @@
 """The emulator's one request handler, :meth:`Emulator.handle`: a :class:`Request` in, a :class:`Response`
-out. It routes by the spec, authenticates as the gateway does, checks the query against the spec and runs
-the operation's handler from one table; the harnesses (``server.py``, ``werkzeug_harness.py``) only
-translate. Every answer has the spec's shape: the operation's 200 body or the ``Error`` schema.
-
+out, in the spec's shape. It routes by the spec, authenticates as the gateway does, checks the query and
+runs the operation from one table; the harnesses only translate, and hold back or drop what faults say.
 A job is pending until its ``Time``, runs ``run_seconds``, then ends as its template's ``outcome`` says,
-unless ``Replace`` or :meth:`Emulator.finish` ends it first. Faults are drawn here: a 503 or a throttling
-answer instead of handling, or an answer to hold back (``delay``) or drop (``drop``), which the harnesses do.
+unless ``Replace`` or :meth:`Emulator.finish` ends it first.
 """
 
 from __future__ import annotations
@@ -31,13 +28,6 @@ from sae_job.emulator.config import EmulatorConfig, Template, default_config
 from sae_job.emulator.faults import FaultInjector, FaultKind, Faults
 from sae_job.emulator.spec import Operation, ParameterError, Spec, load_spec
 from sae_job.signing import REDACTED, SECURITY_TOKEN_HEADER, decoded_query
-
-# fmt: off
-__all__ = [
-    "JOBS_PATH", "RESET_PATH", "STATS_PATH", "Emulator", "Job", "JobStatus", "Request", "Response",
-    "error_response",
-]
-# fmt: on
 
 logger = logging.getLogger("sae_job.emulator")
 
@@ -72,7 +62,7 @@ class Request:
     def from_target(
         cls, method: str, target: str, headers: Iterable[tuple[str, str]] = (), body: bytes = b""
     ) -> Request:
-        """A request from its request-target (``/path?query``), as on the request line."""
+        """A request from its request line's target, ``/path?query``."""
         path, _, query = target.partition("?")
         return cls(method, path, query, tuple(headers), body)
 
@@ -94,8 +84,8 @@ class Request:
 
 @dataclass(frozen=True, slots=True)
 class Response:
-    """An HTTP answer: status, headers and the body bytes; ``delay`` seconds to hold it back before
-    sending, and ``drop``: close the connection instead of sending it (injected faults)."""
+    """An HTTP answer; injected faults set ``delay`` (seconds to hold it back) or ``drop`` (close the
+    connection instead)."""
 
     status: int
     headers: tuple[tuple[str, str], ...]
@@ -116,11 +106,9 @@ class Response:
 class Job:
     """A job the emulator started (as ``GET /_emulator/jobs`` shows it).
 
-    ``parameters`` holds every ExecJob parameter the spec names besides ``AppId``, by the generated
-    client's name (``command_args``), decoded as the service reads it (JSON content decoded) and None
-    when not sent; each is also an attribute: ``job.command_args``. ``status`` is the job's state now:
-    ``Pending`` until its ``Time``, ``Running``, then ``Succeeded`` or ``Failed`` (``message`` says why
-    when the emulator ended it early).
+    ``parameters`` holds every other ExecJob parameter of the spec by the generated client's name, decoded
+    as the service reads it, None when not sent; each is an attribute too (``job.command_args``).
+    ``status`` is its state now; ``message`` says why the emulator ended it early.
     """
 
     job_id: str
@@ -154,8 +142,7 @@ class Job:
 
 @dataclass(slots=True)
 class _Record:
-    """A started job and its schedule; ``ended_at``/``outcome``/``message`` change only under the lock,
-    when the emulator ends the job early."""
+    """A started job and its schedule; what changes when the job ends early changes under the lock."""
 
     job: Job
     starts_at: datetime
@@ -193,7 +180,7 @@ class _Record:
 
 @dataclass(slots=True)
 class _Refusal(Exception):
-    """An error answer decided while handling: code, message, status, and whether the gateway sent it."""
+    """An error answer decided while handling; ``gateway``: the gateway sends it, not the service."""
 
     status: int
     code: str
@@ -232,10 +219,9 @@ class _Stats:
 
 class Emulator:
     """SAE's job operations behind its API gateway, in memory; thread-safe (racing requests with one
-    ``EventId`` start one job). ``config`` defaults to the embedded demo; ``clock`` (timezone-aware) drives
-    the signature window and the jobs' lives; ``window`` is the gateway's tolerance for clock skew;
-    ``nonce_window``, when given, remembers nonces that long after arrival instead, whatever their date
-    (a load test's knob); at most ``max_jobs`` jobs are kept, the oldest forgotten first."""
+    ``EventId`` start one job). ``clock`` (timezone-aware) drives signatures and jobs; ``window`` is the
+    gateway's clock-skew tolerance; ``nonce_window`` keeps nonces that long after arrival whatever their
+    date (a load test's knob); ``max_jobs`` jobs are kept, the oldest forgotten first."""
 
     def __init__(
         self,
@@ -267,8 +253,7 @@ class Emulator:
         self._stats_lock = threading.Lock()
         self._stats = _Stats()
         self._stat_sources: dict[str, Callable[[], int]] = {}
-        #: When set, ``/_emulator/*`` answers only requests with ``Authorization: Bearer <it>`` (else 401):
-        #: :func:`~sae_job.emulator.serve` sets one on a bind beyond loopback.
+        #: When set, ``/_emulator/*`` needs ``Authorization: Bearer <it>`` (else 401); set beyond loopback.
         self.introspection_token: str | None = None
 
     def __repr__(self) -> str:
@@ -286,7 +271,7 @@ class Emulator:
     # --- what tests look at and do ---------------------------------------------------------------
 
     def jobs(self) -> list[Job]:
-        """Every job started since the start or the last :meth:`reset`, oldest first, as they are now."""
+        """Every job started since the start or :meth:`reset`, oldest first, as it is now."""
         now = self._clock()
         with self._lock:
             # Deep copies: a test that edits what jobs() gave must not edit the emulator's records.
@@ -296,8 +281,8 @@ class Emulator:
             ]
 
     def finish(self, job_id: str, failed: bool = False, message: str | None = None) -> Job:
-        """End the job ``job_id`` now, as succeeded or ``failed``, with ``message`` (DescribeJobStatus's
-        ``Message``); return it. Raises ``KeyError`` for a job the emulator does not hold."""
+        """End the job ``job_id`` now, succeeded or ``failed``, with ``message``; return it. ``KeyError``
+        for a job the emulator does not hold."""
         now = self._clock()
         with self._lock:
             record = self._state.jobs[job_id]
@@ -305,8 +290,7 @@ class Emulator:
             return replace(copy.deepcopy(record.job), status=record.status(now), message=record.message)
 
     def reset(self) -> None:
-        """Forget every job, event ID, nonce and count of :meth:`stats` (the configuration and the
-        faults stay)."""
+        """Forget every job, event ID, nonce and count (not the configuration or the faults)."""
         with self._lock:
             self._state = _State()
         self._nonces.clear()
@@ -314,9 +298,8 @@ class Emulator:
             self._stats = _Stats()
 
     def stats(self) -> dict[str, Any]:
-        """Counts since the start or the last :meth:`reset` (as ``GET /_emulator/stats`` shows them):
-        ``requests`` handled (any path), ``answers`` by code (``"200"`` for a started or found job),
-        ``faults`` injected by kind, ``jobs_started``, ``jobs_held`` and ``nonces_held``."""
+        """Counts since the start or :meth:`reset`, as ``GET /_emulator/stats`` shows them: ``requests``,
+        ``answers`` and ``faults`` by code or kind, ``jobs_started``, ``jobs_held``, ``nonces_held``."""
         with self._stats_lock:
             counts = {"requests": self._stats.requests, "answers": dict(self._stats.answers)}
             counts["faults"] = dict(self._stats.faults)
@@ -332,9 +315,8 @@ class Emulator:
     # --- the handler -----------------------------------------------------------------------------
 
     def handle(self, request: Request) -> Response:
-        """The emulator's answer to ``request``. Never raises: a fault in the emulator itself answers
-        500 ``InternalError`` in the spec's error form. An injected fault shows in the answer (a 503, a
-        throttling error) or in its ``delay`` and ``drop``."""
+        """The emulator's answer to ``request``, injected faults included. Never raises: a bug in the
+        emulator answers 500 ``InternalError`` in the spec's error form."""
         host_id = request.header("host") or DEFAULT_HOST_ID
         injector = self._injector
         operation = self.spec.route(request.method, unquote(request.path))
@@ -378,12 +360,8 @@ class Emulator:
             raise _Refusal(400, exc.code, exc.message) from None
         fields = self._handlers[operation.operation_id](params, caller, self._clock())
         request_id = str(uuid.uuid4()).upper()
-        body: dict[str, Any] = {
-            "RequestId": request_id,
-            "Message": "success",
-            "TraceId": uuid.uuid4().hex[:30],
-        }
-        body |= {**fields, "Code": "200", "Success": True}
+        body = {"RequestId": request_id, "Message": "success", "TraceId": uuid.uuid4().hex[:30], **fields}
+        body |= {"Code": "200", "Success": True}
         return _json(200, body, [("x-acs-request-id", request_id)])
 
     def _introspect(self, request: Request) -> Response:
@@ -622,12 +600,8 @@ def error_response(status: int, code: str, message: str) -> Response:
 
 def _error(refusal: _Refusal, host_id: str) -> Response:
     request_id, code = str(uuid.uuid4()).upper(), refusal.code
-    body: dict[str, Any] = {
-        "RequestId": request_id,
-        "Code": code,
-        "Message": refusal.message,
-        "HostId": host_id,
-    }
+    body: dict[str, Any] = {"RequestId": request_id, "Code": code, "Message": refusal.message}
+    body["HostId"] = host_id
     if refusal.gateway:
         body["Recommend"] = f"https://api.aliyun.com/troubleshoot?q={code}&product=sae"
     body["Success"] = False

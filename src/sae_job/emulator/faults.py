@@ -1,16 +1,6 @@
-"""Fault injection: the emulator failing on purpose, off by default. For each ExecJob request, one draw
-from a seeded random source picks at most one fault:
-
-- ``error_503``: 503 ``ServiceUnavailable`` before anything is done (no job, no nonce used up);
-- ``throttle``: ``Throttling.User`` with ``x-acs-retry-after: <retry_after>``, before anything is done,
-  status 400 as SAE's gateway sends it (``throttle_status = 429``: as a proxy in front may);
-- ``drop_after_commit``: the request is handled (the job is recorded), then the connection closes with
-  no answer, as when a connection resets after the service acted;
-- ``stall``: the request is handled, and its answer held back ``stall_seconds`` (longer than a client's
-  read timeout), then sent.
-
-``latency_ms`` delays every ExecJob answer; ``/_emulator/...`` is never faulted. The draws are
-reproducible for one seed and one order of requests.
+"""Fault injection: the emulator failing on purpose, off by default (the README's table says what each
+fault does). For each ExecJob request, one draw from a seeded random source picks at most one fault; the
+draws repeat for one seed and one order of requests. ``/_emulator/...`` is never faulted.
 """
 
 from __future__ import annotations
@@ -22,13 +12,9 @@ from collections.abc import Mapping
 from dataclasses import dataclass, fields
 from typing import Any, Literal, get_args
 
-__all__ = ["FAULT_KINDS", "MAX_SECONDS", "FaultInjector", "FaultKind", "Faults", "number"]
-
 FaultKind = Literal["error_503", "throttle", "drop_after_commit", "stall"]
 #: The faults a draw can pick, in the order their probabilities are stacked on [0, 1).
 FAULT_KINDS: tuple[FaultKind, ...] = get_args(FaultKind)
-
-
 #: The longest time any setting may give, in seconds (a day): a bound that keeps every clock sum finite.
 MAX_SECONDS = 86_400
 
@@ -45,12 +31,11 @@ _DURATIONS = {"latency_ms": MAX_SECONDS * 1000, "retry_after": MAX_SECONDS, "sta
 
 @dataclass(frozen=True, slots=True)
 class Faults:
-    """What the emulator does wrong, and how often: the four probabilities (each in [0, 1], at most 1
-    together) are per ExecJob request.
-
-    ``retry_after`` is the ``x-acs-retry-after`` a throttled answer carries, in seconds (the gateway
-    sends whole seconds; a fraction such as ``0.02`` is for fast tests). ``stall_seconds`` is how long a
-    stalled answer is held. ``seed`` seeds the draws. Raises ``ValueError`` for values out of range.
+    """What the emulator does wrong, and how often: four probabilities per ExecJob request, at most 1
+    together. ``error_503`` and ``throttle`` answer before anything is done; ``drop_after_commit`` handles
+    the request, then closes the connection unanswered; ``stall`` holds the answer ``stall_seconds``.
+    ``retry_after``: a throttled answer's ``x-acs-retry-after`` (a fraction is for fast tests);
+    ``throttle_status``: 400 as the gateway, or 429 as a proxy may. Raises ``ValueError`` out of range.
     """
 
     drop_after_commit: float = 0.0
@@ -83,10 +68,8 @@ class Faults:
 
     @classmethod
     def from_mapping(cls, table: Mapping[str, Any]) -> Faults:
-        """Faults from a mapping of field names (a TOML ``[faults]`` table, a pytest marker's ``faults=``).
-
-        Raises ``ValueError`` naming an unknown key or a bad value.
-        """
+        """Faults from a mapping of field names (a TOML ``[faults]`` table, a pytest marker's ``faults=``);
+        ``ValueError`` names an unknown key or a bad value."""
         known = {f.name for f in fields(cls)}
         unknown = sorted(set(table) - known)
         if unknown:
@@ -131,6 +114,3 @@ class FaultInjector:
             if point < edge:
                 return kind
         return None
-
-    def __repr__(self) -> str:
-        return f"FaultInjector({self.faults.describe()})"

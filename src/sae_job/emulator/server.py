@@ -1,9 +1,9 @@
 """The standalone harness: the emulator's handler behind a threaded HTTP/1.1 server (stdlib only).
 
-One thread per open connection, keep-alive honoured; idle connections close after :data:`IDLE_TIMEOUT`
-seconds. Threads are reused: a connection waits for none to start when one is idle, so thousands of
-connections closing together cost no thread starts. Closing the server closes the connections still open
-and wakes answers held back by an injected stall.
+One thread accepts connections and reads each one's request line with a selector; only then does a
+connection take a thread (an idle one when there is), which serves it with keep-alive. So a connection
+that closes before its request line costs no thread, and thousands closing together delay no one.
+Connections idle for :data:`IDLE_TIMEOUT` seconds close.
 """
 
 from __future__ import annotations
@@ -11,14 +11,17 @@ from __future__ import annotations
 import _thread
 import contextlib
 import functools
+import io
 import ipaddress
 import logging
 import queue
 import secrets
+import selectors
 import socket
 import ssl
 import threading
-from dataclasses import replace
+import time
+from dataclasses import dataclass, field, replace
 from http.server import BaseHTTPRequestHandler, HTTPServer
 from typing import TYPE_CHECKING, Any, Self
 
@@ -26,15 +29,44 @@ from sae_job.credentials import Credentials
 from sae_job.emulator.core import Emulator, Request, Response, error_response
 
 if TYPE_CHECKING:
-    from sae_job.client import SaeJobClient
+    from _typeshed import WriteableBuffer
 
-__all__ = ["IDLE_TIMEOUT", "MAX_BODY", "EmulatorHTTPServer", "RunningEmulator", "serve"]
+    from sae_job.client import SaeJobClient
 
 logger = logging.getLogger("sae_job.emulator")
 
 IDLE_TIMEOUT = 120.0
 MAX_BODY = 1 << 20  # ExecJob has no body; a large one is refused before it is read
-MAX_REQUEST_LINE = 8192  # the gateway's (Tengine's) request-line buffer, as the client's MAX_REQUEST_TARGET
+# The gateway's (Tengine's) request-line buffer, as the client's MAX_REQUEST_TARGET: a longer line
+# is handed over unfinished, to be answered 414.
+MAX_REQUEST_LINE = 8192
+
+
+class _ReceivedFirst(io.RawIOBase):
+    """A connection's input: the bytes the acceptor already read from it, then the rest."""
+
+    def __init__(self, received: bytes, connection: socket.socket) -> None:
+        self._received, self._connection = memoryview(received), connection
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer: WriteableBuffer) -> int:
+        if not self._received:
+            return self._connection.recv_into(buffer)
+        view = memoryview(buffer).cast("B")
+        count = min(len(view), len(self._received))
+        view[:count], self._received = self._received[:count], self._received[count:]
+        return count
+
+
+@dataclass
+class _Pending:
+    """A connection accepted, its request line not yet complete."""
+
+    address: Any
+    deadline: float
+    received: bytearray = field(default_factory=bytearray)
 
 
 class _Handler(BaseHTTPRequestHandler):
@@ -44,22 +76,26 @@ class _Handler(BaseHTTPRequestHandler):
     timeout = IDLE_TIMEOUT
     server: EmulatorHTTPServer
 
+    def __init__(self, request: Any, client_address: Any, server: Any, received: bytes = b"") -> None:
+        self.received = received
+        super().__init__(request, client_address, server)
+
     def setup(self) -> None:
         super().setup()
+        self.rfile.close()
+        self.rfile = io.BufferedReader(_ReceivedFirst(self.received, self.connection))
         # The headers and the body go out in two writes: with Nagle's algorithm the body would wait for
         # the client's delayed ACK of the headers, about 40 ms per answer on Linux.
         with contextlib.suppress(OSError):  # not TCP (a test's socket pair)
             self.connection.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
 
     def parse_request(self) -> bool:
-        if not self.raw_requestline.endswith(b"\n"):  # cut short by the client closing: nobody to answer
-            self.close_connection = True
-            return False
         if len(self.raw_requestline) > MAX_REQUEST_LINE:
             self.command, self.requestline = "", ""  # as http.server leaves them for its own 414
             self.send_error(414, "Request-URI Too Long")
             return False
-        return super().parse_request()
+        # A request line cut short by the client closing: nobody to answer.
+        return self.raw_requestline.endswith(b"\n") and super().parse_request()
 
     def _serve(self) -> None:
         if self.headers.get("Transfer-Encoding"):
@@ -119,8 +155,7 @@ class _Handler(BaseHTTPRequestHandler):
 
 
 class EmulatorHTTPServer(HTTPServer):
-    """An ``HTTPServer`` answering every request with ``emulator.handle``, each open connection on a thread
-    of its own, taken from the idle ones when there are (started afresh only when none is)."""
+    """An ``HTTPServer`` answering every request with ``emulator.handle``, as the module says."""
 
     request_queue_size = 4096  # the listen backlog: thousands of clients may connect at once
     allow_reuse_address = True
@@ -130,39 +165,89 @@ class EmulatorHTTPServer(HTTPServer):
         self.address_family = socket.AF_INET6 if ":" in address[0] else socket.AF_INET
         self.emulator = emulator
         self.closing = threading.Event()
+        self.accepted_connections = 0
         self._connections: set[socket.socket] = set()
         self._lock = threading.Lock()
         self._idle_threads = 0
-        self._accepted: queue.SimpleQueue[tuple[socket.socket, Any]] = queue.SimpleQueue()
-        self.accepted_connections = 0
+        self._accepted: queue.SimpleQueue[tuple[socket.socket, Any, bytes]] = queue.SimpleQueue()
+        self._wake_reader, self._wake_writer = socket.socketpair()
         super().__init__(address, _Handler)
         emulator.add_stat("connections_accepted", lambda: self.accepted_connections)
 
-    def process_request(self, request: Any, client_address: Any) -> None:
+    def serve_until_closed(self) -> None:
+        """Accept connections and read their request lines until :meth:`close`."""
+        self.socket.setblocking(False)
+        with selectors.DefaultSelector() as selector:
+            selector.register(self.socket, selectors.EVENT_READ)
+            selector.register(self._wake_reader, selectors.EVENT_READ)
+            next_sweep = time.monotonic() + 1.0
+            while not self.closing.is_set():
+                for key, _ in selector.select(timeout=1.0):
+                    if key.fileobj is self.socket:
+                        self._accept_all(selector)
+                    elif key.data is not None:
+                        self._read_request_line(selector, key.fileobj, key.data)  # type: ignore[arg-type]
+                if (now := time.monotonic()) >= next_sweep:  # once a second: cheap under a mass close
+                    next_sweep = now + 1.0
+                    for key in list(selector.get_map().values()):
+                        if key.data is not None and key.data.deadline <= now:  # silent too long
+                            selector.unregister(key.fileobj)
+                            self.shutdown_request(key.fileobj)
+            for key in list(selector.get_map().values()):
+                if key.data is not None:
+                    self.shutdown_request(key.fileobj)
+
+    def _accept_all(self, selector: selectors.BaseSelector) -> None:
+        # Every connection waiting, not one per select(): the listen queue empties as fast as it fills.
+        deadline = time.monotonic() + IDLE_TIMEOUT
+        while True:
+            try:
+                connection, address = self.socket.accept()
+            except OSError:  # BlockingIOError: none left; else (out of files) the next select() retries
+                return
+            connection.setblocking(False)
+            with self._lock:
+                self._connections.add(connection)
+                self.accepted_connections += 1
+            selector.register(connection, selectors.EVENT_READ, _Pending(address, deadline))
+
+    def _read_request_line(
+        self, selector: selectors.BaseSelector, connection: socket.socket, pending: _Pending
+    ) -> None:
+        try:
+            data = connection.recv(MAX_REQUEST_LINE + 1)
+        except BlockingIOError:
+            return
+        except OSError:  # reset by the client
+            data = b""
+        pending.received += data
+        if data and b"\n" not in pending.received and len(pending.received) <= MAX_REQUEST_LINE:
+            return
+        selector.unregister(connection)
+        if not data:  # closed before its request line was complete: nobody to answer
+            self.shutdown_request(connection)
+            return
+        connection.setblocking(True)
         with self._lock:
-            self._connections.add(request)
-            self.accepted_connections += 1
             start = self._idle_threads == 0
             if not start:
-                self._idle_threads -= 1  # that thread's next connection is this one
-        self._accepted.put((request, client_address))
-        if start:
-            # Not threading.Thread.start(), which waits until the thread runs: with thousands of threads
-            # waking at once (a mass close) that wait stalls the accepts, and the listen queue overflows.
+                self._idle_threads -= 1  # that idle thread's next connection is this one
+        self._accepted.put((connection, pending.address, bytes(pending.received)))
+        if start:  # not threading.Thread.start(), which waits until the thread runs
             _thread.start_new_thread(self._serve_connections, ())
 
     def _serve_connections(self) -> None:
         while True:
             try:
-                request, client_address = self._accepted.get(timeout=self.thread_idle_seconds)
+                request, client_address, received = self._accepted.get(timeout=self.thread_idle_seconds)
             except queue.Empty:
-                with self._lock:  # end unless process_request counted on this thread for a connection
+                with self._lock:  # end unless a connection was promised to this thread
                     if self._idle_threads > 0:
                         self._idle_threads -= 1
                         return
                 continue
             try:
-                self.finish_request(request, client_address)
+                _Handler(request, client_address, self, received)
             except Exception:
                 self.handle_error(request, client_address)
             finally:
@@ -179,19 +264,26 @@ class EmulatorHTTPServer(HTTPServer):
         # A client that vanished mid-answer is no news; a traceback per connection would flood stderr.
         logger.debug("connection from %s ended with an error", client_address, exc_info=True)
 
-    def close_connections(self) -> None:
-        """Close every connection still open, waking the threads that wait on them."""
+    def close(self) -> None:
+        """Stop accepting, wake answers held back by a stall, close every connection still open."""
+        self.closing.set()
+        with contextlib.suppress(OSError):
+            self._wake_writer.send(b"x")
+
+    def server_close(self) -> None:
+        super().server_close()
+        self._wake_reader.close()
+        self._wake_writer.close()
         with self._lock:
             connections = list(self._connections)
-        for connection in connections:
+        for connection in connections:  # wakes the threads that wait on them
             with contextlib.suppress(OSError):  # already closed by the client
                 connection.shutdown(socket.SHUT_RDWR)
 
     @property
     def url(self) -> str:
-        """``http://host:port/`` without the trailing slash; IPv6 hosts in brackets."""
-        host, port = self.server_address[:2]
-        host = str(host)
+        """``http://host:port`` (an IPv6 host in brackets)."""
+        host, port = str(self.server_address[0]), self.server_address[1]
         return f"http://[{host}]:{port}" if ":" in host else f"http://{host}:{port}"
 
 
@@ -201,55 +293,39 @@ def _tls_context() -> ssl.SSLContext:
 
 
 def serve(emulator: Emulator | None = None, *, host: str = "127.0.0.1", port: int = 0) -> RunningEmulator:
-    """Serve ``emulator`` (default: a new one on the embedded demo configuration) over HTTP in a background
-    thread; use the result as a context manager (or call its ``close()``). Raises ``OSError`` when the
-    address cannot be bound."""
-    return RunningEmulator.start(emulator if emulator is not None else Emulator(), host=host, port=port)
+    """Serve ``emulator`` (default: one on the embedded demo configuration) over HTTP on ``host:port`` (0:
+    a free port) in a daemon thread, until the result is closed. Beyond loopback, ``/_emulator/*`` needs
+    ``emulator.introspection_token`` (one is made when unset) as a Bearer token. Raises ``OSError`` when
+    the address cannot be bound."""
+    emulator = emulator if emulator is not None else Emulator()
+    server = EmulatorHTTPServer((host, port), emulator)
+    if not ipaddress.ip_address(str(server.server_address[0])).is_loopback:
+        emulator.introspection_token = emulator.introspection_token or secrets.token_urlsafe(24)
+        logger.warning(
+            "WARNING: listening on %s, beyond loopback: whoever reaches it may call it with the keys "
+            "configured, and /_emulator/* needs the Bearer token given at start",
+            server.url,
+        )
+    thread = threading.Thread(target=server.serve_until_closed, name="sae-emulator", daemon=True)
+    thread.start()
+    return RunningEmulator(emulator, server, thread)
 
 
 class RunningEmulator:
-    """An emulator served over HTTP in a background thread, on loopback by default.
-
-    ``emulator`` is the :class:`~sae_job.emulator.Emulator` it serves (its jobs, stats, faults, reset);
-    ``url`` is where to send requests; ``credentials`` the first configured key (the demo key with the
-    embedded configuration); ``app_id`` the first template's ID; ``client`` a ready
-    :class:`~sae_job.SaeJobClient` for it. Stop with :meth:`close` or by leaving the ``with`` block.
-    """
+    """An emulator served over HTTP (see :func:`serve`): ``emulator`` is what it serves, ``url`` where.
+    Stop it with :meth:`close` or by leaving a ``with`` block."""
 
     def __init__(self, emulator: Emulator, server: EmulatorHTTPServer, thread: threading.Thread) -> None:
-        self.emulator = emulator
-        self._server = server
-        self._thread = thread
+        self.emulator, self.url = emulator, server.url
+        self._server, self._thread = server, thread
         self._client: SaeJobClient | None = None
-        self.url = server.url
-
-    @classmethod
-    def start(cls, emulator: Emulator, *, host: str = "127.0.0.1", port: int = 0) -> RunningEmulator:
-        """Bind ``host:port`` (0: a free port) and serve ``emulator`` in a daemon thread. Beyond loopback,
-        ``/_emulator/*`` needs ``emulator.introspection_token`` (one is made when unset) as a Bearer token.
-
-        Raises ``OSError`` when the address cannot be bound.
-        """
-        server = EmulatorHTTPServer((host, port), emulator)
-        if not ipaddress.ip_address(str(server.server_address[0])).is_loopback:
-            emulator.introspection_token = emulator.introspection_token or secrets.token_urlsafe(24)
-            logger.warning(
-                "WARNING: listening on %s, beyond loopback: whoever reaches it may call it with the keys "
-                "configured, and /_emulator/* needs the Bearer token given at start",
-                server.url,
-            )
-        # serve_forever notices shutdown() only between polls: a short poll keeps close() at milliseconds.
-        serve_forever = functools.partial(server.serve_forever, poll_interval=0.01)
-        thread = threading.Thread(target=serve_forever, name="sae-emulator", daemon=True)
-        thread.start()
-        return cls(emulator, server, thread)
 
     def __repr__(self) -> str:
         return f"RunningEmulator(url={self.url!r})"
 
     @property
     def credentials(self) -> Credentials:
-        """The first configured AccessKey."""
+        """The first configured AccessKey (the demo key with the embedded configuration)."""
         return self.emulator.config.credentials[0]
 
     @property
@@ -261,22 +337,20 @@ class RunningEmulator:
 
     @property
     def client(self) -> SaeJobClient:
-        """A :class:`~sae_job.SaeJobClient` for this emulator with :attr:`credentials`, made on first use
-        and closed with the emulator."""
+        """A :class:`~sae_job.SaeJobClient` with :attr:`credentials`, made on first use, closed with this."""
         if self._client is None:
             self._client = self.new_client()
         return self._client
 
     def new_client(self, **options: Any) -> SaeJobClient:
-        """A new :class:`~sae_job.SaeJobClient` for this emulator; ``options`` go to its constructor
-        (``signature_version="v2"``, other ``credentials=``, ...). The caller closes it."""
+        """A new :class:`~sae_job.SaeJobClient` for this emulator, ``options`` given to its constructor
+        (``signature_version="v2"``, other ``credentials=``, ...); the caller closes it."""
         import httpx
 
         from sae_job.client import SaeJobClient
 
         options.setdefault("credentials", self.credentials)
-        # The emulator speaks plain HTTP, so one shared TLS context spares each client building its own
-        # (about 15 ms: a test suite making a client per test feels it).
+        # Plain HTTP: one shared TLS context spares each client building its own (about 15 ms).
         options.setdefault("transport", httpx.HTTPTransport(verify=_tls_context()))
         return SaeJobClient(endpoint=self.url, **options)
 
@@ -287,7 +361,7 @@ class RunningEmulator:
 
     @property
     def accepted_connections(self) -> int:
-        """How many client connections the server accepted since it started (reused ones count once)."""
+        """How many client connections the server accepted since it started."""
         return self._server.accepted_connections
 
     def close(self) -> None:
@@ -295,12 +369,9 @@ class RunningEmulator:
         if self._client is not None:
             self._client.close()
             self._client = None
-        self._server.closing.set()  # wakes answers held back by an injected stall or latency
-        if self._thread.is_alive():
-            self._server.shutdown()
-            self._thread.join()
+        self._server.close()
+        self._thread.join()
         self._server.server_close()
-        self._server.close_connections()
 
     def __enter__(self) -> Self:
         return self

@@ -1,12 +1,7 @@
-"""The contract as the emulator enforces it: ``openapi/sae-job.yaml``, loaded, not re-typed, and checked
-with ``jsonschema``.
-
-``make generate`` writes the spec as JSON into the ``sae_job_api`` package (``openapi.json``); it is read
-from there with ``importlib.resources``, so an installed emulator enforces the spec it was built from.
-
-Two points where JSON Schema leaves the choice to the application, decided here as the gateway does:
-``pattern`` is ECMA-262's (``$`` only at the very end, ``\\d`` ASCII only), and a string parameter with
-``contentMediaType: application/json`` is decoded and its value checked against its ``contentSchema``.
+"""The contract as the emulator enforces it: ``openapi/sae-job.yaml`` (as the ``openapi.json`` that
+``make generate`` puts in ``sae_job_api``), checked with ``jsonschema``. Where JSON Schema leaves the choice
+to the application, as the gateway does: ``pattern`` is ECMA-262's (``$`` only at the very end, ``\\d``
+ASCII only), and ``contentMediaType: application/json`` content is decoded and checked.
 """
 
 from __future__ import annotations
@@ -22,12 +17,9 @@ from typing import Any, cast
 import jsonschema
 from jsonschema import Draft202012Validator, ValidationError, validators
 
-__all__ = ["Operation", "Parameter", "ParameterError", "Spec", "load_spec", "parse_spec"]
-
 
 class ParameterError(Exception):
-    """A request's query breaks the spec: ``code`` (``Missing<Name>`` or ``InvalidParameter``) and a
-    ``message`` naming the parameter, as the gateway answers them."""
+    """A request's query breaks the spec: ``code`` and ``message`` as the gateway answers them."""
 
     def __init__(self, code: str, message: str) -> None:
         super().__init__(f"{code}: {message}")
@@ -118,18 +110,15 @@ _INTEGER = re.compile(r"-?[0-9]{1,18}", re.ASCII)
 
 @dataclass(frozen=True, slots=True)
 class Parameter:
-    """One query parameter of an operation: its wire name, the Python name the generated client gives it
-    (``CommandArgs``: ``command_args``), and the validators of its value and of its decoded JSON content."""
+    """One query parameter: its wire name, the generated client's name for it (``command_args``), the
+    validators of its value and of its JSON content, and whether it is an integer."""
 
     name: str
     python_name: str
     required: bool
     validator: Any
     content_validator: Any | None
-    """For a JSON parameter (``contentMediaType: application/json``): the validator of its decoded value."""
-
     integer: bool
-    """Whether the schema's type is ``integer``: the query's text is read as one."""
 
     def decoded(self, value: str) -> Any:
         """The value as the service reads it: JSON content decoded, an integer read, any other as sent."""
@@ -162,13 +151,8 @@ class Operation:
     parameters: tuple[Parameter, ...]
 
     def check_query(self, pairs: Iterable[tuple[str, str]]) -> dict[str, str]:
-        """The decoded query as ``{name: value}``, once it conforms to the spec.
-
-        Parameters the spec does not name are left out (the gateway ignores them). Raises
-        :class:`ParameterError`: ``Missing<Name>`` for an absent required parameter,
-        ``InvalidParameter`` for a value its schema refuses (a JSON parameter is decoded and checked
-        against its ``contentSchema``) or for a parameter given twice.
-        """
+        """The query's parameters the spec names, as ``{name: value}``; :class:`ParameterError`
+        (``Missing<Name>``, ``InvalidParameter``) when it breaks the spec."""
         given: dict[str, str] = {}
         known = {p.name for p in self.parameters}
         for name, value in pairs:
@@ -237,11 +221,8 @@ def _parameter(raw: Mapping[str, Any], document: Mapping[str, Any]) -> Parameter
 
 
 def parse_spec(document: Mapping[str, Any]) -> Spec:
-    """A :class:`Spec` from an OpenAPI document already parsed.
-
-    Raises ``ValueError`` for a parameter the emulator cannot enforce (not in the query, or JSON Schema
-    that ``jsonschema`` refuses), so such a spec fails at start.
-    """
+    """A :class:`Spec` from a parsed OpenAPI document; ``ValueError`` for a parameter the emulator cannot
+    enforce (not in the query, or a schema ``jsonschema`` refuses)."""
     operations = []
     for path, item in document.get("paths", {}).items():
         for method, node in item.items():

@@ -9,7 +9,7 @@
         ...
 
 Injected faults are honoured: a held-back answer sleeps on the server's thread, a dropped one shuts the
-connection.
+connection. :func:`verify_werkzeug` authenticates a werkzeug request as the gateway does.
 """
 
 from __future__ import annotations
@@ -18,10 +18,13 @@ import contextlib
 import re
 import socket
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
+from datetime import UTC, datetime
 from typing import TYPE_CHECKING
+from urllib.parse import quote
 
-from sae_job.emulator.auth import raw_target
+from sae_job.credentials import Credentials
+from sae_job.emulator.auth import Caller, NonceCache, verify_request
 from sae_job.emulator.core import Emulator, Request
 
 if TYPE_CHECKING:
@@ -29,7 +32,13 @@ if TYPE_CHECKING:
     from werkzeug import Request as WerkzeugRequest
     from werkzeug import Response as WerkzeugResponse
 
-__all__ = ["install", "to_request", "werkzeug_handler"]
+
+def raw_target(request: WerkzeugRequest) -> tuple[str, str]:
+    """The path and query of a ``werkzeug.Request`` as sent: the raw request target's path when the server
+    kept it (``RAW_URI``, as werkzeug's and gunicorn's do), else the decoded path re-encoded."""
+    target = request.environ.get("RAW_URI") or request.environ.get("REQUEST_URI")
+    path = target.partition("?")[0] if isinstance(target, str) and target.startswith("/") else None
+    return path or quote(request.path, safe="/"), request.query_string.decode("latin-1")
 
 
 def to_request(request: WerkzeugRequest) -> Request:
@@ -38,9 +47,30 @@ def to_request(request: WerkzeugRequest) -> Request:
     return Request(request.method, path, query, tuple(request.headers.items()), request.get_data(cache=True))
 
 
+def verify_werkzeug(
+    request: WerkzeugRequest,
+    credentials: Mapping[str, Credentials],
+    *,
+    now: datetime | None = None,
+    nonces: NonceCache | None = None,
+) -> Caller:
+    """:func:`~sae_job.emulator.auth.verify_request` for a ``werkzeug.Request``, as it arrived on the wire;
+    ``now`` defaults to the current time."""
+    arrived = to_request(request)
+    return verify_request(
+        method=arrived.method,
+        path=arrived.path,
+        query=arrived.query,
+        headers=arrived.headers,
+        body=arrived.body,
+        credentials=credentials,
+        now=now if now is not None else datetime.now(UTC),
+        nonces=nonces,
+    )
+
+
 def werkzeug_handler(emulator: Emulator) -> Callable[[WerkzeugRequest], WerkzeugResponse]:
-    """A handler for ``httpserver.expect_request(...).respond_with_handler(...)`` that answers as
-    ``emulator`` does."""
+    """A handler for ``httpserver.expect_request(...).respond_with_handler()`` answering as ``emulator``."""
     from werkzeug import Response as WerkzeugResponse
 
     def handler(request: WerkzeugRequest) -> WerkzeugResponse:
