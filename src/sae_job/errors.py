@@ -33,7 +33,6 @@ __all__ = [
     "UnexpectedResponseError",
     "UserInDebtError",
     "WaitTimeoutError",
-    "error_class_for",
 ]
 
 
