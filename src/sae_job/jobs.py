@@ -12,7 +12,7 @@ import math
 from collections.abc import Callable, Generator
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, TypedDict
 
 from sae_job.attempts import RetryPolicy, Send, Sleep
 from sae_job.errors import JobFailedError, SaeJobError, WaitTimeoutError
@@ -21,6 +21,7 @@ __all__ = [
     "HistoryPage",
     "JobState",
     "JobStatus",
+    "WaitArguments",
     "WaitPolicy",
     "epoch_time",
     "instance_count",
@@ -171,6 +172,15 @@ class WaitPolicy:
     def delay(self, waited: float) -> float:
         """Seconds until the next look, ``waited`` seconds into the wait."""
         return min(self.max_delay, max(self.first_delay, self.fraction * waited))
+
+
+class WaitArguments(TypedDict, total=False):
+    """How ``wait_for_job`` waits: at most ``timeout`` seconds (3600), looking as ``poll`` says (a
+    :class:`WaitPolicy`), calling ``on_status`` with every status looked at."""
+
+    timeout: float
+    poll: WaitPolicy | None
+    on_status: Callable[[JobStatus], None] | None
 
 
 def wait_loop(
