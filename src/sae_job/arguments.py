@@ -422,6 +422,14 @@ def job_state(value: JobState | str) -> JobState:
     raise ValueError(f"state must be one of {', '.join(names)}, got {value!r}")
 
 
+def _page_size(value: object, maximum: int) -> int:
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise TypeError(f"page_size must be an int, not {type(value).__name__}")
+    if not 1 <= value <= maximum:
+        raise ValueError(f"page_size must be from 1 to {maximum}, got {value}")
+    return value
+
+
 def describe_job_history_params(
     app_id: str, current_page: int, **arguments: Unpack[DescribeJobHistoryArguments]
 ) -> dict[str, object]:
@@ -431,11 +439,7 @@ def describe_job_history_params(
     if state is not None:
         wire["state"] = job_state(state).value
     if page_size is not None:
-        if isinstance(page_size, bool) or not isinstance(page_size, int):
-            raise TypeError(f"page_size must be an int, not {type(page_size).__name__}")
-        if not 1 <= page_size <= MAX_HISTORY_PAGE_SIZE:
-            raise ValueError(f"page_size must be from 1 to {MAX_HISTORY_PAGE_SIZE}, got {page_size}")
-        wire["page_size"] = page_size
+        wire["page_size"] = _page_size(page_size, MAX_HISTORY_PAGE_SIZE)
     return wire
 
 
@@ -469,9 +473,5 @@ def list_jobs_params(current_page: int, **arguments: Unpack[ListJobsArguments]) 
     if namespace_id is not None:
         wire["namespace_id"] = _check_id(namespace_id, "namespace_id")
     if page_size is not None:
-        if isinstance(page_size, bool) or not isinstance(page_size, int):
-            raise TypeError(f"page_size must be an int, not {type(page_size).__name__}")
-        if not 1 <= page_size <= MAX_TEMPLATES_PAGE_SIZE:
-            raise ValueError(f"page_size must be from 1 to {MAX_TEMPLATES_PAGE_SIZE}, got {page_size}")
-        wire["page_size"] = page_size
+        wire["page_size"] = _page_size(page_size, MAX_TEMPLATES_PAGE_SIZE)
     return wire
