@@ -1,13 +1,8 @@
-"""SaeJobClient and AsyncSaeJobClient: call SAE's job operations, signed, typed, retried safely.
+"""SaeJobClient and AsyncSaeJobClient: SAE's job operations, signed, typed, retried safely.
 
-The path of a call: arguments (:mod:`sae_job.arguments`) -> wire form and request target (through the
-generated client, :mod:`sae_job.generated_api`) -> signature (:mod:`sae_job.signing`, an ``httpx.Auth``)
--> send (here: the two thin drivers) -> the answer read as a result or a typed error
-(:mod:`sae_job.answers`), with :mod:`sae_job.attempts` deciding whether to wait and try again.
-
-The sync client sends through httpx's own transport. The async client sends through aiohttp
-(:mod:`sae_job.aiohttp_transport`) when ``sae-job[aiohttp]`` is installed, else through httpx's own;
-the generated client, signer and parser are the same on either (bench/RESULTS.md compares them).
+A call: arguments -> wire form (:mod:`sae_job.arguments`, :mod:`sae_job.generated_api`) -> signature
+(:mod:`sae_job.signing`) -> send (the two thin drivers here) -> result or typed error
+(:mod:`sae_job.answers`), :mod:`sae_job.attempts` deciding whether to try again.
 """
 
 from __future__ import annotations
@@ -104,8 +99,7 @@ class DryRun:
 
 @dataclass(frozen=True, slots=True)
 class PreparedCall:
-    """One call in wire form, fixed across its attempts: the operation, the request target
-    (path and encoded query, encoded once) and, for ExecJob, the event ID every attempt carries."""
+    """One call in wire form, the same in every attempt: operation, request target, ExecJob's event ID."""
 
     operation: Operation
     target: str
@@ -121,7 +115,7 @@ class PreparedCall:
 def prepare(
     operation: Operation, app_id: str, wire: Mapping[str, object], event_id: str | None = None
 ) -> PreparedCall:
-    """A call in wire form (``wire`` keyed by the generated function's argument names), its URL checked."""
+    """A call in wire form (``wire`` keyed as the generated function's arguments), its URL's size checked."""
     target = check_request_size(operation.path, request_parameters(operation, wire))
     return PreparedCall(operation, target, app_id, event_id)
 
@@ -177,35 +171,32 @@ def _without_cookies(http: httpx.Client | httpx.AsyncClient) -> None:
         http._cookies = _NoCookies()
 
 
+_SIGNERS: dict[str, type[AcsV3Auth] | type[RoaV2Auth]] = {"v3": AcsV3Auth, "v2": RoaV2Auth}
+
+
 def _make_auth(
     signature_version: str,
     credentials: CredentialsProvider,
     clock: Callable[[], datetime] | None,
     nonce: Callable[[], str] | None,
 ) -> AcsV3Auth | RoaV2Auth:
-    injected: dict[str, Any] = {}
-    if clock is not None:
-        injected["clock"] = clock
-    if nonce is not None:
-        injected["nonce"] = nonce
-    if signature_version == "v3":
-        return AcsV3Auth(credentials, **injected)
-    if signature_version == "v2":
-        return RoaV2Auth(credentials, **injected)
-    raise ValueError(
-        "signature_version must be 'v3' (ACS3-HMAC-SHA256) or 'v2' (ROA HMAC-SHA1), "
-        f"not {signature_version!r}"
-    )
+    signer = _SIGNERS.get(signature_version)
+    if signer is None:
+        raise ValueError(
+            "signature_version must be 'v3' (ACS3-HMAC-SHA256) or 'v2' (ROA HMAC-SHA1), "
+            f"not {signature_version!r}"
+        )
+    given: dict[str, Any] = {"clock": clock, "nonce": nonce}
+    injected = {name: value for name, value in given.items() if value is not None}
+    return signer(credentials, **injected)
 
 
 class ClientSettings(TypedDict, total=False):
-    """The settings of both clients, declared once. ``region`` (else ``ALIBABA_CLOUD_REGION_ID``, else
-    the aliyun CLI profile's ``region_id``) or ``endpoint`` (else ``SAE_JOB_ENDPOINT``); ``vpc=True`` for
-    ``sae-vpc.<region>``; ``credentials`` (a :class:`~sae_job.Credentials`, any object with
-    ``get_credentials()``, or an ``alibabacloud_credentials`` client; None: the default chain) and
-    ``profile``; ``signature_version`` ``"v3"`` (default) or ``"v2"``; ``max_attempts`` (3) or a whole
-    ``retry`` policy; ``timeout`` (10 s) bounds each attempt and ``deadline`` (60 s) the whole call;
-    ``clock`` and ``nonce`` for the signer (tests)."""
+    """Both clients' settings. ``region`` or ``endpoint`` (see :func:`resolve_endpoint`), ``vpc``;
+    ``credentials`` (a :class:`~sae_job.Credentials`, a provider or an ``alibabacloud_credentials`` client;
+    None: :func:`~sae_job.default_credentials`) or ``profile``; ``signature_version`` ``"v3"`` or ``"v2"``;
+    ``max_attempts`` (3) or a ``retry`` policy; ``timeout`` (10 s) per attempt, ``deadline`` (60 s) per
+    call; ``clock`` and ``nonce`` for the signer (tests)."""
 
     region: str | None
     endpoint: str | None
@@ -259,10 +250,7 @@ class _ClientCore:
         return self._auth
 
     def explain_exec_job(self, app_id: str, **arguments: Unpack[ExecJobArguments]) -> DryRun:
-        """The request ``exec_job`` with these arguments would send, signed now; nothing is sent.
-
-        Raises what ``exec_job`` raises for bad arguments.
-        """
+        """The request ``exec_job`` would send, signed now; nothing is sent. Bad arguments raise."""
         call = prepare_exec_job(app_id, arguments)
         request = self._request(call)
         steps = self._auth.explain(request)
@@ -304,7 +292,7 @@ class _ClientCore:
 
     @staticmethod
     def _prepare_all(requests: Iterable[JobRequest]) -> list[PreparedCall]:
-        """Every request in wire form, or the first bad one's error naming its index: nothing sent."""
+        """Every request in wire form; the first bad one raises, naming its index."""
         calls = []
         for index, request in enumerate(requests):
             if not isinstance(request, JobRequest):
@@ -322,8 +310,7 @@ class _ClientCore:
         batch: Batch | None,
         deadline: float | None,
     ) -> tuple[Any, float]:
-        """The call's attempt loop, and the deadline it runs to: ``deadline`` seconds from now, unless a
-        wait's deadline comes first."""
+        """The call's attempt loop, and its deadline: this client's, or ``deadline`` when sooner."""
         ends = _time.monotonic() + self.deadline
         deadline = ends if deadline is None else min(ends, deadline)
         return attempt_loop(read, self.retry, label=call.label, batch=batch, deadline=deadline), deadline
@@ -406,12 +393,9 @@ def _listing(calls: Paging, read: Read) -> Listing:
 
 
 class SaeJobClient(_ClientCore):
-    """Calls SAE's job operations, synchronously. One connection pool; close it, or use ``with``.
-
-    The settings are :class:`ClientSettings`; ``transport`` an httpx transport of your own, ``sleep``
-    what waits between retries (tests). Raises ``ValueError``/``TypeError`` for bad settings and
-    :class:`~sae_job.CredentialsNotFoundError` when no credentials are found.
-    """
+    """SAE's job operations, synchronously; close it, or use ``with``. Settings: :class:`ClientSettings`,
+    an httpx ``transport``, the ``sleep`` between retries. Raises ``ValueError``/``TypeError`` for bad
+    settings, :class:`~sae_job.CredentialsNotFoundError` when no credentials are found."""
 
     _http: httpx.Client
 

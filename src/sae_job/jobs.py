@@ -118,7 +118,6 @@ class HistoryPage:
 
 def job_status(data: Any, request_id: str | None, job_id: str | None = None) -> JobStatus:
     """A job's fields (the model of ``Data`` or of a ``Jobs`` entry); bad counts read as 0, times as None."""
-
     raw = wire_value(data, "state")
     raw_state = raw if isinstance(raw, str) else None if raw is None else str(raw)
     message = wire_value(data, "message")
