@@ -246,6 +246,9 @@ def templates_table(templates: Sequence[JobTemplate]) -> str:
 # --- progress ------------------------------------------------------------------------------------------
 
 
+_TICK = 1.0  # seconds between redraws of a live line
+
+
 class Progress:
     """A wait's progress on ``stream``: live (a terminal), one line redrawn in place, its elapsed time
     ticking; else (CI logs) a timestamped line each time the state or the counts change."""
@@ -258,14 +261,12 @@ class Progress:
         monotonic: Callable[[], float] = time.monotonic,
         now: Callable[[], datetime] = lambda: datetime.now(UTC),
         sleep: Callable[[float], None] = time.sleep,
-        tick: float = 1.0,
     ) -> None:
         self._stream = stream
         self._live = live
         self._monotonic = monotonic
         self._now = now
         self._sleep = sleep
-        self._tick = tick
         self._started = monotonic()
         self._last: JobStatus | None = None
         self._drawn = False
@@ -291,7 +292,7 @@ class Progress:
             return
         end = self._monotonic() + seconds
         while (left := end - self._monotonic()) > 0:
-            self._sleep(min(self._tick, left))
+            self._sleep(min(_TICK, left))
             self._draw()
 
     def close(self) -> None:
