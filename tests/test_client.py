@@ -454,6 +454,13 @@ def test_bad_settings_are_refused(settings: dict[str, Any], says: str) -> None:
         SaeJobClient(credentials=NO_TOKEN, **settings)
 
 
+def test_a_wait_argument_wait_for_job_does_not_take_is_refused_before_anything_is_sent(
+    client: SaeJobClient,
+) -> None:
+    with pytest.raises(TypeError, match="unexpected keyword argument 'timout'"):
+        client.wait_for_job("app", "manual-1", timout=5)  # type: ignore[call-arg]
+
+
 def test_endpoints() -> None:
     def endpoint(**kwargs: Any) -> str:
         return SaeJobClient(credentials=NO_TOKEN, **kwargs).endpoint

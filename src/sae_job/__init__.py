@@ -13,84 +13,48 @@ from __future__ import annotations
 import importlib
 from typing import TYPE_CHECKING, Any
 
+from sae_job import errors as _errors
+from sae_job.errors import *  # noqa: F403  (the error classes are small: they load with the package)
+
 __version__ = "0.1.0"
 
-# Where each public name lives; the TYPE_CHECKING block below names them again for type checkers.
-_MODULES = {
-    "sae_job.answers": ("Launch",),
-    "sae_job.arguments": ("ConfigMapEnv", "Env", "ExecJobArguments", "JobRequest"),
-    "sae_job.attempts": ("RetryPolicy",),
-    "sae_job.client": ("AsyncSaeJobClient", "ClientSettings", "DryRun", "JobOutcome", "SaeJobClient"),
-    "sae_job.credentials": ("Credentials", "CredentialsProvider", "default_credentials"),
-    "sae_job.jobs": ("JobState", "JobStatus", "WaitPolicy"),
-    "sae_job.signing": ("AcsV3Auth", "RoaV2Auth"),
-    "sae_job.templates": ("JobTemplate",),
-    "sae_job.errors": (
-        "AmbiguousTemplateError",
-        "ApplicationNotFoundError",
-        "AuthenticationError",
-        "CredentialsError",
-        "CredentialsNotFoundError",
-        "InvalidParameterError",
-        "JobFailedError",
-        "JobForbidPolicyError",
-        "JobRefusedError",
-        "JobSuspendError",
-        "SaeError",
-        "SaeJobError",
-        "ServerError",
-        "TemplateNotFoundError",
-        "ThrottlingError",
-        "TransportError",
-        "UnexpectedResponseError",
-        "UserInDebtError",
-        "WaitTimeoutError",
-    ),
-}
-_EXPORTS = {name: module for module, names in _MODULES.items() for name in names}
+if TYPE_CHECKING:  # the names imported on first use, for type checkers
+    from sae_job.answers import Launch as Launch
+    from sae_job.arguments import ConfigMapEnv as ConfigMapEnv
+    from sae_job.arguments import Env as Env
+    from sae_job.arguments import ExecJobArguments as ExecJobArguments
+    from sae_job.arguments import JobRequest as JobRequest
+    from sae_job.attempts import RetryPolicy as RetryPolicy
+    from sae_job.client import AsyncSaeJobClient as AsyncSaeJobClient
+    from sae_job.client import ClientSettings as ClientSettings
+    from sae_job.client import DryRun as DryRun
+    from sae_job.client import JobOutcome as JobOutcome
+    from sae_job.client import SaeJobClient as SaeJobClient
+    from sae_job.credentials import Credentials as Credentials
+    from sae_job.credentials import CredentialsProvider as CredentialsProvider
+    from sae_job.credentials import default_credentials as default_credentials
+    from sae_job.jobs import JobState as JobState
+    from sae_job.jobs import JobStatus as JobStatus
+    from sae_job.jobs import WaitPolicy as WaitPolicy
+    from sae_job.signing import AcsV3Auth as AcsV3Auth
+    from sae_job.signing import RoaV2Auth as RoaV2Auth
+    from sae_job.templates import JobTemplate as JobTemplate
 
-__all__ = [
-    "AcsV3Auth",
-    "AmbiguousTemplateError",
-    "ApplicationNotFoundError",
-    "AsyncSaeJobClient",
-    "AuthenticationError",
-    "ClientSettings",
-    "ConfigMapEnv",
-    "Credentials",
-    "CredentialsError",
-    "CredentialsNotFoundError",
-    "CredentialsProvider",
-    "DryRun",
-    "Env",
-    "ExecJobArguments",
-    "InvalidParameterError",
-    "JobFailedError",
-    "JobForbidPolicyError",
-    "JobOutcome",
-    "JobRefusedError",
-    "JobRequest",
-    "JobState",
-    "JobStatus",
-    "JobSuspendError",
-    "JobTemplate",
-    "Launch",
-    "RetryPolicy",
-    "RoaV2Auth",
-    "SaeError",
-    "SaeJobClient",
-    "SaeJobError",
-    "ServerError",
-    "TemplateNotFoundError",
-    "ThrottlingError",
-    "TransportError",
-    "UnexpectedResponseError",
-    "UserInDebtError",
-    "WaitPolicy",
-    "WaitTimeoutError",
-    "__version__",
-    "default_credentials",
-]
+_EXPORTS = {
+    name: module
+    for module, names in {
+        "sae_job.answers": "Launch",
+        "sae_job.arguments": "ConfigMapEnv Env ExecJobArguments JobRequest",
+        "sae_job.attempts": "RetryPolicy",
+        "sae_job.client": "AsyncSaeJobClient ClientSettings DryRun JobOutcome SaeJobClient",
+        "sae_job.credentials": "Credentials CredentialsProvider default_credentials",
+        "sae_job.jobs": "JobState JobStatus WaitPolicy",
+        "sae_job.signing": "AcsV3Auth RoaV2Auth",
+        "sae_job.templates": "JobTemplate",
+    }.items()
+    for name in names.split()
+} | dict.fromkeys(_errors.__all__, "sae_job.errors")
+__all__ = ["__version__", *_EXPORTS]
 
 
 def __getattr__(name: str) -> Any:
@@ -104,35 +68,3 @@ def __getattr__(name: str) -> Any:
 
 def __dir__() -> list[str]:
     return __all__
-
-
-if TYPE_CHECKING:
-    from sae_job.answers import Launch
-    from sae_job.arguments import ConfigMapEnv, Env, ExecJobArguments, JobRequest
-    from sae_job.attempts import RetryPolicy
-    from sae_job.client import AsyncSaeJobClient, ClientSettings, DryRun, JobOutcome, SaeJobClient
-    from sae_job.credentials import Credentials, CredentialsProvider, default_credentials
-    from sae_job.errors import (
-        AmbiguousTemplateError,
-        ApplicationNotFoundError,
-        AuthenticationError,
-        CredentialsError,
-        CredentialsNotFoundError,
-        InvalidParameterError,
-        JobFailedError,
-        JobForbidPolicyError,
-        JobRefusedError,
-        JobSuspendError,
-        SaeError,
-        SaeJobError,
-        ServerError,
-        TemplateNotFoundError,
-        ThrottlingError,
-        TransportError,
-        UnexpectedResponseError,
-        UserInDebtError,
-        WaitTimeoutError,
-    )
-    from sae_job.jobs import JobState, JobStatus, WaitPolicy
-    from sae_job.signing import AcsV3Auth, RoaV2Auth
-    from sae_job.templates import JobTemplate

@@ -1,25 +1,8 @@
-"""An httpx async transport that sends through aiohttp: AsyncSaeJobClient's default with sae-job[aiohttp].
-
-httpx's own async transport costs so much per request that a fan-out stays far below the official
-SDK's calls per second (bench/RESULTS.md). Under this transport the same ``httpx.AsyncClient``,
-generated client, signer and parser carry more calls per second than the SDK does. It is deliberately
-narrow, made for small signed API calls:
-
-- the URL goes to aiohttp already encoded (``yarl.URL(..., encoded=True)``): the query aiohttp sends is
-  byte for byte the one the signer signed, never re-quoted;
-- the answer is read before it is returned, at most ``max_answer_bytes`` and one more (a job answer is
-  a few hundred bytes): the client refuses a longer one, and memory never holds more;
-- proxies from the environment with ``trust_env`` (as httpx's transport); no cookies (``DummyCookieJar``),
-  no redirects, and no resending on its own: a resend would carry the same signature nonce, so
-  retrying is left to the client, which signs afresh;
-- aiohttp's errors become httpx's (``ConnectError``, ``ReadTimeout``, …), so retries see what they
-  see on httpx's transport.
-
-httpx-aiohttp's ``AiohttpTransport`` was measured first (make bench keeps it as a contender): it
-carries fewer calls per second than this one (bench/LIMITS.md); it lets yarl re-quote the signed query
-(``%2A`` goes out as ``*``, ``%2C`` as ``,``: the same values, not the bytes signed); and it leaves
-aiohttp free to resend a request with its nonce. One instance serves one event loop: its aiohttp
-session is opened there, on the first request.
+"""An httpx async transport that sends through aiohttp: AsyncSaeJobClient's default with sae-job[aiohttp]
+(why: bench/LIMITS.md). Made for small signed calls: the URL goes out byte for byte as signed (never
+re-quoted), the answer is read up to ``max_answer_bytes`` and one more, proxies come from the environment
+with ``trust_env``, and there are no cookies, redirects or resends of its own (a resend would reuse the
+signature's nonce); aiohttp's errors become httpx's. One instance serves one event loop.
 """
 
 from __future__ import annotations

@@ -1,9 +1,5 @@
-"""What an answer means: the operation's typed result, or the :class:`~sae_job.SaeJobError` it stands for.
-
-Every answer the client can receive maps to one or the other: any bytes, any JSON, any types in any
-field. The generated parser reads the body into the spec's models (through :mod:`sae_job.generated_api`);
-this module checks the fields the client relies on and maps error answers to the typed errors.
-"""
+"""What any answer means: the operation's typed result, or the :class:`~sae_job.SaeJobError` it stands
+for. The generated parser reads the body; this module checks the fields the client relies on."""
 
 from __future__ import annotations
 
@@ -162,8 +158,8 @@ def _error_answer(parsed: Any, response: httpx.Response, event_id: str | None) -
 def read_reply(
     operation: Operation, response: httpx.Response, event_id: str | None = None
 ) -> Reply | SaeJobError:
-    """A 200 answer in the spec's form as a :class:`Reply` (``Success`` may still be false: see
-    :func:`failed_call`); any other answer as the error it stands for. ``event_id`` goes into every error."""
+    """A 200 answer in the spec's form as a :class:`Reply` (``Success`` may still be false); any other
+    answer as the error it stands for, carrying ``event_id``."""
     parsed = parse_answer(operation, response)
     status = response.status_code
     try:
@@ -213,8 +209,8 @@ def failed_call(
     messages: tuple[str | None, ...] = (),
     fallback: tuple[str, str] = ("JobNotStarted", "the job was not started"),
 ) -> SaeError:
-    """The error a 200 answer that says it failed stands for: the first code that says more than
-    ``200`` and the first message that says more than ``success``, ``codes``/``messages`` first."""
+    """The error of a 200 answer saying it failed: the first telling code and message, ``codes`` and
+    ``messages`` first."""
     code = next((c for c in (*codes, *reply.codes) if c and c != "200"), fallback[0])
     message = next((m for m in (*messages, reply.message) if m and m != "success"), fallback[1])
     return error_class_for(code, reply.status_code)(

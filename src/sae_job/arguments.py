@@ -1,11 +1,5 @@
-"""Python values into ExecJob's wire form, checked before anything is sent.
-
-:class:`ExecJobArguments` declares ExecJob's keyword arguments once: ``exec_job`` (sync and async),
-``explain_exec_job``, :class:`JobRequest` and the CLI all take them from it. :func:`exec_job_params`
-turns them into the keyword arguments of the generated ``sae_job_api.api.default.exec_job`` functions:
-every value a string, ``CommandArgs`` and ``Envs`` as JSON text, ``Time`` as ``yyyy-MM-ddTHH:mm:ssZ``.
-Bad input raises ``TypeError`` or ``ValueError`` naming the parameter.
-"""
+"""Each operation's keyword arguments, declared once (``<Action>Arguments``), and their wire form,
+checked before anything is sent: bad input raises ``TypeError`` or ``ValueError`` naming the parameter."""
 
 from __future__ import annotations
 
@@ -69,11 +63,7 @@ class Env:
 
 @dataclass(frozen=True, slots=True)
 class ConfigMapEnv:
-    """A variable taken from a ConfigMap key; on the wire the nested form the service reads:
-    ``{"name": …, "valueFrom": {"configMapRef": {"configMapId": …, "key": …}}}``.
-
-    Use :meth:`all` to take every key of a ConfigMap.
-    """
+    """A variable taken from a ConfigMap key (:meth:`all`: every key of a ConfigMap)."""
 
     name: str
     config_map_id: int
@@ -115,13 +105,9 @@ EnvsArg: TypeAlias = Mapping[str, str] | Iterable[Env | ConfigMapEnv]
 
 
 class ExecJobArguments(TypedDict, total=False):
-    """ExecJob's keyword arguments, beside the template's ``app_id``; None is the same as leaving one out.
-
-    ``command`` is a list (the executable, then its arguments) or a string with ``args`` beside it.
-    ``envs`` is a mapping of names to values or a list of :class:`Env` / :class:`ConfigMapEnv`.
-    ``event_id`` makes the call idempotent; when None, one is made for the call and reused by every
-    retry. ``time`` (aware) is when the job triggers; ``replicas`` how many instances run it.
-    """
+    """ExecJob's keyword arguments beside ``app_id`` (None: left out). ``command``: a list, or a string
+    with ``args``; ``envs``: a mapping or a list of :class:`Env`/:class:`ConfigMapEnv`; ``event_id`` makes
+    the call idempotent (default: one per call); ``time`` (aware) when it triggers; ``replicas``."""
 
     command: str | Sequence[str] | None
     args: Sequence[str] | None
@@ -138,11 +124,7 @@ EXEC_JOB_ARGUMENTS: frozenset[str] = ExecJobArguments.__optional_keys__
 
 
 class JobRequest:
-    """One job to start: ``exec_job``'s arguments, held for ``exec_jobs``.
-
-    ``JobRequest(app_id, command=["echo", "abc"], envs={"STAGE": "prod"}, event_id="nightly-42")``.
-    Raises ``TypeError`` for an argument ``exec_job`` does not take.
-    """
+    """One job to start, ``exec_job``'s arguments held for ``exec_jobs``; ``TypeError`` for another one."""
 
     __slots__ = ("app_id", "arguments")
 
@@ -324,12 +306,8 @@ def _replicas_param(replicas: int) -> str:
 
 
 def exec_job_params(app_id: str, **arguments: Unpack[ExecJobArguments]) -> dict[str, str]:
-    """The wire form of an ExecJob call, keyed by the generated ``exec_job``'s argument names
-    (``app_id``, ``command_args``, …; each value the string sent as ``AppId``, ``CommandArgs``, …).
-
-    ``event_id`` must already be decided (see :func:`new_event_id`). Raises ``TypeError`` for a value of
-    the wrong type and ``ValueError`` for a value of the right type that the service cannot take.
-    """
+    """ExecJob's wire form, keyed as the generated ``exec_job``'s arguments, every value a string
+    (``CommandArgs`` and ``Envs`` JSON). ``TypeError`` for a wrong type, ``ValueError`` for a bad value."""
     _check_names(arguments)
     command, args, envs = arguments.get("command"), arguments.get("args"), arguments.get("envs")
     event_id, replicas, time = arguments.get("event_id"), arguments.get("replicas"), arguments.get("time")
@@ -356,7 +334,7 @@ _FORM_ESCAPES = {b: "+" if b == 0x20 else chr(b) if b in _UNRESERVED else f"%{b:
 
 
 def form_urlencode(text: str) -> str:
-    """``quote_plus(text)``, as httpx and ``urlencode`` write a query value, in one ``str.translate``.
+    """``quote_plus(text)``, as httpx writes a query value, in one ``str.translate``.
 
     >>> form_urlencode('["a b",1]')
     '%5B%22a+b%22%2C1%5D'
@@ -366,11 +344,8 @@ def form_urlencode(text: str) -> str:
 
 
 def check_request_size(path: str, wire: Mapping[str, str]) -> str:
-    """The request target, ``path?query`` with the query encoded as httpx sends it; ``ValueError``
-    when the gateway would not read a URL that long, naming the longest parameter.
-
-    ``wire`` is keyed by wire names (``AppId``, ``Envs``, …), as the request sends them.
-    """
+    """``path?query`` as httpx sends it (``wire`` keyed by wire names); ``ValueError`` naming the longest
+    parameter when the gateway would not read a URL that long."""
     pairs = [f"{form_urlencode(name)}={form_urlencode(value)}" for name, value in wire.items()]
     target = f"{path}?{'&'.join(pairs)}"
     if len(target) > MAX_REQUEST_TARGET:
@@ -422,6 +397,14 @@ def job_state(value: JobState | str) -> JobState:
     raise ValueError(f"state must be one of {', '.join(names)}, got {value!r}")
 
 
+def _page_size(value: object, maximum: int) -> int:
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise TypeError(f"page_size must be an int, not {type(value).__name__}")
+    if not 1 <= value <= maximum:
+        raise ValueError(f"page_size must be from 1 to {maximum}, got {value}")
+    return value
+
+
 def describe_job_history_params(
     app_id: str, current_page: int, **arguments: Unpack[DescribeJobHistoryArguments]
 ) -> dict[str, object]:
@@ -431,11 +414,7 @@ def describe_job_history_params(
     if state is not None:
         wire["state"] = job_state(state).value
     if page_size is not None:
-        if isinstance(page_size, bool) or not isinstance(page_size, int):
-            raise TypeError(f"page_size must be an int, not {type(page_size).__name__}")
-        if not 1 <= page_size <= MAX_HISTORY_PAGE_SIZE:
-            raise ValueError(f"page_size must be from 1 to {MAX_HISTORY_PAGE_SIZE}, got {page_size}")
-        wire["page_size"] = page_size
+        wire["page_size"] = _page_size(page_size, MAX_HISTORY_PAGE_SIZE)
     return wire
 
 
@@ -469,9 +448,5 @@ def list_jobs_params(current_page: int, **arguments: Unpack[ListJobsArguments]) 
     if namespace_id is not None:
         wire["namespace_id"] = _check_id(namespace_id, "namespace_id")
     if page_size is not None:
-        if isinstance(page_size, bool) or not isinstance(page_size, int):
-            raise TypeError(f"page_size must be an int, not {type(page_size).__name__}")
-        if not 1 <= page_size <= MAX_TEMPLATES_PAGE_SIZE:
-            raise ValueError(f"page_size must be from 1 to {MAX_TEMPLATES_PAGE_SIZE}, got {page_size}")
-        wire["page_size"] = page_size
+        wire["page_size"] = _page_size(page_size, MAX_TEMPLATES_PAGE_SIZE)
     return wire

@@ -1,11 +1,5 @@
-"""The attempt loop, sans I/O: one place decides send, read the answer, wait and retry, or stop.
-
-:func:`attempt_loop` is a generator: it yields :class:`Send` (send the request once, signed afresh, and
-send back the answer or the transport error) and :class:`Sleep` (wait this long), and returns the
-call's result or the :class:`~sae_job.SaeJobError` it ended with. The sync and async clients drive it
-with their own I/O (:func:`run_sync`, :func:`run_async`); a single call and a fan-out batch run the same
-loop, a batch adding its shared :class:`Batch` (one retry budget, one throttle gate).
-"""
+"""The attempt loop, sans I/O (:func:`attempt_loop`): one place decides send, wait and retry, or stop;
+:func:`run_sync` and :func:`run_async` do the I/O. A fan-out's calls share a :class:`Batch`."""
 
 from __future__ import annotations
 
@@ -117,12 +111,9 @@ def batch_retry_budget(concurrency: int, retry_budget: int | None, count: int) -
 
 
 class Batch:
-    """What the calls of one fan-out share: a retry budget and a throttle gate.
-
-    When any call is throttled, no call sends until the gate opens: the longer of the policy's wait
-    (and the server's ``x-acs-retry-after``) and a pause that doubles with each throttling answer since
-    the last success. Thread-safe: the sync fan-out's calls run on threads.
-    """
+    """What one fan-out's calls share (thread-safe): a retry budget, and a throttle gate that, once any
+    call is throttled, holds every call for the longer of the retry wait and a pause doubling with each
+    throttling answer since the last success."""
 
     def __init__(self, retry_budget: int, policy: RetryPolicy, clock: Callable[[], float] = time.monotonic):
         self._retries_left = retry_budget
@@ -186,10 +177,9 @@ def attempt_loop(
     deadline: float | None = None,
     clock: Callable[[], float] = time.monotonic,
 ) -> Generator[Step, Answer | None, T | SaeJobError]:
-    """The attempts of one call: ``read(answer, attempt)`` says what an answer means; the loop retries
-    what ``policy`` (and ``batch``) allow and returns the result or the last error. A retry whose wait
-    would end past ``deadline`` (on ``clock``) is not made. ``label`` names the call in log lines
-    (``ExecJob for app … (event …)``)."""
+    """One call's attempts: yields :class:`Send` and :class:`Sleep`; ``read(answer, attempt)`` says what an
+    answer means. Retries what ``policy`` and ``batch`` allow, none past ``deadline``; returns the result
+    or the last error. ``label`` names the call in log lines."""
     attempt = 0
     while True:
         if batch is not None and (closed := batch.closed_for()) > 0:

@@ -10,6 +10,7 @@ exit codes, statuses, progress) is :mod:`sae_job.cli_output`.
 from __future__ import annotations
 
 import argparse
+import functools
 import json
 import os
 import re
@@ -336,9 +337,51 @@ def _add_template_options(p: argparse.ArgumentParser) -> None:
     )
 
 
-def _subcommand(
-    commands: Any, name: str, *, help: str, description: str, usage: str, examples: str
-) -> argparse.ArgumentParser:
+# Each command's help, description, usage, examples, and what it prints with --json.
+_TEXTS = {
+    "exec": (
+        "start a job from a job template (ExecJob)",
+        "Start a job from the SAE job template APP_ID. Everything after -- is the command.",
+        "sae-job exec (APP_ID | --app NAME) [options] -- COMMAND [ARG ...]",
+        EXEC_EXAMPLES,
+        "print one JSON object: job_id, request_id, trace_id, event_id, app_id, trigger_time "
+        "(and status, with --wait)",
+    ),
+    "wait": (
+        "wait for a job to end (DescribeJobStatus): exit 0 succeeded, 7 failed, 8 timed out",
+        "Wait for the job JOB_ID of template APP_ID to end, showing its progress on stderr.",
+        "sae-job wait (APP_ID | --app NAME) JOB_ID [options]",
+        WAIT_EXAMPLES,
+        "print the final status as one JSON object",
+    ),
+    "status": (
+        "show a job's state and instance counts (DescribeJobStatus)",
+        "Show the state and instance counts of job JOB_ID (default: the template's latest job).",
+        "sae-job status (APP_ID | --app NAME) [JOB_ID] [options]",
+        STATUS_EXAMPLES,
+        "print the status as one JSON object",
+    ),
+    "history": (
+        "list a template's jobs, newest first (DescribeJobHistory)",
+        "List the jobs of template APP_ID, newest first.",
+        "sae-job history (APP_ID | --app NAME) [--state STATE] [--limit N] [options]",
+        HISTORY_EXAMPLES,
+        "print one JSON object per job, one a line",
+    ),
+    "templates": (
+        "list the job templates, each with its last job (ListJobs)",
+        "List the job templates: name, ID, namespace, and the state of each one's last job.",
+        "sae-job templates [--name PART] [--namespace ID] [options]",
+        TEMPLATES_EXAMPLES,
+        "print one JSON object per template, one a line",
+    ),
+}
+_APP_ID_HELP = "the job template's ID (or --app NAME)"
+
+
+def _subcommand(commands: Any, name: str, *, app_id: str | None = _APP_ID_HELP) -> argparse.ArgumentParser:
+    """The parser of command ``name``, with APP_ID (help ``app_id``; None: none) and --app/--namespace."""
+    help, description, usage, examples, _ = _TEXTS[name]
     parser: argparse.ArgumentParser = commands.add_parser(
         name,
         help=help,
@@ -347,24 +390,24 @@ def _subcommand(
         epilog=examples + "\n" + SETTINGS_HELP + "\n" + EXIT_CODES_HELP,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    parser.set_defaults(parser=parser)
+    if app_id is not None:
+        parser.add_argument("app_id", metavar="APP_ID", nargs="?", help=app_id)
     return parser
+
+
+def _finish(
+    parser: argparse.ArgumentParser, name: str, run: Callable[[argparse.Namespace, _Output, Call], int]
+) -> None:
+    """The options every SAE command takes, last, and what runs the command."""
+    _add_common_options(parser, _TEXTS[name][4] + '; on failure {"error": {...}}')
+    parser.set_defaults(parser=parser, handler=functools.partial(_run_command, name, run))
 
 
 def _add_exec(commands: Any) -> None:
     p = _subcommand(
         commands,
         "exec",
-        help="start a job from a job template (ExecJob)",
-        description="Start a job from the SAE job template APP_ID. Everything after -- is the command.",
-        usage="sae-job exec (APP_ID | --app NAME) [options] -- COMMAND [ARG ...]",
-        examples=EXEC_EXAMPLES,
-    )
-    p.add_argument(
-        "app_id",
-        metavar="APP_ID",
-        nargs="?",
-        help="the job template's ID, e.g. ee1a7a07-abcb-4652-a1d3-2d57f415b0a1 (or --app NAME)",
+        app_id="the job template's ID, e.g. ee1a7a07-abcb-4652-a1d3-2d57f415b0a1 (or --app NAME)",
     )
     _add_template_options(p)
     p.add_argument("command", metavar="COMMAND", nargs="*", help="the command and its arguments, after --")
@@ -405,80 +448,41 @@ def _add_exec(commands: Any) -> None:
     job.add_argument("--jar-start-args", metavar="TEXT", help="JAR start arguments, e.g. custom-args")
     job.add_argument("--war-start-options", metavar="TEXT", help="WAR start command, e.g. 'catalina.sh run'")
     _add_wait_options(p.add_argument_group("waiting"), with_wait_flag=True)
-    _add_common_options(
-        p,
-        "print one JSON object: job_id, request_id, trace_id, event_id, app_id, trigger_time "
-        '(and status, with --wait); on failure {"error": {...}}',
-    )
+    _finish(p, "exec", run_exec)
     p.add_argument_group("output").add_argument(
         "--dry-run",
         action="store_true",
         help="send nothing: print the signed request, canonical request and string to sign",
     )
-    p.set_defaults(handler=run_exec, envs=[])
+    p.set_defaults(envs=[])
 
 
 def _add_follow_commands(commands: Any) -> None:
-    p = _subcommand(
-        commands,
-        "wait",
-        help="wait for a job to end (DescribeJobStatus): exit 0 succeeded, 7 failed, 8 timed out",
-        description="Wait for the job JOB_ID of template APP_ID to end, showing its progress on stderr.",
-        usage="sae-job wait (APP_ID | --app NAME) JOB_ID [options]",
-        examples=WAIT_EXAMPLES,
-    )
-    p.add_argument("app_id", metavar="APP_ID", nargs="?", help="the job template's ID (or --app NAME)")
+    p = _subcommand(commands, "wait")
     p.add_argument("job_id", metavar="JOB_ID", help="the job's ID, as `sae-job exec` printed it")
     _add_template_options(p)
     _add_wait_options(p.add_argument_group("waiting"), with_wait_flag=False)
-    _add_common_options(p, 'print the final status as one JSON object; on failure {"error": {...}}')
-    p.set_defaults(handler=run_wait)
+    _finish(p, "wait", run_wait)
 
-    p = _subcommand(
-        commands,
-        "status",
-        help="show a job's state and instance counts (DescribeJobStatus)",
-        description="Show the state and instance counts of job JOB_ID (default: the template's latest job).",
-        usage="sae-job status (APP_ID | --app NAME) [JOB_ID] [options]",
-        examples=STATUS_EXAMPLES,
-    )
-    p.add_argument("app_id", metavar="APP_ID", nargs="?", help="the job template's ID (or --app NAME)")
+    p = _subcommand(commands, "status")
     p.add_argument("job_id", metavar="JOB_ID", nargs="?", help="the job's ID (default: the latest job)")
     _add_template_options(p)
-    _add_common_options(p, 'print the status as one JSON object; on failure {"error": {...}}')
-    p.set_defaults(handler=run_status)
+    _finish(p, "status", run_status)
 
-    p = _subcommand(
-        commands,
-        "history",
-        help="list a template's jobs, newest first (DescribeJobHistory)",
-        description="List the jobs of template APP_ID, newest first.",
-        usage="sae-job history (APP_ID | --app NAME) [--state STATE] [--limit N] [options]",
-        examples=HISTORY_EXAMPLES,
-    )
-    p.add_argument("app_id", metavar="APP_ID", nargs="?", help="the job template's ID (or --app NAME)")
+    p = _subcommand(commands, "history")
     _add_template_options(p)
     p.add_argument(
         "--state", choices=["pending", "running", "succeeded", "failed"], help="only the jobs in this state"
     )
     p.add_argument("--limit", type=_positive_int, metavar="N", help="at most N jobs, e.g. 20 (default: all)")
-    _add_common_options(p, 'print one JSON object per job, one a line; on failure {"error": {...}}')
-    p.set_defaults(handler=run_history)
+    _finish(p, "history", run_history)
 
-    p = _subcommand(
-        commands,
-        "templates",
-        help="list the job templates, each with its last job (ListJobs)",
-        description="List the job templates: name, ID, namespace, and the state of each one's last job.",
-        usage="sae-job templates [--name PART] [--namespace ID] [options]",
-        examples=TEMPLATES_EXAMPLES,
-    )
+    p = _subcommand(commands, "templates", app_id=None)
     p.add_argument("--name", metavar="PART", help="only the templates whose name contains PART, e.g. report")
     p.add_argument(
         "--namespace", metavar="ID", help="only the templates of this namespace, e.g. cn-hangzhou:dev"
     )
-    _add_common_options(p, 'print one JSON object per template, one a line; on failure {"error": {...}}')
-    p.set_defaults(handler=run_templates)
+    _finish(p, "templates", run_templates)
 
 
 def _add_emulator(commands: Any) -> None:
@@ -614,22 +618,6 @@ def _client(
     )
 
 
-@contextmanager
-def _failures(out: _Output, call: Call, result: list[int]) -> Iterator[None]:
-    """Turns what a command raises into its message and exit code (in ``result``)."""
-    from sae_job.errors import SaeJobError
-
-    try:
-        yield
-    except (SaeJobError, UsageError, ValueError, TypeError) as exc:
-        from sae_job.cli_output import describe_failure
-
-        failure = describe_failure(exc, call)
-        if isinstance(exc, UsageError):
-            failure = Failure(EXIT_USAGE, "UsageError", str(exc))
-        result.append(out.fail(failure, exc))
-
-
 def _setup_logging(args: argparse.Namespace) -> None:
     if args.verbose:
         import logging
@@ -648,63 +636,49 @@ def _progress(args: argparse.Namespace, stream: TextIO) -> Progress | None:
     return Progress(stream, live=live)
 
 
-def run_exec(args: argparse.Namespace) -> int:
+def run_exec(args: argparse.Namespace, out: _Output, call: Call) -> int:
     """`sae-job exec`: start the job (and with --wait, wait for it); print it; return the exit code."""
-    _setup_logging(args)
-    out = _Output(args, sys.stdout, sys.stderr)
-    call = Call(
-        "exec",
-        args.argv,
-        _connection_flags(args),
-        app_id=args.app_id,
-        event_id=args.event_id,
-        wait_timeout=args.wait_timeout,
-        credentials_source=_credentials_source(args),
-    )
-    result: list[int] = []
-    with _failures(out, call, result):
-        from sae_job.arguments import EXEC_JOB_ARGUMENTS, new_event_id
+    from sae_job.arguments import EXEC_JOB_ARGUMENTS, new_event_id
 
-        if args.dry_run and args.app is not None:
-            raise UsageError("--dry-run sends nothing, so it cannot look --app up: give the APP_ID instead")
-        envs = build_envs(args)
-        time = parse_at(args.at) if args.at is not None else None
-        call.event_id = args.event_id if args.event_id is not None else new_event_id()
-        call.endpoint = _endpoint(args, out)
-        progress = _progress(args, out.stderr) if args.wait and not args.dry_run else None
-        given = {
-            **vars(args),
-            "command": args.command or None,
-            "envs": envs,
-            "time": time,
-            "event_id": call.event_id,
-        }
-        arguments = cast("ExecJobArguments", {name: given.get(name) for name in EXEC_JOB_ARGUMENTS})
-        with _client(args, call, progress.sleep if progress else None) as client:
-            if args.dry_run:
-                _print_dry_run(client.explain_exec_job(args.app_id, **arguments), out)
-                return EXIT_OK
-            args.app_id = _resolve_template(client, args, call, out)
-            launch = client.exec_job(args.app_id, **arguments)
-            call.started, call.job_id = True, launch.job_id
-            fields = ("job_id", "request_id", "trace_id", "event_id", "app_id")
-            found: dict[str, Any] = {name: getattr(launch, name) for name in fields}
-            found["trigger_time"] = _utc(time)
-            when = f"triggers at {found['trigger_time']}" if time is not None else "triggers now"
-            if not out.json:
-                out.result(
-                    f"Started job {launch.job_id} for app {launch.app_id}{_named(args)}; it {when} "
-                    f"(event {launch.event_id}, request {launch.request_id})\n"
-                )
-            if args.wait:
-                status = _wait(client, args.app_id, launch.job_id, args.wait_timeout, progress)
-                found["status"] = _status_json(status, args.app_id)
-                if not out.json:
-                    out.result(_final_line(status))
-            if out.json:
-                out.json_line(found)
+    if args.dry_run and args.app is not None:
+        raise UsageError("--dry-run sends nothing, so it cannot look --app up: give the APP_ID instead")
+    envs = build_envs(args)
+    time = parse_at(args.at) if args.at is not None else None
+    call.event_id = args.event_id if args.event_id is not None else new_event_id()
+    call.endpoint = _endpoint(args, out)
+    progress = _progress(args, out.stderr) if args.wait and not args.dry_run else None
+    given = {
+        **vars(args),
+        "command": args.command or None,
+        "envs": envs,
+        "time": time,
+        "event_id": call.event_id,
+    }
+    arguments = cast("ExecJobArguments", {name: given.get(name) for name in EXEC_JOB_ARGUMENTS})
+    with _client(args, call, progress.sleep if progress else None) as client:
+        if args.dry_run:
+            _print_dry_run(client.explain_exec_job(args.app_id, **arguments), out)
             return EXIT_OK
-    return result[0]
+        args.app_id = _resolve_template(client, args, call, out)
+        launch = client.exec_job(args.app_id, **arguments)
+        call.started, call.job_id = True, launch.job_id
+        fields = ("job_id", "request_id", "trace_id", "event_id", "app_id")
+        found: dict[str, Any] = {name: getattr(launch, name) for name in fields}
+        found["trigger_time"] = _utc(time)
+        when = f"triggers at {found['trigger_time']}" if time is not None else "triggers now"
+        if not out.json:
+            out.result(
+                f"Started job {launch.job_id} for app {launch.app_id}{_named(args)}; it {when} "
+                f"(event {launch.event_id}, request {launch.request_id})\n"
+            )
+        if args.wait:
+            status = _wait(client, args.app_id, launch.job_id, args.wait_timeout, progress)
+            found["status"] = _status_json(status, args.app_id)
+            if not out.json:
+                out.result(_final_line(status))
+        if out.json:
+            out.json_line(found)
+        return EXIT_OK
 
 
 def _utc(moment: datetime | None) -> str | None:
@@ -745,91 +719,78 @@ def _print_dry_run(dry: Any, out: _Output) -> None:
     out.result(text + f"\nevent id: {dry.event_id}\nnothing was sent (--dry-run)\n")
 
 
-def _follow(args: argparse.Namespace, command: str) -> tuple[_Output, Call]:
+def _run_command(
+    command: str, run: Callable[[argparse.Namespace, _Output, Call], int], args: argparse.Namespace
+) -> int:
+    """Runs an SAE command; what it raises becomes its message and exit code."""
+    from sae_job.errors import SaeJobError
+
     _setup_logging(args)
     out = _Output(args, sys.stdout, sys.stderr)
-    call = Call(
-        command,
-        args.argv,
-        _connection_flags(args),
-        app_id=args.app_id,
-        job_id=getattr(args, "job_id", None),
-        wait_timeout=getattr(args, "wait_timeout", None),
-        credentials_source=_credentials_source(args),
-    )
-    return out, call
+    call = Call(command, args.argv, _connection_flags(args), credentials_source=_credentials_source(args))
+    for name in ("app_id", "job_id", "event_id", "wait_timeout"):
+        setattr(call, name, getattr(args, name, None))
+    try:
+        return run(args, out, call)
+    except (SaeJobError, UsageError, ValueError, TypeError) as exc:
+        from sae_job.cli_output import describe_failure
+
+        failure = describe_failure(exc, call)
+        if isinstance(exc, UsageError):
+            failure = Failure(EXIT_USAGE, "UsageError", str(exc))
+        return out.fail(failure, exc)
 
 
-def run_wait(args: argparse.Namespace) -> int:
+def run_wait(args: argparse.Namespace, out: _Output, call: Call) -> int:
     """`sae-job wait`: wait for the job to end; exit 0, 7 (failed) or 8 (timed out)."""
     import time
 
-    out, call = _follow(args, "wait")
-    result: list[int] = []
-    with _failures(out, call, result):
-        started = time.monotonic()
-        call.endpoint = _endpoint(args, out)
-        progress = _progress(args, out.stderr)
-        with _client(args, call, progress.sleep if progress else None) as client:
-            args.app_id = _resolve_template(client, args, call, out)
-            # One look first: an unknown job, a refused key or no connection at all ends the command
-            # now, rather than being waited out as a passing fault until the timeout.
-            first = client.describe_job(args.app_id, args.job_id)
-            if progress is not None:
-                progress.show(first)
-            left = max(args.wait_timeout - (time.monotonic() - started), 0.001)
-            status = _wait(client, args.app_id, args.job_id, left, progress)
-        out.result(json.dumps(_status_json(status, args.app_id)) + "\n" if out.json else _final_line(status))
-        return EXIT_OK
-    return result[0]
+    started = time.monotonic()
+    progress = _progress(args, out.stderr)
+    with _template_client(args, out, call, progress.sleep if progress else None) as client:
+        # One look first: an unknown job, a refused key or no connection at all ends the command
+        # now, rather than being waited out as a passing fault until the timeout.
+        first = client.describe_job(args.app_id, args.job_id)
+        if progress is not None:
+            progress.show(first)
+        left = max(args.wait_timeout - (time.monotonic() - started), 0.001)
+        status = _wait(client, args.app_id, args.job_id, left, progress)
+    out.result(json.dumps(_status_json(status, args.app_id)) + "\n" if out.json else _final_line(status))
+    return EXIT_OK
 
 
-def run_status(args: argparse.Namespace) -> int:
+def run_status(args: argparse.Namespace, out: _Output, call: Call) -> int:
     """`sae-job status`: the job's state and counts."""
     from sae_job.cli_output import status_text
 
-    out, call = _follow(args, "status")
-    result: list[int] = []
-    with _failures(out, call, result):
-        call.endpoint = _endpoint(args, out)
-        with _client(args, call) as client:
-            args.app_id = _resolve_template(client, args, call, out)
-            status = client.describe_job(args.app_id, args.job_id)
-        out.result(
-            json.dumps(_status_json(status, args.app_id)) + "\n"
-            if out.json
-            else status_text(status, args.app_id)
-        )
-        return EXIT_OK
-    return result[0]
+    with _template_client(args, out, call) as client:
+        status = client.describe_job(args.app_id, args.job_id)
+    out.result(
+        json.dumps(_status_json(status, args.app_id)) + "\n" if out.json else status_text(status, args.app_id)
+    )
+    return EXIT_OK
 
 
-def run_history(args: argparse.Namespace) -> int:
+def run_history(args: argparse.Namespace, out: _Output, call: Call) -> int:
     """`sae-job history`: the template's jobs, newest first, printed as they come."""
     import itertools
 
     from sae_job.cli_output import HISTORY_HEADER, history_row
 
-    out, call = _follow(args, "history")
-    result: list[int] = []
-    with _failures(out, call, result):
-        call.endpoint = _endpoint(args, out)
-        page_size = min(args.limit or 100, 100)
-        with _client(args, call) as client:
-            args.app_id = _resolve_template(client, args, call, out)
-            jobs = client.job_history(args.app_id, state=args.state, page_size=page_size)
-            shown = 0
-            for status in itertools.islice(jobs, args.limit):
-                if out.json:
-                    out.json_line(_status_json(status, args.app_id))
-                else:
-                    out.result(("" if shown else HISTORY_HEADER + "\n") + history_row(status) + "\n")
-                shown += 1
-        if not shown and not out.json:
-            state = f" {args.state}" if args.state else ""
-            out.stderr.write(f"sae-job: no{state} jobs for app {args.app_id}\n")
-        return EXIT_OK
-    return result[0]
+    page_size = min(args.limit or 100, 100)
+    with _template_client(args, out, call) as client:
+        jobs = client.job_history(args.app_id, state=args.state, page_size=page_size)
+        shown = 0
+        for status in itertools.islice(jobs, args.limit):
+            if out.json:
+                out.json_line(_status_json(status, args.app_id))
+            else:
+                out.result(("" if shown else HISTORY_HEADER + "\n") + history_row(status) + "\n")
+            shown += 1
+    if not shown and not out.json:
+        state = f" {args.state}" if args.state else ""
+        out.stderr.write(f"sae-job: no{state} jobs for app {args.app_id}\n")
+    return EXIT_OK
 
 
 def _check_template_choice(args: argparse.Namespace) -> None:
@@ -853,6 +814,17 @@ def _check_template_choice(args: argparse.Namespace) -> None:
         )
 
 
+@contextmanager
+def _template_client(
+    args: argparse.Namespace, out: _Output, call: Call, sleep: Callable[[float], None] | None = None
+) -> Iterator[SaeJobClient]:
+    """The command's client, APP_ID (or the template named --app) in ``args.app_id``."""
+    call.endpoint = _endpoint(args, out)
+    with _client(args, call, sleep) as client:
+        args.app_id = _resolve_template(client, args, call, out)
+        yield client
+
+
 def _resolve_template(client: SaeJobClient, args: argparse.Namespace, call: Call, out: _Output) -> str:
     """The template's ID: APP_ID as given, or the one template named --app (one ListJobs call)."""
     if args.app is None:
@@ -871,30 +843,24 @@ def _named(args: argparse.Namespace) -> str:
     return f" ({args.app})" if getattr(args, "app", None) is not None else ""
 
 
-def run_templates(args: argparse.Namespace) -> int:
+def run_templates(args: argparse.Namespace, out: _Output, call: Call) -> int:
     """`sae-job templates`: the job templates, each with its last job; a table, or JSON lines."""
     from sae_job.cli_output import template_json, templates_table
 
-    _setup_logging(args)
-    out = _Output(args, sys.stdout, sys.stderr)
-    call = Call("templates", args.argv, _connection_flags(args), credentials_source=_credentials_source(args))
-    result: list[int] = []
-    with _failures(out, call, result):
-        call.endpoint = _endpoint(args, out)
-        with _client(args, call) as client:
-            found: list[JobTemplate] = []
-            for template in client.list_templates(name=args.name or None, namespace_id=args.namespace):
-                if out.json:
-                    out.json_line(template_json(template))
-                found.append(template)
-        if not out.json and found:
-            out.result(templates_table(found))
-        if not found:
-            named = f" whose name contains {args.name!r}" if args.name else ""
-            where = f" in namespace {args.namespace}" if args.namespace else ""
-            out.stderr.write(f"sae-job: no job templates{named}{where}\n")
-        return EXIT_OK
-    return result[0]
+    call.endpoint = _endpoint(args, out)
+    with _client(args, call) as client:
+        found: list[JobTemplate] = []
+        for template in client.list_templates(name=args.name or None, namespace_id=args.namespace):
+            if out.json:
+                out.json_line(template_json(template))
+            found.append(template)
+    if not out.json and found:
+        out.result(templates_table(found))
+    if not found:
+        named = f" whose name contains {args.name!r}" if args.name else ""
+        where = f" in namespace {args.namespace}" if args.namespace else ""
+        out.stderr.write(f"sae-job: no job templates{named}{where}\n")
+    return EXIT_OK
 
 
 # --- main ----------------------------------------------------------------------------------------------

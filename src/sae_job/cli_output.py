@@ -1,12 +1,9 @@
-"""What `sae-job` prints: failures in the shell's terms with their exit codes (as text and as JSON), job
-statuses as text and JSON, and the progress of a wait.
-
-The library speaks Python (``event_id``, ``region=``); :func:`cli_terms` rewrites its messages into
-flags (``--event-id``, ``--region``) with one small table, so the library's messages stay as they are.
-"""
+"""What `sae-job` prints: failures with their exit codes, in the shell's terms (:func:`cli_terms`
+rewrites the library's ``event_id`` as ``--event-id``), statuses and templates, a wait's progress."""
 
 from __future__ import annotations
 
+import dataclasses
 import re
 import shlex
 import time
@@ -147,19 +144,12 @@ def _utc(moment: datetime | None) -> str | None:
 
 def status_json(status: JobStatus, app_id: str | None = None) -> dict[str, Any]:
     """A status as one JSON object, times in ISO 8601 UTC."""
-    found: dict[str, Any] = {"job_id": status.job_id}
-    if app_id is not None:
-        found["app_id"] = app_id
+    found: dict[str, Any] = {"job_id": status.job_id} | ({"app_id": app_id} if app_id is not None else {})
+    found |= dataclasses.asdict(status)
     found.update(
         state=status.state.name.lower(),
-        raw_state=status.raw_state,
-        active=status.active,
-        succeeded=status.succeeded,
-        failed=status.failed,
         started_at=_utc(status.started_at),
         completed_at=_utc(status.completed_at),
-        message=status.message,
-        request_id=status.request_id,
     )
     return found
 
@@ -204,22 +194,10 @@ def history_row(status: JobStatus) -> str:
 def template_json(template: JobTemplate) -> dict[str, Any]:
     """A job template as one JSON object, times in ISO 8601 UTC, the last job's state by name."""
     state = template.last_job_state
-    return {
-        "app_id": template.app_id,
-        "name": template.name,
-        "namespace_id": template.namespace_id,
-        "region_id": template.region_id,
-        "description": template.description,
-        "suspended": template.suspended,
+    return dataclasses.asdict(template) | {
         "last_job_state": None if state is None else state.name.lower(),
-        "raw_last_job_state": template.raw_last_job_state,
         "last_start_time": _utc(template.last_start_time),
         "completion_time": _utc(template.completion_time),
-        "active": template.active,
-        "succeeded": template.succeeded,
-        "failed": template.failed,
-        "message": template.message,
-        "tags": dict(template.tags),
     }
 
 
@@ -268,13 +246,12 @@ def templates_table(templates: Sequence[JobTemplate]) -> str:
 # --- progress ------------------------------------------------------------------------------------------
 
 
-class Progress:
-    """A wait's progress on ``stream`` (stderr).
+_TICK = 1.0  # seconds between redraws of a live line
 
-    Live (a terminal): one line redrawn in place, ``\\r`` and clear-to-end-of-line, its elapsed time
-    ticking during the waits between looks. Otherwise (CI logs): one timestamped line each time the
-    state or the counts change, nothing between changes.
-    """
+
+class Progress:
+    """A wait's progress on ``stream``: live (a terminal), one line redrawn in place, its elapsed time
+    ticking; else (CI logs) a timestamped line each time the state or the counts change."""
 
     def __init__(
         self,
@@ -284,14 +261,12 @@ class Progress:
         monotonic: Callable[[], float] = time.monotonic,
         now: Callable[[], datetime] = lambda: datetime.now(UTC),
         sleep: Callable[[float], None] = time.sleep,
-        tick: float = 1.0,
     ) -> None:
         self._stream = stream
         self._live = live
         self._monotonic = monotonic
         self._now = now
         self._sleep = sleep
-        self._tick = tick
         self._started = monotonic()
         self._last: JobStatus | None = None
         self._drawn = False
@@ -317,7 +292,7 @@ class Progress:
             return
         end = self._monotonic() + seconds
         while (left := end - self._monotonic()) > 0:
-            self._sleep(min(self._tick, left))
+            self._sleep(min(_TICK, left))
             self._draw()
 
     def close(self) -> None:

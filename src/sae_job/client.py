@@ -1,26 +1,21 @@
-"""SaeJobClient and AsyncSaeJobClient: call SAE's job operations, signed, typed, retried safely.
+"""SaeJobClient and AsyncSaeJobClient: SAE's job operations, signed, typed, retried safely.
 
-The path of a call: arguments (:mod:`sae_job.arguments`) -> wire form and request target (through the
-generated client, :mod:`sae_job.generated_api`) -> signature (:mod:`sae_job.signing`, an ``httpx.Auth``)
--> send (here: the two thin drivers) -> the answer read as a result or a typed error
-(:mod:`sae_job.answers`), with :mod:`sae_job.attempts` deciding whether to wait and try again.
-
-The sync client sends through httpx's own transport. The async client sends through aiohttp
-(:mod:`sae_job.aiohttp_transport`) when ``sae-job[aiohttp]`` is installed, else through httpx's own;
-the generated client, signer and parser are the same on either (bench/RESULTS.md compares them).
+A call: arguments -> wire form (:mod:`sae_job.arguments`, :mod:`sae_job.generated_api`) -> signature
+(:mod:`sae_job.signing`) -> send (the two thin drivers here) -> result or typed error
+(:mod:`sae_job.answers`), :mod:`sae_job.attempts` deciding whether to try again.
 """
 
 from __future__ import annotations
 
 import functools
+import itertools
 import math
 import platform
 import time as _time
-from collections.abc import AsyncIterator, Callable, Iterable, Iterator, Mapping
+from collections.abc import AsyncIterator, Callable, Generator, Iterable, Iterator, Mapping, Sized
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import datetime
-from types import TracebackType
 from typing import Any, Literal, Self, TypedDict, TypeVar, Unpack
 
 import httpx
@@ -44,6 +39,7 @@ from sae_job.arguments import (
 from sae_job.attempts import (
     Batch,
     RetryPolicy,
+    Step,
     attempt_loop,
     batch_retry_budget,
     run_async,
@@ -53,11 +49,11 @@ from sae_job.credentials import CredentialsProvider, as_provider, default_creden
 from sae_job.endpoints import resolve_endpoint
 from sae_job.errors import SaeJobError
 from sae_job.generated_api import request_parameters
-from sae_job.jobs import HistoryPage, JobStatus, WaitPolicy, wait_loop
+from sae_job.jobs import JobStatus, WaitArguments, WaitPolicy, wait_loop
 from sae_job.operations import DESCRIBE_JOB_HISTORY, DESCRIBE_JOB_STATUS, EXEC_JOB, LIST_JOBS, Operation
 from sae_job.sending import Answer, bound_client_by_deadline, send_async, send_sync
 from sae_job.signing import AcsV3Auth, RoaV2Auth, redact_headers
-from sae_job.templates import JobTemplate, TemplatePage, pick_template, read_templates_page
+from sae_job.templates import JobTemplate, pick_template, read_templates_page
 
 __all__ = [
     "AsyncSaeJobClient",
@@ -76,7 +72,11 @@ _LAST_LOOK = 1.0  # seconds a look begun at a wait's deadline may take
 SignatureVersion = Literal["v3", "v2"]
 USER_AGENT = f"sae-job/{__version__} python/{platform.python_version()} httpx/{httpx.__version__}"
 DEFAULT_CONCURRENCY = 10
-DEFAULT_TEMPLATES_PAGE_SIZE = 100
+DEFAULT_PAGE_SIZE = 100
+Read = Callable[[Answer, int], Any]
+Paging = Generator["PreparedCall | None", Any, None]
+Listing = tuple["PreparedCall | None", Paging, Read]  # page 1's call, the next calls, the page reader
+NameKey = tuple[str, str | None]
 
 JobOutcome = Launch | SaeJobError
 """What ``exec_jobs`` gives for one request: the job it started, or why it did not."""
@@ -99,8 +99,7 @@ class DryRun:
 
 @dataclass(frozen=True, slots=True)
 class PreparedCall:
-    """One call in wire form, fixed across its attempts: the operation, the request target
-    (path and encoded query, encoded once) and, for ExecJob, the event ID every attempt carries."""
+    """One call in wire form, the same in every attempt: operation, request target, ExecJob's event ID."""
 
     operation: Operation
     target: str
@@ -116,7 +115,7 @@ class PreparedCall:
 def prepare(
     operation: Operation, app_id: str, wire: Mapping[str, object], event_id: str | None = None
 ) -> PreparedCall:
-    """A call in wire form (``wire`` keyed by the generated function's argument names), its URL checked."""
+    """A call in wire form (``wire`` keyed as the generated function's arguments), its URL's size checked."""
     target = check_request_size(operation.path, request_parameters(operation, wire))
     return PreparedCall(operation, target, app_id, event_id)
 
@@ -145,6 +144,12 @@ def _seconds(name: str, value: float) -> float:
     return float(value)
 
 
+def _check_keys(given: Mapping[str, object], declared: frozenset[str]) -> None:
+    unknown = sorted(given.keys() - declared)
+    if unknown:
+        raise TypeError(f"unexpected keyword argument {unknown[0]!r}")
+
+
 def _result(outcome: T | SaeJobError) -> T:
     if isinstance(outcome, SaeJobError):
         raise outcome
@@ -166,35 +171,32 @@ def _without_cookies(http: httpx.Client | httpx.AsyncClient) -> None:
         http._cookies = _NoCookies()
 
 
+_SIGNERS: dict[str, type[AcsV3Auth] | type[RoaV2Auth]] = {"v3": AcsV3Auth, "v2": RoaV2Auth}
+
+
 def _make_auth(
     signature_version: str,
     credentials: CredentialsProvider,
     clock: Callable[[], datetime] | None,
     nonce: Callable[[], str] | None,
 ) -> AcsV3Auth | RoaV2Auth:
-    injected: dict[str, Any] = {}
-    if clock is not None:
-        injected["clock"] = clock
-    if nonce is not None:
-        injected["nonce"] = nonce
-    if signature_version == "v3":
-        return AcsV3Auth(credentials, **injected)
-    if signature_version == "v2":
-        return RoaV2Auth(credentials, **injected)
-    raise ValueError(
-        "signature_version must be 'v3' (ACS3-HMAC-SHA256) or 'v2' (ROA HMAC-SHA1), "
-        f"not {signature_version!r}"
-    )
+    signer = _SIGNERS.get(signature_version)
+    if signer is None:
+        raise ValueError(
+            "signature_version must be 'v3' (ACS3-HMAC-SHA256) or 'v2' (ROA HMAC-SHA1), "
+            f"not {signature_version!r}"
+        )
+    given: dict[str, Any] = {"clock": clock, "nonce": nonce}
+    injected = {name: value for name, value in given.items() if value is not None}
+    return signer(credentials, **injected)
 
 
 class ClientSettings(TypedDict, total=False):
-    """The settings of both clients, declared once. ``region`` (else ``ALIBABA_CLOUD_REGION_ID``, else
-    the aliyun CLI profile's ``region_id``) or ``endpoint`` (else ``SAE_JOB_ENDPOINT``); ``vpc=True`` for
-    ``sae-vpc.<region>``; ``credentials`` (a :class:`~sae_job.Credentials`, any object with
-    ``get_credentials()``, or an ``alibabacloud_credentials`` client; None: the default chain) and
-    ``profile``; ``signature_version`` ``"v3"`` (default) or ``"v2"``; ``max_attempts`` (3) or a whole
-    ``retry`` policy; ``timeout`` (10 s) bounds each attempt and ``deadline`` (60 s) the whole call;
-    ``clock`` and ``nonce`` for the signer (tests)."""
+    """Both clients' settings. ``region`` or ``endpoint`` (see :func:`resolve_endpoint`), ``vpc``;
+    ``credentials`` (a :class:`~sae_job.Credentials`, a provider or an ``alibabacloud_credentials`` client;
+    None: :func:`~sae_job.default_credentials`) or ``profile``; ``signature_version`` ``"v3"`` or ``"v2"``;
+    ``max_attempts`` (3) or a ``retry`` policy; ``timeout`` (10 s) per attempt, ``deadline`` (60 s) per
+    call; ``clock`` and ``nonce`` for the signer (tests)."""
 
     region: str | None
     endpoint: str | None
@@ -216,9 +218,7 @@ class _ClientCore:
     _http: httpx.Client | httpx.AsyncClient
 
     def __init__(self, **settings: Unpack[ClientSettings]) -> None:
-        unknown = sorted(settings.keys() - ClientSettings.__optional_keys__)
-        if unknown:
-            raise TypeError(f"unexpected keyword argument {unknown[0]!r}")
+        _check_keys(settings, ClientSettings.__optional_keys__)
         region, endpoint, profile = settings.get("region"), settings.get("endpoint"), settings.get("profile")
         self.endpoint = resolve_endpoint(
             region=region, endpoint=endpoint, vpc=settings.get("vpc", False), profile=profile
@@ -236,7 +236,7 @@ class _ClientCore:
         retry = settings.get("retry")
         self.retry = retry if retry is not None else RetryPolicy(max_attempts=settings.get("max_attempts", 3))
         # find_template's answers, for this client's lifetime: a name is resolved once (never on disk).
-        self._templates_by_name: dict[tuple[str, str | None], JobTemplate] = {}
+        self._templates_by_name: dict[NameKey, JobTemplate] = {}
 
     def __repr__(self) -> str:
         return (
@@ -250,10 +250,7 @@ class _ClientCore:
         return self._auth
 
     def explain_exec_job(self, app_id: str, **arguments: Unpack[ExecJobArguments]) -> DryRun:
-        """The request ``exec_job`` with these arguments would send, signed now; nothing is sent.
-
-        Raises what ``exec_job`` raises for bad arguments.
-        """
+        """The request ``exec_job`` would send, signed now; nothing is sent. Bad arguments raise."""
         call = prepare_exec_job(app_id, arguments)
         request = self._request(call)
         steps = self._auth.explain(request)
@@ -295,7 +292,7 @@ class _ClientCore:
 
     @staticmethod
     def _prepare_all(requests: Iterable[JobRequest]) -> list[PreparedCall]:
-        """Every request in wire form, or the first bad one's error naming its index: nothing sent."""
+        """Every request in wire form; the first bad one raises, naming its index."""
         calls = []
         for index, request in enumerate(requests):
             if not isinstance(request, JobRequest):
@@ -309,64 +306,96 @@ class _ClientCore:
     def _attempts(
         self,
         call: PreparedCall,
-        read: Callable[[Answer, int], Any],
+        read: Read,
         batch: Batch | None,
         deadline: float | None,
     ) -> tuple[Any, float]:
-        """The call's attempt loop, and the deadline it runs to: ``deadline`` seconds from now, unless a
-        wait's deadline comes first."""
+        """The call's attempt loop, and its deadline: this client's, or ``deadline`` when sooner."""
         ends = _time.monotonic() + self.deadline
         deadline = ends if deadline is None else min(ends, deadline)
         return attempt_loop(read, self.retry, label=call.label, batch=batch, deadline=deadline), deadline
 
     @staticmethod
-    def _exec_job_read(call: PreparedCall) -> Callable[[Answer, int], Any]:
+    def _exec_job_read(call: PreparedCall) -> Read:
         assert call.event_id is not None
         return functools.partial(read_exec_job, app_id=call.app_id, event_id=call.event_id)
 
     @staticmethod
-    def _status_call(app_id: str, job_id: str | None) -> tuple[PreparedCall, Callable[[Answer, int], Any]]:
+    def _status_call(app_id: str, job_id: str | None) -> tuple[PreparedCall, Read]:
         call = prepare(DESCRIBE_JOB_STATUS, app_id, describe_job_status_params(app_id, job_id=job_id))
         return call, functools.partial(read_job_status, job_id=job_id)
 
-    @staticmethod
-    def _history_call(app_id: str, page: int, arguments: DescribeJobHistoryArguments) -> PreparedCall:
-        return prepare(DESCRIBE_JOB_HISTORY, app_id, describe_job_history_params(app_id, page, **arguments))
+    def _waiting(
+        self, job: str | Launch, job_id: str | None, waiting: WaitArguments
+    ) -> tuple[Generator[Step, Any, JobStatus], PreparedCall, Read, float]:
+        """The looks of ``wait_for_job``, the describe call and its reader, and the deadline of a look."""
+        _check_keys(waiting, WaitArguments.__optional_keys__)
+        call, read = self._status_call(*_job_of(job, job_id))
+        seconds = _seconds("timeout", waiting.get("timeout", 3600.0))
+        looks = wait_loop(
+            seconds, waiting.get("poll") or WaitPolicy(), _time.monotonic, waiting.get("on_status")
+        )
+        return looks, call, read, _time.monotonic() + seconds + _LAST_LOOK
+
+    def _batch(
+        self, requests: Iterable[JobRequest], concurrency: int, retry_budget: int | None
+    ) -> tuple[list[PreparedCall], Batch]:
+        calls = self._prepare_all(requests)
+        return calls, Batch(batch_retry_budget(concurrency, retry_budget, len(calls)), self.retry)
 
     @staticmethod
-    def _list_jobs_call(page: int, arguments: ListJobsArguments) -> PreparedCall:
-        return prepare(LIST_JOBS, "", list_jobs_params(page, **arguments))
+    def _history_pages(app_id: str, arguments: DescribeJobHistoryArguments) -> Listing:
+        def call(page: int) -> PreparedCall:
+            return prepare(
+                DESCRIBE_JOB_HISTORY, app_id, describe_job_history_params(app_id, page, **arguments)
+            )
+
+        return _listing(page_calls(call, lambda page: page.jobs), read_history_page)
+
+    @staticmethod
+    def _template_pages(arguments: ListJobsArguments) -> Listing:
+        def call(page: int) -> PreparedCall:
+            return prepare(LIST_JOBS, "", list_jobs_params(page, **arguments))
+
+        return _listing(page_calls(call, lambda page: page.templates), read_templates_page)
 
     def _name_lookup(
         self, name: str, namespace_id: str | None
-    ) -> tuple[tuple[str, str | None], ListJobsArguments]:
-        """The cache key of a name, and the one ListJobs call (a page as large as ListJobs gives) that
-        finds it; ``TypeError``/``ValueError`` for a bad name or namespace, before anything is sent."""
-        arguments: ListJobsArguments = {
-            "name": template_name(name),
-            "namespace_id": namespace_id,
-            "page_size": MAX_TEMPLATES_PAGE_SIZE,
-        }
-        self._list_jobs_call(1, arguments)
-        return (name, namespace_id), arguments
+    ) -> tuple[JobTemplate | None, NameKey, Listing]:
+        """The template found for this name before, its cache key, and the ListJobs pages that find it (a
+        page as large as ListJobs gives); ``TypeError``/``ValueError`` for a bad name or namespace."""
+        size = MAX_TEMPLATES_PAGE_SIZE
+        pages = self._template_pages(
+            {"name": template_name(name), "namespace_id": namespace_id, "page_size": size}
+        )
+        return self._templates_by_name.get((name, namespace_id)), (name, namespace_id), pages
 
-    def _remember(self, key: tuple[str, str | None], template: JobTemplate) -> JobTemplate:
+    def _remember(self, key: NameKey, template: JobTemplate) -> JobTemplate:
         self._templates_by_name[key] = template
         self._templates_by_name[(template.name, template.namespace_id)] = template
         return template
 
 
-def _more_pages(page: TemplatePage, seen: int) -> bool:
-    return bool(page.templates) and seen < page.total_size
+def page_calls(call_for: Callable[[int], PreparedCall], items: Callable[[Any], Sized]) -> Paging:
+    """A listing's calls, sans I/O: yields page 1's call; sent a page, yields the next page's call, or
+    None after the last (an empty page, or ``total_size`` items seen)."""
+    seen = 0
+    for number in itertools.count(1):
+        page = yield call_for(number)
+        seen += len(items(page))
+        if not items(page) or seen >= page.total_size:
+            break
+    yield None
+
+
+def _listing(calls: Paging, read: Read) -> Listing:
+    return next(calls), calls, read  # page 1's call made now: bad arguments raise at the call
 
 
 class SaeJobClient(_ClientCore):
-    """Calls SAE's job operations, synchronously. One connection pool; close it, or use ``with``.
-
-    The settings are :class:`ClientSettings`; ``transport`` an httpx transport of your own, ``sleep``
-    what waits between retries (tests). Raises ``ValueError``/``TypeError`` for bad settings and
-    :class:`~sae_job.CredentialsNotFoundError` when no credentials are found.
-    """
+    """SAE's job operations, synchronously; close it, or use ``with``. Settings: :class:`ClientSettings`,
+    an httpx ``transport``, the ``sleep`` between retries. Raises ``ValueError``/``TypeError`` for bad
+    settings, :class:`~sae_job.CredentialsNotFoundError` when no credentials are found."""
 
     _http: httpx.Client
 
@@ -386,11 +415,7 @@ class SaeJobClient(_ClientCore):
         self._direct = None if self._http._mounts else (self._http._transport, self._auth)
 
     def _run(
-        self,
-        call: PreparedCall,
-        read: Callable[[Answer, int], Any],
-        batch: Batch | None = None,
-        deadline: float | None = None,
+        self, call: PreparedCall, read: Read, batch: Batch | None = None, deadline: float | None = None
     ) -> Any:
         loop, deadline = self._attempts(call, read, batch, deadline)
         url = httpx.URL(self.endpoint + call.target)  # parsed once per call, not per attempt
@@ -401,117 +426,67 @@ class SaeJobClient(_ClientCore):
 
         return run_sync(loop, send, self._sleep)
 
+    def _pages(self, call: PreparedCall | None, calls: Paging, read: Read) -> Iterator[Any]:
+        while call is not None:
+            page = _result(self._run(call, read))
+            yield page
+            call = calls.send(page)
+
     def exec_job(self, app_id: str, **arguments: Unpack[ExecJobArguments]) -> Launch:
-        """Start a job from the template ``app_id`` and return it as a :class:`Launch`.
+        """Start a job from the template ``app_id``; the arguments are :class:`ExecJobArguments`.
 
-        The arguments are :class:`~sae_job.arguments.ExecJobArguments`. Without ``event_id``, one is
-        made for this call and reused by every retry, so a retry never starts a second job.
-
-        Raises ``TypeError``/``ValueError`` for bad arguments (nothing is sent), a
-        :class:`~sae_job.SaeError` subclass for an error answer, :class:`~sae_job.TransportError` when no
-        answer came after every attempt.
+        Without ``event_id``, one is made for the call and reused by every retry: a retry never starts a
+        second job. Raises ``TypeError``/``ValueError`` for bad arguments (nothing is sent), a
+        :class:`~sae_job.SaeError` subclass for an error answer, :class:`~sae_job.TransportError` for none.
         """
         call = prepare_exec_job(app_id, arguments)
-        outcome = self._run(call, self._exec_job_read(call))
-        if isinstance(outcome, SaeJobError):
-            raise outcome
-        assert isinstance(outcome, Launch)
-        return outcome
+        launch: Launch = _result(self._run(call, self._exec_job_read(call)))
+        return launch
 
     def describe_job(self, app_id: str, job_id: str | None = None) -> JobStatus:
-        """The job's status (DescribeJobStatus); without ``job_id``, the template's latest job.
-
-        Raises ``ValueError``/``TypeError`` for bad arguments, a :class:`~sae_job.SaeError` subclass for
-        an error answer (an unknown app or job among them), :class:`~sae_job.TransportError` for none.
-        """
+        """The job's status (DescribeJobStatus); without ``job_id``, the template's latest job. Raises
+        as :meth:`exec_job` does."""
         status: JobStatus = _result(self._run(*self._status_call(app_id, job_id)))
         return status
 
     def job_history(
         self, app_id: str, **arguments: Unpack[DescribeJobHistoryArguments]
     ) -> Iterator[JobStatus]:
-        """Every job of the template, newest first, page after page (DescribeJobHistory), as
-        :class:`~sae_job.JobStatus`; ``state=`` keeps those in one state. Bad arguments raise here, at
-        the call; an error answer raises from the iteration."""
-        self._history_call(app_id, 1, arguments)
-        return self._history(app_id, arguments)
-
-    def _history(self, app_id: str, arguments: DescribeJobHistoryArguments) -> Iterator[JobStatus]:
-        seen, page = 0, 1
-        while True:
-            found: HistoryPage = _result(
-                self._run(self._history_call(app_id, page, arguments), read_history_page)
-            )
-            yield from found.jobs
-            seen += len(found.jobs)
-            if not found.jobs or seen >= found.total_size:
-                return
-            page += 1
+        """Every job of the template, newest first (DescribeJobHistory); ``state=`` keeps one state. Bad
+        arguments raise at the call, an error answer from the iteration."""
+        pages = self._pages(*self._history_pages(app_id, arguments))
+        return (status for page in pages for status in page.jobs)
 
     def list_templates(
-        self,
-        name: str | None = None,
-        namespace_id: str | None = None,
-        page_size: int = DEFAULT_TEMPLATES_PAGE_SIZE,
+        self, name: str | None = None, namespace_id: str | None = None, page_size: int = DEFAULT_PAGE_SIZE
     ) -> Iterator[JobTemplate]:
-        """Every job template (ListJobs), page after page, as :class:`~sae_job.JobTemplate`; ``name``
-        keeps those whose name contains it (as ListJobs matches: by prefix or substring), and
-        ``namespace_id`` those of one namespace. Bad arguments raise here, at the call; an error answer
-        raises from the iteration."""
+        """Every job template (ListJobs); ``name`` keeps those whose name contains it (by prefix or
+        substring, as ListJobs matches), ``namespace_id`` those of one namespace. Bad arguments raise at
+        the call, an error answer from the iteration."""
         arguments: ListJobsArguments = {"name": name, "namespace_id": namespace_id, "page_size": page_size}
-        self._list_jobs_call(1, arguments)
-        return (template for page in self._template_pages(arguments) for template in page.templates)
-
-    def _template_pages(self, arguments: ListJobsArguments) -> Iterator[TemplatePage]:
-        seen, number = 0, 1
-        while True:
-            page: TemplatePage = _result(
-                self._run(self._list_jobs_call(number, arguments), read_templates_page)
-            )
-            yield page
-            seen += len(page.templates)
-            if not _more_pages(page, seen):
-                return
-            number += 1
+        pages = self._pages(*self._template_pages(arguments))
+        return (template for page in pages for template in page.templates)
 
     def find_template(self, name: str, namespace_id: str | None = None) -> JobTemplate:
-        """The job template named exactly ``name`` (in ``namespace_id``, when given).
+        """The job template named exactly ``name`` (in ``namespace_id``, when given), found once per client.
 
-        One ListJobs call, unless more than 200 templates' names contain ``name``; the answer is kept for
-        this client's lifetime, so asking again sends nothing. Raises
-        :class:`~sae_job.TemplateNotFoundError` when no template has the name,
-        :class:`~sae_job.AmbiguousTemplateError` when templates in several namespaces have it (pass
-        ``namespace_id``), and what ``list_templates`` raises.
+        Raises :class:`~sae_job.TemplateNotFoundError`, :class:`~sae_job.AmbiguousTemplateError` (templates
+        in several namespaces have it: pass ``namespace_id``), and what ``list_templates`` raises.
         """
-        key, arguments = self._name_lookup(name, namespace_id)
-        cached = self._templates_by_name.get(key)
-        if cached is not None:
-            return cached
-        return self._remember(key, pick_template(name, namespace_id, self._template_pages(arguments)))
+        found, key, pages = self._name_lookup(name, namespace_id)
+        return found or self._remember(key, pick_template(name, namespace_id, self._pages(*pages)))
 
     def wait_for_job(
-        self,
-        job: str | Launch,
-        job_id: str | None = None,
-        *,
-        timeout: float = 3600.0,
-        poll: WaitPolicy | None = None,
-        on_status: Callable[[JobStatus], None] | None = None,
+        self, job: str | Launch, job_id: str | None = None, **waiting: Unpack[WaitArguments]
     ) -> JobStatus:
-        """Wait until the job ends; return its final :class:`~sae_job.JobStatus` when it succeeded.
+        """Wait until the job (a :class:`Launch`, or the app ID and ``job_id``) ends; its final status.
 
-        ``job`` is a :class:`Launch`, or the app ID with ``job_id`` beside it. ``on_status`` sees every
-        status looked at. Raises :class:`~sae_job.JobFailedError` as soon as the job has failed,
-        :class:`~sae_job.WaitTimeoutError` when ``timeout`` seconds pass first (the job is left as it
-        is), and the error of a look that waiting cannot mend (an unknown job, a refused signature).
-        Transient errors (throttling, 5xx, no answer) only delay the next look.
+        ``on_status`` sees every status looked at. Raises :class:`~sae_job.JobFailedError` once the job
+        failed, :class:`~sae_job.WaitTimeoutError` after ``timeout`` seconds (the job is left running), and
+        a look's error that waiting cannot mend; transient errors only delay the next look.
         """
-        app_id, found_job_id = _job_of(job, job_id)
-        call, read = self._status_call(app_id, found_job_id)
-        seconds = _seconds("timeout", timeout)
-        waiting = wait_loop(seconds, poll or WaitPolicy(), _time.monotonic, on_status)
-        ends = _time.monotonic() + seconds + _LAST_LOOK
-        status: JobStatus = run_sync(waiting, lambda look: self._run(call, read, deadline=ends), self._sleep)
+        looks, call, read, ends = self._waiting(job, job_id, waiting)
+        status: JobStatus = run_sync(looks, lambda look: self._run(call, read, deadline=ends), self._sleep)
         return status
 
     def exec_jobs(
@@ -521,16 +496,14 @@ class SaeJobClient(_ClientCore):
         concurrency: int = DEFAULT_CONCURRENCY,
         retry_budget: int | None = None,
     ) -> list[JobOutcome]:
-        """Start many jobs, at most ``concurrency`` calls in flight (threads), and return, in the order of
-        ``requests``, each one's :class:`Launch` or the :class:`~sae_job.SaeJobError` it ended with.
+        """Start many jobs, at most ``concurrency`` at a time (threads); each one's :class:`Launch` or
+        :class:`~sae_job.SaeJobError`, in the order of ``requests``. One failure never raises.
 
-        One failure never raises. Retries share one budget (``retry_budget``, by default a fifth of the
-        requests and at least 10) and one throttle gate: when any call is throttled, every call waits
-        (:class:`~sae_job.attempts.Batch`). Raises ``TypeError``/``ValueError`` naming the bad request
-        before anything is sent.
+        Retries share one budget (``retry_budget``, by default a fifth of the requests and at least 10)
+        and one throttle gate (:class:`~sae_job.attempts.Batch`). A bad request raises
+        ``TypeError``/``ValueError`` naming it before anything is sent.
         """
-        calls = self._prepare_all(requests)
-        batch = Batch(batch_retry_budget(concurrency, retry_budget, len(calls)), self.retry)
+        calls, batch = self._batch(requests, concurrency, retry_budget)
         if not calls:
             return []
 
@@ -550,20 +523,14 @@ class SaeJobClient(_ClientCore):
     def __enter__(self) -> Self:
         return self
 
-    def __exit__(
-        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
-    ) -> None:
+    def __exit__(self, *exc_info: object) -> None:
         self.close()
 
 
 def default_async_transport(*, trust_env: bool = True) -> httpx.AsyncBaseTransport | None:
-    """The transport :class:`AsyncSaeJobClient` sends through when given none.
-
-    :class:`sae_job.aiohttp_transport.AiohttpTransport` when ``sae-job[aiohttp]`` is installed: the same
-    ``httpx.AsyncClient`` (and generated client, signer, parser) above it, aiohttp's connection pool
-    below it, which carries several times the calls per second of httpx's own async transport
-    (bench/RESULTS.md). Without the extra: None, httpx's own, so a plain install stays httpx + attrs.
-    """
+    """The transport :class:`AsyncSaeJobClient` sends through when given none: aiohttp's
+    (:class:`~sae_job.aiohttp_transport.AiohttpTransport`) when ``sae-job[aiohttp]`` is installed, else
+    None (httpx's own)."""
     try:
         from sae_job.aiohttp_transport import AiohttpTransport
     except ImportError:  # no aiohttp: sae-job[aiohttp] is not installed
@@ -572,12 +539,8 @@ def default_async_transport(*, trust_env: bool = True) -> httpx.AsyncBaseTranspo
 
 
 class AsyncSaeJobClient(_ClientCore):
-    """Calls SAE's job operations with asyncio. Same settings as :class:`SaeJobClient`; close it with
-    ``await client.aclose()`` or ``async with``.
-
-    ``transport``: by default aiohttp's when ``sae-job[aiohttp]`` is installed, else httpx's own (see
-    :func:`default_async_transport`); pass ``httpx.AsyncHTTPTransport()`` to force httpx's.
-    """
+    """Calls SAE's job operations with asyncio; as :class:`SaeJobClient`, closed with ``aclose()`` or
+    ``async with``. ``transport`` by default :func:`default_async_transport`'s."""
 
     _http: httpx.AsyncClient
 
@@ -597,11 +560,7 @@ class AsyncSaeJobClient(_ClientCore):
         _without_cookies(self._http)
 
     async def _run(
-        self,
-        call: PreparedCall,
-        read: Callable[[Answer, int], Any],
-        batch: Batch | None = None,
-        deadline: float | None = None,
+        self, call: PreparedCall, read: Read, batch: Batch | None = None, deadline: float | None = None
     ) -> Any:
         import asyncio  # here, not at the top: the sync client and the CLI never load it
 
@@ -614,99 +573,57 @@ class AsyncSaeJobClient(_ClientCore):
 
         return await run_async(loop, send, asyncio.sleep)
 
+    async def _pages(self, call: PreparedCall | None, calls: Paging, read: Read) -> AsyncIterator[Any]:
+        while call is not None:
+            page = _result(await self._run(call, read))
+            yield page
+            call = calls.send(page)
+
     async def exec_job(self, app_id: str, **arguments: Unpack[ExecJobArguments]) -> Launch:
-        """Start a job; as :meth:`SaeJobClient.exec_job`."""
+        """As :meth:`SaeJobClient.exec_job`."""
         call = prepare_exec_job(app_id, arguments)
-        outcome = await self._run(call, self._exec_job_read(call))
-        if isinstance(outcome, SaeJobError):
-            raise outcome
-        assert isinstance(outcome, Launch)
-        return outcome
+        launch: Launch = _result(await self._run(call, self._exec_job_read(call)))
+        return launch
 
     async def describe_job(self, app_id: str, job_id: str | None = None) -> JobStatus:
-        """The job's status; as :meth:`SaeJobClient.describe_job`."""
+        """As :meth:`SaeJobClient.describe_job`."""
         status: JobStatus = _result(await self._run(*self._status_call(app_id, job_id)))
         return status
 
     def job_history(
         self, app_id: str, **arguments: Unpack[DescribeJobHistoryArguments]
     ) -> AsyncIterator[JobStatus]:
-        """Every job of the template, page after page; as :meth:`SaeJobClient.job_history`, iterated
-        with ``async for``."""
-        self._history_call(app_id, 1, arguments)
-        return self._history(app_id, arguments)
-
-    async def _history(self, app_id: str, arguments: DescribeJobHistoryArguments) -> AsyncIterator[JobStatus]:
-        seen, page = 0, 1
-        while True:
-            call = self._history_call(app_id, page, arguments)
-            found: HistoryPage = _result(await self._run(call, read_history_page))
-            for status in found.jobs:
-                yield status
-            seen += len(found.jobs)
-            if not found.jobs or seen >= found.total_size:
-                return
-            page += 1
+        """As :meth:`SaeJobClient.job_history`, iterated with ``async for``."""
+        pages = self._pages(*self._history_pages(app_id, arguments))
+        return (status async for page in pages for status in page.jobs)
 
     def list_templates(
-        self,
-        name: str | None = None,
-        namespace_id: str | None = None,
-        page_size: int = DEFAULT_TEMPLATES_PAGE_SIZE,
+        self, name: str | None = None, namespace_id: str | None = None, page_size: int = DEFAULT_PAGE_SIZE
     ) -> AsyncIterator[JobTemplate]:
-        """Every job template, page after page; as :meth:`SaeJobClient.list_templates`, iterated with
-        ``async for``."""
+        """As :meth:`SaeJobClient.list_templates`, iterated with ``async for``."""
         arguments: ListJobsArguments = {"name": name, "namespace_id": namespace_id, "page_size": page_size}
-        self._list_jobs_call(1, arguments)
-        return self._templates(arguments)
-
-    async def _templates(self, arguments: ListJobsArguments) -> AsyncIterator[JobTemplate]:
-        async for page in self._template_pages(arguments):
-            for template in page.templates:
-                yield template
-
-    async def _template_pages(self, arguments: ListJobsArguments) -> AsyncIterator[TemplatePage]:
-        seen, number = 0, 1
-        while True:
-            call = self._list_jobs_call(number, arguments)
-            page: TemplatePage = _result(await self._run(call, read_templates_page))
-            yield page
-            seen += len(page.templates)
-            if not _more_pages(page, seen):
-                return
-            number += 1
+        pages = self._pages(*self._template_pages(arguments))
+        return (template async for page in pages for template in page.templates)
 
     async def find_template(self, name: str, namespace_id: str | None = None) -> JobTemplate:
-        """The job template named exactly ``name``; as :meth:`SaeJobClient.find_template`."""
-        key, arguments = self._name_lookup(name, namespace_id)
-        cached = self._templates_by_name.get(key)
-        if cached is not None:
-            return cached
-        pages = [page async for page in self._template_pages(arguments)]
-        return self._remember(key, pick_template(name, namespace_id, pages))
+        """As :meth:`SaeJobClient.find_template`."""
+        found, key, pages = self._name_lookup(name, namespace_id)
+        if found is not None:
+            return found
+        return self._remember(
+            key, pick_template(name, namespace_id, [page async for page in self._pages(*pages)])
+        )
 
     async def wait_for_job(
-        self,
-        job: str | Launch,
-        job_id: str | None = None,
-        *,
-        timeout: float = 3600.0,
-        poll: WaitPolicy | None = None,
-        on_status: Callable[[JobStatus], None] | None = None,
+        self, job: str | Launch, job_id: str | None = None, **waiting: Unpack[WaitArguments]
     ) -> JobStatus:
-        """Wait until the job ends; as :meth:`SaeJobClient.wait_for_job`."""
+        """As :meth:`SaeJobClient.wait_for_job`."""
         import asyncio
 
-        app_id, found_job_id = _job_of(job, job_id)
-        call, read = self._status_call(app_id, found_job_id)
-        seconds = _seconds("timeout", timeout)
-        waiting = wait_loop(seconds, poll or WaitPolicy(), _time.monotonic, on_status)
-        ends = _time.monotonic() + seconds + _LAST_LOOK
-
-        async def look(number: int) -> Any:
-            return await self._run(call, read, deadline=ends)
-
-        status: JobStatus = await run_async(waiting, look, asyncio.sleep)
+        looks, call, read, ends = self._waiting(job, job_id, waiting)
+        status: JobStatus = await run_async(
+            looks, lambda look: self._run(call, read, deadline=ends), asyncio.sleep
+        )
         return status
 
     async def exec_jobs(
@@ -716,11 +633,10 @@ class AsyncSaeJobClient(_ClientCore):
         concurrency: int = DEFAULT_CONCURRENCY,
         retry_budget: int | None = None,
     ) -> list[JobOutcome]:
-        """Start many jobs, at most ``concurrency`` calls in flight; as :meth:`SaeJobClient.exec_jobs`."""
+        """As :meth:`SaeJobClient.exec_jobs`, at most ``concurrency`` calls in flight."""
         import asyncio
 
-        calls = self._prepare_all(requests)
-        batch = Batch(batch_retry_budget(concurrency, retry_budget, len(calls)), self.retry)
+        calls, batch = self._batch(requests, concurrency, retry_budget)
         results: list[JobOutcome | None] = [None] * len(calls)
         indexes = iter(range(len(calls)))  # shared by the workers: each index is taken once
 
@@ -743,7 +659,5 @@ class AsyncSaeJobClient(_ClientCore):
     async def __aenter__(self) -> Self:
         return self
 
-    async def __aexit__(
-        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
-    ) -> None:
+    async def __aexit__(self, *exc_info: object) -> None:
         await self.aclose()

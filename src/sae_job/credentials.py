@@ -1,12 +1,6 @@
-"""Alibaba Cloud credentials: the value object, the provider protocol, and the default chain.
-
-The default chain follows Alibaba Cloud's own tools (alibabacloud-credentials, credentials-go, the
-aliyun CLI): environment variables first, then a profile of the aliyun CLI's ``config.json``.
-Rotating credentials (RAM roles, OIDC/RRSA, ECS instance roles) are not resolved here: pass a
-provider object such as ``alibabacloud_credentials.client.Client()`` as ``credentials=``.
-
-No message, ``repr`` or ``str`` produced here ever holds a secret or a token.
-"""
+"""Alibaba Cloud credentials: the value, the provider protocol, and the default chain (as Alibaba
+Cloud's own tools look: environment variables, then an aliyun CLI profile). No message, ``repr`` or
+``str`` made here holds a secret or a token."""
 
 from __future__ import annotations
 
@@ -45,15 +39,8 @@ def _check_field(name: str, value: object) -> None:
 
 @dataclass(frozen=True, slots=True)
 class Credentials:
-    """An AccessKey pair, with the STS security token when the key is temporary.
-
-    The secret and token never appear in ``repr`` or ``str``.
-
-    Raises:
-        TypeError: a field is not a ``str`` (the token may also be ``None``).
-        ValueError: a field is empty, or has surrounding whitespace, a line break or another
-            control character. Neither message contains the value.
-    """
+    """An AccessKey pair, with the STS token when the key is temporary. ``TypeError`` for a field that
+    is not a ``str``, ``ValueError`` for an empty one or one with invisible characters around or in it."""
 
     access_key_id: str
     access_key_secret: str = field(repr=False)
@@ -72,16 +59,13 @@ class Credentials:
     __str__ = __repr__
 
     def get_credentials(self) -> Credentials:
-        """A ``Credentials`` is its own provider: it always gives itself."""
+        """Itself: a ``Credentials`` is its own provider."""
         return self
 
 
 @runtime_checkable
 class CredentialsProvider(Protocol):
-    """Anything that gives the credentials to sign the next request with.
-
-    ``get_credentials()`` is called once per request, so a provider may rotate its answer.
-    """
+    """Gives the credentials to sign the next request with; asked once per request, so it may rotate."""
 
     def get_credentials(self) -> Credentials: ...
 
@@ -132,18 +116,9 @@ def _build(source: str, access_key_id: Any, access_key_secret: Any, security_tok
 
 
 class CredentialClientProvider:
-    """A ``CredentialsProvider`` over a third-party credential client, such as
-    alibabacloud-credentials' ``Client``, without depending on that package.
-
-    The client is asked again on every ``get_credentials()`` call, so rotating credentials stay
-    current; caching and refreshing are the client's job. Accepted: an object whose
-    ``get_credential()`` returns a model with ``access_key_id``, ``access_key_secret`` and
-    ``security_token`` attributes, or (older releases) one with ``get_access_key_id()``,
-    ``get_access_key_secret()`` and ``get_security_token()``.
-
-    Raises (constructor):
-        TypeError: ``client`` has neither shape.
-    """
+    """A ``CredentialsProvider`` over a credential client such as alibabacloud-credentials' ``Client``
+    (``get_credential()``, or the older ``get_access_key_id()``/…), asked on every call.
+    ``TypeError`` for an object of neither shape."""
 
     __slots__ = ("_client", "_read")
 
@@ -158,12 +133,7 @@ class CredentialClientProvider:
         self._read = read
 
     def get_credentials(self) -> Credentials:
-        """The client's current credentials.
-
-        Raises:
-            CredentialsError: the client's answer is not a usable AccessKey pair.
-            Whatever the client itself raises passes through unchanged.
-        """
+        """The client's current credentials; ``CredentialsError`` when they are unusable."""
         return _build(f"{type(self._client).__name__} gave unusable credentials", *self._read())
 
     def __repr__(self) -> str:
@@ -171,14 +141,8 @@ class CredentialClientProvider:
 
 
 def as_provider(credentials: object) -> CredentialsProvider:
-    """The provider a ``credentials=`` argument stands for.
-
-    A ``Credentials`` or any ``CredentialsProvider`` is returned as it is; a credential client
-    (an object with ``get_credential()``, see ``CredentialClientProvider``) is wrapped.
-
-    Raises:
-        TypeError: ``credentials`` is none of these; the message names only its type.
-    """
+    """The provider a ``credentials=`` argument stands for (a credential client wrapped); ``TypeError``
+    naming only its type for anything else."""
     if isinstance(credentials, Credentials):
         return credentials
     # Before the protocol check: alibabacloud-credentials' Client also has a static
@@ -273,24 +237,14 @@ def default_credentials(
     environ: Mapping[str, str] | None = None,
     config_path: str | os.PathLike[str] | None = None,
 ) -> Credentials:
-    """The credentials Alibaba Cloud's own tools would find, looked up the same way.
+    """The credentials Alibaba Cloud's own tools would find: ALIBABA_CLOUD_ACCESS_KEY_ID/_SECRET
+    (/SECURITY_TOKEN), else the aliyun CLI profile (ALIBABA_CLOUD_PROFILE, else the file's current one;
+    mode AK or StsToken). With ``profile``, that profile only. The file is ``config_path``, else
+    ALIBABA_CLOUD_CONFIG_FILE, else ``~/.aliyun/config.json``; ALIBABA_CLOUD_CLI_PROFILE_DISABLED=true
+    skips it.
 
-    Without ``profile``: the environment variables ALIBABA_CLOUD_ACCESS_KEY_ID and
-    ALIBABA_CLOUD_ACCESS_KEY_SECRET (with ALIBABA_CLOUD_SECURITY_TOKEN when set); else the aliyun
-    CLI profile named by ALIBABA_CLOUD_PROFILE, else the config file's ``current`` profile.
-    With ``profile``: that profile only, so stray environment variables cannot override an
-    explicit choice. Profiles of mode ``AK`` and ``StsToken`` are read.
-
-    The config file is ``config_path``, else ALIBABA_CLOUD_CONFIG_FILE, else
-    ``~/.aliyun/config.json`` (home from HOME or USERPROFILE in ``environ``); it is skipped when
-    ALIBABA_CLOUD_CLI_PROFILE_DISABLED is ``true``. ``environ`` defaults to ``os.environ``.
-
-    Raises:
-        CredentialsNotFoundError: nothing found, or the chosen profile is not in the file; the
-            message says what was tried and how to fix it.
-        CredentialsError: something was found but cannot be used: only one of the key id and
-            secret is set, the file is unreadable or not valid JSON, the profile's mode needs a
-            provider object, or a value is malformed. No message holds a secret.
+    Raises :class:`CredentialsNotFoundError` (saying what was tried) when nothing is found or the profile
+    is not in the file, :class:`CredentialsError` when what was found cannot be used.
     """
     env = os.environ if environ is None else environ
     tried: list[str] = []
@@ -332,14 +286,9 @@ def profile_region(
     environ: Mapping[str, str] | None = None,
     config_path: str | os.PathLike[str] | None = None,
 ) -> tuple[str, str] | None:
-    """The ``region_id`` of the aliyun CLI profile that :func:`default_credentials` reads (``profile``,
-    else ALIBABA_CLOUD_PROFILE, else the file's current one), with where it was found:
-    ``("cn-hangzhou", "region_id of profile 'default' in /home/me/.aliyun/config.json")``.
-
-    None when there is no file, no such profile, or no ``region_id`` in it, and when
-    ALIBABA_CLOUD_CLI_PROFILE_DISABLED is ``true``. Raises :class:`CredentialsError` for a file that
-    exists but cannot be read; the message holds no secret.
-    """
+    """The ``region_id`` of the profile :func:`default_credentials` reads, and where it was found
+    (``"region_id of profile 'default' in …/config.json"``); None when there is none.
+    :class:`CredentialsError` for a file that exists but cannot be read."""
     env = os.environ if environ is None else environ
     if env.get(_ENV_CLI_PROFILE_DISABLED, "").lower() == "true":
         return None

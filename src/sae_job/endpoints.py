@@ -1,9 +1,6 @@
-"""Where requests go: SAE's endpoint in a region, or a given endpoint URL, checked before anything is sent.
-
-The endpoint is, in order: ``endpoint=``; ``SAE_JOB_ENDPOINT``; SAE's endpoint in the region, which is
-``region=``, else ``ALIBABA_CLOUD_REGION_ID``, else the ``region_id`` of the aliyun CLI profile that the
-credentials chain reads. :func:`find_endpoint` also says where the endpoint came from.
-"""
+"""Where requests go, checked before anything is sent: ``endpoint=``, else ``SAE_JOB_ENDPOINT``, else
+SAE's endpoint in the region (``region=``, else ``ALIBABA_CLOUD_REGION_ID``, else the aliyun CLI
+profile's ``region_id``)."""
 
 from __future__ import annotations
 
@@ -81,8 +78,7 @@ class Endpoint:
     region: str | None
     """The region the URL was made for; None when the endpoint was given as a URL."""
     source: str
-    """What gave the endpoint or its region: ``endpoint=``, ``SAE_JOB_ENDPOINT``, ``region=``,
-    ``ALIBABA_CLOUD_REGION_ID``, or ``region_id of profile 'NAME' in PATH``."""
+    """What gave the endpoint or its region: ``endpoint=``, ``SAE_JOB_ENDPOINT``, ``region=``, …"""
 
 
 def _checked_url(endpoint: object, name: str) -> httpx.URL:
@@ -128,13 +124,8 @@ def find_endpoint(
     profile: str | None = None,
     environ: Mapping[str, str] | None = None,
 ) -> Endpoint:
-    """The endpoint to call and where it came from; see the module's docstring for the order.
-
-    ``vpc=True`` picks ``sae-vpc.<region>``. ``profile`` names the aliyun CLI profile whose
-    ``region_id`` is the last resort (default: the one the credentials chain reads). ``environ``
-    defaults to ``os.environ``. Raises ``ValueError`` for a malformed endpoint or region, for none at
-    all, and for plain ``http://`` to a host that is not loopback; ``TypeError`` for a non-str.
-    """
+    """The endpoint to call and where it came from (``vpc=True``: ``sae-vpc.<region>``). Raises
+    ``ValueError`` for a malformed endpoint or region, for none, for ``http://`` beyond loopback."""
     environ = os.environ if environ is None else environ
     for given, name in ((endpoint, "endpoint"), (environ.get(ENDPOINT_ENV) or None, ENDPOINT_ENV)):
         if given is not None:

@@ -33,7 +33,6 @@ __all__ = [
     "UnexpectedResponseError",
     "UserInDebtError",
     "WaitTimeoutError",
-    "error_class_for",
 ]
 
 
@@ -77,11 +76,8 @@ class CredentialsNotFoundError(CredentialsError):
 
 
 class TransportError(SaeJobError):
-    """The request did not get an answer (connection refused, reset, timed out), after every retry.
-
-    The underlying ``httpx`` exception is chained as ``__cause__``. The job may or may not have started:
-    call again with the same ``event_id`` (see :attr:`event_id`) to find out without starting a second one.
-    """
+    """No answer after every retry (its ``httpx`` error is ``__cause__``). The job may have started: call
+    again with the same :attr:`event_id` to find out without starting a second one."""
 
     def __init__(self, message: str, *, event_id: str | None = None, attempts: int = 1) -> None:
         super().__init__(message)
@@ -102,11 +98,8 @@ class UnexpectedResponseError(SaeJobError):
 
 
 class SaeError(SaeJobError):
-    """An error answer from SAE or its gateway: ``code`` says what went wrong.
-
-    ``str(error)`` reads like ``InvalidApplication.NotFound: The current application does not exist.
-    (request 67DD…)``. Unknown codes stay a plain ``SaeError`` with their code.
-    """
+    """An error answer from SAE or its gateway: ``code`` says what went wrong (an unknown code stays a
+    plain ``SaeError``); ``str()`` is ``InvalidApplication.NotFound: … (request 67DD…)``."""
 
     def __init__(
         self,

@@ -1,11 +1,6 @@
-"""The one seam to the generated ``sae_job_api`` package's private names.
-
-openapi-python-client writes, for each operation, ``_get_kwargs`` (the request: method, path, query
-parameters under their wire names) and ``_parse_response`` (the answer as the spec's models). The
-client builds its own requests, so it needs both; nothing else in ``sae_job`` touches a private name
-of the generated package. ``tests/test_generated_client.py`` pins :data:`PRIVATE_NAMES`, so a
-generator upgrade that moves them fails there first.
-"""
+"""The one seam to the generated ``sae_job_api``'s private names, ``_get_kwargs`` (the request's wire
+names) and ``_parse_response`` (the answer as the spec's models); ``tests/test_generated_client.py``
+pins :data:`PRIVATE_NAMES`."""
 
 from __future__ import annotations
 

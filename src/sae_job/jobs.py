@@ -1,9 +1,5 @@
-"""A job's life as the client sees it: its status, its history, and waiting for it to end.
-
-:func:`job_status` reads DescribeJobStatus's (and DescribeJobHistory's) job fields into a
-:class:`JobStatus`. :func:`wait_loop` decides, without I/O, when to look at a job again and when to
-stop: the sync and async clients drive it as they drive :func:`sae_job.attempts.attempt_loop`.
-"""
+"""A job as the client sees it: its status (:func:`job_status`), and waiting for it to end
+(:func:`wait_loop`, sans I/O, driven as :func:`sae_job.attempts.attempt_loop` is)."""
 
 from __future__ import annotations
 
@@ -12,7 +8,7 @@ import math
 from collections.abc import Callable, Generator
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, TypedDict
 
 from sae_job.attempts import RetryPolicy, Send, Sleep
 from sae_job.errors import JobFailedError, SaeJobError, WaitTimeoutError
@@ -21,11 +17,13 @@ __all__ = [
     "HistoryPage",
     "JobState",
     "JobStatus",
+    "WaitArguments",
     "WaitPolicy",
     "epoch_time",
     "instance_count",
     "job_status",
     "wait_loop",
+    "wire_value",
 ]
 
 # Epoch values at or above this are milliseconds (it is 2286 in seconds, 1970-04-26 in milliseconds).
@@ -52,8 +50,8 @@ class JobState(enum.Enum):
         return cls.UNKNOWN
 
 
-def _epoch(value: object) -> datetime | None:
-    """An epoch timestamp as an aware UTC datetime: seconds, or milliseconds told apart by magnitude."""
+def epoch_time(value: object) -> datetime | None:
+    """A wire timestamp (epoch seconds, or milliseconds told apart by magnitude) in UTC; None if none."""
     if (
         isinstance(value, bool)
         or not isinstance(value, int | float)
@@ -68,18 +66,15 @@ def _epoch(value: object) -> datetime | None:
         return None
 
 
-def _count(value: object) -> int:
+def instance_count(value: object) -> int:
+    """A wire instance count; 0 when missing, negative or not an integer."""
     return value if isinstance(value, int) and not isinstance(value, bool) and value >= 0 else 0
 
 
-def epoch_time(value: object) -> datetime | None:
-    """A wire timestamp (epoch seconds or milliseconds) as an aware UTC datetime; None when it is none."""
-    return _epoch(value)
-
-
-def instance_count(value: object) -> int:
-    """A wire instance count; 0 when missing, negative or not an integer."""
-    return _count(value)
+def wire_value(model: object, name: str) -> Any:
+    """A generated model's field; None when it is absent (``Unset``)."""
+    value = getattr(model, name, None)
+    return None if type(value).__name__ == "Unset" else value  # the name: sae_job_api loads later
 
 
 @dataclass(frozen=True, slots=True)
@@ -122,26 +117,20 @@ class HistoryPage:
 
 
 def job_status(data: Any, request_id: str | None, job_id: str | None = None) -> JobStatus:
-    """A job's fields (the generated model of ``Data`` or of a ``Jobs`` entry) as a :class:`JobStatus`.
-    Missing or mistyped counts read as 0, timestamps as None; ``State`` is kept raw beside its meaning."""
-
-    def field(name: str) -> Any:
-        value = getattr(data, name, None)
-        return None if type(value).__name__ == "Unset" else value
-
-    raw = field("state")
+    """A job's fields (the model of ``Data`` or of a ``Jobs`` entry); bad counts read as 0, times as None."""
+    raw = wire_value(data, "state")
     raw_state = raw if isinstance(raw, str) else None if raw is None else str(raw)
-    message = field("message")
-    found = field("job_id")
+    message = wire_value(data, "message")
+    found = wire_value(data, "job_id")
     return JobStatus(
         job_id=found if isinstance(found, str) and found else job_id or "",
         state=JobState.from_wire(raw_state),
         raw_state=raw_state,
-        active=_count(field("active")),
-        succeeded=_count(field("succeeded")),
-        failed=_count(field("failed")),
-        started_at=_epoch(field("start_time")),
-        completed_at=_epoch(field("completion_time")),
+        active=instance_count(wire_value(data, "active")),
+        succeeded=instance_count(wire_value(data, "succeeded")),
+        failed=instance_count(wire_value(data, "failed")),
+        started_at=epoch_time(wire_value(data, "start_time")),
+        completed_at=epoch_time(wire_value(data, "completion_time")),
         message=message if isinstance(message, str) and message else None,
         request_id=request_id,
     )
@@ -149,14 +138,9 @@ def job_status(data: Any, request_id: str | None, job_id: str | None = None) -> 
 
 @dataclass(frozen=True, slots=True)
 class WaitPolicy:
-    """How often to look at a job while waiting for it.
-
-    The first look comes at once; then each wait is ``fraction`` of the time waited so far, at least
-    ``first_delay`` and at most ``max_delay``: a job that ends is noticed within
-    ``max(first_delay, fraction * time waited)``, and a long wait costs few calls. After a look that
-    failed (throttled, 5xx, no answer), the next comes sooner: ``first_delay``, doubling with each
-    failed look in a row, up to the usual wait (and never sooner than the server's retry-after).
-    """
+    """How often to look at a job while waiting: at once, then after ``fraction`` of the time waited so
+    far, within ``first_delay`` and ``max_delay``. After a failed look (throttled, 5xx, no answer), sooner:
+    ``first_delay``, doubling with each failure in a row, never before the server's retry-after."""
 
     first_delay: float = 1.0
     fraction: float = 0.2
@@ -173,19 +157,24 @@ class WaitPolicy:
         return min(self.max_delay, max(self.first_delay, self.fraction * waited))
 
 
+class WaitArguments(TypedDict, total=False):
+    """How ``wait_for_job`` waits: at most ``timeout`` seconds (3600), looking as ``poll`` says (a
+    :class:`WaitPolicy`), calling ``on_status`` with every status looked at."""
+
+    timeout: float
+    poll: WaitPolicy | None
+    on_status: Callable[[JobStatus], None] | None
+
+
 def wait_loop(
     timeout: float,
     policy: WaitPolicy,
     clock: Callable[[], float],
     on_status: Callable[[JobStatus], None] | None = None,
 ) -> Generator[Send | Sleep, JobStatus | SaeJobError | None, JobStatus]:
-    """The looks at one job until it ends: yields :class:`Send` (describe the job; answer with its
-    status or the error the describe call ended with) and :class:`Sleep`.
-
-    Returns the final status when the job succeeded. Raises :class:`~sae_job.JobFailedError` when it
-    failed, :class:`~sae_job.WaitTimeoutError` when ``timeout`` runs out first, and a describe call's
-    error when it is not one that waiting out can mend (a transient one only delays the next look).
-    """
+    """The looks at one job: yields :class:`Send` (answer with its status or the describe call's error)
+    and :class:`Sleep`. Returns the status once the job succeeded; raises :class:`~sae_job.JobFailedError`,
+    :class:`~sae_job.WaitTimeoutError`, or a describe error that waiting cannot mend."""
     started = clock()
     last: JobStatus | None = None
     look = failed_in_a_row = 0

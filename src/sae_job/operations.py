@@ -1,9 +1,5 @@
-"""The SAE operations this package calls: one entry each, the one place that names them.
-
-Adding an operation: describe it in ``openapi/sae-job.yaml``, run ``make generate``, add its entry to
-:data:`OPERATIONS`, then add the public methods that call it. The signers take ``x-acs-action`` and
-``x-acs-version`` from here by the request's path; the client takes the generated module from here.
-"""
+"""The SAE operations this package calls, named once each. Adding one: describe it in
+``openapi/sae-job.yaml``, ``make generate``, add its entry to :data:`OPERATIONS`, then its methods."""
 
 from __future__ import annotations
 
@@ -26,26 +22,21 @@ API_VERSION = "2019-05-06"
 
 @dataclass(frozen=True, slots=True)
 class Operation:
-    """One SAE API operation, as the gateway routes and signs it."""
+    """One SAE operation: ``action`` and ``version`` (its ``x-acs-*`` headers; ``action`` is the spec's
+    operationId), ``method`` and ROA ``path``, the generated ``module`` (imported when first used) and
+    the name of the ``TypedDict`` in :mod:`sae_job.arguments` declaring its ``arguments``."""
 
     action: str
-    """The ``x-acs-action`` header, and the spec's ``operationId``: ``ExecJob``."""
     version: str
-    """The ``x-acs-version`` header: ``2019-05-06``."""
     method: str
     path: str
-    """The ROA path the request goes to, ``/pop/v1/sam/job/execJob``."""
     module: str
-    """The generated module that builds the request and parses the answer (imported when first used)."""
     arguments: str
-    """The name of the ``TypedDict`` in :mod:`sae_job.arguments` that declares its keyword arguments."""
 
 
 def _job_operation(action: str) -> Operation:
-    """A job operation as SAE routes it: ROA, ``GET /pop/v1/sam/job/<action in lowerCamelCase>``, its
-    generated module named after the action in snake_case (as openapi-python-client names it), its
-    arguments declared by ``<action>Arguments``. ``tests/test_operations.py`` checks each against the
-    generated module."""
+    # As SAE routes job operations (ROA GET /pop/v1/sam/job/<lowerCamelCase>) and as openapi-python-client
+    # names their modules (snake_case); tests/test_operations.py checks each against the generated code.
     snake = re.sub(r"(?<!^)(?=[A-Z])", "_", action).lower()
     path = f"/pop/v1/sam/job/{action[0].lower()}{action[1:]}"
     return Operation(
@@ -64,5 +55,5 @@ _BY_PATH = {operation.path: operation for operation in OPERATIONS}
 
 
 def operation_for_path(path: str) -> Operation | None:
-    """The operation a request to ``path`` calls, or None when no operation has that path."""
+    """The operation a request to ``path`` calls, or None."""
     return _BY_PATH.get(path)

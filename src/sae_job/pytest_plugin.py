@@ -1,7 +1,6 @@
 """sae-job's pytest plugin: a local SAE ExecJob emulator as a fixture, ``sae_emulator``.
 
-Loaded by pytest in every environment where sae-job is installed (the ``pytest11`` entry point), so
-this module imports nothing of the emulator until a test asks for the fixture.
+Loaded wherever sae-job is installed (``pytest11``): it imports the emulator only when a test asks.
 
     def test_the_nightly_report_starts_one_job(sae_emulator):
         launch = sae_emulator.client.exec_job(sae_emulator.app_id, command=["python", "report.py"])
@@ -9,17 +8,10 @@ this module imports nothing of the emulator until a test asks for the fixture.
         assert job.job_id == launch.job_id
         assert job.command_args == ["report.py"]
 
-``sae_emulator`` is a :class:`~sae_job.emulator.RunningEmulator` on a free loopback port, fresh for each
-test: ``url``, ``credentials``, ``app_id``, ``client`` (a ready ``SaeJobClient``), ``new_client(...)``,
-and ``emulator``, the :class:`~sae_job.emulator.Emulator` it serves (``jobs()``, ``reset()``, ``stats()``,
-``set_faults(...)``). Without the emulator's dependencies it stops with ``pip install 'sae-job[emulator]'``.
-It serves the embedded demo configuration (one key, one template) unless
-
-- the test is marked ``@pytest.mark.sae_emulator(templates=[...], in_debt=..., credentials=[...],
-  faults={...})`` (a template is an app ID, a mapping of ``Template`` fields, or a ``Template``; faults a
-  mapping of ``Faults`` fields, or a ``Faults``), or
-- the ``sae_emulator_config`` fixture is overridden (in a ``conftest.py`` or a module) to return an
-  :class:`~sae_job.emulator.EmulatorConfig`.
+``sae_emulator`` is a fresh :class:`~sae_job.emulator.RunningEmulator` on a loopback port per test
+(``url``, ``credentials``, ``app_id``, ``client``, ``new_client(...)``, ``emulator``), serving the demo
+configuration unless the test is marked ``@pytest.mark.sae_emulator(...)`` (see :data:`_MARKER_HELP`) or
+overrides the ``sae_emulator_config`` fixture to return an :class:`~sae_job.emulator.EmulatorConfig`.
 """
 
 from __future__ import annotations

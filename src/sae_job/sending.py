@@ -1,11 +1,6 @@
-"""One attempt on the wire: sent within the call's deadline, its answer read up to a cap.
-
-Both clients send through here. Every read and write of the sync client waits at most until the call's
-deadline (a network backend that bounds each socket operation by the time left), and the async client
-runs the attempt under ``asyncio.timeout``: a server that drips one byte a second, or sends interim
-answers without end, cannot hold a call past its deadline. The answer is read as raw bytes, at most
-:data:`MAX_ANSWER_BYTES`, and decoded here (gzip and deflate, to the same cap): a huge, endless or
-compressed-bomb answer is an error, not memory.
+"""One attempt on the wire, for both clients: no server can hold it past the call's deadline (each
+socket operation is bounded by the time left; async, ``asyncio.timeout``), and the answer is read raw and
+decoded here, at most :data:`MAX_ANSWER_BYTES` before and after: a huge answer is an error, not memory.
 """
 
 from __future__ import annotations
@@ -100,10 +95,8 @@ class _DeadlineBackend(httpcore.NetworkBackend):
 
 
 def bound_by_deadline(transport: object) -> bool:
-    """Make every socket operation of an ``httpx.HTTPTransport`` wait at most until the deadline of the
-    attempt in progress. httpx has no switch for it: this replaces the network backend of its httpcore
-    pool (a private slot; a test pins it). False for a transport without one (a caller's own): its
-    reads are then bounded by the per-read timeout only."""
+    """Bound every socket operation of an ``httpx.HTTPTransport`` by the attempt's deadline (replacing its
+    httpcore pool's backend, a private slot a test pins); False for a transport without one."""
     pool = getattr(transport, "_pool", None)
     backend = getattr(pool, "_network_backend", None)
     if isinstance(backend, _DeadlineBackend):
@@ -162,9 +155,8 @@ async def _aread(response: httpx.Response) -> bytes | UnexpectedResponseError:
 
 
 def _declared_plain_size(response: httpx.Response) -> int | None:
-    """The body's size when the answer declares it (``Content-Length``) and is not encoded: then httpx
-    reads exactly that much, and the answer needs no copy; None otherwise. One pass over the raw
-    headers: ``Headers.get`` walks them all on every call."""
+    """The body's declared size when the answer is not encoded (then it needs no copy); else None. One
+    pass over the raw headers, where each ``Headers.get`` walks them all."""
     length = None
     for name, value in response.headers.raw:
         lowered = name.lower()
@@ -254,12 +246,9 @@ async def send_async(
     direct: tuple[httpx.AsyncBaseTransport, httpx.Auth] | None = None,
 ) -> Answer:
     """Send ``request`` once through ``http``, by ``deadline`` (monotonic), reading at most the cap.
-
-    ``direct``: a transport that needs nothing of httpx's client (no proxy mounts: none is set, or it
-    honours the environment's proxies itself), and the signer: the request is signed and handed to it
-    straight, without the client's send machinery (redirects, cookies, hooks, its INFO log line), which
-    the calls here never use (bench/LIMITS.md).
-    """
+    ``direct``: a transport with no proxy to pick (none is set, or it honours the environment's itself),
+    and the signer, to sign and send past the client's machinery (redirects, cookies, hooks, its INFO
+    log line), which these calls never use."""
     import asyncio  # here, not at the top: the sync client and the CLI never load it
 
     left = deadline - time.monotonic()

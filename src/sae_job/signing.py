@@ -1,22 +1,10 @@
-r"""POP request signing: V3 (``ACS3-HMAC-SHA256``) and ROA V2 (``HMAC-SHA1``).
+"""POP request signing, V3 (``ACS3-HMAC-SHA256``) and ROA V2 (``HMAC-SHA1``): each step a pure function
+stating its rule, chained by two ``httpx.Auth`` classes; ``clock`` and ``nonce`` are injected. The secret
+is never logged or returned; the STS token is shown only as ``<redacted>``.
 
-Every step of each signature is a small pure function below, testable alone and
-quoting the rule it implements; the two ``httpx.Auth`` classes at the end chain them.
-Nothing here does I/O or reads the clock or a random source: ``clock`` and ``nonce``
-are injected, so one signer serves the sync and the async client alike.
-
-Sources of the rules:
-
-- V3: Alibaba Cloud, "Request syntax and signature method V3"
-  (https://www.alibabacloud.com/help/en/sdk/product-overview/v3-request-structure-and-signature),
-  and its worked example, kept as ``tests/vectors/v3/official_runinstances``.
-- ROA V2: the ROA "Signature" document (``Authorization: acs AccessKeyId:Signature``,
-  Signature = base64(HMAC-SHA1(secret, VERB\nAccept\nContent-MD5\nContent-Type\nDate\n
-  CanonicalizedHeaders + CanonicalizedResource))), checked against the official SDKs:
-  ``aliyun/darabonba-openapi-util`` (``get_string_to_sign``, ``_get_canonicalized_resource``,
-  ``get_roasignature``) and ``aliyun/aliyun-openapi-python-sdk`` (``roa_signature_composer``).
-
-The secret is never logged or returned; the STS token is shown only as ``<redacted>``.
+Rules: V3, https://www.alibabacloud.com/help/en/sdk/product-overview/v3-request-structure-and-signature
+(its example is ``tests/vectors/v3/official_runinstances``); ROA V2, the ROA "Signature" document, as
+``aliyun/darabonba-openapi-util`` and ``aliyun/aliyun-openapi-python-sdk`` implement it.
 """
 
 from __future__ import annotations
@@ -58,10 +46,7 @@ _CREDENTIAL_HEADERS = (SECURITY_TOKEN_HEADER, ACCESS_KEY_ID_HEADER)
 
 
 def percent_encode(value: str) -> str:
-    r"""RFC 3986 encoding of the UTF-8 bytes of ``value``.
-
-    The unreserved ``A-Z a-z 0-9 - _ . ~`` are kept; every other byte becomes
-    ``%XX`` in upper-case hex (so a space is ``%20``, never ``+``).
+    r"""RFC 3986: ``A-Z a-z 0-9 - _ . ~`` kept, every other UTF-8 byte ``%XX`` (upper-case hex).
 
     >>> percent_encode(" ")
     '%20'
@@ -80,9 +65,7 @@ def percent_encode(value: str) -> str:
 
 
 def format_acs_date(dt: datetime) -> str:
-    """``dt`` in UTC as ``x-acs-date`` wants it: ISO 8601, whole seconds, ``Z``.
-
-    Raises ``ValueError`` for a naive datetime (its zone would be a guess).
+    """``dt`` in UTC as ``x-acs-date`` wants it: ISO 8601, whole seconds, ``Z``; naive: ``ValueError``.
 
     >>> format_acs_date(datetime(2023, 10, 26, 10, 22, 32, 999, tzinfo=UTC))
     '2023-10-26T10:22:32Z'
@@ -91,9 +74,7 @@ def format_acs_date(dt: datetime) -> str:
 
 
 def format_http_date(dt: datetime) -> str:
-    """``dt`` as an RFC 1123 ``Date`` header in GMT, whole seconds.
-
-    Raises ``ValueError`` for a naive datetime.
+    """``dt`` as an RFC 1123 ``Date`` header in GMT, whole seconds; naive: ``ValueError``.
 
     >>> format_http_date(datetime(2023, 10, 26, 10, 22, 32, tzinfo=UTC))
     'Thu, 26 Oct 2023 10:22:32 GMT'
@@ -135,11 +116,8 @@ def canonical_uri_v3(path: str) -> str:
 
 
 def canonical_query_v3(params: Iterable[tuple[str, str]]) -> str:
-    """CanonicalQueryString from the DECODED query pairs (``url.params.multi_items()``).
-
-    Names and values are percent-encoded, sorted by encoded name then encoded value,
-    written ``name=value`` and joined by ``&``; an empty value gives ``name=``; no
-    parameters give ``""``.
+    """CanonicalQueryString of the DECODED pairs: each encoded, sorted (name, then value), ``name=value``
+    joined by ``&``.
 
     >>> canonical_query_v3([("RegionId", "cn-shanghai"), ("ImageId", "a b")])
     'ImageId=a%20b&RegionId=cn-shanghai'
@@ -154,8 +132,6 @@ def canonical_query_v3(params: Iterable[tuple[str, str]]) -> str:
 
 def decoded_query(raw_query: str) -> list[tuple[str, str]]:
     """The DECODED (name, value) pairs of a raw query, as ``httpx.URL.params`` reads them.
-
-    ``+`` is a space; a piece without ``=`` has an empty value; empty pieces are skipped.
 
     >>> decoded_query("AppId=a+b%26c&Time=&x")
     [('AppId', 'a b&c'), ('Time', ''), ('x', '')]
@@ -172,10 +148,8 @@ _ENCODED_QUERY = re.compile(
 
 
 def canonical_query_v3_of_raw(raw_query: str) -> str:
-    """``canonical_query_v3(decoded_query(raw_query))``, computed without decoding in the common case.
-
-    A query whose pairs are already RFC 3986-encoded (``urlencode`` writes them so) only needs each
-    ``+`` written ``%20``, then sorting; any other query is decoded and encoded again.
+    """``canonical_query_v3(decoded_query(raw_query))``; an already RFC 3986-encoded query only has its
+    ``+`` written ``%20`` and is sorted, without decoding.
 
     >>> canonical_query_v3_of_raw("RegionId=cn-shanghai&ImageId=a+b%2A")
     'ImageId=a%20b%2A&RegionId=cn-shanghai'
@@ -210,12 +184,8 @@ def signed_headers_v3(names: Iterable[str]) -> str:
 
 
 def canonical_headers_v3(headers: HeaderItems, signed_names: Iterable[str]) -> str:
-    r"""CanonicalHeaders: ``name:value\n`` for each signed name, lower-case and sorted.
-
-    Values are trimmed; a name sent more than once gives its trimmed values sorted
-    and joined by ``,`` (as the SDK's ``get_canonicalized_headers``). Names are
-    matched case-insensitively. Raises ``ValueError`` if a signed name is not among
-    ``headers`` (a verifier given a ``SignedHeaders`` list must reject that request).
+    r"""CanonicalHeaders: ``name:value\n`` for each signed name, lower-case, sorted; values trimmed, a
+    repeated name's values sorted and joined by ``,``. ``ValueError`` for a signed name not in ``headers``.
 
     >>> canonical_headers_v3(
     ...     {"Host": " ecs.aliyuncs.com ", "X-Acs-Action": "RunInstances", "Accept": "*/*"},
@@ -257,10 +227,7 @@ def canonical_request_v3(
     signed_headers: str,
     payload_hash: str,
 ) -> str:
-    r"""CanonicalRequest: the six parts joined by ``\n``.
-
-    ``canonical_headers`` ends with its own ``\n``, hence the blank line before
-    the signed headers.
+    r"""CanonicalRequest: the six parts joined by ``\n`` (the headers end in their own ``\n``).
 
     >>> canonical_request_v3("get", "/", "", "host:h\n", "host", "e3b0")
     'GET\n/\n\nhost:h\n\nhost\ne3b0'
@@ -304,10 +271,8 @@ def authorization_v3(access_key_id: str, signed_headers: str, signature: str) ->
 
 
 def canonical_headers_v2(headers: HeaderItems) -> str:
-    r"""CanonicalizedHeaders: ``name:value\n`` for every ``x-acs-*`` header.
-
-    Names lower-case and sorted; values as sent, not trimmed (as the SDKs do); a name
-    sent more than once gives its values joined by ``,``. Other headers are ignored.
+    r"""CanonicalizedHeaders: ``name:value\n`` for every ``x-acs-*`` header, lower-case, sorted; values
+    as sent (untrimmed), a repeated name's joined by ``,``.
 
     >>> canonical_headers_v2(
     ...     {"X-Acs-Version": "2019-05-06", "Accept": "*/*", "x-acs-signature-method": "HMAC-SHA1"}
@@ -320,11 +285,8 @@ def canonical_headers_v2(headers: HeaderItems) -> str:
 
 
 def canonical_resource_v2(path: str, params: Iterable[tuple[str, str]]) -> str:
-    """CanonicalizedResource: the path, then ``?`` and the DECODED query, unencoded.
-
-    Pairs sorted by name (then value), written ``name=value`` and joined by ``&``;
-    a name with an empty value is written alone; no parameters give the bare path
-    (the SDKs' ``_get_canonicalized_resource`` / ``__build_query_string``).
+    """CanonicalizedResource: the path, then ``?`` and the DECODED pairs unencoded, sorted, joined by
+    ``&``; an empty value gives the name alone.
 
     >>> canonical_resource_v2("/pop/v1/sam/job/execJob", [("Time", ""), ("AppId", "a b&c")])
     '/pop/v1/sam/job/execJob?AppId=a b&c&Time'
@@ -356,10 +318,8 @@ def string_to_sign_v2(
     canonical_headers: str,
     canonical_resource: str,
 ) -> str:
-    r"""StringToSign: VERB, Accept, Content-MD5, Content-Type, Date each followed by
-    ``\n``, then the canonical headers (each line ends in ``\n``) and the resource.
-
-    An absent header is an empty line.
+    r"""StringToSign: VERB, Accept, Content-MD5, Content-Type, Date (empty when absent) each followed by
+    ``\n``, then the canonical headers and the resource.
 
     >>> string_to_sign_v2("get", "application/json", "", "", "D", "x-acs-version:1\n", "/p")
     'GET\napplication/json\n\n\nD\nx-acs-version:1\n/p'
@@ -393,9 +353,7 @@ def authorization_v2(access_key_id: str, signature: str) -> str:
 
 
 def redact_headers(headers: HeaderItems) -> dict[str, str]:
-    """A copy of ``headers`` fit to show: ``x-acs-security-token`` values become ``<redacted>``.
-
-    ``Authorization`` is kept: it is an HMAC, not a secret.
+    """A copy of ``headers`` fit to show: the STS token ``<redacted>`` (``Authorization`` is no secret).
 
     >>> redact_headers({"X-Acs-Security-Token": "CAIS-token", "x-acs-date": "D"})
     {'X-Acs-Security-Token': '<redacted>', 'x-acs-date': 'D'}
@@ -406,11 +364,7 @@ def redact_headers(headers: HeaderItems) -> dict[str, str]:
 
 @dataclass(frozen=True, slots=True)
 class SigningSteps:
-    """What a signer computed for one request, fit to show (``--dry-run``, DEBUG logs).
-
-    The STS token and the secret are replaced by ``<redacted>`` wherever they would
-    appear, so with a token the texts shown no longer hash to ``signature``.
-    """
+    """What a signer computed for one request, the secret and STS token ``<redacted>`` in it."""
 
     algorithm: str
     canonical_request: str | None  # V3 only
@@ -484,16 +438,9 @@ class _PopAuth(httpx.Auth):
         clock: Callable[[], datetime] = _utc_now,
         nonce: Callable[[], str] = _random_nonce,
     ) -> None:
-        """``credentials``: a ``Credentials`` or any provider; asked again on every attempt.
-
-        ``x-acs-action`` and ``x-acs-version`` come from the operation table
-        (:func:`sae_job.operations.operation_for_path`) by the request's path; ``action`` and
-        ``version`` override them (to sign a POP request to another path). Signing a request whose
-        path is in no table entry, without both overrides, raises ``ValueError`` naming the path.
-
-        ``clock`` must give a timezone-aware datetime (a naive one makes signing raise
-        ``ValueError``); ``nonce`` must give a new value on each call.
-        """
+        """``credentials``: asked on every attempt. ``x-acs-action``/``-version`` come from the request's
+        path (:func:`~sae_job.operations.operation_for_path`) unless ``action``/``version`` are given;
+        signing another path without both raises ``ValueError``. ``clock`` gives an aware datetime."""
         self._credentials = credentials
         self.action = action
         self.version = version
@@ -513,11 +460,7 @@ class _PopAuth(httpx.Auth):
         yield request
 
     def explain(self, request: httpx.Request) -> SigningSteps:
-        """The steps signing ``request`` now would take, without changing or sending it.
-
-        Draws a clock reading and a nonce like a real attempt. Raises
-        ``httpx.RequestNotRead`` for a streaming body that was not read.
-        """
+        """The steps signing ``request`` now would take, without changing or sending it."""
         return self._sign(request)[1]()
 
     def _action_and_version(self, path: str) -> tuple[str, str]:
@@ -534,12 +477,8 @@ class _PopAuth(httpx.Auth):
 
 
 class AcsV3Auth(_PopAuth):
-    """Signs with ``ACS3-HMAC-SHA256`` (signature method V3).
-
-    Sets ``x-acs-action``, ``x-acs-version``, ``x-acs-date``, ``x-acs-signature-nonce``,
-    ``x-acs-content-sha256``, with an STS token ``x-acs-accesskey-id`` and ``x-acs-security-token``, then
-    ``Authorization``. Signs ``host``, ``content-type`` and every ``x-acs-*`` header as sent.
-    """
+    """Signs with ``ACS3-HMAC-SHA256``: sets the ``x-acs-*`` headers (with an STS token, the key ID and
+    token too) and ``Authorization``; signs ``host``, ``content-type`` and every ``x-acs-*`` header."""
 
     def _sign(self, request: httpx.Request) -> tuple[dict[str, str], Callable[[], SigningSteps]]:
         credentials = self._credentials.get_credentials()  # every attempt: providers rotate
@@ -594,15 +533,8 @@ class AcsV3Auth(_PopAuth):
 
 
 class RoaV2Auth(_PopAuth):
-    """Signs with ROA ``HMAC-SHA1`` (``Authorization: acs AccessKeyId:Signature``).
-
-    Sets ``Date``, ``Accept`` (``application/json`` unless the request has one),
-    ``Content-MD5`` when there is a body, ``x-acs-signature-method``,
-    ``x-acs-signature-version``, ``x-acs-signature-nonce``, ``x-acs-version``,
-    ``x-acs-action``, with an STS token ``x-acs-accesskey-id`` and ``x-acs-security-token``,
-    then ``Authorization``. Accept, Content-MD5, Content-Type and Date are signed as sent
-    (empty when absent).
-    """
+    """Signs with ROA ``HMAC-SHA1``: sets ``Date``, ``Accept`` (unless given), ``Content-MD5`` (with a
+    body), the ``x-acs-*`` headers and ``Authorization: acs AccessKeyId:Signature``."""
 
     def _sign(self, request: httpx.Request) -> tuple[dict[str, str], Callable[[], SigningSteps]]:
         credentials = self._credentials.get_credentials()  # every attempt: providers rotate

@@ -1,10 +1,5 @@
-"""Job templates as ListJobs lists them: :class:`JobTemplate`, a page of them, and the one template a
-name stands for.
-
-ListJobs matches a name by prefix or substring (``report`` finds ``report-weekly`` too), and one name
-may be used in several namespaces: :func:`pick_template` keeps the exact name only, and says which
-namespaces share it when more than one does.
-"""
+"""Job templates as ListJobs lists them, and the one template a name stands for (ListJobs matches by
+prefix or substring, and a name may be used in several namespaces)."""
 
 from __future__ import annotations
 
@@ -18,9 +13,9 @@ import httpx
 from sae_job.answers import read_data
 from sae_job.errors import AmbiguousTemplateError, SaeJobError, TemplateNotFoundError, UnexpectedResponseError
 from sae_job.jobs import JobState, epoch_time, instance_count
+from sae_job.jobs import wire_value as _value
 from sae_job.operations import LIST_JOBS
 from sae_job.sending import Answer
-from sae_job_api.types import Unset
 
 __all__ = ["JobTemplate", "TemplatePage", "job_template", "pick_template", "read_templates_page"]
 
@@ -66,19 +61,13 @@ class TemplatePage:
     request_id: str
 
 
-def _value(model: object, name: str) -> Any:
-    value = getattr(model, name, None)
-    return None if isinstance(value, Unset) else value
-
-
 def _text(model: object, name: str) -> str | None:
     value = _value(model, name)
     return value if isinstance(value, str) and value else None
 
 
 def job_template(data: Any) -> JobTemplate | None:
-    """An ``Applications`` entry (the generated model) as a :class:`JobTemplate`; None when it has no
-    ``AppId`` or ``AppName``. Missing or mistyped counts read as 0, times as None."""
+    """An ``Applications`` entry as a :class:`JobTemplate`; None without ``AppId`` or ``AppName``."""
     app_id, name = _text(data, "app_id"), _text(data, "app_name")
     if app_id is None or name is None:
         return None
@@ -109,8 +98,7 @@ def job_template(data: Any) -> JobTemplate | None:
 
 
 def read_templates_page(answer: Answer, attempt: int) -> TemplatePage | SaeJobError:
-    """What a ListJobs answer means: one page of templates, or the error. An entry without an ID or a
-    name is an answer the client cannot use (:class:`~sae_job.UnexpectedResponseError`)."""
+    """What a ListJobs answer means: one page of templates, or the error."""
     reply = read_data(LIST_JOBS, answer, attempt)
     if isinstance(reply, SaeJobError):
         return reply
@@ -135,11 +123,8 @@ def read_templates_page(answer: Answer, attempt: int) -> TemplatePage | SaeJobEr
 
 
 def pick_template(name: str, namespace_id: str | None, pages: Iterable[TemplatePage]) -> JobTemplate:
-    """The one template named exactly ``name`` (in ``namespace_id``, when given) among ``pages``.
-
-    Raises :class:`~sae_job.TemplateNotFoundError` when none is, :class:`~sae_job.AmbiguousTemplateError`
-    when several are (in several namespaces: ``namespace_id`` picks one).
-    """
+    """The one template named exactly ``name`` (in ``namespace_id``) among ``pages``; raises
+    :class:`~sae_job.TemplateNotFoundError` or :class:`~sae_job.AmbiguousTemplateError`."""
     matches: list[JobTemplate] = []
     request_id = None
     for page in pages:
