@@ -175,11 +175,10 @@ def parse_config(text: str, *, source: str = "<string>") -> EmulatorConfig:
         raise ConfigError(f"{source}: {exc}") from None
     credentials, ram_denied = [], set()
     for index, table in enumerate(document.get("credentials", [])):
-        fields = {name: value for name, value in table.items() if name != "ram_denied"}
-        if table.get("ram_denied"):
-            ram_denied.add(fields["access_key_id"])
+        if table.pop("ram_denied", False):
+            ram_denied.add(table["access_key_id"])
         try:
-            credentials.append(Credentials(**fields))
+            credentials.append(Credentials(**table))
         except ValueError as exc:  # Credentials' messages never hold the value
             raise ConfigError(f"{source}: credentials[{index}]: {exc}") from None
     try:
