@@ -700,6 +700,29 @@ def test_bad_templates_and_account(text: str, fault: str) -> None:
         parse_config(text + KEYS)
 
 
+@pytest.mark.parametrize(
+    ("fields", "says"),
+    [
+        ({"app_id": ""}, "template.app_id must match the pattern"),
+        ({"app_id": None}, "template.app_id must be of type string, not null"),
+        ({"app_id": "a", "tags": None}, "template.tags must be of type object, not null"),
+        ({"app_id": "a", "tags": {1: "x"}}, "template.tags must be of type string, not integer"),
+        (
+            {"app_id": "a", "run_seconds": float("nan")},
+            "template.run_seconds must be of type number, not nan",
+        ),
+        ({"app_id": "a", "run_seconds": 86_401}, "template.run_seconds must be at most 86400"),
+        ({"app_id": "a", "suspended": 1}, "template.suspended must be of type boolean, not integer"),
+        ({"app_id": "a", "outcome": "maybe"}, 'template.outcome must be one of ["succeeded", "failed"]'),
+        ({"app_id": "a", "name": " "}, "template.name must match the pattern"),
+        ({"app_id": "a", "description": None}, "template.description must be of type string, not null"),
+    ],
+)
+def test_a_template_made_in_python_refuses_a_bad_value(fields: dict[str, Any], says: str) -> None:
+    with pytest.raises(ValueError, match=re.escape(says)):
+        Template(**fields)
+
+
 def test_a_missing_file_is_a_config_error(tmp_path: Path) -> None:
     with pytest.raises(ConfigError, match="cannot read"):
         load_config(tmp_path / "absent.toml")

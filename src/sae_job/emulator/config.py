@@ -91,7 +91,9 @@ class Template:
         if isinstance(self.tags, Mapping):
             object.__setattr__(self, "tags", dict(self.tags))
         given = {f.name: getattr(self, f.name) for f in fields(self)}
-        conform(_TEMPLATE, {key: value for key, value in given.items() if value is not None}, "template")
+        if self.name is None:  # defaults to app_id, once that is known to be good
+            del given["name"]
+        conform(_TEMPLATE, given, "template")
         if self.name is None:
             object.__setattr__(self, "name", self.app_id)
 
