@@ -688,7 +688,8 @@ KEYS = "[[credentials]]\naccess_key_id = 'a'\naccess_key_secret = 'b'\n"
         ),
         (
             "[[templates]]\napp_id = 'x'\npolicy = 'Allow'\n",
-            "templates[0] has the property 'policy', which is not",
+            "templates[0] has the property 'policy', which is not allowed here (allowed: app_id, "
+            "concurrency_policy,",  # the allowed keys are listed: the typo's fix is among them
         ),
         ("[account]\nin_debt = 'yes'\n", "account.in_debt must be of type boolean, not string"),
         ("[account]\ndebt = true\n", "account has the property 'debt', which is not allowed"),

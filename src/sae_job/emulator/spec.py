@@ -81,8 +81,9 @@ def _reason(error: ValidationError, relative: bool = False, within: tuple[str, .
     elif keyword == "required":
         rule = f"lacks the required property {next(n for n in value if n not in instance)!r}"
     elif keyword == "additionalProperties":
-        extra = sorted(set(instance) - set(cast(Mapping[str, Any], error.schema).get("properties", {})))
-        rule = f"has the property {extra[0]!r}, which is not allowed here"
+        allowed = cast(Mapping[str, Any], error.schema).get("properties", {})
+        extra = sorted(set(instance) - set(allowed))
+        rule = f"has the property {extra[0]!r}, which is not allowed here (allowed: {', '.join(allowed)})"
     elif keyword in ("minimum", "maximum"):
         rule = f"must be at {'least' if keyword == 'minimum' else 'most'} {value}"
     elif keyword in ("minLength", "maxLength"):
