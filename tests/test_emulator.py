@@ -623,10 +623,13 @@ def test_a_full_configuration_file(tmp_path: Path) -> None:
 @pytest.mark.parametrize(
     ("text", "fault"),
     [
-        ("[[credentials]]\naccess_key_id = 'a'\n", "access_key_secret is missing"),
+        (
+            "[[credentials]]\naccess_key_id = 'a'\n",
+            "credentials[0] lacks the required property 'access_key_secret'",
+        ),
         (
             "[[credentials]]\naccess_key_secret = 'CANARY-SECRET-x'\n",
-            "access_key_id is missing",
+            "credentials[0] lacks the required property 'access_key_id'",
         ),
         (
             "[[credentials]]\naccess_key_id = 'a'\naccess_key_secret = ' CANARY-SECRET-x'\n",
@@ -634,16 +637,20 @@ def test_a_full_configuration_file(tmp_path: Path) -> None:
         ),
         (
             "[[credentials]]\naccess_key_id = 'a'\naccess_key_secret = 'CANARY-SECRET-x'\nsecret = 1\n",
-            "unknown key",
+            "credentials[0] has the property 'secret', which is not allowed",
+        ),
+        (
+            "[[credentials]]\naccess_key_id = 'a'\naccess_key_secret = ['CANARY-SECRET-x']\n",
+            "credentials[0].access_key_secret must be of type string, not array",
         ),
         (
             "[[credentials]]\naccess_key_id = 'a'\naccess_key_secret = 'CANARY-SECRET-x'\n" * 2,
             "configured twice",
         ),
         ("[[templates]]\napp_id = 'x'\n", "no credentials"),
-        ("credentials = 'CANARY-SECRET-x'\n", "array of tables"),
+        ("credentials = 'CANARY-SECRET-x'\n", "credentials must be of type array, not string"),
         ("[[credentials]]\naccess_key_id = 'CANARY-SECRET-x\n", "not valid TOML"),
-        ("[extra]\n", "unknown key"),
+        ("[extra]\n", "has the property 'extra', which is not allowed"),
     ],
 )
 def test_a_bad_configuration_names_the_fault_and_no_secret(text: str, fault: str) -> None:
@@ -660,27 +667,61 @@ KEYS = "[[credentials]]\naccess_key_id = 'a'\naccess_key_secret = 'b'\n"
 @pytest.mark.parametrize(
     ("text", "fault"),
     [
-        ("[[templates]]\nconcurrency_policy = 'Allow'\n", "app_id is missing"),
+        (
+            "[[templates]]\nconcurrency_policy = 'Allow'\n",
+            "templates[0] lacks the required property 'app_id'",
+        ),
         (
             "[[templates]]\napp_id = 'x'\nconcurrency_policy = 'Sometimes'\n",
-            "concurrency_policy",
+            'templates[0].concurrency_policy must be one of ["Allow", "Forbid", "Replace"]',
         ),
-        ("[[templates]]\napp_id = 'x'\nsuspended = 'no'\n", "suspended"),
-        ("[[templates]]\napp_id = 'x'\nrun_seconds = -1\n", "run_seconds"),
-        ("[[templates]]\napp_id = 'x'\nrun_seconds = '30'\n", "run_seconds"),
+        ("[[templates]]\napp_id = 'x'\nsuspended = 'no'\n", "templates[0].suspended must be of type boolean"),
+        ("[[templates]]\napp_id = 'x'\nrun_seconds = -1\n", "templates[0].run_seconds must be at least 0"),
+        (
+            "[[templates]]\napp_id = 'x'\nrun_seconds = '30'\n",
+            "templates[0].run_seconds must be of type number",
+        ),
+        ("[[templates]]\napp_id = ' '\n", "templates[0].app_id must match the pattern"),
         (
             "[[templates]]\napp_id = 'x'\n[[templates]]\napp_id = 'x'\n",
             "configured twice",
         ),
-        ("[[templates]]\napp_id = 'x'\npolicy = 'Allow'\n", "unknown key"),
-        ("[account]\nin_debt = 'yes'\n", "in_debt"),
-        ("[account]\ndebt = true\n", "unknown key"),
-        ("account = 1\n", "account must be a table"),
+        (
+            "[[templates]]\napp_id = 'x'\npolicy = 'Allow'\n",
+            "templates[0] has the property 'policy', which is not allowed here (allowed: app_id, "
+            "concurrency_policy,",  # the allowed keys are listed: the typo's fix is among them
+        ),
+        ("[account]\nin_debt = 'yes'\n", "account.in_debt must be of type boolean, not string"),
+        ("[account]\ndebt = true\n", "account has the property 'debt', which is not allowed"),
+        ("account = 1\n", "account must be of type object, not integer"),
     ],
 )
 def test_bad_templates_and_account(text: str, fault: str) -> None:
     with pytest.raises(ConfigError, match=re.escape(fault)):
         parse_config(text + KEYS)
+
+
+@pytest.mark.parametrize(
+    ("fields", "says"),
+    [
+        ({"app_id": ""}, "template.app_id must match the pattern"),
+        ({"app_id": None}, "template.app_id must be of type string, not null"),
+        ({"app_id": "a", "tags": None}, "template.tags must be of type object, not null"),
+        ({"app_id": "a", "tags": {1: "x"}}, "template.tags must be of type string, not integer"),
+        (
+            {"app_id": "a", "run_seconds": float("nan")},
+            "template.run_seconds must be of type number, not nan",
+        ),
+        ({"app_id": "a", "run_seconds": 86_401}, "template.run_seconds must be at most 86400"),
+        ({"app_id": "a", "suspended": 1}, "template.suspended must be of type boolean, not integer"),
+        ({"app_id": "a", "outcome": "maybe"}, 'template.outcome must be one of ["succeeded", "failed"]'),
+        ({"app_id": "a", "name": " "}, "template.name must match the pattern"),
+        ({"app_id": "a", "description": None}, "template.description must be of type string, not null"),
+    ],
+)
+def test_a_template_made_in_python_refuses_a_bad_value(fields: dict[str, Any], says: str) -> None:
+    with pytest.raises(ValueError, match=re.escape(says)):
+        Template(**fields)
 
 
 def test_a_missing_file_is_a_config_error(tmp_path: Path) -> None:

@@ -333,7 +333,7 @@ tags = {{ team = "platform" }}
         "cn-shanghai",
     )
     assert (template.description, template.tags) == ("Schema changes", {"team": "platform"})
-    with pytest.raises(ConfigError, match=r"templates\[0\]: tags"):
+    with pytest.raises(ConfigError, match=r"templates\[0\]\.tags\.team must be of type string, not integer"):
         parse_config(text.replace('team = "platform"', "team = 1"))
     assert default_config().templates[0].name == "nightly-report"
 

@@ -95,7 +95,7 @@ def test_json_parameters_are_decoded_and_checked_where_the_fault_is() -> None:
     message = refusal("Envs", json.dumps(envs))
     assert message == (
         "The parameter Envs is invalid: [1] matches none of the allowed forms ("
-        "as ValueEnv: has the property 'valueFrom', which is not allowed here; "
+        "as ValueEnv: has the property 'valueFrom', which is not allowed here (allowed: name, value); "
         "lacks the required property 'value'; "
         "as ConfigMapEnv: valueFrom.configMapRef.configMapId must be of type integer, not string)."
     )

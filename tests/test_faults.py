@@ -91,12 +91,15 @@ def test_draws_follow_the_probabilities_and_the_seed() -> None:
 @pytest.mark.parametrize(
     ("values", "says"),
     [
-        ({"error_503": 1.5}, "probability"),
-        ({"throttle": -0.1}, "probability"),
+        ({"error_503": 1.5}, "faults.error_503 must be at most 1"),
+        ({"throttle": -0.1}, "faults.throttle must be at least 0"),
         ({"drop_after_commit": 0.6, "error_503": 0.6}, "add up to 1.2"),
-        ({"latency_ms": -1}, "latency_ms must not be negative"),
-        ({"stall": True}, "finite number"),
-        ({"seed": 1.5}, "seed must be an int"),
+        ({"latency_ms": -1}, "faults.latency_ms must be at least 0"),
+        ({"latency_ms": 1e300}, "faults.latency_ms must be at most 86400000"),
+        ({"stall": True}, "faults.stall must be of type number, not boolean"),
+        ({"retry_after": float("nan")}, "faults.retry_after must be of type number, not nan"),
+        ({"seed": 1.5}, "faults.seed must be of type integer, not number"),
+        ({"seed": 1.0}, "faults.seed must be of type integer, not number"),
     ],
 )
 def test_bad_faults_are_refused(values: dict[str, Any], says: str) -> None:
@@ -224,9 +227,9 @@ seed = 42
     assert config.faults == Faults(0.3, 0.1, 0.1, latency_ms=5, retry_after=2, seed=42)
     assert "faults=" in repr(config) and SECRET not in repr(config)
     for bad, says in [
-        ("[faults]\nerror_503 = 2\n", "emulator.toml: faults: faults.error_503 is a probability"),
-        ("[faults]\nexplode = 1\n", "emulator.toml: faults: unknown fault(s) explode"),
-        ("faults = 3\n", "faults must be a table"),
+        ("[faults]\nerror_503 = 2\n", "emulator.toml: faults.error_503 must be at most 1"),
+        ("[faults]\nexplode = 1\n", "emulator.toml: faults has the property 'explode', which is not allowed"),
+        ("faults = 3\n", "emulator.toml: faults must be of type object, not integer"),
     ]:
         with pytest.raises(ConfigError, match=re.escape(says)):
             parse_config(bad + text.split("[faults]")[0], source="emulator.toml")

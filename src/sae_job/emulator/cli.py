@@ -114,71 +114,63 @@ _POLICY_WORDS = {
 
 def _template_state(template: Template) -> str:
     """One template's state as ExecJob meets it: suspended or not, its policy, how its jobs run and end."""
-    ends = "succeeds" if template.outcome == "succeeded" else "fails"
+    suspended = "SUSPENDED: every ExecJob is refused (JobSuspend); " if template.suspended else ""
     runs = (
-        "each job ends at once and"
-        if template.run_seconds == 0
-        else f"each job runs {template.run_seconds:g} s, then"
+        f"each job runs {template.run_seconds:g} s, then"
+        if template.run_seconds
+        else "each job ends at once and"
     )
-    state = f"{_POLICY_WORDS[template.concurrency_policy]}; {runs} {ends}"
-    return f"SUSPENDED: every ExecJob is refused (JobSuspend); {state}" if template.suspended else state
+    ends = "succeeds" if template.outcome == "succeeded" else "fails"
+    return f"{suspended}{_POLICY_WORDS[template.concurrency_policy]}; {runs} {ends}"
 
 
-def _describe(config: EmulatorConfig, embedded: bool) -> list[str]:
-    """What the emulator serves, for the start banner: keys (a secret only for the embedded demo key),
-    each template's state, the account and the faults."""
+def _banner(config: EmulatorConfig, embedded: bool, url: str, token: str | None) -> list[str]:
+    """The start banner: where it listens, the keys (a secret only for the embedded demo key), each
+    template's state, the account, the faults, and the shell lines that point ``sae-job`` and
+    ``SaeJobClient`` at it (a configured key's secret and token named where they live)."""
+    lines = [f"SAE emulator listening on {url}"]
+    if token:
+        lines.append(f"  /_emulator/* needs: Authorization: Bearer {token}")
+    # A key without a token is the natural pick to export: it needs no third variable.
+    key = next((k for k in config.credentials if not k.security_token), config.credentials[0])
     if embedded:
-        key = config.credentials[0]
-        lines = [
+        lines += [
             "Demo configuration (embedded; this key opens nothing but this emulator):",
             f"  AccessKey ID:     {key.access_key_id}",
             f"  AccessKey secret: {key.access_key_secret}",
         ]
+        secret = f"export ALIBABA_CLOUD_ACCESS_KEY_SECRET={shlex.quote(key.access_key_secret)}"
     else:
-        lines = [f"Configuration from {config.source} (secrets not shown):"]
-        for key in config.credentials:
-            sts = " (STS: requests must carry its security_token)" if key.security_token else ""
-            lines.append(f"  AccessKey ID: {key.access_key_id}{sts}")
+        lines.append(f"Configuration from {config.source} (secrets not shown):")
+        for each in config.credentials:
+            sts = " (STS: requests must carry its security_token)" if each.security_token else ""
+            lines.append(f"  AccessKey ID: {each.access_key_id}{sts}")
+        # Commented out, so that pasting it sets nothing wrong.
+        where = f"of {key.access_key_id!r} in {config.source}; secrets are never printed"
+        secret = f"# export ALIBABA_CLOUD_ACCESS_KEY_SECRET=…  (the access_key_secret {where})"
     width = max((len(t.app_id) for t in config.templates), default=0)
-    for template in config.templates:
-        lines.append(f"  job template: {template.app_id:<{width}}  {_template_state(template)}")
+    lines += [f"  job template: {t.app_id:<{width}}  {_template_state(t)}" for t in config.templates]
     if not config.templates:
         lines.append("  job template: none (every ExecJob answers InvalidApplication.NotFound)")
     if config.in_debt:
         lines.append("  account: in debt (every ExecJob answers user.indebt)")
     if config.faults.enabled:
         lines.append(f"  faults injected: {config.faults.describe()}")
-    return lines
-
-
-def _loopback_url(url: str) -> str:
-    """``url`` with a wildcard host (0.0.0.0, ::) as loopback: the client sends plain http only there."""
-    for wildcard, loopback in (("http://0.0.0.0:", "http://127.0.0.1:"), ("http://[::]:", "http://[::1]:")):
-        if url.startswith(wildcard):
-            return loopback + url.removeprefix(wildcard)
-    return url
-
-
-def _exports(config: EmulatorConfig, embedded: bool, url: str) -> list[str]:
-    """The shell lines that point ``sae-job`` and ``SaeJobClient`` at this emulator. A secret appears
-    only for the embedded demo key; a configured key's secret and token are named where they live."""
-    # A key without a token is the natural pick: it needs no third variable.
-    key = next((k for k in config.credentials if not k.security_token), config.credentials[0])
-    lines = [
+    token_line = (
+        f"# export ALIBABA_CLOUD_SECURITY_TOKEN=…  (its security_token in {config.source})"
+        if key.security_token
+        else "unset ALIBABA_CLOUD_SECURITY_TOKEN  # this key takes none"
+    )
+    # The client sends plain http only to loopback: a wildcard host (0.0.0.0, ::) is exported as loopback.
+    endpoint = url.replace("//0.0.0.0:", "//127.0.0.1:").replace("//[::]:", "//[::1]:")
+    return [
+        *lines,
         "To use it from a shell (sae-job, SaeJobClient), paste:",
         f"export ALIBABA_CLOUD_ACCESS_KEY_ID={shlex.quote(key.access_key_id)}",
+        secret,
+        token_line,
+        f"export {ENDPOINT_ENV}={shlex.quote(endpoint)}",
     ]
-    if embedded:
-        lines.append(f"export ALIBABA_CLOUD_ACCESS_KEY_SECRET={shlex.quote(key.access_key_secret)}")
-    else:  # commented out, so that pasting it sets nothing wrong
-        where = f"of {key.access_key_id!r} in {config.source}; secrets are never printed"
-        lines.append(f"# export ALIBABA_CLOUD_ACCESS_KEY_SECRET=…  (the access_key_secret {where})")
-    if key.security_token:
-        lines.append(f"# export ALIBABA_CLOUD_SECURITY_TOKEN=…  (its security_token in {config.source})")
-    else:
-        lines.append("unset ALIBABA_CLOUD_SECURITY_TOKEN  # this key takes none")
-    lines.append(f"export {ENDPOINT_ENV}={shlex.quote(_loopback_url(url))}")
-    return lines
 
 
 def _cannot_listen(host: str, port: int, exc: OSError) -> str:
@@ -243,15 +235,7 @@ def run(args: argparse.Namespace) -> int:
             sys.stderr.write(_cannot_listen(args.host, args.port, exc))
             return EXIT_USAGE
         with running:
-            _log_to_stderr()
-            embedded = config_path is None
-            token = running.emulator.introspection_token
-            lines = [
-                f"SAE emulator listening on {running.url}",
-                *([f"  /_emulator/* needs: Authorization: Bearer {token}"] if token else []),
-                *_describe(config, embedded),
-                *_exports(config, embedded, running.url),
-            ]
+            lines = _banner(config, config_path is None, running.url, running.emulator.introspection_token)
             sys.stdout.write("\n".join(lines) + "\n")
             sys.stdout.flush()
             while not stop.wait(0.5):

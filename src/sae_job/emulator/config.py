@@ -9,19 +9,56 @@ import os
 import stat
 import tomllib
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field, fields, replace
 from importlib import resources
 from pathlib import Path
-from typing import Any, Literal, cast, get_args
+from typing import Literal, get_args
 
 from sae_job.credentials import Credentials
-from sae_job.emulator.faults import MAX_SECONDS, Faults, number
+from sae_job.emulator.faults import FAULTS_SCHEMA, MAX_SECONDS, Faults
+from sae_job.emulator.spec import SettingsValidator, conform, table_schema
 
 ConcurrencyPolicy = Literal["Allow", "Forbid", "Replace"]
 _POLICIES: tuple[str, ...] = get_args(ConcurrencyPolicy)
 Outcome = Literal["succeeded", "failed"]
 _OUTCOMES: tuple[str, ...] = get_args(Outcome)
 DEFAULT_NAMESPACE = "cn-hangzhou"  # a region's default namespace has the region's ID
+
+
+_STRING = {"type": "string"}
+_BOOLEAN = {"type": "boolean"}
+_NON_BLANK = {"type": "string", "pattern": r"\S"}
+_TEMPLATE_SCHEMA = table_schema(
+    ["app_id"],
+    app_id=_NON_BLANK,
+    concurrency_policy={"enum": list(_POLICIES)},
+    suspended=_BOOLEAN,
+    run_seconds={"type": "number", "minimum": 0, "maximum": MAX_SECONDS},
+    outcome={"enum": list(_OUTCOMES)},
+    name=_NON_BLANK,
+    namespace_id=_NON_BLANK,
+    description=_STRING,
+    tags={"type": "object", "propertyNames": _STRING, "additionalProperties": _STRING},
+)
+_TEMPLATE = SettingsValidator(_TEMPLATE_SCHEMA)
+# The TOML file (the README's emulator section shows every key); Credentials checks its own values.
+_DOCUMENT = SettingsValidator(
+    table_schema(
+        credentials={
+            "type": "array",
+            "items": table_schema(
+                ["access_key_id", "access_key_secret"],
+                access_key_id=_STRING,
+                access_key_secret=_STRING,
+                security_token=_STRING,
+                ram_denied=_BOOLEAN,
+            ),
+        },
+        templates={"type": "array", "items": _TEMPLATE_SCHEMA},
+        account=table_schema(in_debt=_BOOLEAN),
+        faults=FAULTS_SCHEMA,
+    )
+)
 
 
 class ConfigError(ValueError):
@@ -51,34 +88,14 @@ class Template:
     tags: Mapping[str, str] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
-        if self.outcome not in _OUTCOMES:
-            raise ValueError(f"outcome must be one of {', '.join(_OUTCOMES)}, not {self.outcome!r}")
-        if not isinstance(self.app_id, str) or not self.app_id:
-            raise ValueError("app_id must be a non-empty string")
-        if self.concurrency_policy not in _POLICIES:
-            raise ValueError(
-                f"concurrency_policy must be one of {', '.join(_POLICIES)}, not {self.concurrency_policy!r}"
-            )
-        if not isinstance(self.suspended, bool):
-            raise ValueError("suspended must be true or false")
-        if not 0 <= number(self.run_seconds, "run_seconds") <= MAX_SECONDS:
-            raise ValueError(f"run_seconds must be from 0 to {MAX_SECONDS} seconds, not {self.run_seconds}")
-        self._check_listing()
-
-    def _check_listing(self) -> None:
+        if isinstance(self.tags, Mapping):
+            object.__setattr__(self, "tags", dict(self.tags))
+        given = {f.name: getattr(self, f.name) for f in fields(self)}
+        if self.name is None:  # defaults to app_id, once that is known to be good
+            del given["name"]
+        conform(_TEMPLATE, given, "template")
         if self.name is None:
             object.__setattr__(self, "name", self.app_id)
-        for what in ("name", "namespace_id"):
-            value = getattr(self, what)
-            if not isinstance(value, str) or not value.strip():
-                raise ValueError(f"{what} must be a non-empty string")
-        if not isinstance(self.description, str):
-            raise ValueError("description must be a string")
-        if not isinstance(self.tags, Mapping) or not all(
-            isinstance(k, str) and isinstance(v, str) for k, v in self.tags.items()
-        ):
-            raise ValueError('tags must map names to values, all strings: { team = "data" }')
-        object.__setattr__(self, "tags", dict(self.tags))
 
     @property
     def region_id(self) -> str:
@@ -145,30 +162,6 @@ def _unique(what: str, values: Iterable[str]) -> None:
         seen.add(value)
 
 
-_TOP = {"credentials", "templates", "account", "faults"}
-_CREDENTIAL_KEYS = {"access_key_id", "access_key_secret", "security_token", "ram_denied"}
-_TEMPLATE_KEYS = {
-    "app_id", "concurrency_policy", "suspended", "run_seconds", "outcome", "name", "namespace_id",
-    "description", "tags",
-}  # fmt: skip
-_ACCOUNT_KEYS = {"in_debt"}
-
-
-def _table_list(document: Mapping[str, Any], name: str, source: str) -> list[Mapping[str, Any]]:
-    tables = document.get(name, [])
-    if not isinstance(tables, list) or not all(isinstance(t, dict) for t in tables):
-        raise ConfigError(f"{source}: {name} must be an array of tables, written [[{name}]]")
-    return tables
-
-
-def _known(table: Mapping[str, Any], allowed: set[str], where: str) -> None:
-    unknown = sorted(set(table) - allowed)
-    if unknown:
-        raise ConfigError(
-            f"{where}: unknown key(s) {', '.join(unknown)}; allowed: {', '.join(sorted(allowed))}"
-        )
-
-
 def parse_config(text: str, *, source: str = "<string>") -> EmulatorConfig:
     """An :class:`EmulatorConfig` from TOML text; :class:`ConfigError` names ``source`` and the entry at
     fault, never a secret."""
@@ -178,50 +171,27 @@ def parse_config(text: str, *, source: str = "<string>") -> EmulatorConfig:
         raise ConfigError(f"{source}: not valid TOML: {exc}") from None
     except RecursionError:
         raise ConfigError(f"{source}: not a configuration: its TOML is nested too deeply") from None
-    _known(document, _TOP, source)
+    try:
+        conform(_DOCUMENT, document)
+    except ValueError as exc:
+        raise ConfigError(f"{source}: {exc}") from None
     credentials, ram_denied = [], set()
-    for index, table in enumerate(_table_list(document, "credentials", source)):
-        where = f"{source}: credentials[{index}]"
-        _known(table, _CREDENTIAL_KEYS, where)
-        for key in ("access_key_id", "access_key_secret"):
-            if key not in table:
-                raise ConfigError(f"{where}: {key} is missing")
-        fields = {name: value for name, value in table.items() if name != "ram_denied"}
-        if table.get("ram_denied", False) not in (True, False):
-            raise ConfigError(f"{where}: ram_denied must be true or false")
-        if table.get("ram_denied"):
-            ram_denied.add(fields["access_key_id"])
+    for index, table in enumerate(document.get("credentials", [])):
+        if table.pop("ram_denied", False):
+            ram_denied.add(table["access_key_id"])
         try:
-            credentials.append(Credentials(**fields))
-        except (TypeError, ValueError) as exc:  # Credentials' messages never hold the value
-            raise ConfigError(f"{where}: {exc}") from None
-    templates = []
-    for index, table in enumerate(_table_list(document, "templates", source)):
-        where = f"{source}: templates[{index}]"
-        _known(table, _TEMPLATE_KEYS, where)
-        if "app_id" not in table:
-            raise ConfigError(f"{where}: app_id is missing")
-        try:
-            templates.append(Template(**cast(dict[str, Any], table)))
-        except ValueError as exc:
-            raise ConfigError(f"{where}: {exc}") from None
-    account = document.get("account", {})
-    if not isinstance(account, dict):
-        raise ConfigError(f"{source}: account must be a table, written [account]")
-    _known(account, _ACCOUNT_KEYS, f"{source}: account")
-    in_debt = account.get("in_debt", False)
-    if not isinstance(in_debt, bool):
-        raise ConfigError(f"{source}: account.in_debt must be true or false")
-    table = document.get("faults", {})
-    if not isinstance(table, dict):
-        raise ConfigError(f"{source}: faults must be a table, written [faults]")
+            credentials.append(Credentials(**table))
+        except ValueError as exc:  # Credentials' messages never hold the value
+            raise ConfigError(f"{source}: credentials[{index}]: {exc}") from None
     try:
-        faults = Faults.from_mapping(table)
-    except (TypeError, ValueError) as exc:
-        raise ConfigError(f"{source}: faults: {exc}") from None
-    try:
-        denied = frozenset(ram_denied)
-        return EmulatorConfig(tuple(credentials), tuple(templates), in_debt, faults, source, denied)
+        return EmulatorConfig(
+            tuple(credentials),
+            tuple(Template(**table) for table in document.get("templates", [])),
+            document.get("account", {}).get("in_debt", False),
+            Faults(**document.get("faults", {})),
+            source,
+            frozenset(ram_denied),
+        )
     except ValueError as exc:
         raise ConfigError(f"{source}: {exc}") from None
 

@@ -160,6 +160,10 @@ class _Record:
         self.starts_at, self.ends_at = min(self.starts_at, now), now
         self.outcome, self.message = outcome, message
 
+    def snapshot(self, now: datetime) -> Job:
+        """The job as it is now; a deep copy, so that a test editing it cannot edit the emulator's record."""
+        return replace(copy.deepcopy(self.job), status=self.status(now), message=self.message)
+
     def wire(self, now: datetime) -> dict[str, Any]:
         """The job as DescribeJobStatus answers it (``Data``)."""
         status = self.status(now)
@@ -274,11 +278,7 @@ class Emulator:
         """Every job started since the start or :meth:`reset`, oldest first, as it is now."""
         now = self._clock()
         with self._lock:
-            # Deep copies: a test that edits what jobs() gave must not edit the emulator's records.
-            return [
-                replace(copy.deepcopy(r.job), status=r.status(now), message=r.message)
-                for r in self._state.jobs.values()
-            ]
+            return [record.snapshot(now) for record in self._state.jobs.values()]
 
     def finish(self, job_id: str, failed: bool = False, message: str | None = None) -> Job:
         """End the job ``job_id`` now, succeeded or ``failed``, with ``message``; return it. ``KeyError``
@@ -287,7 +287,7 @@ class Emulator:
         with self._lock:
             record = self._state.jobs[job_id]
             record.end(now, "Failed" if failed else "Succeeded", message or "")
-            return replace(copy.deepcopy(record.job), status=record.status(now), message=record.message)
+            return record.snapshot(now)
 
     def reset(self) -> None:
         """Forget every job, event ID, nonce and count (not the configuration or the faults)."""

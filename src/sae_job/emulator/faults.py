@@ -5,12 +5,13 @@ draws repeat for one seed and one order of requests. ``/_emulator/...`` is never
 
 from __future__ import annotations
 
-import math
 import random
 import threading
 from collections.abc import Mapping
 from dataclasses import dataclass, fields
 from typing import Any, Literal, get_args
+
+from sae_job.emulator.spec import SettingsValidator, conform, table_schema
 
 FaultKind = Literal["error_503", "throttle", "drop_after_commit", "stall"]
 #: The faults a draw can pick, in the order their probabilities are stacked on [0, 1).
@@ -19,14 +20,18 @@ FAULT_KINDS: tuple[FaultKind, ...] = get_args(FaultKind)
 MAX_SECONDS = 86_400
 
 
-def number(value: object, name: str) -> float:
-    """``value`` as a float; ``ValueError`` naming ``name`` unless it is a finite int or float."""
-    if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value):
-        raise ValueError(f"{name} must be a finite number, not {value!r}")
-    return float(value)
-
-
-_DURATIONS = {"latency_ms": MAX_SECONDS * 1000, "retry_after": MAX_SECONDS, "stall_seconds": MAX_SECONDS}
+_PROBABILITY = {"type": "number", "minimum": 0, "maximum": 1}
+_SECONDS = {"type": "number", "minimum": 0, "maximum": MAX_SECONDS}
+#: What a ``[faults]`` table or ``Faults`` may hold.
+FAULTS_SCHEMA = table_schema(
+    **dict.fromkeys(FAULT_KINDS, _PROBABILITY),
+    latency_ms={"type": "number", "minimum": 0, "maximum": MAX_SECONDS * 1000},
+    retry_after=_SECONDS,
+    stall_seconds=_SECONDS,
+    seed={"type": "integer"},
+    throttle_status={"enum": [400, 429]},
+)
+_FAULTS = SettingsValidator(FAULTS_SCHEMA)
 
 
 @dataclass(frozen=True, slots=True)
@@ -49,31 +54,16 @@ class Faults:
     throttle_status: int = 400
 
     def __post_init__(self) -> None:
-        for kind in FAULT_KINDS:
-            if not 0.0 <= number(getattr(self, kind), f"faults.{kind}") <= 1.0:
-                raise ValueError(f"faults.{kind} is a probability, from 0 to 1, not {getattr(self, kind)}")
+        conform(_FAULTS, {f.name: getattr(self, f.name) for f in fields(self)}, "faults")
         total = sum(getattr(self, kind) for kind in FAULT_KINDS)
         if total > 1.0 + 1e-9:
             raise ValueError(f"the fault probabilities add up to {total:g}, more than 1")
-        for name, most in _DURATIONS.items():
-            value = number(getattr(self, name), f"faults.{name}")
-            if value < 0 or value > most:
-                raise ValueError(
-                    f"faults.{name} must " + ("not be negative" if value < 0 else f"be at most {most}")
-                )
-        if isinstance(self.seed, bool) or not isinstance(self.seed, int):
-            raise ValueError(f"faults.seed must be an int, not {self.seed!r}")
-        if self.throttle_status not in (400, 429) or isinstance(self.throttle_status, bool):
-            raise ValueError(f"faults.throttle_status must be 400 or 429, not {self.throttle_status!r}")
 
     @classmethod
     def from_mapping(cls, table: Mapping[str, Any]) -> Faults:
         """Faults from a mapping of field names (a TOML ``[faults]`` table, a pytest marker's ``faults=``);
         ``ValueError`` names an unknown key or a bad value."""
-        known = {f.name for f in fields(cls)}
-        unknown = sorted(set(table) - known)
-        if unknown:
-            raise ValueError(f"unknown fault(s) {', '.join(unknown)}; known: {', '.join(sorted(known))}")
+        conform(_FAULTS, dict(table), "faults")
         return cls(**table)
 
     @property

@@ -7,6 +7,7 @@ ASCII only), and ``contentMediaType: application/json`` content is decoded and c
 from __future__ import annotations
 
 import json
+import math
 import re
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
@@ -16,6 +17,7 @@ from typing import Any, cast
 
 import jsonschema
 from jsonschema import Draft202012Validator, ValidationError, validators
+from jsonschema.exceptions import best_match
 
 
 class ParameterError(Exception):
@@ -54,6 +56,8 @@ _Validator = validators.extend(Draft202012Validator, {"pattern": _ecma_pattern})
 
 
 def _json_type(instance: object) -> str:
+    if isinstance(instance, float):  # never "integer": a setting's integer must be an int
+        return "number" if math.isfinite(instance) else str(instance)  # a TOML setting's nan or inf
     for name in ("null", "boolean", "integer", "number", "string", "array", "object"):
         if _Validator.TYPE_CHECKER.is_type(instance, name):
             return name
@@ -64,7 +68,7 @@ def _location(path: Iterable[str | int]) -> str:
     return "".join(f"[{part}]" if isinstance(part, int) else f".{part}" for part in path).removeprefix(".")
 
 
-def _reason(error: ValidationError, relative: bool = False) -> str:
+def _reason(error: ValidationError, relative: bool = False, within: tuple[str, ...] = ()) -> str:
     """What ``error`` says, in the gateway's words: where, then the rule broken; never the value."""
     keyword, value, instance = (
         str(error.validator),
@@ -77,8 +81,9 @@ def _reason(error: ValidationError, relative: bool = False) -> str:
     elif keyword == "required":
         rule = f"lacks the required property {next(n for n in value if n not in instance)!r}"
     elif keyword == "additionalProperties":
-        extra = sorted(set(instance) - set(cast(Mapping[str, Any], error.schema).get("properties", {})))
-        rule = f"has the property {extra[0]!r}, which is not allowed here"
+        allowed = cast(Mapping[str, Any], error.schema).get("properties", {})
+        extra = sorted(set(instance) - set(allowed))
+        rule = f"has the property {extra[0]!r}, which is not allowed here (allowed: {', '.join(allowed)})"
     elif keyword in ("minimum", "maximum"):
         rule = f"must be at {'least' if keyword == 'minimum' else 'most'} {value}"
     elif keyword in ("minLength", "maxLength"):
@@ -95,8 +100,42 @@ def _reason(error: ValidationError, relative: bool = False) -> str:
         rule = "matches more than one of the allowed forms"
     else:
         rule = error.message if keyword == "pattern" else f"breaks the rule {keyword}"
-    where = _location(error.relative_path if relative else error.absolute_path)
+    where = _location([*within, *(error.relative_path if relative else error.absolute_path)])
     return f"{where} {rule}" if where else rule if relative else f"it {rule}"
+
+
+def _strict_integer(checker: Any, instance: object) -> bool:
+    return isinstance(instance, int) and not isinstance(instance, bool)
+
+
+def _finite_number(checker: Any, instance: object) -> bool:  # nan and inf would make a clock sum infinite
+    return isinstance(instance, int | float) and not isinstance(instance, bool) and math.isfinite(instance)
+
+
+_SETTINGS_TYPES = _Validator.TYPE_CHECKER.redefine_many(
+    {"integer": _strict_integer, "number": _finite_number}
+)
+#: Checks the emulator's own settings (a TOML file, a ``Template``, ``Faults``): stricter than JSON, an
+#: integer is an ``int`` and a number finite.
+SettingsValidator = validators.extend(_Validator, type_checker=_SETTINGS_TYPES)  # type: ignore[no-untyped-call]
+
+
+def table_schema(required: Iterable[str] = (), **properties: object) -> dict[str, object]:
+    """The JSON Schema of a settings table (an object) with these keys, no other."""
+    return {
+        "type": "object",
+        "required": list(required),
+        "additionalProperties": False,
+        "properties": properties,
+    }
+
+
+def conform(validator: Any, instance: object, within: str = "") -> None:
+    """Nothing when ``instance`` conforms to ``validator``'s schema; else ``ValueError`` saying where (under
+    ``within``) and which rule it breaks, never the value."""
+    error = best_match(validator.iter_errors(instance))
+    if error is not None:
+        raise ValueError(_reason(error, within=(within,) if within else ()))
 
 
 def _form_name(schema: Mapping[str, Any], index: int) -> str:
