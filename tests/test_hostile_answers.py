@@ -130,14 +130,15 @@ def test_no_server_holds_a_call_past_its_deadline(
     serve: Callable[[Handler], str], handler: Handler, flavour: str
 ) -> None:
     url = serve(handler)
+    deadline = 0.8  # several drips and many 103s in: each read is quick, the call as a whole is not
     started = time.monotonic()
     if flavour == "sync":
-        error = raised(url, timeout=30, deadline=1.5)
+        error = raised(url, timeout=30, deadline=deadline)
     else:
-        error = asyncio.run(araised(url, timeout=30, deadline=1.5))
+        error = asyncio.run(araised(url, timeout=30, deadline=deadline))
     elapsed = time.monotonic() - started
     assert isinstance(error, TransportError) and "deadline" in str(error)
-    assert 1.4 <= elapsed < 2.0, elapsed
+    assert deadline - 0.1 <= elapsed < deadline + 0.5, elapsed
 
 
 def test_no_retry_is_begun_that_would_end_past_the_deadline(serve: Callable[[Handler], str]) -> None:
@@ -190,6 +191,10 @@ def test_an_answer_past_the_cap_is_an_error_and_memory_stays_near_the_cap(
     serve: Callable[[Handler], str], handler: Handler, flavour: str
 ) -> None:
     url = serve(handler)
+    # A first call imports what the client loads lazily (the async one aiohttp: megabytes, traced); warm
+    # up untraced, so that the peak is the answer's whatever ran before (alone, or on an xdist worker).
+    refused = serve(answer(b'{"Code": "ServiceUnavailable", "Message": "m", "RequestId": "R"}', "503 x"))
+    raised(refused) if flavour == "sync" else asyncio.run(araised(refused))
     tracemalloc.start()
     try:
         error = raised(url, timeout=10) if flavour == "sync" else asyncio.run(araised(url, timeout=10))

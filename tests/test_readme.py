@@ -15,8 +15,9 @@ A block may be marked by an HTML comment on the line before it:
 started, seen to print its ``SAE emulator listening on`` line, stopped with SIGTERM, exit code 0.
 A fence with no language fails: every block says what it is.
 
-While the examples run, a thread ends each running job about a second after it started (as a test's
-``emulator.finish`` would), so that the waiting examples return in seconds, not the demo's 30.
+While the examples run, a thread ends each running job a moment after it started (as a test's
+``emulator.finish`` would), so that a waiting example returns at the wait's second look, 1 s in, not
+after the demo's 30.
 """
 
 from __future__ import annotations
@@ -43,7 +44,7 @@ from tests.conftest import README
 RUN = ("sh", "bash", "console")
 NOT_RUN = ("text",)
 BANNER = "SAE emulator listening on "
-FINISH_AFTER = 1.0  # seconds a job runs before the finisher ends it
+FINISH_AFTER = 0.3  # seconds a job runs before the finisher ends it: before the wait looks again at 1 s
 
 
 @dataclass(frozen=True)
