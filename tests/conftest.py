@@ -57,10 +57,17 @@ def running(request: pytest.FixtureRequest) -> Iterator[RunningEmulator]:
 class StandaloneEmulator:
     """``python -m sae_job.emulator ARGS`` in a subprocess, its first stdout lines read as they come."""
 
-    def __init__(self, *args: str) -> None:
+    def __init__(self, *args: str, open_files: int | None = None) -> None:
         env = {**os.environ, "PYTHONUNBUFFERED": "0"}  # the line must arrive because it is flushed
+        command = ["-m", "sae_job.emulator"]
+        if open_files is not None:  # at most this many file descriptors
+            limit = f"import resource as r; r.setrlimit(r.RLIMIT_NOFILE, ({open_files}, {open_files}))"
+            command = [
+                "-c",
+                f"{limit}; import runpy; runpy.run_module('sae_job.emulator', run_name='__main__')",
+            ]
         self.popen = subprocess.Popen(
-            [sys.executable, "-m", "sae_job.emulator", *args],
+            [sys.executable, *command, *args],
             stdout=subprocess.PIPE,
             stderr=subprocess.PIPE,
             text=True,

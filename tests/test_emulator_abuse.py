@@ -233,3 +233,30 @@ def test_throttling_is_400_as_the_gateway_answers_or_429_when_configured() -> No
         assert (caught.value.status_code, caught.value.code) == (status, "Throttling.User")
     with pytest.raises(ValueError, match="throttle_status"):
         Faults(throttle_status=503)
+
+
+def test_out_of_files_the_acceptor_pauses_instead_of_spinning_and_recovers() -> None:
+    # With no file descriptor left, accept() fails while the listen queue stays readable.
+    process = StandaloneEmulator(open_files=40)
+    try:
+        first, _, key_id, secret, template = process.read_lines(5)
+        url = first.split()[-1]
+        host, port = url.removeprefix("http://").rsplit(":", 1)
+        connections = [socket.create_connection((host, int(port)), timeout=10) for _ in range(60)]
+        time.sleep(0.2)  # the acceptor has run out of files by now
+
+        def cpu_seconds() -> float:
+            fields = Path(f"/proc/{process.popen.pid}/stat").read_text().rsplit(")", 1)[1].split()
+            return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+        before = cpu_seconds()
+        time.sleep(1.0)
+        assert cpu_seconds() - before < 0.5  # spinning would burn the whole second
+        for connection in connections:
+            connection.close()
+        credentials = Credentials(key_id.split(":")[1].strip(), secret.split(":")[1].strip())
+        with SaeJobClient(endpoint=url, credentials=credentials, max_attempts=3, timeout=5) as client:
+            assert client.exec_job(template.split(":")[1].split()[0], command="true").job_id
+    finally:
+        process.popen.kill()
+        process.popen.communicate(timeout=10)

@@ -203,7 +203,10 @@ class EmulatorHTTPServer(HTTPServer):
         while True:
             try:
                 connection, address = self.socket.accept()
-            except OSError:  # BlockingIOError: none left; else (out of files) the next select() retries
+            except BlockingIOError:  # none left
+                return
+            except OSError:  # out of files: the queue stays readable, so pause rather than spin
+                self.closing.wait(0.05)
                 return
             connection.setblocking(False)
             with self._lock:
