@@ -131,6 +131,34 @@ def test_each_answer_is_read_with_its_attempt_s_number() -> None:
     assert attempts == [1, 2, 3]
 
 
+def unconnected() -> TransportError:
+    return TransportError("refused", sent=False)
+
+
+@pytest.mark.parametrize(
+    ("answers", "sent"),
+    [
+        ([unconnected(), unconnected(), unconnected()], False),  # not one attempt connected
+        ([TransportError("reset"), unconnected(), unconnected()], True),  # the first may have arrived
+        ([unconnected(), TransportError("reset"), unconnected()], True),
+        ([UNAVAILABLE, unconnected(), unconnected()], True),  # answered: the request arrived
+        ([unconnected(), unconnected(), TransportError("reset")], True),
+    ],
+)
+def test_a_call_given_up_says_whether_any_attempt_may_have_reached_the_server(
+    answers: list[SaeJobError], sent: bool
+) -> None:
+    policy = RetryPolicy(max_attempts=3, base_delay=0.0)
+    _, result = steps_of(attempt_loop(read, policy, label="x"), answers)  # type: ignore[arg-type]
+    assert isinstance(result, TransportError) and result.sent is sent
+
+
+def test_a_call_that_ends_on_an_answer_after_connection_failures_is_that_answer() -> None:
+    policy = RetryPolicy(max_attempts=2, base_delay=0.0)
+    _, result = steps_of(attempt_loop(read, policy, label="x"), [unconnected(), UNAVAILABLE])  # type: ignore[arg-type]
+    assert result is UNAVAILABLE
+
+
 def test_the_drivers_send_each_attempt_s_number_and_sleep_each_wait() -> None:
     sent: list[int] = []
     slept: list[float] = []

@@ -149,6 +149,27 @@ def test_no_retry_is_begun_that_would_end_past_the_deadline(serve: Callable[[Han
     assert time.monotonic() - started < 1 and error.code == "ServiceUnavailable"  # type: ignore[attr-defined]
 
 
+def hang_up(conn: socket.socket) -> None:
+    conn.close()  # the request arrived; no answer
+
+
+@pytest.mark.parametrize("flavour", ["sync", "async"])
+def test_a_transport_error_says_whether_anything_may_have_reached_the_server(
+    serve: Callable[[Handler], str], flavour: str
+) -> None:
+    with socket.socket() as closed:
+        closed.bind(("127.0.0.1", 0))  # bound, never listening: a connection is refused
+        refused = f"http://127.0.0.1:{closed.getsockname()[1]}"
+        reached = serve(hang_up)
+        two_tries = RetryPolicy(max_attempts=2, base_delay=0.0)
+        for url, sent in [(refused, False), (reached, True)]:
+            if flavour == "sync":
+                error = raised(url, retry=two_tries)
+            else:
+                error = asyncio.run(araised(url, retry=two_tries))
+            assert isinstance(error, TransportError) and (error.sent, error.attempts) == (sent, 2), url
+
+
 @pytest.mark.parametrize(
     ("setting", "value"),
     [("timeout", float("inf")), ("timeout", float("nan")), ("deadline", float("inf")), ("deadline", 0)],

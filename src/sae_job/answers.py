@@ -129,7 +129,9 @@ def transport_error(
         message = f"no answer from SAE ({type(exc).__name__}: {exc}) for event {event_id}; {NO_SECOND_JOB}"
     else:
         message = f"no answer from SAE to {operation.action} ({type(exc).__name__}: {exc})"
-    error = TransportError(message, event_id=event_id, attempts=attempt)
+    # Could not connect (no such name, refused, TLS handshake failed, connect timeout): nothing was sent.
+    sent = not isinstance(exc, httpx.ConnectError | httpx.ConnectTimeout)
+    error = TransportError(message, event_id=event_id, attempts=attempt, sent=sent)
     # The cause without its request: the request's headers carry the STS token.
     error.__cause__ = type(exc)(str(exc))
     return error

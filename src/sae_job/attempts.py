@@ -180,7 +180,7 @@ def attempt_loop(
     """One call's attempts: yields :class:`Send` and :class:`Sleep`; ``read(answer, attempt)`` says what an
     answer means. Retries what ``policy`` and ``batch`` allow, none past ``deadline``; returns the result
     or the last error. ``label`` names the call in log lines."""
-    attempt = 0
+    attempt, sent = 0, False  # sent: whether any attempt so far may have reached the server
     while True:
         if batch is not None and (closed := batch.closed_for()) > 0:
             yield Sleep(closed)
@@ -193,6 +193,10 @@ def attempt_loop(
             if batch is not None:
                 batch.succeeded()
             return outcome
+        if isinstance(outcome, TransportError):
+            sent = outcome.sent = sent or outcome.sent
+        else:
+            sent = True
         delay = policy.delay_before(attempt, outcome)
         if delay is not None and batch is not None:
             delay = batch.retry_delay(delay, outcome, label)

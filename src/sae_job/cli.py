@@ -592,20 +592,12 @@ def _endpoint(args: argparse.Namespace, out: _Output) -> Endpoint:
 def _client(
     args: argparse.Namespace, call: Call, sleep: Callable[[float], None] | None = None
 ) -> SaeJobClient:
-    """The client for this command, sending through a transport that tells whether anything was sent."""
+    """The client for this command."""
     import time
 
-    import httpx
-
-    from sae_job.cli_output import ConnectionLog
     from sae_job.client import SaeJobClient
-    from sae_job.sending import bound_by_deadline
 
     assert call.endpoint is not None
-    plain = call.endpoint.url.startswith("http://")  # loopback only, as the client itself sends it
-    transport = httpx.HTTPTransport(verify=not plain, trust_env=not plain)
-    bound_by_deadline(transport)
-    call.connections = ConnectionLog(transport)
     return SaeJobClient(
         endpoint=call.endpoint.url,
         profile=args.profile,
@@ -613,7 +605,6 @@ def _client(
         max_attempts=args.max_attempts,
         timeout=min(10.0, args.timeout),
         deadline=args.timeout,
-        transport=cast("httpx.BaseTransport", call.connections),
         sleep=sleep or time.sleep,
     )
 

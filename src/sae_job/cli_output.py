@@ -13,8 +13,6 @@ from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any, TextIO
 
 if TYPE_CHECKING:
-    import httpx
-
     from sae_job.endpoints import Endpoint
     from sae_job.jobs import JobStatus
     from sae_job.templates import JobTemplate
@@ -355,7 +353,6 @@ class Call:
     connection_flags: Sequence[str] = ()
     """The flags that chose the endpoint and credentials, for a ``sae-job wait``/``status`` line."""
     endpoint: Endpoint | None = None
-    connections: ConnectionLog | None = None
     app_id: str | None = None
     job_id: str | None = None
     event_id: str | None = None
@@ -378,46 +375,6 @@ class Call:
         return "sae-job " + shlex.join(
             [command, self.app_id or "APP_ID", self.job_id or "JOB_ID", *self.connection_flags]
         )
-
-
-class ConnectionLog:
-    """An ``httpx`` transport (by its protocol: this module loads no httpx) around another, counting the
-    attempts that may have reached the server. An attempt that could not connect (no such name, refused,
-    TLS handshake failed) sent nothing."""
-
-    def __init__(self, inner: httpx.BaseTransport) -> None:
-        self._inner = inner
-        self.attempts = 0
-        self.maybe_sent = 0
-
-    def handle_request(self, request: httpx.Request) -> httpx.Response:
-        import httpx
-
-        self.attempts += 1
-        try:
-            response = self._inner.handle_request(request)
-        except (httpx.ConnectError, httpx.ConnectTimeout):
-            raise
-        except BaseException:
-            self.maybe_sent += 1
-            raise
-        self.maybe_sent += 1
-        return response
-
-    def close(self) -> None:
-        self._inner.close()
-
-    def __enter__(self) -> ConnectionLog:
-        self._inner.__enter__()
-        return self
-
-    def __exit__(self, *exc_info: object) -> None:
-        self._inner.__exit__(*exc_info)  # type: ignore[arg-type]
-
-    @property
-    def nothing_sent(self) -> bool:
-        """Whether every attempt failed to connect."""
-        return self.attempts > 0 and self.maybe_sent == 0
 
 
 def _why_not_connected(exc: BaseException | None) -> str:
@@ -474,8 +431,7 @@ def describe_failure(exc: BaseException, call: Call) -> Failure:
     if isinstance(exc, errors.CredentialsError):
         return Failure(EXIT_AUTH, "CredentialsError", "credentials: " + cli_terms(str(exc)))
     if isinstance(exc, errors.TransportError):
-        connections = call.connections
-        if connections is not None and connections.nothing_sent:
+        if not exc.sent:
             message = (
                 f"could not connect to {_where(call.endpoint)}: {_why_not_connected(exc.__cause__)}. "
                 "Nothing was sent"

@@ -77,12 +77,16 @@ class CredentialsNotFoundError(CredentialsError):
 
 class TransportError(SaeJobError):
     """No answer after every retry (its ``httpx`` error is ``__cause__``). The job may have started: call
-    again with the same :attr:`event_id` to find out without starting a second one."""
+    again with the same :attr:`event_id` to find out without starting a second one. :attr:`sent` is
+    False when no attempt got as far as a connection: then nothing reached the server."""
 
-    def __init__(self, message: str, *, event_id: str | None = None, attempts: int = 1) -> None:
+    def __init__(
+        self, message: str, *, event_id: str | None = None, attempts: int = 1, sent: bool = True
+    ) -> None:
         super().__init__(message)
         self.event_id = event_id
         self.attempts = attempts
+        self.sent = sent
 
 
 class UnexpectedResponseError(SaeJobError):
