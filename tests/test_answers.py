@@ -57,6 +57,24 @@ def exec_job(response: httpx.Response | httpx.TransportError, attempt: int = 1) 
 # --- ExecJob ---------------------------------------------------------------------------------------------
 
 
+@pytest.mark.parametrize(
+    ("cause", "sent"),
+    [
+        (httpx.ConnectError("refused"), False),
+        (httpx.ConnectTimeout("no SYN-ACK"), False),
+        (httpx.ReadTimeout("no answer"), True),
+        (httpx.RemoteProtocolError("closed mid-answer"), True),
+        (httpx.WriteError("broken pipe"), True),
+    ],
+    ids=lambda value: type(value).__name__ if isinstance(value, Exception) else str(value),
+)
+def test_no_answer_says_whether_the_request_may_have_reached_the_server(
+    cause: httpx.TransportError, sent: bool
+) -> None:
+    error = exec_job(cause)
+    assert isinstance(error, TransportError) and error.sent is sent
+
+
 def test_a_started_job_is_a_launch_with_every_id() -> None:
     assert exec_job(answer(200, launched()), 2) == Launch("manual-1", "R-1", "T-1", "evt-1", "app-1", 2)
 

@@ -131,31 +131,31 @@ def test_each_answer_is_read_with_its_attempt_s_number() -> None:
     assert attempts == [1, 2, 3]
 
 
-def unconnected() -> TransportError:
-    return TransportError("refused", sent=False)
+def answers_of(kinds: str) -> list[SaeJobError]:
+    """Fresh errors (the loop marks the one it gives up on): R refused, T reset after sending, U a 503."""
+    made = {"R": lambda: TransportError("refused", sent=False), "T": lambda: TransportError("reset")}
+    return [made[kind]() if kind in made else UNAVAILABLE for kind in kinds]
 
 
 @pytest.mark.parametrize(
-    ("answers", "sent"),
+    ("kinds", "sent"),
     [
-        ([unconnected(), unconnected(), unconnected()], False),  # not one attempt connected
-        ([TransportError("reset"), unconnected(), unconnected()], True),  # the first may have arrived
-        ([unconnected(), TransportError("reset"), unconnected()], True),
-        ([UNAVAILABLE, unconnected(), unconnected()], True),  # answered: the request arrived
-        ([unconnected(), unconnected(), TransportError("reset")], True),
+        ("RRR", False),  # not one attempt connected
+        ("TRR", True),  # the first may have arrived
+        ("RTR", True),
+        ("URR", True),  # answered: the request arrived
+        ("RRT", True),
     ],
 )
-def test_a_call_given_up_says_whether_any_attempt_may_have_reached_the_server(
-    answers: list[SaeJobError], sent: bool
-) -> None:
+def test_a_call_given_up_says_whether_any_attempt_may_have_reached_the_server(kinds: str, sent: bool) -> None:
     policy = RetryPolicy(max_attempts=3, base_delay=0.0)
-    _, result = steps_of(attempt_loop(read, policy, label="x"), answers)  # type: ignore[arg-type]
+    _, result = steps_of(attempt_loop(read, policy, label="x"), answers_of(kinds))  # type: ignore[arg-type]
     assert isinstance(result, TransportError) and result.sent is sent
 
 
 def test_a_call_that_ends_on_an_answer_after_connection_failures_is_that_answer() -> None:
     policy = RetryPolicy(max_attempts=2, base_delay=0.0)
-    _, result = steps_of(attempt_loop(read, policy, label="x"), [unconnected(), UNAVAILABLE])  # type: ignore[arg-type]
+    _, result = steps_of(attempt_loop(read, policy, label="x"), answers_of("RU"))  # type: ignore[arg-type]
     assert result is UNAVAILABLE
 
 

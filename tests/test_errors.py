@@ -134,9 +134,10 @@ def test_an_sae_error_keeps_every_field_the_answer_gave() -> None:
     }
 
 
-def test_a_transport_error_counts_one_attempt_unless_told_more() -> None:
+def test_a_transport_error_counts_one_attempt_and_may_have_been_sent_unless_told_otherwise() -> None:
     error = TransportError("connection refused")
-    assert (error.attempts, error.event_id, str(error)) == (1, None, "connection refused")
+    assert (error.attempts, error.event_id, error.sent, str(error)) == (1, None, True, "connection refused")
+    assert TransportError("refused", sent=False).sent is False
 
 
 # --- UnexpectedResponseError: the message, and at most 2,000 bytes of the body ------------------------
@@ -222,6 +223,7 @@ def test_pickling_an_sae_error_keeps_its_args() -> None:
         CredentialsError("unusable"),
         CredentialsNotFoundError("none found"),
         TransportError("connection reset", event_id="evt-5", attempts=3),
+        TransportError("connection refused", event_id="evt-7", attempts=2, sent=False),
         UnexpectedResponseError("not JSON", status_code=502, body=b"<html>", event_id="evt-6"),
     ],
     ids=lambda error: type(error).__name__,
