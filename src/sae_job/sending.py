@@ -202,6 +202,14 @@ def _late(request: httpx.Request) -> httpx.TransportError:
     return httpx.ReadTimeout("no answer by the deadline", request=request)
 
 
+def _signed(
+    http: httpx.Client | httpx.AsyncClient, request: httpx.Request, auth: httpx.Auth
+) -> httpx.Request:
+    """``request`` as the client's send would hand it to its transport: with its timeouts, signed."""
+    request.extensions["timeout"] = http.timeout.as_dict()
+    return next(auth.sync_auth_flow(request))
+
+
 def send_sync(
     http: httpx.Client,
     request: httpx.Request,
@@ -218,8 +226,7 @@ def send_sync(
             response = http.send(request, stream=True)
         else:
             transport, auth = direct
-            request.extensions["timeout"] = http.timeout.as_dict()
-            signed = next(auth.sync_auth_flow(request))
+            signed = _signed(http, request, auth)
             response = transport.handle_request(signed)
             response.request = signed
         try:
@@ -260,8 +267,9 @@ async def send_async(
                 response = await http.send(request, stream=True)
             else:
                 transport, auth = direct
-                request.extensions["timeout"] = http.timeout.as_dict()
-                response = await transport.handle_async_request(next(auth.sync_auth_flow(request)))
+                signed = _signed(http, request, auth)
+                response = await transport.handle_async_request(signed)
+                response.request = signed
             try:
                 size = _declared_plain_size(response)
                 if size is not None:  # the common answer: read as httpx would, in place
