@@ -64,8 +64,8 @@ def test_parse_at() -> None:
     assert cli.parse_at("+2h", now) == now + timedelta(hours=2)
     assert cli.parse_at("+1d", now) == now + timedelta(days=1)
     assert cli.parse_at("+30s", now) == now + timedelta(seconds=30)
-    assert cli.parse_at("2026-12-01T16:00:00+08:00") == now
-    assert cli.parse_at("2026-12-01T08:00:00Z") == now
+    assert cli.parse_at("2026-12-01T16:00:00+08:00", now) == now
+    assert cli.parse_at("2026-12-01T08:00:00Z", now) == now
     for bad in ("tomorrow", "+10x", "2026-12-01T08:00:00", "10m"):
         with pytest.raises(cli.UsageError):
             cli.parse_at(bad, now)
