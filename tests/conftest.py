@@ -7,6 +7,7 @@ from one another; the fixtures need no import.
 
 from __future__ import annotations
 
+import importlib
 import json
 import os
 import subprocess
@@ -19,11 +20,16 @@ from importlib import resources
 from pathlib import Path
 from typing import Any, TypeVar
 
+import httpx
 import pytest
 from hypothesis import settings
 
 from sae_job import Credentials, Env
+from sae_job.attempts import Answer, call_sync
 from sae_job.emulator import Emulator, EmulatorConfig, RunningEmulator, Template, serve
+from sae_job.operations import EXEC_JOB, LIST_JOBS, Operation
+from sae_job.transport import SaeTransport
+from sae_job_api import Client as ApiClient
 
 # --- paths -----------------------------------------------------------------------------------------
 
@@ -226,3 +232,13 @@ def shanghai_time(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
     yield
     monkeypatch.undo()
     time.tzset()
+
+
+def generated_answer(response: httpx.Response, operation: Operation = EXEC_JOB) -> Answer:
+    """``response`` as an attempt of the clients gets it: the operation's generated ``sync_detailed``
+    answered by it through the client's transport (parsed by the spec, or not when it cannot be)."""
+    answers = SaeTransport("https://sae.example", inner=httpx.MockTransport(lambda request: response))
+    client = ApiClient(base_url="https://sae.example", httpx_args={"transport": answers})
+    module = importlib.import_module(operation.module)
+    required = {"app_id": "app-1"} if operation is not LIST_JOBS else {}
+    return call_sync(lambda: module.sync_detailed(client=client, **required), time.monotonic() + 60)

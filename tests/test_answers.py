@@ -18,6 +18,7 @@ from sae_job.answers import (
     read_job_status,
     read_reply,
 )
+from sae_job.attempts import Answer
 from sae_job.errors import (
     ApplicationNotFoundError,
     JobSuspendError,
@@ -28,15 +29,20 @@ from sae_job.errors import (
     UnexpectedResponseError,
 )
 from sae_job.jobs import HistoryPage, JobState
-from sae_job.operations import DESCRIBE_JOB_STATUS, EXEC_JOB
+from sae_job.operations import DESCRIBE_JOB_HISTORY, DESCRIBE_JOB_STATUS, EXEC_JOB, Operation
+from tests.conftest import generated_answer
 
 REQUEST = httpx.Request("GET", "https://sae.cn-hangzhou.aliyuncs.com/pop/v1/sam/job/execJob")
 
 
-def answer(status: int, body: object = None, headers: dict[str, str] | None = None) -> httpx.Response:
+def answer(
+    status: int, body: object = None, headers: dict[str, str] | None = None, operation: Operation = EXEC_JOB
+) -> Answer:
     content = body if isinstance(body, bytes) else json.dumps(body).encode()
     heads = {"content-type": "application/json", **(headers or {})}
-    return httpx.Response(status, content=content, headers=heads, request=REQUEST)
+    return generated_answer(
+        httpx.Response(status, content=content, headers=heads, request=REQUEST), operation
+    )
 
 
 def launched(**data: Any) -> dict[str, Any]:
@@ -271,7 +277,7 @@ def test_another_answer_outside_the_spec_is_unexpected_and_says_whether_a_retry_
         f"HTTP 418 answer that the ExecJob spec does not describe (event evt-4); {NO_SECOND_JOB}"
     )
     assert (with_event.status_code, with_event.event_id) == (418, "evt-4")
-    without = read_reply(DESCRIBE_JOB_STATUS, answer(499, b"?"))
+    without = read_reply(DESCRIBE_JOB_STATUS, answer(499, b"?", operation=DESCRIBE_JOB_STATUS))
     assert str(without) == "HTTP 499 answer that the DescribeJobStatus spec does not describe"
 
 
@@ -294,7 +300,9 @@ def status_body(data: object = None, **envelope: object) -> dict[str, Any]:
 
 def test_a_job_status_answer_is_the_job_s_status() -> None:
     data = {"JobId": "manual-2", "State": "3", "Active": 2, "Succeeded": 1, "Failed": 0}
-    found = read_job_status(answer(200, status_body(data)), 1, job_id="manual-2")
+    found = read_job_status(
+        answer(200, status_body(data), operation=DESCRIBE_JOB_STATUS), 1, job_id="manual-2"
+    )
     assert not isinstance(found, BaseException)
     assert (found.job_id, found.state, found.active, found.request_id) == (
         "manual-2",
@@ -305,7 +313,9 @@ def test_a_job_status_answer_is_the_job_s_status() -> None:
 
 
 def test_a_job_status_without_a_job_id_is_the_job_asked_about() -> None:
-    found = read_job_status(answer(200, status_body({"State": "0"})), 1, job_id="manual-asked")
+    found = read_job_status(
+        answer(200, status_body({"State": "0"}), operation=DESCRIBE_JOB_STATUS), 1, job_id="manual-asked"
+    )
     assert not isinstance(found, BaseException) and found.job_id == "manual-asked"
 
 
@@ -319,16 +329,20 @@ def test_no_answer_to_a_describe_call_names_the_operation() -> None:
 
 
 def test_a_describe_call_that_says_it_failed_is_operation_failed() -> None:
-    error = read_data(DESCRIBE_JOB_STATUS, answer(200, status_body({"State": "3"}, Success=False)), 1)
+    error = read_data(
+        DESCRIBE_JOB_STATUS,
+        answer(200, status_body({"State": "3"}, Success=False), operation=DESCRIBE_JOB_STATUS),
+        1,
+    )
     assert isinstance(error, SaeError)
     assert (error.code, error.message) == ("DescribeJobStatus.Failed", "the call failed")
     refused = status_body(Success=False, Code="InvalidApplication.NotFound", Message="no such app")
-    error = read_data(DESCRIBE_JOB_STATUS, answer(200, refused), 1)
+    error = read_data(DESCRIBE_JOB_STATUS, answer(200, refused, operation=DESCRIBE_JOB_STATUS), 1)
     assert isinstance(error, ApplicationNotFoundError) and error.message == "no such app"
 
 
 def test_a_describe_answer_without_data_is_unexpected() -> None:
-    error = read_job_status(answer(200, status_body()), 1, job_id="manual-2")
+    error = read_job_status(answer(200, status_body(), operation=DESCRIBE_JOB_STATUS), 1, job_id="manual-2")
     assert isinstance(error, UnexpectedResponseError) and error.status_code == 200
     assert str(error) == "HTTP 200 answer to DescribeJobStatus with no Data"
 
@@ -340,7 +354,7 @@ def test_a_history_page_reads_its_jobs_and_where_it_stands() -> None:
         "TotalSize": 11,
         "Jobs": [{"JobId": "manual-3", "State": "1"}, {"JobId": "manual-4", "State": "2"}],
     }
-    page = read_history_page(answer(200, status_body(data)), 1)
+    page = read_history_page(answer(200, status_body(data), operation=DESCRIBE_JOB_HISTORY), 1)
     assert isinstance(page, HistoryPage)
     assert (page.current_page, page.page_size, page.total_size) == (2, 10, 11)
     assert [(job.job_id, job.state, job.request_id) for job in page.jobs] == [
@@ -350,7 +364,7 @@ def test_a_history_page_reads_its_jobs_and_where_it_stands() -> None:
 
 
 def test_a_history_page_missing_its_numbers_and_jobs_reads_as_empty() -> None:
-    page = read_history_page(answer(200, status_body({})), 1)
+    page = read_history_page(answer(200, status_body({}), operation=DESCRIBE_JOB_HISTORY), 1)
     assert page == HistoryPage([], 0, 0, 0)
-    error = read_history_page(answer(503, b""), 1)
+    error = read_history_page(answer(503, b"", operation=DESCRIBE_JOB_HISTORY), 1)
     assert isinstance(error, ServerError)

@@ -29,7 +29,7 @@ from sae_job import (
     TransportError,
     UnexpectedResponseError,
 )
-from sae_job.sending import MAX_ANSWER_BYTES
+from sae_job.transport import MAX_ANSWER_BYTES
 from tests.conftest import SECRET, STS_KEY, TOKEN
 
 ONE_TRY = RetryPolicy(max_attempts=1)

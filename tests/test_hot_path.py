@@ -12,13 +12,11 @@ from datetime import UTC, datetime
 from urllib.parse import urlencode
 
 import httpx
-import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 from pytest_httpserver import HTTPServer
 
 from sae_job import SaeJobClient
-from sae_job.arguments import form_urlencode
 from sae_job.credentials import Credentials
 from sae_job.signing import (
     AcsV3Auth,
@@ -182,39 +180,3 @@ def test_the_v3_signer_signs_what_the_plain_steps_sign(
         == f"ACS3-HMAC-SHA256 Credential=AKID,SignedHeaders={signed_headers_v3(names)},Signature={expected}"
     )
     assert request.headers["x-acs-date"] == "2026-01-01T12:30:05Z"
-
-
-@given(st.dictionaries(TEXT, TEXT, max_size=5))
-def test_the_client_encodes_a_query_as_urlencode_and_httpx_do(params: dict[str, str]) -> None:
-    encoded = "&".join(f"{form_urlencode(k)}={form_urlencode(v)}" for k, v in params.items())
-    assert encoded == urlencode(params)
-    assert encoded == httpx.URL("http://h/p", params=params).query.decode("ascii")
-
-
-def test_with_no_proxy_a_call_goes_straight_to_the_transport_and_a_closed_client_still_refuses(
-    httpserver: HTTPServer, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    # The direct path (sae_job.sending.send_sync's ``direct``) skips httpx.Client.send only: the answer,
-    # its signature and its request are as through send, and a closed client raises as httpx's does.
-    for name in ("HTTP_PROXY", "HTTPS_PROXY", "ALL_PROXY", "NO_PROXY"):
-        monkeypatch.delenv(name, raising=False)
-        monkeypatch.delenv(name.lower(), raising=False)
-    httpserver.expect_request("/pop/v1/sam/job/execJob").respond_with_json(LAUNCHED)
-    client = SaeJobClient(endpoint=httpserver.url_for(""), credentials=Credentials("k", "s"))
-    assert client._direct == (client._http._transport, client.auth)
-    sent = []
-    monkeypatch.setattr(client._http, "send", lambda *a, **k: sent.append(a))
-    assert client.exec_job("app", command="true").job_id == "manual-1"
-    assert sent == []  # httpx.Client.send was not used
-    ((request, _),) = httpserver.log
-    assert request.headers["Authorization"].startswith("ACS3-HMAC-SHA256 Credential=k,")
-    client.close()
-    monkeypatch.undo()
-    with pytest.raises(RuntimeError, match="client has been closed"):
-        client.exec_job("app", command="true")
-
-
-def test_behind_a_proxy_a_call_goes_through_httpx_client_send(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("HTTPS_PROXY", "http://proxy.invalid:3128")
-    with SaeJobClient(region="cn-hangzhou", credentials=Credentials("k", "s")) as client:
-        assert client._http._mounts and client._direct is None

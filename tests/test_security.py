@@ -511,11 +511,11 @@ def test_tls_verification_is_on_and_no_setting_turns_it_off() -> None:
             return client._http._transport
 
     transport = asyncio.run(async_transport())
-    if isinstance(transport, httpx.AsyncHTTPTransport):
+    if transport.inner is None:  # httpcore's own pool
         context = transport._pool._ssl_context
         assert context.verify_mode == ssl.CERT_REQUIRED and context.check_hostname
     else:  # sae-job[aiohttp]'s transport: verifying with httpx's default context unless given another
-        assert transport._verify is True
+        assert transport.inner._verify is True
 
 
 @pytest.fixture

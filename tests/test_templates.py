@@ -187,7 +187,10 @@ def _answer(applications: list[dict[str, Any]], **top: Any) -> Any:
     import httpx
 
     body = {"RequestId": "r-1", "Success": True, **top, "Data": {"Applications": applications, **top}}
-    return httpx.Response(200, json=body, request=httpx.Request("GET", "https://sae.example/"))
+    from sae_job.operations import LIST_JOBS
+    from tests.conftest import generated_answer
+
+    return generated_answer(httpx.Response(200, json=body), LIST_JOBS)
 
 
 def test_a_page_reads_milliseconds_unknown_states_and_refuses_a_template_without_an_id() -> None:

@@ -15,7 +15,7 @@ import httpx
 import yarl
 from multidict import CIMultiDict
 
-from sae_job.sending import MAX_ANSWER_BYTES
+from sae_job.transport import MAX_ANSWER_BYTES
 
 __all__ = ["AiohttpTransport"]
 

@@ -1,5 +1,5 @@
 """What any answer means: the operation's typed result, or the :class:`~sae_job.SaeJobError` it stands
-for. The generated parser reads the body; this module checks the fields the client relies on."""
+for. The generated call's ``Response.parsed`` is read; this module checks the fields the client relies on."""
 
 from __future__ import annotations
 
@@ -9,6 +9,7 @@ from typing import Any
 
 import httpx
 
+from sae_job.attempts import Answer
 from sae_job.errors import (
     SaeError,
     SaeJobError,
@@ -18,12 +19,10 @@ from sae_job.errors import (
     UnexpectedResponseError,
     error_class_for,
 )
-from sae_job.generated_api import parse_answer
 from sae_job.jobs import HistoryPage, JobStatus, job_status
 from sae_job.operations import DESCRIBE_JOB_HISTORY, DESCRIBE_JOB_STATUS, EXEC_JOB, Operation
-from sae_job.sending import Answer
 from sae_job_api.models import Error as ApiError
-from sae_job_api.types import Unset
+from sae_job_api.types import Response, Unset
 
 __all__ = [
     "Launch",
@@ -79,7 +78,7 @@ def _field(
     attribute: str,
     wire_name: str,
     kind: type | tuple[type, ...],
-    response: httpx.Response,
+    response: Response[Any],
     event_id: str | None,
 ) -> Any:
     """``model.attribute`` when absent (None) or of ``kind``; else the error naming ``wire_name``."""
@@ -94,18 +93,18 @@ def _field(
 
 
 class _WrongType(Exception):
-    def __init__(self, wire_name: str, value: object, response: httpx.Response, event_id: str | None) -> None:
+    def __init__(self, wire_name: str, value: object, response: Response[Any], event_id: str | None) -> None:
         super().__init__(wire_name)
         self.error = UnexpectedResponseError(
-            f"HTTP {response.status_code} answer whose {wire_name} is {type(value).__name__} "
+            f"HTTP {int(response.status_code)} answer whose {wire_name} is {type(value).__name__} "
             f"{value!r:.60}, which the spec does not allow",
-            status_code=response.status_code,
+            status_code=int(response.status_code),
             body=response.content,
             event_id=event_id,
         )
 
 
-def _retry_after(response: httpx.Response) -> float | None:
+def _retry_after(response: Response[Any]) -> float | None:
     value = response.headers.get("x-acs-retry-after")  # pragma: no mutate (header names are case-insensitive)
     try:
         seconds = float(value) if value is not None else None
@@ -137,11 +136,11 @@ def transport_error(
     return error
 
 
-def _error_answer(parsed: Any, response: httpx.Response, event_id: str | None) -> SaeError:
+def _error_answer(parsed: Any, response: Response[Any], event_id: str | None) -> SaeError:
     code = _field(parsed, "code", "Code", str, response, event_id)
     message = _field(parsed, "message", "Message", str, response, event_id)
     request_id = _field(parsed, "request_id", "RequestId", str, response, event_id)
-    status = response.status_code
+    status = int(response.status_code)
     if not code:
         code = _status_code_name(status)
     return error_class_for(code, status)(
@@ -158,12 +157,12 @@ def _error_answer(parsed: Any, response: httpx.Response, event_id: str | None) -
 
 
 def read_reply(
-    operation: Operation, response: httpx.Response, event_id: str | None = None
+    operation: Operation, response: Response[Any], event_id: str | None = None
 ) -> Reply | SaeJobError:
     """A 200 answer in the spec's form as a :class:`Reply` (``Success`` may still be false); any other
     answer as the error it stands for, carrying ``event_id``."""
-    parsed = parse_answer(operation, response)
-    status = response.status_code
+    parsed = response.parsed
+    status = int(response.status_code)
     try:
         if status == 200 and parsed is not None and not isinstance(parsed, ApiError):
             request_id = _field(parsed, "request_id", "RequestId", str, response, event_id)
@@ -232,7 +231,7 @@ def read_exec_job(answer: Answer, attempt: int, *, app_id: str, event_id: str) -
     if isinstance(answer, UnexpectedResponseError):
         return UnexpectedResponseError(
             f"{answer} (event {event_id}); {NO_SECOND_JOB}",
-            status_code=answer.status_code,
+            status_code=int(answer.status_code),
             body=answer.body,
             event_id=event_id,
         )
@@ -254,7 +253,7 @@ def read_exec_job(answer: Answer, attempt: int, *, app_id: str, event_id: str) -
     if not job_id:
         return UnexpectedResponseError(
             f"HTTP 200 answer with no job ID in Data.Data (event {event_id}); {NO_SECOND_JOB}",
-            status_code=answer.status_code,
+            status_code=int(answer.status_code),
             body=answer.content,
             event_id=event_id,
         )
@@ -275,7 +274,7 @@ def read_data(operation: Operation, answer: Answer, attempt: int) -> Reply | Sae
     if reply.data is None:
         return UnexpectedResponseError(
             f"HTTP 200 answer to {operation.action} with no Data",
-            status_code=answer.status_code,
+            status_code=int(answer.status_code),
             body=answer.content,
         )
     return reply

@@ -10,6 +10,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any, TypeAlias, TypedDict, Unpack
+from urllib.parse import quote_plus
 
 from sae_job.jobs import JobState
 
@@ -26,7 +27,6 @@ __all__ = [
     "describe_job_history_params",
     "describe_job_status_params",
     "exec_job_params",
-    "form_urlencode",
     "job_state",
     "list_jobs_params",
     "new_event_id",
@@ -328,25 +328,15 @@ def exec_job_params(app_id: str, **arguments: Unpack[ExecJobArguments]) -> dict[
     return wire
 
 
-_UNRESERVED = frozenset(b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_.-~")
-# Each UTF-8 byte (as a latin-1 character) to what quote_plus writes for it.
-_FORM_ESCAPES = {b: "+" if b == 0x20 else chr(b) if b in _UNRESERVED else f"%{b:02X}" for b in range(256)}
+def _wire_name(name: str) -> str:
+    # The spec names every query parameter in UpperCamelCase; the generated functions in snake_case.
+    return "".join(part[:1].upper() + part[1:] for part in name.split("_"))
 
 
-def form_urlencode(text: str) -> str:
-    """``quote_plus(text)``, as httpx writes a query value, in one ``str.translate``.
-
-    >>> form_urlencode('["a b",1]')
-    '%5B%22a+b%22%2C1%5D'
-    """
-    # equivalent mutants: codec names ignore case
-    return text.encode().decode("latin-1").translate(_FORM_ESCAPES)  # pragma: no mutate
-
-
-def check_request_size(path: str, wire: Mapping[str, str]) -> str:
-    """``path?query`` as httpx sends it (``wire`` keyed by wire names); ``ValueError`` naming the longest
-    parameter when the gateway would not read a URL that long."""
-    pairs = [f"{form_urlencode(name)}={form_urlencode(value)}" for name, value in wire.items()]
+def check_request_size(path: str, wire: Mapping[str, object]) -> str:
+    """``path?query`` as httpx sends it (``wire`` keyed by the generated function's argument names, or
+    by wire names); ``ValueError`` naming the longest parameter when the gateway would not read it."""
+    pairs = [f"{_wire_name(name)}={quote_plus(str(value))}" for name, value in wire.items()]
     target = f"{path}?{'&'.join(pairs)}"
     if len(target) > MAX_REQUEST_TARGET:
         longest = max(pairs, key=len)

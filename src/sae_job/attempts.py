@@ -10,8 +10,11 @@ import threading
 import time
 from collections.abc import Awaitable, Callable, Generator
 from dataclasses import dataclass, field
-from typing import TypeVar
+from typing import Any, TypeAlias, TypeVar
 
+import httpx
+
+from sae_job import transport
 from sae_job.errors import (
     AuthenticationError,
     SaeError,
@@ -19,16 +22,24 @@ from sae_job.errors import (
     ServerError,
     ThrottlingError,
     TransportError,
+    UnexpectedResponseError,
 )
-from sae_job.sending import Answer
+from sae_job_api.types import Response
+
+Answer: TypeAlias = Response[Any] | httpx.TransportError | UnexpectedResponseError
+"""What one attempt got: the generated call's answer (``parsed`` None when the body is not the spec's),
+the transport error that stood in for it, or an answer refused unread (too large, an unknown encoding)."""
 
 __all__ = [
+    "Answer",
     "Batch",
     "RetryPolicy",
     "Send",
     "Sleep",
     "attempt_loop",
     "batch_retry_budget",
+    "call_async",
+    "call_sync",
     "run_async",
     "run_sync",
 ]
@@ -246,3 +257,37 @@ async def run_async(
                 step = loop.send(await send(step.attempt))
     except StopIteration as done:
         return done.value  # type: ignore[no-any-return]
+
+
+# What the generated parser raises for a body that is not the spec's JSON (or too deep to read), or a
+# status HTTPStatus does not know: the answer is then read from the transport's copy.
+_UNPARSED = (ValueError, KeyError, TypeError, AttributeError, RecursionError)
+
+
+def _unparsed(exc: Exception) -> Response[Any]:
+    raw = transport.last_response()
+    if raw is None:  # raised before any answer (by the signer, say): not the server's doing
+        raise exc
+    return Response(status_code=raw.status_code, content=raw.content, headers=raw.headers, parsed=None)  # type: ignore[arg-type]
+
+
+def call_sync(call: Callable[[], Response[Any]], deadline: float) -> Answer:
+    """One attempt: the generated ``sync_detailed`` call, its sockets bounded by ``deadline``."""
+    with transport.attempt(deadline):
+        try:
+            return call()
+        except (httpx.TransportError, UnexpectedResponseError) as exc:
+            return exc
+        except _UNPARSED as exc:
+            return _unparsed(exc)
+
+
+async def call_async(call: Callable[[], Awaitable[Response[Any]]], deadline: float) -> Answer:
+    """One attempt: the generated ``asyncio_detailed`` call, under ``asyncio.timeout`` to ``deadline``."""
+    with transport.attempt(deadline):
+        try:
+            return await call()
+        except (httpx.TransportError, UnexpectedResponseError) as exc:
+            return exc
+        except _UNPARSED as exc:
+            return _unparsed(exc)

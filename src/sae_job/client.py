@@ -1,18 +1,19 @@
 """SaeJobClient and AsyncSaeJobClient: SAE's job operations, signed, typed, retried safely.
 
-A call: arguments -> wire form (:mod:`sae_job.arguments`, :mod:`sae_job.generated_api`) -> signature
-(:mod:`sae_job.signing`) -> send (the two thin drivers here) -> result or typed error
-(:mod:`sae_job.answers`), :mod:`sae_job.attempts` deciding whether to try again.
+A call: arguments -> wire form (:mod:`sae_job.arguments`) -> the generated ``sync_detailed`` /
+``asyncio_detailed`` on a generated ``Client`` holding our httpx client (the signer of
+:mod:`sae_job.signing` as its ``auth``, the transport of :mod:`sae_job.transport`) -> result or typed
+error (:mod:`sae_job.answers`), :mod:`sae_job.attempts` deciding whether to try again.
 """
 
 from __future__ import annotations
 
-import functools
+import http.cookiejar
 import itertools
 import math
 import platform
 import time as _time
-from collections.abc import AsyncIterator, Callable, Generator, Iterable, Iterator, Mapping, Sized
+from collections.abc import AsyncIterator, Awaitable, Callable, Generator, Iterable, Iterator, Mapping, Sized
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import datetime
@@ -37,23 +38,26 @@ from sae_job.arguments import (
     template_name,
 )
 from sae_job.attempts import (
+    Answer,
     Batch,
     RetryPolicy,
-    Step,
     attempt_loop,
     batch_retry_budget,
+    call_async,
+    call_sync,
     run_async,
     run_sync,
 )
 from sae_job.credentials import CredentialsProvider, as_provider, default_credentials
 from sae_job.endpoints import resolve_endpoint
 from sae_job.errors import SaeJobError
-from sae_job.generated_api import request_parameters
 from sae_job.jobs import JobStatus, WaitArguments, WaitPolicy, wait_loop
 from sae_job.operations import DESCRIBE_JOB_HISTORY, DESCRIBE_JOB_STATUS, EXEC_JOB, LIST_JOBS, Operation
-from sae_job.sending import Answer, bound_client_by_deadline, send_async, send_sync
 from sae_job.signing import AcsV3Auth, RoaV2Auth, redact_headers
 from sae_job.templates import JobTemplate, pick_template, read_templates_page
+from sae_job.transport import AsyncSaeTransport, SaeTransport
+from sae_job_api import Client as ApiClient
+from sae_job_api.types import Response
 
 __all__ = [
     "AsyncSaeJobClient",
@@ -74,8 +78,6 @@ USER_AGENT = f"sae-job/{__version__} python/{platform.python_version()} httpx/{h
 DEFAULT_CONCURRENCY = 10
 DEFAULT_PAGE_SIZE = 100
 Read = Callable[[Answer, int], Any]
-Paging = Generator["PreparedCall | None", Any, None]
-Listing = tuple["PreparedCall | None", Paging, Read]  # page 1's call, the next calls, the page reader
 NameKey = tuple[str, str | None]
 
 JobOutcome = Launch | SaeJobError
@@ -98,13 +100,14 @@ class DryRun:
 
 
 @dataclass(frozen=True, slots=True)
-class PreparedCall:
-    """One call in wire form, the same in every attempt: operation, request target, ExecJob's event ID."""
+class Call:
+    """One call in wire form, the same in every attempt: the operation, the generated function's keyword
+    arguments, and ExecJob's event ID."""
 
     operation: Operation
-    target: str
+    wire: Mapping[str, Any]
     app_id: str
-    event_id: str | None
+    event_id: str | None = None
 
     @property
     def label(self) -> str:
@@ -112,20 +115,42 @@ class PreparedCall:
         return f"{self.operation.action} for app {self.app_id}{event}"
 
 
-def prepare(
-    operation: Operation, app_id: str, wire: Mapping[str, object], event_id: str | None = None
-) -> PreparedCall:
+def prepare(operation: Operation, app_id: str, wire: Mapping[str, Any], event_id: str | None = None) -> Call:
     """A call in wire form (``wire`` keyed as the generated function's arguments), its URL's size checked."""
-    target = check_request_size(operation.path, request_parameters(operation, wire))
-    return PreparedCall(operation, target, app_id, event_id)
+    check_request_size(operation.path, wire)
+    return Call(operation, wire, app_id, event_id)
 
 
-def prepare_exec_job(app_id: str, arguments: ExecJobArguments) -> PreparedCall:
+def prepare_exec_job(app_id: str, arguments: ExecJobArguments) -> Call:
     """ExecJob's wire form, with the event ID decided; ``TypeError``/``ValueError`` for bad arguments."""
     event_id = arguments.get("event_id")
     chosen = new_event_id() if event_id is None else event_id
     with_event: ExecJobArguments = {**arguments, "event_id": chosen}
     return prepare(EXEC_JOB, app_id, exec_job_params(app_id, **with_event), chosen)
+
+
+def _status_call(app_id: str, job_id: str | None) -> Call:
+    return prepare(DESCRIBE_JOB_STATUS, app_id, describe_job_status_params(app_id, job_id=job_id))
+
+
+def _history_call(app_id: str, arguments: DescribeJobHistoryArguments) -> Callable[[int], Call]:
+    def page(number: int) -> Call:
+        wire = describe_job_history_params(app_id, number, **arguments)
+        return prepare(DESCRIBE_JOB_HISTORY, app_id, wire)
+
+    return page
+
+
+def _templates_call(arguments: ListJobsArguments) -> Callable[[int], Call]:
+    def page(number: int) -> Call:
+        return prepare(LIST_JOBS, "", list_jobs_params(number, **arguments))
+
+    return page
+
+
+def _name_arguments(name: str, namespace_id: str | None) -> ListJobsArguments:
+    # a page as large as ListJobs gives: most names are found on page 1
+    return {"name": template_name(name), "namespace_id": namespace_id, "page_size": MAX_TEMPLATES_PAGE_SIZE}
 
 
 def _job_of(job: str | Launch, job_id: str | None) -> tuple[str, str]:
@@ -156,19 +181,38 @@ def _result(outcome: T | SaeJobError) -> T:
     return outcome
 
 
+def page_calls(
+    call_for: Callable[[int], Call], items: Callable[[Any], Sized]
+) -> Generator[Call | None, Any, None]:
+    """A listing's calls, sans I/O: yields page 1's call; sent a page, yields the next page's call, or
+    None after the last (an empty page, or ``total_size`` items seen)."""
+    seen = 0
+    for number in itertools.count(1):
+        page = yield call_for(number)
+        seen += len(items(page))
+        if not items(page) or seen >= page.total_size:
+            break
+    yield None
+
+
 class _NoCookies(httpx.Cookies):
     """A signed API has no cookies: a Set-Cookie (from a gateway, a proxy) is dropped, not replayed into
-    later requests. It also spares every answer httpx's pass through urllib's cookie machinery."""
+    later requests, and no answer goes through urllib's cookie machinery."""
 
     def extract_cookies(self, response: httpx.Response) -> None:
         return None
 
 
-def _without_cookies(http: httpx.Client | httpx.AsyncClient) -> None:
-    # httpx has no switch for cookies, and its constructor copies any Cookies given into a plain one:
-    # replace the instance it keeps (a private slot; if httpx renames it, cookies are only kept again).
-    if isinstance(getattr(http, "_cookies", None), httpx.Cookies):
-        http._cookies = _NoCookies()
+class _NoCookieJar(http.cookiejar.CookieJar):
+    def extract_cookies(self, response: Any, request: Any) -> None:
+        return None
+
+
+def _without_cookies(http_client: httpx.Client | httpx.AsyncClient) -> None:
+    # httpx has no switch for cookies and copies any Cookies given: replace the one it keeps (a private
+    # slot, pinned by tests/test_transport.py). Without it, the jar given to the constructor still keeps none.
+    if isinstance(getattr(http_client, "_cookies", None), httpx.Cookies):
+        http_client._cookies = _NoCookies()
 
 
 _SIGNERS: dict[str, type[AcsV3Auth] | type[RoaV2Auth]] = {"v3": AcsV3Auth, "v2": RoaV2Auth}
@@ -212,10 +256,19 @@ class ClientSettings(TypedDict, total=False):
     nonce: Callable[[], str] | None
 
 
-class _ClientCore:
-    """The settings, signer and request building that the sync and async clients share."""
+class _Capture(httpx.BaseTransport):
+    """Sends nothing: hands the request it was given back to :meth:`_ClientCore.explain_exec_job`."""
 
-    _http: httpx.Client | httpx.AsyncClient
+    class Captured(Exception):
+        def __init__(self, request: httpx.Request) -> None:
+            self.request = request
+
+    def handle_request(self, request: httpx.Request) -> httpx.Response:
+        raise self.Captured(request)
+
+
+class _ClientCore:
+    """The settings and the signer that the sync and async clients share."""
 
     def __init__(self, **settings: Unpack[ClientSettings]) -> None:
         _check_keys(settings, ClientSettings.__optional_keys__)
@@ -237,6 +290,8 @@ class _ClientCore:
         self.retry = retry if retry is not None else RetryPolicy(max_attempts=settings.get("max_attempts", 3))
         # find_template's answers, for this client's lifetime: a name is resolved once (never on disk).
         self._templates_by_name: dict[NameKey, JobTemplate] = {}
+        # Loopback only (resolve_endpoint): reached directly, never through a proxy.
+        self._trust_env = not self.endpoint.startswith("http://")
 
     def __repr__(self) -> str:
         return (
@@ -249,10 +304,33 @@ class _ClientCore:
         """The signer, an ``httpx.Auth``: use it to sign other POP requests, or ``explain()`` one."""
         return self._auth
 
+    def _http_options(self) -> dict[str, Any]:
+        return {
+            "base_url": self.endpoint,
+            "auth": self._auth,
+            "timeout": httpx.Timeout(self.timeout),
+            # identity: the answer is read raw up to a cap, and decoded by the transport
+            "headers": {
+                "User-Agent": USER_AGENT,
+                "Accept": "application/json",
+                "Accept-Encoding": "identity",
+            },
+            "cookies": _NoCookieJar(),
+            "follow_redirects": False,  # a redirect would send the signed request elsewhere
+            "trust_env": False,  # the transport takes the proxy from the environment itself
+        }
+
     def explain_exec_job(self, app_id: str, **arguments: Unpack[ExecJobArguments]) -> DryRun:
         """The request ``exec_job`` would send, signed now; nothing is sent. Bad arguments raise."""
+        from sae_job_api.api.default import exec_job
+
         call = prepare_exec_job(app_id, arguments)
-        request = self._request(call)
+        options = self._http_options() | {"auth": None, "transport": _Capture()}
+        try:
+            with ApiClient(base_url=self.endpoint).set_httpx_client(httpx.Client(**options)) as capture:
+                exec_job.sync_detailed(client=capture, **call.wire)
+        except _Capture.Captured as captured:
+            request = captured.request
         steps = self._auth.explain(request)
         assert call.event_id is not None
         return DryRun(
@@ -265,33 +343,17 @@ class _ClientCore:
             event_id=call.event_id,
         )
 
-    def _request(self, call: PreparedCall, url: httpx.URL | None = None) -> httpx.Request:
-        # What build_request makes of it at a third of the cost: the client has no params and keeps no
-        # cookies, so only its headers are merged; send() adds its timeout, and the signer the rest.
-        target = url if url is not None else self.endpoint + call.target
-        return httpx.Request(call.operation.method, target, headers=self._http.headers)
+    def _ends(self, deadline: float | None) -> float:
+        ends = _time.monotonic() + self.deadline
+        return ends if deadline is None else min(ends, deadline)
 
-    def _client_args(self) -> dict[str, Any]:
-        args: dict[str, Any] = {
-            "base_url": self.endpoint,
-            "auth": self._auth,
-            "timeout": httpx.Timeout(self.timeout),
-            # identity: the answer is read raw up to a cap, and decoded here (sae_job.sending)
-            "headers": {
-                "User-Agent": USER_AGENT,
-                "Accept": "application/json",
-                "Accept-Encoding": "identity",
-            },
-            "follow_redirects": False,  # a redirect would send the signed request elsewhere
-        }
-        if self.endpoint.startswith("http://"):
-            # Loopback only (resolve_endpoint): reached directly, never through a proxy, and with no TLS
-            # there is no CA bundle to load.
-            args.update(verify=False, trust_env=False)
-        return args
+    def _remember(self, key: NameKey, template: JobTemplate) -> JobTemplate:
+        self._templates_by_name[key] = template
+        self._templates_by_name[(template.name, template.namespace_id)] = template
+        return template
 
     @staticmethod
-    def _prepare_all(requests: Iterable[JobRequest]) -> list[PreparedCall]:
+    def _prepare_all(requests: Iterable[JobRequest]) -> list[Call]:
         """Every request in wire form; the first bad one raises, naming its index."""
         calls = []
         for index, request in enumerate(requests):
@@ -303,101 +365,31 @@ class _ClientCore:
                 raise type(exc)(f"requests[{index}]: {exc}") from exc
         return calls
 
-    def _attempts(
-        self,
-        call: PreparedCall,
-        read: Read,
-        batch: Batch | None,
-        deadline: float | None,
-    ) -> tuple[Any, float]:
-        """The call's attempt loop, and its deadline: this client's, or ``deadline`` when sooner."""
-        ends = _time.monotonic() + self.deadline
-        deadline = ends if deadline is None else min(ends, deadline)
-        return attempt_loop(read, self.retry, label=call.label, batch=batch, deadline=deadline), deadline
-
     @staticmethod
-    def _exec_job_read(call: PreparedCall) -> Read:
+    def _exec_job_read(call: Call) -> Read:
         assert call.event_id is not None
-        return functools.partial(read_exec_job, app_id=call.app_id, event_id=call.event_id)
+        app_id, event_id = call.app_id, call.event_id
+        return lambda answer, attempt: read_exec_job(answer, attempt, app_id=app_id, event_id=event_id)
 
     @staticmethod
-    def _status_call(app_id: str, job_id: str | None) -> tuple[PreparedCall, Read]:
-        call = prepare(DESCRIBE_JOB_STATUS, app_id, describe_job_status_params(app_id, job_id=job_id))
-        return call, functools.partial(read_job_status, job_id=job_id)
+    def _status_read(job_id: str | None) -> Read:
+        return lambda answer, attempt: read_job_status(answer, attempt, job_id=job_id)
 
-    def _waiting(
-        self, job: str | Launch, job_id: str | None, waiting: WaitArguments
-    ) -> tuple[Generator[Step, Any, JobStatus], PreparedCall, Read, float]:
-        """The looks of ``wait_for_job``, the describe call and its reader, and the deadline of a look."""
+    def _looks(self, waiting: WaitArguments) -> tuple[Generator[Any, Any, JobStatus], float]:
+        """The looks of ``wait_for_job``, and the deadline of a look."""
         _check_keys(waiting, WaitArguments.__optional_keys__)
-        call, read = self._status_call(*_job_of(job, job_id))
         seconds = _seconds("timeout", waiting.get("timeout", 3600.0))
         looks = wait_loop(
             seconds, waiting.get("poll") or WaitPolicy(), _time.monotonic, waiting.get("on_status")
         )
-        return looks, call, read, _time.monotonic() + seconds + _LAST_LOOK
-
-    def _batch(
-        self, requests: Iterable[JobRequest], concurrency: int, retry_budget: int | None
-    ) -> tuple[list[PreparedCall], Batch]:
-        calls = self._prepare_all(requests)
-        return calls, Batch(batch_retry_budget(concurrency, retry_budget, len(calls)), self.retry)
-
-    @staticmethod
-    def _history_pages(app_id: str, arguments: DescribeJobHistoryArguments) -> Listing:
-        def call(page: int) -> PreparedCall:
-            return prepare(
-                DESCRIBE_JOB_HISTORY, app_id, describe_job_history_params(app_id, page, **arguments)
-            )
-
-        return _listing(page_calls(call, lambda page: page.jobs), read_history_page)
-
-    @staticmethod
-    def _template_pages(arguments: ListJobsArguments) -> Listing:
-        def call(page: int) -> PreparedCall:
-            return prepare(LIST_JOBS, "", list_jobs_params(page, **arguments))
-
-        return _listing(page_calls(call, lambda page: page.templates), read_templates_page)
-
-    def _name_lookup(
-        self, name: str, namespace_id: str | None
-    ) -> tuple[JobTemplate | None, NameKey, Listing]:
-        """The template found for this name before, its cache key, and the ListJobs pages that find it (a
-        page as large as ListJobs gives); ``TypeError``/``ValueError`` for a bad name or namespace."""
-        size = MAX_TEMPLATES_PAGE_SIZE
-        pages = self._template_pages(
-            {"name": template_name(name), "namespace_id": namespace_id, "page_size": size}
-        )
-        return self._templates_by_name.get((name, namespace_id)), (name, namespace_id), pages
-
-    def _remember(self, key: NameKey, template: JobTemplate) -> JobTemplate:
-        self._templates_by_name[key] = template
-        self._templates_by_name[(template.name, template.namespace_id)] = template
-        return template
-
-
-def page_calls(call_for: Callable[[int], PreparedCall], items: Callable[[Any], Sized]) -> Paging:
-    """A listing's calls, sans I/O: yields page 1's call; sent a page, yields the next page's call, or
-    None after the last (an empty page, or ``total_size`` items seen)."""
-    seen = 0
-    for number in itertools.count(1):
-        page = yield call_for(number)
-        seen += len(items(page))
-        if not items(page) or seen >= page.total_size:
-            break
-    yield None
-
-
-def _listing(calls: Paging, read: Read) -> Listing:
-    return next(calls), calls, read  # page 1's call made now: bad arguments raise at the call
+        return looks, _time.monotonic() + seconds + _LAST_LOOK
 
 
 class SaeJobClient(_ClientCore):
     """SAE's job operations, synchronously; close it, or use ``with``. Settings: :class:`ClientSettings`,
-    an httpx ``transport``, the ``sleep`` between retries. Raises ``ValueError``/``TypeError`` for bad
-    settings, :class:`~sae_job.CredentialsNotFoundError` when no credentials are found."""
-
-    _http: httpx.Client
+    an httpx ``transport`` (used as given, its answers still capped), the ``sleep`` between retries.
+    Raises ``ValueError``/``TypeError`` for bad settings, :class:`~sae_job.CredentialsNotFoundError` when
+    no credentials are found."""
 
     def __init__(
         self,
@@ -408,27 +400,35 @@ class SaeJobClient(_ClientCore):
     ) -> None:
         super().__init__(**settings)
         self._sleep = sleep
-        self._http = httpx.Client(transport=transport, **self._client_args())
+        sending = SaeTransport(self.endpoint, inner=transport, trust_env=self._trust_env)
+        self._http = httpx.Client(transport=sending, **self._http_options())
         _without_cookies(self._http)
-        bound_client_by_deadline(self._http)
-        # No proxy for this endpoint (httpx's proxy mounts, a private slot): send through the transport.
-        self._direct = None if self._http._mounts else (self._http._transport, self._auth)
+        self._api = ApiClient(base_url=self.endpoint).set_httpx_client(self._http)
 
     def _run(
-        self, call: PreparedCall, read: Read, batch: Batch | None = None, deadline: float | None = None
+        self,
+        send: Callable[..., Response[Any]],
+        call: Call,
+        read: Read,
+        batch: Batch | None = None,
+        deadline: float | None = None,
     ) -> Any:
-        loop, deadline = self._attempts(call, read, batch, deadline)
-        url = httpx.URL(self.endpoint + call.target)  # parsed once per call, not per attempt
+        """The call's attempts through the generated ``send``, each signed afresh, within the deadline."""
+        ends = self._ends(deadline)
+        loop = attempt_loop(read, self.retry, label=call.label, batch=batch, deadline=ends)
 
-        def send(attempt: int) -> Answer:
-            ends = min(deadline, _time.monotonic() + self.timeout)
-            return send_sync(self._http, self._request(call, url), ends, self._direct)
+        def attempt(number: int) -> Answer:
+            until = min(ends, _time.monotonic() + self.timeout)
+            return call_sync(lambda: send(client=self._api, **call.wire), until)
 
-        return run_sync(loop, send, self._sleep)
+        return run_sync(loop, attempt, self._sleep)
 
-    def _pages(self, call: PreparedCall | None, calls: Paging, read: Read) -> Iterator[Any]:
+    def _pages(
+        self, send: Callable[..., Response[Any]], calls: Generator[Call | None, Any, None], read: Read
+    ) -> Iterator[Any]:
+        call = next(calls)
         while call is not None:
-            page = _result(self._run(call, read))
+            page = _result(self._run(send, call, read))
             yield page
             call = calls.send(page)
 
@@ -439,14 +439,21 @@ class SaeJobClient(_ClientCore):
         second job. Raises ``TypeError``/``ValueError`` for bad arguments (nothing is sent), a
         :class:`~sae_job.SaeError` subclass for an error answer, :class:`~sae_job.TransportError` for none.
         """
+        from sae_job_api.api.default import exec_job
+
         call = prepare_exec_job(app_id, arguments)
-        launch: Launch = _result(self._run(call, self._exec_job_read(call)))
+        launch: Launch = _result(self._run(exec_job.sync_detailed, call, self._exec_job_read(call)))
         return launch
 
     def describe_job(self, app_id: str, job_id: str | None = None) -> JobStatus:
         """The job's status (DescribeJobStatus); without ``job_id``, the template's latest job. Raises
         as :meth:`exec_job` does."""
-        status: JobStatus = _result(self._run(*self._status_call(app_id, job_id)))
+        from sae_job_api.api.default import describe_job_status
+
+        call = _status_call(app_id, job_id)
+        status: JobStatus = _result(
+            self._run(describe_job_status.sync_detailed, call, self._status_read(job_id))
+        )
         return status
 
     def job_history(
@@ -454,7 +461,10 @@ class SaeJobClient(_ClientCore):
     ) -> Iterator[JobStatus]:
         """Every job of the template, newest first (DescribeJobHistory); ``state=`` keeps one state. Bad
         arguments raise at the call, an error answer from the iteration."""
-        pages = self._pages(*self._history_pages(app_id, arguments))
+        from sae_job_api.api.default import describe_job_history
+
+        calls = _started(page_calls(_history_call(app_id, arguments), lambda page: page.jobs))
+        pages = self._pages(describe_job_history.sync_detailed, calls, read_history_page)
         return (status for page in pages for status in page.jobs)
 
     def list_templates(
@@ -463,8 +473,11 @@ class SaeJobClient(_ClientCore):
         """Every job template (ListJobs); ``name`` keeps those whose name contains it (by prefix or
         substring, as ListJobs matches), ``namespace_id`` those of one namespace. Bad arguments raise at
         the call, an error answer from the iteration."""
+        from sae_job_api.api.default import list_jobs
+
         arguments: ListJobsArguments = {"name": name, "namespace_id": namespace_id, "page_size": page_size}
-        pages = self._pages(*self._template_pages(arguments))
+        calls = _started(page_calls(_templates_call(arguments), lambda page: page.templates))
+        pages = self._pages(list_jobs.sync_detailed, calls, read_templates_page)
         return (template for page in pages for template in page.templates)
 
     def find_template(self, name: str, namespace_id: str | None = None) -> JobTemplate:
@@ -473,8 +486,16 @@ class SaeJobClient(_ClientCore):
         Raises :class:`~sae_job.TemplateNotFoundError`, :class:`~sae_job.AmbiguousTemplateError` (templates
         in several namespaces have it: pass ``namespace_id``), and what ``list_templates`` raises.
         """
-        found, key, pages = self._name_lookup(name, namespace_id)
-        return found or self._remember(key, pick_template(name, namespace_id, self._pages(*pages)))
+        from sae_job_api.api.default import list_jobs
+
+        found = self._templates_by_name.get((name, namespace_id))
+        if found is not None:
+            return found
+        calls = _started(
+            page_calls(_templates_call(_name_arguments(name, namespace_id)), lambda page: page.templates)
+        )
+        pages = self._pages(list_jobs.sync_detailed, calls, read_templates_page)
+        return self._remember((name, namespace_id), pick_template(name, namespace_id, pages))
 
     def wait_for_job(
         self, job: str | Launch, job_id: str | None = None, **waiting: Unpack[WaitArguments]
@@ -485,8 +506,15 @@ class SaeJobClient(_ClientCore):
         failed, :class:`~sae_job.WaitTimeoutError` after ``timeout`` seconds (the job is left running), and
         a look's error that waiting cannot mend; transient errors only delay the next look.
         """
-        looks, call, read, ends = self._waiting(job, job_id, waiting)
-        status: JobStatus = run_sync(looks, lambda look: self._run(call, read, deadline=ends), self._sleep)
+        from sae_job_api.api.default import describe_job_status
+
+        app_id, job_id = _job_of(job, job_id)
+        call, read = _status_call(app_id, job_id), self._status_read(job_id)
+        looks, ends = self._looks(waiting)
+        send = describe_job_status.sync_detailed
+        status: JobStatus = run_sync(
+            looks, lambda look: self._run(send, call, read, deadline=ends), self._sleep
+        )
         return status
 
     def exec_jobs(
@@ -503,12 +531,15 @@ class SaeJobClient(_ClientCore):
         and one throttle gate (:class:`~sae_job.attempts.Batch`). A bad request raises
         ``TypeError``/``ValueError`` naming it before anything is sent.
         """
-        calls, batch = self._batch(requests, concurrency, retry_budget)
+        from sae_job_api.api.default import exec_job
+
+        calls = self._prepare_all(requests)
+        batch = Batch(batch_retry_budget(concurrency, retry_budget, len(calls)), self.retry)
         if not calls:
             return []
 
-        def run(call: PreparedCall) -> JobOutcome:
-            outcome: JobOutcome = self._run(call, self._exec_job_read(call), batch)
+        def run(call: Call) -> JobOutcome:
+            outcome: JobOutcome = self._run(exec_job.sync_detailed, call, self._exec_job_read(call), batch)
             return outcome
 
         with ThreadPoolExecutor(
@@ -527,6 +558,18 @@ class SaeJobClient(_ClientCore):
         self.close()
 
 
+def _started(calls: Generator[Call | None, Any, None]) -> Generator[Call | None, Any, None]:
+    """``calls`` with page 1's call made now, so that bad arguments raise at the call, not on iteration."""
+    first = next(calls)
+
+    def replay() -> Generator[Call | None, Any, None]:
+        page = yield first
+        while True:
+            page = yield calls.send(page)
+
+    return replay()
+
+
 def default_async_transport(*, trust_env: bool = True) -> httpx.AsyncBaseTransport | None:
     """The transport :class:`AsyncSaeJobClient` sends through when given none: aiohttp's
     (:class:`~sae_job.aiohttp_transport.AiohttpTransport`) when ``sae-job[aiohttp]`` is installed, else
@@ -542,77 +585,99 @@ class AsyncSaeJobClient(_ClientCore):
     """Calls SAE's job operations with asyncio; as :class:`SaeJobClient`, closed with ``aclose()`` or
     ``async with``. ``transport`` by default :func:`default_async_transport`'s."""
 
-    _http: httpx.AsyncClient
-
     def __init__(
         self, *, transport: httpx.AsyncBaseTransport | None = None, **settings: Unpack[ClientSettings]
     ) -> None:
         super().__init__(**settings)
         if transport is None:  # proxies from the environment, as the sync client, but never for loopback
-            transport = default_async_transport(trust_env=not self.endpoint.startswith("http://"))
-        # A transport that honours the environment's proxies itself (aiohttp's) is driven directly.
-        honours_proxies = getattr(transport, "honours_proxies", False)
-        self._direct: tuple[httpx.AsyncBaseTransport, httpx.Auth] | None = (
-            (transport, self._auth) if transport is not None and honours_proxies else None
-        )
-        args = self._client_args() | ({"trust_env": False} if honours_proxies else {})
-        self._http = httpx.AsyncClient(transport=transport, **args)
+            transport = default_async_transport(trust_env=self._trust_env)
+        sending = AsyncSaeTransport(self.endpoint, inner=transport, trust_env=self._trust_env)
+        self._http = httpx.AsyncClient(transport=sending, **self._http_options())
         _without_cookies(self._http)
+        self._api = ApiClient(base_url=self.endpoint).set_async_httpx_client(self._http)
 
     async def _run(
-        self, call: PreparedCall, read: Read, batch: Batch | None = None, deadline: float | None = None
+        self,
+        send: Callable[..., Awaitable[Response[Any]]],
+        call: Call,
+        read: Read,
+        batch: Batch | None = None,
+        deadline: float | None = None,
     ) -> Any:
+        """The call's attempts through the generated ``send``, each signed afresh, within the deadline."""
         import asyncio  # here, not at the top: the sync client and the CLI never load it
 
-        loop, deadline = self._attempts(call, read, batch, deadline)
-        url = httpx.URL(self.endpoint + call.target)  # parsed once per call, not per attempt
+        ends = self._ends(deadline)
+        loop = attempt_loop(read, self.retry, label=call.label, batch=batch, deadline=ends)
 
-        async def send(attempt: int) -> Answer:
-            ends = min(deadline, _time.monotonic() + self.timeout)
-            return await send_async(self._http, self._request(call, url), ends, self._direct)
+        async def attempt(number: int) -> Answer:
+            until = min(ends, _time.monotonic() + self.timeout)
+            return await call_async(lambda: send(client=self._api, **call.wire), until)
 
-        return await run_async(loop, send, asyncio.sleep)
+        return await run_async(loop, attempt, asyncio.sleep)
 
-    async def _pages(self, call: PreparedCall | None, calls: Paging, read: Read) -> AsyncIterator[Any]:
+    async def _pages(
+        self,
+        send: Callable[..., Awaitable[Response[Any]]],
+        calls: Generator[Call | None, Any, None],
+        read: Read,
+    ) -> AsyncIterator[Any]:
+        call = next(calls)
         while call is not None:
-            page = _result(await self._run(call, read))
+            page = _result(await self._run(send, call, read))
             yield page
             call = calls.send(page)
 
     async def exec_job(self, app_id: str, **arguments: Unpack[ExecJobArguments]) -> Launch:
         """As :meth:`SaeJobClient.exec_job`."""
+        from sae_job_api.api.default import exec_job
+
         call = prepare_exec_job(app_id, arguments)
-        launch: Launch = _result(await self._run(call, self._exec_job_read(call)))
+        launch: Launch = _result(await self._run(exec_job.asyncio_detailed, call, self._exec_job_read(call)))
         return launch
 
     async def describe_job(self, app_id: str, job_id: str | None = None) -> JobStatus:
         """As :meth:`SaeJobClient.describe_job`."""
-        status: JobStatus = _result(await self._run(*self._status_call(app_id, job_id)))
+        from sae_job_api.api.default import describe_job_status
+
+        call = _status_call(app_id, job_id)
+        send = describe_job_status.asyncio_detailed
+        status: JobStatus = _result(await self._run(send, call, self._status_read(job_id)))
         return status
 
     def job_history(
         self, app_id: str, **arguments: Unpack[DescribeJobHistoryArguments]
     ) -> AsyncIterator[JobStatus]:
         """As :meth:`SaeJobClient.job_history`, iterated with ``async for``."""
-        pages = self._pages(*self._history_pages(app_id, arguments))
+        from sae_job_api.api.default import describe_job_history
+
+        calls = _started(page_calls(_history_call(app_id, arguments), lambda page: page.jobs))
+        pages = self._pages(describe_job_history.asyncio_detailed, calls, read_history_page)
         return (status async for page in pages for status in page.jobs)
 
     def list_templates(
         self, name: str | None = None, namespace_id: str | None = None, page_size: int = DEFAULT_PAGE_SIZE
     ) -> AsyncIterator[JobTemplate]:
         """As :meth:`SaeJobClient.list_templates`, iterated with ``async for``."""
+        from sae_job_api.api.default import list_jobs
+
         arguments: ListJobsArguments = {"name": name, "namespace_id": namespace_id, "page_size": page_size}
-        pages = self._pages(*self._template_pages(arguments))
+        calls = _started(page_calls(_templates_call(arguments), lambda page: page.templates))
+        pages = self._pages(list_jobs.asyncio_detailed, calls, read_templates_page)
         return (template async for page in pages for template in page.templates)
 
     async def find_template(self, name: str, namespace_id: str | None = None) -> JobTemplate:
         """As :meth:`SaeJobClient.find_template`."""
-        found, key, pages = self._name_lookup(name, namespace_id)
+        from sae_job_api.api.default import list_jobs
+
+        found = self._templates_by_name.get((name, namespace_id))
         if found is not None:
             return found
-        return self._remember(
-            key, pick_template(name, namespace_id, [page async for page in self._pages(*pages)])
+        calls = _started(
+            page_calls(_templates_call(_name_arguments(name, namespace_id)), lambda page: page.templates)
         )
+        pages = [page async for page in self._pages(list_jobs.asyncio_detailed, calls, read_templates_page)]
+        return self._remember((name, namespace_id), pick_template(name, namespace_id, pages))
 
     async def wait_for_job(
         self, job: str | Launch, job_id: str | None = None, **waiting: Unpack[WaitArguments]
@@ -620,9 +685,14 @@ class AsyncSaeJobClient(_ClientCore):
         """As :meth:`SaeJobClient.wait_for_job`."""
         import asyncio
 
-        looks, call, read, ends = self._waiting(job, job_id, waiting)
+        from sae_job_api.api.default import describe_job_status
+
+        app_id, job_id = _job_of(job, job_id)
+        call, read = _status_call(app_id, job_id), self._status_read(job_id)
+        looks, ends = self._looks(waiting)
+        send = describe_job_status.asyncio_detailed
         status: JobStatus = await run_async(
-            looks, lambda look: self._run(call, read, deadline=ends), asyncio.sleep
+            looks, lambda look: self._run(send, call, read, deadline=ends), asyncio.sleep
         )
         return status
 
@@ -636,13 +706,19 @@ class AsyncSaeJobClient(_ClientCore):
         """As :meth:`SaeJobClient.exec_jobs`, at most ``concurrency`` calls in flight."""
         import asyncio
 
-        calls, batch = self._batch(requests, concurrency, retry_budget)
+        from sae_job_api.api.default import exec_job
+
+        calls = self._prepare_all(requests)
+        batch = Batch(batch_retry_budget(concurrency, retry_budget, len(calls)), self.retry)
         results: list[JobOutcome | None] = [None] * len(calls)
         indexes = iter(range(len(calls)))  # shared by the workers: each index is taken once
 
         async def worker() -> None:
             for index in indexes:
-                results[index] = await self._run(calls[index], self._exec_job_read(calls[index]), batch)
+                call = calls[index]
+                results[index] = await self._run(
+                    exec_job.asyncio_detailed, call, self._exec_job_read(call), batch
+                )
 
         try:
             async with asyncio.TaskGroup() as group:

@@ -8,14 +8,13 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-import httpx
-
 from sae_job.answers import read_data
+from sae_job.attempts import Answer
 from sae_job.errors import AmbiguousTemplateError, SaeJobError, TemplateNotFoundError, UnexpectedResponseError
 from sae_job.jobs import JobState, epoch_time, instance_count
 from sae_job.jobs import wire_value as _value
 from sae_job.operations import LIST_JOBS
-from sae_job.sending import Answer
+from sae_job_api.types import Response
 
 __all__ = ["JobTemplate", "TemplatePage", "job_template", "pick_template", "read_templates_page"]
 
@@ -102,13 +101,13 @@ def read_templates_page(answer: Answer, attempt: int) -> TemplatePage | SaeJobEr
     reply = read_data(LIST_JOBS, answer, attempt)
     if isinstance(reply, SaeJobError):
         return reply
-    assert isinstance(answer, httpx.Response)  # read_data answered a transport error already
+    assert isinstance(answer, Response)  # read_data answered a transport error already
     entries = _value(reply.data, "applications") or []
     templates = [job_template(entry) for entry in entries]
     if None in templates:
         return UnexpectedResponseError(
             "HTTP 200 answer to ListJobs with a template that has no AppId or AppName",
-            status_code=answer.status_code,
+            status_code=int(answer.status_code),
             body=answer.content,
         )
 
