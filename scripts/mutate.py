@@ -27,9 +27,9 @@ MODULES: dict[str, list[str]] = {
     "signing": ["tests/test_signing.py"],
     "arguments": ["tests/test_arguments.py"],
     "errors": ["tests/test_errors.py", "tests/test_answers.py"],
-    "attempts": ["tests/test_attempts.py", "tests/test_jobs.py"],
+    "retries": ["tests/test_attempts.py", "tests/test_jobs.py"],
     "answers": ["tests/test_answers.py"],
-    "jobs": ["tests/test_jobs.py"],
+    "waiting": ["tests/test_jobs.py"],
 }
 
 # mutmut's exit codes (mutmut.stats.status_by_exit_code) that mean a test caught the mutant.

@@ -25,9 +25,9 @@ import pytest
 from hypothesis import settings
 
 from sae_job import Credentials, Env
-from sae_job.attempts import Answer, call_sync
 from sae_job.emulator import Emulator, EmulatorConfig, RunningEmulator, Template, serve
 from sae_job.operations import EXEC_JOB, LIST_JOBS, Operation
+from sae_job.retries import Answer, call_sync
 from sae_job.transport import SaeTransport
 from sae_job_api import Client as ApiClient
 

@@ -11,14 +11,12 @@ import pytest
 
 from sae_job.answers import (
     NO_SECOND_JOB,
-    Launch,
     read_data,
     read_exec_job,
     read_history_page,
     read_job_status,
     read_reply,
 )
-from sae_job.attempts import Answer
 from sae_job.errors import (
     ApplicationNotFoundError,
     JobSuspendError,
@@ -28,8 +26,9 @@ from sae_job.errors import (
     TransportError,
     UnexpectedResponseError,
 )
-from sae_job.jobs import HistoryPage, JobState
+from sae_job.models import HistoryPage, JobState, Launch
 from sae_job.operations import DESCRIBE_JOB_HISTORY, DESCRIBE_JOB_STATUS, EXEC_JOB, Operation
+from sae_job.retries import Answer
 from tests.conftest import generated_answer
 
 REQUEST = httpx.Request("GET", "https://sae.cn-hangzhou.aliyuncs.com/pop/v1/sam/job/execJob")

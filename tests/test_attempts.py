@@ -1,4 +1,4 @@
-"""The attempt loop without I/O (``sae_job.attempts``): the retry policy's checks and waits, the steps a
+"""The attempt loop without I/O (``sae_job.retries``): the retry policy's checks and waits, the steps a
 call takes, and what the calls of one fan-out share (a retry budget, a throttle gate)."""
 
 from __future__ import annotations
@@ -9,7 +9,8 @@ from collections.abc import Generator
 
 import pytest
 
-from sae_job.attempts import (
+from sae_job.errors import AuthenticationError, SaeJobError, ServerError, ThrottlingError, TransportError
+from sae_job.retries import (
     Batch,
     RetryPolicy,
     Send,
@@ -19,7 +20,6 @@ from sae_job.attempts import (
     run_async,
     run_sync,
 )
-from sae_job.errors import AuthenticationError, SaeJobError, ServerError, ThrottlingError, TransportError
 
 NO_JITTER = RetryPolicy(max_attempts=5, base_delay=0.2, max_delay=10.0, jitter=lambda cap: cap)
 UNAVAILABLE = ServerError("ServiceUnavailable", "try later", status_code=503)

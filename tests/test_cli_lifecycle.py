@@ -13,7 +13,7 @@ import pytest
 
 from sae_job import cli
 from sae_job.cli_output import Progress
-from sae_job.jobs import JobState, JobStatus
+from sae_job.models import JobState, JobStatus
 
 SECRET_NAMES = ("ALIBABA_CLOUD_ACCESS_KEY_ID", "ALIBABA_CLOUD_ACCESS_KEY_SECRET")
 PYTHON_NAMES = ("event_id", "app_id", "region=", "endpoint=", "credentials=", "Env.name", "envs ")

@@ -10,9 +10,10 @@ from types import SimpleNamespace
 import pytest
 
 from sae_job import JobFailedError, JobState, JobStatus, SaeError, ServerError, WaitPolicy, WaitTimeoutError
-from sae_job.attempts import Send, Sleep
+from sae_job.answers import job_status
 from sae_job.errors import ApplicationNotFoundError, SaeJobError, ThrottlingError, TransportError
-from sae_job.jobs import job_status, wait_loop
+from sae_job.retries import Send, Sleep
+from sae_job.waiting import wait_loop
 from sae_job_api.models import JobStatus as JobStatusModel
 
 

@@ -195,7 +195,7 @@ def _answer(applications: list[dict[str, Any]], **top: Any) -> Any:
 
 def test_a_page_reads_milliseconds_unknown_states_and_refuses_a_template_without_an_id() -> None:
     from sae_job import UnexpectedResponseError
-    from sae_job.templates import read_templates_page
+    from sae_job.answers import read_templates_page
 
     entry = {"AppId": "a", "AppName": "n", "LastJobState": "9", "LastStartTime": 1657522800000, "Active": -1}
     page = read_templates_page(_answer([entry], CurrentPage=1, PageSize=1, TotalSize=7), 1)

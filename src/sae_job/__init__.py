@@ -19,12 +19,10 @@ from sae_job.errors import *  # noqa: F403  (the error classes are small: they l
 __version__ = "0.1.0"
 
 if TYPE_CHECKING:  # the names imported on first use, for type checkers
-    from sae_job.answers import Launch as Launch
     from sae_job.arguments import ConfigMapEnv as ConfigMapEnv
     from sae_job.arguments import Env as Env
     from sae_job.arguments import ExecJobArguments as ExecJobArguments
     from sae_job.arguments import JobRequest as JobRequest
-    from sae_job.attempts import RetryPolicy as RetryPolicy
     from sae_job.client import AsyncSaeJobClient as AsyncSaeJobClient
     from sae_job.client import ClientSettings as ClientSettings
     from sae_job.client import DryRun as DryRun
@@ -33,24 +31,25 @@ if TYPE_CHECKING:  # the names imported on first use, for type checkers
     from sae_job.credentials import Credentials as Credentials
     from sae_job.credentials import CredentialsProvider as CredentialsProvider
     from sae_job.credentials import default_credentials as default_credentials
-    from sae_job.jobs import JobState as JobState
-    from sae_job.jobs import JobStatus as JobStatus
-    from sae_job.jobs import WaitPolicy as WaitPolicy
+    from sae_job.models import JobState as JobState
+    from sae_job.models import JobStatus as JobStatus
+    from sae_job.models import JobTemplate as JobTemplate
+    from sae_job.models import Launch as Launch
+    from sae_job.retries import RetryPolicy as RetryPolicy
     from sae_job.signing import AcsV3Auth as AcsV3Auth
     from sae_job.signing import RoaV2Auth as RoaV2Auth
-    from sae_job.templates import JobTemplate as JobTemplate
+    from sae_job.waiting import WaitPolicy as WaitPolicy
 
 _EXPORTS = {
     name: module
     for module, names in {
-        "sae_job.answers": "Launch",
         "sae_job.arguments": "ConfigMapEnv Env ExecJobArguments JobRequest",
-        "sae_job.attempts": "RetryPolicy",
         "sae_job.client": "AsyncSaeJobClient ClientSettings DryRun JobOutcome SaeJobClient",
         "sae_job.credentials": "Credentials CredentialsProvider default_credentials",
-        "sae_job.jobs": "JobState JobStatus WaitPolicy",
+        "sae_job.models": "JobState JobStatus JobTemplate Launch",
+        "sae_job.retries": "RetryPolicy",
         "sae_job.signing": "AcsV3Auth RoaV2Auth",
-        "sae_job.templates": "JobTemplate",
+        "sae_job.waiting": "WaitPolicy",
     }.items()
     for name in names.split()
 } | dict.fromkeys(_errors.__all__, "sae_job.errors")

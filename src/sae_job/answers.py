@@ -3,55 +3,101 @@ for. The generated call's ``Response.parsed`` is read; this module checks the fi
 
 from __future__ import annotations
 
+import math
+from collections.abc import Iterable
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from http import HTTPStatus
 from typing import Any
 
 import httpx
 
-from sae_job.attempts import Answer
 from sae_job.errors import (
+    AmbiguousTemplateError,
     SaeError,
     SaeJobError,
     ServerError,
+    TemplateNotFoundError,
     ThrottlingError,
     TransportError,
     UnexpectedResponseError,
     error_class_for,
 )
-from sae_job.jobs import HistoryPage, JobStatus, job_status
-from sae_job.operations import DESCRIBE_JOB_HISTORY, DESCRIBE_JOB_STATUS, EXEC_JOB, Operation
+from sae_job.models import HistoryPage, JobState, JobStatus, JobTemplate, Launch, TemplatePage
+from sae_job.operations import DESCRIBE_JOB_HISTORY, DESCRIBE_JOB_STATUS, EXEC_JOB, LIST_JOBS, Operation
+from sae_job.retries import Answer
 from sae_job_api.models import Error as ApiError
 from sae_job_api.types import Response, Unset
 
 __all__ = [
-    "Launch",
     "Reply",
+    "epoch_time",
     "failed_call",
+    "instance_count",
+    "job_status",
+    "job_template",
+    "pick_template",
     "read_data",
     "read_exec_job",
     "read_history_page",
     "read_job_status",
     "read_reply",
+    "read_templates_page",
     "transport_error",
 ]
 
+# Epoch values at or above this are milliseconds (it is 2286 in seconds, 1970-04-26 in milliseconds).
+_MILLISECONDS_FROM = 10_000_000_000
+
+
+def epoch_time(value: object) -> datetime | None:
+    """A wire timestamp (epoch seconds, or milliseconds told apart by magnitude) in UTC; None if none."""
+    if (
+        isinstance(value, bool)
+        or not isinstance(value, int | float)
+        or not math.isfinite(value)
+        or value <= 0
+    ):
+        return None
+    seconds = value / 1000 if value >= _MILLISECONDS_FROM else value
+    try:
+        return datetime.fromtimestamp(seconds, UTC)
+    except (OverflowError, OSError, ValueError):
+        return None
+
+
+def instance_count(value: object) -> int:
+    """A wire instance count; 0 when missing, negative or not an integer."""
+    return value if isinstance(value, int) and not isinstance(value, bool) and value >= 0 else 0
+
+
+def wire_value(model: object, name: str) -> Any:
+    """A generated model's field; None when it is absent (``Unset``)."""
+    value = getattr(model, name, None)
+    return None if type(value).__name__ == "Unset" else value  # the name: sae_job_api loads later
+
+
+def job_status(data: Any, request_id: str | None, job_id: str | None = None) -> JobStatus:
+    """A job's fields (the model of ``Data`` or of a ``Jobs`` entry); bad counts read as 0, times as None."""
+    raw = wire_value(data, "state")
+    raw_state = raw if isinstance(raw, str) else None if raw is None else str(raw)
+    message = wire_value(data, "message")
+    found = wire_value(data, "job_id")
+    return JobStatus(
+        job_id=found if isinstance(found, str) and found else job_id or "",
+        state=JobState.from_wire(raw_state),
+        raw_state=raw_state,
+        active=instance_count(wire_value(data, "active")),
+        succeeded=instance_count(wire_value(data, "succeeded")),
+        failed=instance_count(wire_value(data, "failed")),
+        started_at=epoch_time(wire_value(data, "start_time")),
+        completed_at=epoch_time(wire_value(data, "completion_time")),
+        message=message if isinstance(message, str) and message else None,
+        request_id=request_id,
+    )
+
+
 NO_SECOND_JOB = "calling again with the same event_id cannot start a second job"
-
-
-@dataclass(frozen=True, slots=True)
-class Launch:
-    """A job that ExecJob started."""
-
-    job_id: str
-    """The new job's ID, ``manual-…``."""
-    request_id: str
-    trace_id: str | None
-    event_id: str
-    """The event ID the job was started under: the caller's, or the one generated for the call."""
-    app_id: str
-    attempts: int = 1
-    """How many requests it took (retries included)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -302,3 +348,99 @@ def read_history_page(answer: Answer, attempt: int) -> HistoryPage | SaeJobError
         return value if isinstance(value, int) and not isinstance(value, bool) else 0
 
     return HistoryPage(jobs, number("current_page"), number("page_size"), number("total_size"))
+
+
+def _named_text(model: object, name: str) -> str | None:
+    value = wire_value(model, name)
+    return value if isinstance(value, str) and value else None
+
+
+def job_template(data: Any) -> JobTemplate | None:
+    """An ``Applications`` entry as a :class:`JobTemplate`; None without ``AppId`` or ``AppName``."""
+    app_id, name = _named_text(data, "app_id"), _named_text(data, "app_name")
+    if app_id is None or name is None:
+        return None
+    raw = wire_value(data, "last_job_state")
+    raw_state = None if raw is None or isinstance(raw, bool) else str(raw)
+    tags = {}
+    for tag in wire_value(data, "tags") or ():
+        key, value = wire_value(tag, "key"), wire_value(tag, "value")
+        if isinstance(key, str):
+            tags[key] = value if isinstance(value, str) else ""
+    return JobTemplate(
+        app_id=app_id,
+        name=name,
+        namespace_id=_named_text(data, "namespace_id"),
+        region_id=_named_text(data, "region_id"),
+        description=_named_text(data, "app_description"),
+        suspended=wire_value(data, "suspend") is True,
+        last_job_state=None if raw_state is None else JobState.from_wire(raw_state),
+        raw_last_job_state=raw_state,
+        last_start_time=epoch_time(wire_value(data, "last_start_time")),
+        completion_time=epoch_time(wire_value(data, "completion_time")),
+        active=instance_count(wire_value(data, "active")),
+        succeeded=instance_count(wire_value(data, "succeeded")),
+        failed=instance_count(wire_value(data, "failed")),
+        message=_named_text(data, "message"),
+        tags=tags,
+    )
+
+
+def read_templates_page(answer: Answer, attempt: int) -> TemplatePage | SaeJobError:
+    """What a ListJobs answer means: one page of templates, or the error."""
+    reply = read_data(LIST_JOBS, answer, attempt)
+    if isinstance(reply, SaeJobError):
+        return reply
+    assert isinstance(answer, Response)  # read_data answered a transport error already
+    entries = wire_value(reply.data, "applications") or []
+    templates = [job_template(entry) for entry in entries]
+    if None in templates:
+        return UnexpectedResponseError(
+            "HTTP 200 answer to ListJobs with a template that has no AppId or AppName",
+            status_code=int(answer.status_code),
+            body=answer.content,
+        )
+
+    def number(name: str) -> int:
+        # The page's position is in Data and again at the top; Data's first.
+        return instance_count(wire_value(reply.data, name)) or instance_count(wire_value(reply, name))
+
+    found = [template for template in templates if template is not None]
+    return TemplatePage(
+        found, number("current_page"), number("page_size"), number("total_size"), reply.request_id
+    )
+
+
+def pick_template(name: str, namespace_id: str | None, pages: Iterable[TemplatePage]) -> JobTemplate:
+    """The one template named exactly ``name`` (in ``namespace_id``) among ``pages``; raises
+    :class:`~sae_job.TemplateNotFoundError` or :class:`~sae_job.AmbiguousTemplateError`."""
+    matches: list[JobTemplate] = []
+    request_id = None
+    for page in pages:
+        request_id = request_id or page.request_id
+        matches += [
+            template
+            for template in page.templates
+            if template.name == name and namespace_id in (None, template.namespace_id)
+        ]
+    if len(matches) == 1:
+        return matches[0]
+    where = f" in namespace {namespace_id}" if namespace_id is not None else ""
+    if not matches:
+        error = TemplateNotFoundError(
+            "TemplateNotFound",
+            f"no job template is named {name!r}{where} (the name must match exactly)",
+            request_id=request_id,
+        )
+        error.name, error.namespace_id = name, namespace_id
+        raise error
+    namespaces = tuple(sorted({t.namespace_id or "?" for t in matches}))
+    ids = ", ".join(f"{t.app_id} in {t.namespace_id or '?'}" for t in matches)
+    ambiguous = AmbiguousTemplateError(
+        "AmbiguousTemplate",
+        f"{len(matches)} job templates are named {name!r}{where} ({ids}); pick one with "
+        f"namespace_id=NAMESPACE: {', '.join(namespaces)}",
+        request_id=request_id,
+    )
+    ambiguous.name, ambiguous.namespaces = name, namespaces
+    raise ambiguous

@@ -12,7 +12,7 @@ from datetime import UTC, datetime
 from typing import Any, TypeAlias, TypedDict, Unpack
 from urllib.parse import quote_plus
 
-from sae_job.jobs import JobState
+from sae_job.models import JobState
 
 __all__ = [
     "ConfigMapEnv",

@@ -42,7 +42,7 @@ if TYPE_CHECKING:
     from sae_job.cli_output import Progress
     from sae_job.client import SaeJobClient
     from sae_job.endpoints import Endpoint
-    from sae_job.templates import JobTemplate
+    from sae_job.models import JobTemplate
 
 __all__ = [
     "EXIT_AUTH",

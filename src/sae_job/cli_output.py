@@ -14,8 +14,7 @@ from typing import TYPE_CHECKING, Any, TextIO
 
 if TYPE_CHECKING:
     from sae_job.endpoints import Endpoint
-    from sae_job.jobs import JobStatus
-    from sae_job.templates import JobTemplate
+    from sae_job.models import JobStatus, JobTemplate
 
 # Exit codes, documented in --help and the README. 0-6 keep the meaning they always had.
 EXIT_OK = 0

@@ -3,7 +3,7 @@
 A call: arguments -> wire form (:mod:`sae_job.arguments`) -> the generated ``sync_detailed`` /
 ``asyncio_detailed`` on a generated ``Client`` holding our httpx client (the signer of
 :mod:`sae_job.signing` as its ``auth``, the transport of :mod:`sae_job.transport`) -> result or typed
-error (:mod:`sae_job.answers`), :mod:`sae_job.attempts` deciding whether to try again.
+error (:mod:`sae_job.answers`), :mod:`sae_job.retries` deciding whether to try again.
 """
 
 from __future__ import annotations
@@ -22,7 +22,13 @@ from typing import Any, Literal, Self, TypedDict, TypeVar, Unpack
 import httpx
 
 from sae_job import __version__
-from sae_job.answers import Launch, read_exec_job, read_history_page, read_job_status
+from sae_job.answers import (
+    pick_template,
+    read_exec_job,
+    read_history_page,
+    read_job_status,
+    read_templates_page,
+)
 from sae_job.arguments import (
     MAX_TEMPLATES_PAGE_SIZE,
     DescribeJobHistoryArguments,
@@ -37,7 +43,12 @@ from sae_job.arguments import (
     new_event_id,
     template_name,
 )
-from sae_job.attempts import (
+from sae_job.credentials import CredentialsProvider, as_provider, default_credentials
+from sae_job.endpoints import resolve_endpoint
+from sae_job.errors import SaeJobError
+from sae_job.models import JobStatus, JobTemplate, Launch
+from sae_job.operations import DESCRIBE_JOB_HISTORY, DESCRIBE_JOB_STATUS, EXEC_JOB, LIST_JOBS, Operation
+from sae_job.retries import (
     Answer,
     Batch,
     RetryPolicy,
@@ -48,14 +59,9 @@ from sae_job.attempts import (
     run_async,
     run_sync,
 )
-from sae_job.credentials import CredentialsProvider, as_provider, default_credentials
-from sae_job.endpoints import resolve_endpoint
-from sae_job.errors import SaeJobError
-from sae_job.jobs import JobStatus, WaitArguments, WaitPolicy, wait_loop
-from sae_job.operations import DESCRIBE_JOB_HISTORY, DESCRIBE_JOB_STATUS, EXEC_JOB, LIST_JOBS, Operation
 from sae_job.signing import AcsV3Auth, RoaV2Auth, redact_headers
-from sae_job.templates import JobTemplate, pick_template, read_templates_page
 from sae_job.transport import AsyncSaeTransport, SaeTransport
+from sae_job.waiting import WaitArguments, WaitPolicy, wait_loop
 from sae_job_api import Client as ApiClient
 from sae_job_api.types import Response
 
@@ -528,7 +534,7 @@ class SaeJobClient(_ClientCore):
         :class:`~sae_job.SaeJobError`, in the order of ``requests``. One failure never raises.
 
         Retries share one budget (``retry_budget``, by default a fifth of the requests and at least 10)
-        and one throttle gate (:class:`~sae_job.attempts.Batch`). A bad request raises
+        and one throttle gate (:class:`~sae_job.retries.Batch`). A bad request raises
         ``TypeError``/``ValueError`` naming it before anything is sent.
         """
         from sae_job_api.api.default import exec_job

@@ -11,7 +11,7 @@ from collections.abc import Mapping
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from sae_job.jobs import JobStatus
+    from sae_job.models import JobStatus
 
 __all__ = [
     "AmbiguousTemplateError",
