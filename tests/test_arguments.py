@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import pickle
 import re
 import uuid
 from datetime import UTC, datetime, timedelta, timezone, tzinfo
@@ -12,6 +13,7 @@ import pytest
 
 from sae_job import ConfigMapEnv, Env, JobRequest, JobState
 from sae_job.arguments import (
+    ArgumentError,
     describe_job_history_params,
     describe_job_status_params,
     exec_job_params,
@@ -195,7 +197,7 @@ def test_a_url_exactly_at_the_gateway_limit_is_accepted_and_one_byte_more_is_ref
     assert len(f"{PATH}?AppId={'a' * room}") == MAX_REQUEST_TARGET
     assert len(f"GET {PATH}?AppId={'a' * room} HTTP/1.1\r\n") == 8 * 1024
     check_request_size(PATH, {"AppId": "a" * room})
-    with pytest.raises(ValueError, match=f"would be {MAX_REQUEST_TARGET + 1} bytes of URL"):
+    with pytest.raises(ValueError, match=f"making the request {MAX_REQUEST_TARGET + 1} bytes of URL"):
         check_request_size(PATH, {"AppId": "a" * (room + 1)})
 
 
@@ -244,8 +246,8 @@ NOT_A_NAME = (
         ("app", {"command": []}, ValueError,
          "command is an empty list: give at least the executable, e.g. ['echo', 'abc']"),
         ("app", {"command": ["echo", "a"], "args": ["b"]}, ValueError,
-         "give the arguments either in the command list or as args=, not both"),
-        ("app", {"command": [" "]}, ValueError, "command[0], the executable, is empty"),
+         "args cannot go with a command list: give the arguments in one of them, not both"),
+        ("app", {"command": [" "]}, ValueError, "command[0] (the executable) is empty"),
         ("app", {"command": ["echo", 1]}, TypeError, "command[1] must be a str, not int"),
         ("app", {"command": "echo", "args": "abc"}, TypeError, "args must be a list of str, not str"),
         ("app", {"envs": {"1A": "x"}}, ValueError, f"envs key '1A' {NOT_A_NAME}"),
@@ -272,6 +274,33 @@ def test_a_refusal_reads_in_full(
     with pytest.raises(error) as caught:
         exec_job_params(app_id, **kwargs)
     assert str(caught.value) == message
+    refused = caught.value
+    if not message.startswith("unexpected keyword argument"):  # Python's own TypeError, as for any call
+        # Rule: every other refusal is structured: the parameter as the caller wrote it, and the problem.
+        assert isinstance(refused, ArgumentError) and isinstance(refused, error)
+        assert message == f"{refused.parameter} {refused.problem}" and message.startswith(refused.parameter)
+        assert refused.parameter.split("[")[0] in {
+            "app_id",
+            "command",
+            "args",
+            "envs",
+            "envs key",
+            "Env.name",
+            "replicas",
+            "time",
+            "event_id",
+            "jar_start_options",
+            "jar_start_args",
+            "war_start_options",
+            "Env.value",
+        }
+        copy = pickle.loads(pickle.dumps(refused))
+        assert (type(copy), copy.parameter, copy.problem, str(copy)) == (
+            type(refused),
+            refused.parameter,
+            refused.problem,
+            message,
+        )
 
 
 @pytest.mark.parametrize(
@@ -305,10 +334,11 @@ def test_a_url_over_the_limit_names_its_size_the_limit_and_the_longest_parameter
     with pytest.raises(ValueError) as caught:
         check_request_size(PATH, wire)
     assert str(caught.value) == (
-        f"the request would be {size} bytes of URL, over the gateway's limit of {MAX_REQUEST_TARGET}: "
-        f"Command alone takes {MAX_REQUEST_TARGET + 8} bytes once encoded; shorten it "
+        f"Command alone takes {MAX_REQUEST_TARGET + 8} bytes once encoded, making the request {size} bytes "
+        f"of URL, over the gateway's limit of {MAX_REQUEST_TARGET}; shorten it "
         "(put large data in a ConfigMap or the image instead)"
     )
+    assert (caught.value.parameter, caught.value.problem.split()[0]) == ("Command", "alone")
 
 
 def test_the_request_target_joins_the_encoded_pairs_with_ampersands() -> None:

@@ -248,7 +248,7 @@ def test_retries_share_one_budget(flavour: str, serve: Callable[[Service], str])
 def test_a_bad_request_raises_before_anything_is_sent(flavour: str, serve: Callable[[Service], str]) -> None:
     service = Service(lambda _, app_id: launched(app_id))
     endpoint = serve(service)
-    with pytest.raises(ValueError, match=r"requests\[1\]: app_id"):
+    with pytest.raises(ValueError, match=r"requests\[1\]\.app_id is empty"):
         fan_out(flavour, endpoint, [JobRequest("app-0"), JobRequest(""), JobRequest("app-2")])
     with pytest.raises(TypeError, match=r"requests\[0\] must be a JobRequest"):
         fan_out(flavour, endpoint, ["app-0"])  # type: ignore[list-item]

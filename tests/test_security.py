@@ -335,6 +335,8 @@ def make_error(cls: type[BaseException]) -> BaseException:
         return cls("Code", "message", request_id="R")  # type: ignore[call-arg]
     if "status_code" in parameters:
         return cls("message", status_code=500, body=b"body")  # type: ignore[call-arg]
+    if "problem" in parameters:
+        return cls("parameter", "problem")  # type: ignore[call-arg]
     return cls("message")
 
 

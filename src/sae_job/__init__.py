@@ -19,6 +19,8 @@ from sae_job.errors import *  # noqa: F403  (the error classes are small: they l
 __version__ = "0.1.0"
 
 if TYPE_CHECKING:  # the names imported on first use, for type checkers
+    from sae_job.arguments import ArgumentError as ArgumentError
+    from sae_job.arguments import ArgumentTypeError as ArgumentTypeError
     from sae_job.arguments import ConfigMapEnv as ConfigMapEnv
     from sae_job.arguments import Env as Env
     from sae_job.arguments import ExecJobArguments as ExecJobArguments
@@ -43,7 +45,7 @@ if TYPE_CHECKING:  # the names imported on first use, for type checkers
 _EXPORTS = {
     name: module
     for module, names in {
-        "sae_job.arguments": "ConfigMapEnv Env ExecJobArguments JobRequest",
+        "sae_job.arguments": "ArgumentError ArgumentTypeError ConfigMapEnv Env ExecJobArguments JobRequest",
         "sae_job.client": "AsyncSaeJobClient ClientSettings DryRun JobOutcome SaeJobClient",
         "sae_job.credentials": "Credentials CredentialsProvider default_credentials",
         "sae_job.models": "JobState JobStatus JobTemplate Launch",

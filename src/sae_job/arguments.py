@@ -4,6 +4,7 @@ checked before anything is sent: bad input raises ``TypeError`` or ``ValueError`
 from __future__ import annotations
 
 import json
+import math
 import re
 import uuid
 from collections.abc import Iterable, Mapping, Sequence
@@ -15,6 +16,8 @@ from urllib.parse import quote_plus
 from sae_job.models import JobState
 
 __all__ = [
+    "ArgumentError",
+    "ArgumentTypeError",
     "ConfigMapEnv",
     "DescribeJobHistoryArguments",
     "DescribeJobStatusArguments",
@@ -23,6 +26,7 @@ __all__ = [
     "ExecJobArguments",
     "JobRequest",
     "ListJobsArguments",
+    "check_number",
     "check_request_size",
     "describe_job_history_params",
     "describe_job_status_params",
@@ -43,6 +47,24 @@ _MAX_REPLICAS = 999_999_999  # the spec's pattern allows up to nine digits
 MAX_REQUEST_TARGET = 8192 - len("GET  HTTP/1.1\r\n")
 
 
+class ArgumentError(ValueError):
+    """A bad argument, refused before anything is sent: ``parameter`` as the caller wrote it (``app_id``,
+    ``command[2]``, ``envs['A']``, ``Env.value``; for a URL too long, its wire name), ``problem`` what is
+    wrong with it; the message is the two together."""
+
+    def __init__(self, parameter: str, problem: str) -> None:
+        super().__init__(f"{parameter} {problem}")
+        self.parameter = parameter
+        self.problem = problem
+
+    def __reduce__(self) -> tuple[object, ...]:
+        return type(self), (self.parameter, self.problem)
+
+
+class ArgumentTypeError(ArgumentError, TypeError):
+    """An argument of the wrong type."""
+
+
 @dataclass(frozen=True, slots=True)
 class Env:
     """A custom environment variable: ``{"name": name, "value": value}`` on the wire."""
@@ -53,8 +75,10 @@ class Env:
     def __post_init__(self) -> None:
         _check_env_name(self.name, "Env.name")
         if not isinstance(self.value, str):
-            raise TypeError(f"Env.value of {self.name!r} must be a str, not {type(self.value).__name__}")
-        _check_utf8(self.value, f"Env.value of {self.name!r}")
+            raise ArgumentTypeError(
+                "Env.value", f"of {self.name!r} must be a str, not {type(self.value).__name__}"
+            )
+        _check_utf8(self.value, "Env.value", f"of {self.name!r} ")
 
     def to_wire(self) -> dict[str, Any]:
         """The variable as the service reads it."""
@@ -72,27 +96,28 @@ class ConfigMapEnv:
     def __post_init__(self) -> None:
         _check_env_name(self.name, "ConfigMapEnv.name")
         if isinstance(self.config_map_id, bool) or not isinstance(self.config_map_id, int):
-            raise TypeError(
-                f"ConfigMapEnv.config_map_id must be an int, not {type(self.config_map_id).__name__}"
+            raise ArgumentTypeError(
+                "ConfigMapEnv.config_map_id", f"must be an int, not {type(self.config_map_id).__name__}"
             )
         if self.config_map_id < 1:
-            raise ValueError(
-                f"ConfigMapEnv.config_map_id must be a positive ConfigMap ID, got {self.config_map_id}"
+            raise ArgumentError(
+                "ConfigMapEnv.config_map_id", f"must be a positive ConfigMap ID, got {self.config_map_id}"
             )
         if not isinstance(self.key, str):
-            raise TypeError(f"ConfigMapEnv.key must be a str, not {type(self.key).__name__}")
+            raise ArgumentTypeError("ConfigMapEnv.key", f"must be a str, not {type(self.key).__name__}")
         _check_utf8(self.key, "ConfigMapEnv.key")
         if not self.key and not self.name.startswith(CONFIG_MAP_ALL_PREFIX):
-            raise ValueError(
-                f"ConfigMapEnv.key is empty for {self.name!r}: name a key, or use "
-                "ConfigMapEnv.all(config_map_name, config_map_id) to take every key"
+            raise ArgumentError(
+                "ConfigMapEnv.key",
+                f"is empty for {self.name!r}: name a key, or use "
+                "ConfigMapEnv.all(config_map_name, config_map_id) to take every key",
             )
 
     @classmethod
     def all(cls, config_map_name: str, config_map_id: int) -> ConfigMapEnv:
         """Every key of the ConfigMap as a variable: named ``sae-sys-configmap-all-<name>``, key ``""``."""
         if not isinstance(config_map_name, str) or not config_map_name:
-            raise ValueError("config_map_name must be the ConfigMap's non-empty name")
+            raise ArgumentError("config_map_name", "must be the ConfigMap's non-empty name")
         return cls(CONFIG_MAP_ALL_PREFIX + config_map_name, config_map_id, "")
 
     def to_wire(self) -> dict[str, Any]:
@@ -161,54 +186,79 @@ def _check_names(arguments: Mapping[str, object]) -> None:
         raise TypeError(f"unexpected keyword argument {unknown[0]!r}; ExecJob takes {takes}")
 
 
+def check_number(
+    parameter: str,
+    value: Any,
+    *,
+    minimum: float = 0,
+    above: bool = False,
+    integer: bool = False,
+    unit: str = "",
+) -> Any:
+    """``value`` when it is a finite number (``integer``: an int) ``>= minimum`` (``above``: ``>``); else
+    the :class:`ArgumentError` naming ``parameter``.
+
+    >>> check_number("timeout", 0, above=True, unit="seconds")
+    Traceback (most recent call last):
+    sae_job.arguments.ArgumentError: timeout must be a finite number of seconds > 0, got 0
+    """
+    kind = "an int" if integer else f"a finite number of {unit}" if unit else "a finite number"
+    bad = isinstance(value, bool) or not isinstance(value, int if integer else int | float)
+    if bad or not math.isfinite(value) or value < minimum or (above and value == minimum):
+        raise ArgumentError(parameter, f"must be {kind} {'>' if above else '>='} {minimum:g}, got {value!r}")
+    return value
+
+
 def new_event_id() -> str:
     """A fresh event ID (uuid4): one per ``exec_job`` call, reused by every retry of it."""
     return str(uuid.uuid4())
 
 
-def _check_utf8(value: str, name: str) -> None:
+def _check_utf8(value: str, name: str, of: str = "") -> None:
     # A lone surrogate (from a mis-decoded file name, say) cannot be sent: say where it is.
     try:
         # equivalent mutants: codec names ignore case
         value.encode("utf-8")  # pragma: no mutate
     except UnicodeEncodeError as exc:
-        raise ValueError(
-            f"{name} holds {value[exc.start]!r} at position {exc.start}, which UTF-8 cannot carry "
-            "(a lone surrogate, usually from text decoded with errors='surrogateescape')"
+        raise ArgumentError(
+            name,
+            f"{of}holds {value[exc.start]!r} at position {exc.start}, which UTF-8 cannot carry "
+            "(a lone surrogate, usually from text decoded with errors='surrogateescape')",
         ) from None
 
 
 def _check_env_name(name: object, where: str) -> None:
     if not isinstance(name, str):
-        raise TypeError(f"{where} must be a str, not {type(name).__name__}")
+        raise ArgumentTypeError(where, f"must be a str, not {type(name).__name__}")
     if not name:
-        raise ValueError(f"{where} is empty")
+        raise ArgumentError(where, "is empty")
     if "=" in name:
-        raise ValueError(f"{where} {name!r} contains '=': give the name and the value separately")
+        raise ArgumentError(where, f"{name!r} contains '=': give the name and the value separately")
     if not _ENV_NAME.fullmatch(name):
-        raise ValueError(
-            f"{where} {name!r} is not a valid environment variable name: use letters, digits, '-', '.', '_',"
-            " not starting with a digit"
+        raise ArgumentError(
+            where,
+            f"{name!r} is not a valid environment variable name: use letters, digits, '-', '.', '_',"
+            " not starting with a digit",
         )
 
 
 def _check_id(value: object, name: str) -> str:
     if not isinstance(value, str):
-        raise TypeError(f"{name} must be a str, not {type(value).__name__}")
+        raise ArgumentTypeError(name, f"must be a str, not {type(value).__name__}")
     if not value.strip():
-        raise ValueError(f"{name} is empty")
+        raise ArgumentError(name, "is empty")
     _check_utf8(value, name)
     bad = _ID_FORBIDDEN.search(value)
     if bad:
-        raise ValueError(f"{name} {value!r} contains {bad.group()!r}, which no ID has")
+        raise ArgumentError(name, f"{value!r} contains {bad.group()!r}, which no ID has")
     return value
 
 
 def _check_text(value: object, name: str) -> str:
     if not isinstance(value, str):
-        raise TypeError(f"{name} must be a str, not {type(value).__name__}")
+        raise ArgumentTypeError(name, f"must be a str, not {type(value).__name__}")
     if "\x00" in value:
-        raise ValueError(f"{name} contains a NUL character")
+        raise ArgumentError(name, "contains a NUL character")
     _check_utf8(value, name)
     return value
 
@@ -217,7 +267,7 @@ def _check_option(value: object, name: str) -> str:
     # An empty option is refused, not sent: the gateway's signers disagree on how to sign "k=".
     text = _check_text(value, name)
     if not text:
-        raise ValueError(f"{name} is empty: leave it out (None) instead")
+        raise ArgumentError(name, "is empty: leave it out (None) instead")
     return text
 
 
@@ -231,22 +281,28 @@ def _command_params(command: str | Sequence[str] | None, args: Sequence[str] | N
     rest: list[str] = []
     if isinstance(command, str):
         if not command.strip():
-            raise ValueError("command is empty")
+            raise ArgumentError("command", "is empty")
         params["command"] = _check_text(command, "command")
     elif command is not None:
         if not isinstance(command, Sequence):
-            raise TypeError(f"command must be a str or a list of str, not {type(command).__name__}")
+            raise ArgumentTypeError(
+                "command", f"must be a str or a list of str, not {type(command).__name__}"
+            )
         if not command:
-            raise ValueError("command is an empty list: give at least the executable, e.g. ['echo', 'abc']")
+            raise ArgumentError(
+                "command", "is an empty list: give at least the executable, e.g. ['echo', 'abc']"
+            )
         if args is not None:
-            raise ValueError("give the arguments either in the command list or as args=, not both")
+            raise ArgumentError(
+                "args", "cannot go with a command list: give the arguments in one of them, not both"
+            )
         items = [_check_text(item, f"command[{i}]") for i, item in enumerate(command)]
         if not items[0].strip():
-            raise ValueError("command[0], the executable, is empty")
+            raise ArgumentError("command[0]", "(the executable) is empty")
         params["command"], rest = items[0], items[1:]
     if args is not None:
         if isinstance(args, str | bytes) or not isinstance(args, Sequence):
-            raise TypeError(f"args must be a list of str, not {type(args).__name__}")
+            raise ArgumentTypeError("args", f"must be a list of str, not {type(args).__name__}")
         rest = [_check_text(item, f"args[{i}]") for i, item in enumerate(args)]
     if rest or args is not None:
         params["command_args"] = _to_json(rest)
@@ -260,48 +316,51 @@ def _envs_param(envs: EnvsArg) -> str:
         for name, value in envs.items():
             _check_env_name(name, "envs key")
             if not isinstance(value, str):
-                raise TypeError(f"envs[{name!r}] must be a str, not {type(value).__name__}")
+                raise ArgumentTypeError(f"envs[{name!r}]", f"must be a str, not {type(value).__name__}")
             _check_utf8(value, f"envs[{name!r}]")
             items.append(Env(name, value))
     elif isinstance(envs, str | bytes) or not isinstance(envs, Iterable):
-        raise TypeError(
-            "envs must be a mapping of names to values or a list of Env/ConfigMapEnv, "
-            f"not {type(envs).__name__}"
+        raise ArgumentTypeError(
+            "envs",
+            f"must be a mapping of names to values or a list of Env/ConfigMapEnv, not {type(envs).__name__}",
         )
     else:
         items = list(envs)
         for i, item in enumerate(items):
             if not isinstance(item, Env | ConfigMapEnv):
-                raise TypeError(f"envs[{i}] must be an Env or a ConfigMapEnv, not {type(item).__name__}")
+                raise ArgumentTypeError(
+                    f"envs[{i}]", f"must be an Env or a ConfigMapEnv, not {type(item).__name__}"
+                )
     seen: set[str] = set()
     for item in items:
         if item.name in seen:
-            raise ValueError(f"envs names {item.name!r} twice")
+            raise ArgumentError("envs", f"names {item.name!r} twice")
         seen.add(item.name)
     return _to_json([item.to_wire() for item in items])
 
 
 def _time_param(time: datetime) -> str:
     if not isinstance(time, datetime):
-        raise TypeError(f"time must be a timezone-aware datetime, not {type(time).__name__}")
+        raise ArgumentTypeError("time", f"must be a timezone-aware datetime, not {type(time).__name__}")
     if time.tzinfo is None or time.utcoffset() is None:
-        raise ValueError(
-            "time is a naive datetime, which is ambiguous: give it a timezone, "
-            "e.g. datetime(2026, 12, 1, 8, 0, tzinfo=timezone.utc)"
+        raise ArgumentError(
+            "time",
+            "is a naive datetime, which is ambiguous: give it a timezone, "
+            "e.g. datetime(2026, 12, 1, 8, 0, tzinfo=timezone.utc)",
         )
     try:
         utc = time.astimezone(UTC)
     except OverflowError:
-        raise ValueError(f"time {time.isoformat()} is out of range once in UTC") from None
+        raise ArgumentError("time", f"{time.isoformat()} is out of range once in UTC") from None
     # isoformat pads the year to four digits, as the spec's pattern wants; strftime's %Y may not (999).
     return utc.isoformat(timespec="seconds").removesuffix("+00:00") + "Z"
 
 
 def _replicas_param(replicas: int) -> str:
     if isinstance(replicas, bool) or not isinstance(replicas, int):
-        raise TypeError(f"replicas must be an int, not {type(replicas).__name__}")
+        raise ArgumentTypeError("replicas", f"must be an int, not {type(replicas).__name__}")
     if not 1 <= replicas <= _MAX_REPLICAS:
-        raise ValueError(f"replicas must be a positive number of instances, got {replicas}")
+        raise ArgumentError("replicas", f"must be a positive number of instances, got {replicas}")
     return str(replicas)
 
 
@@ -341,10 +400,11 @@ def check_request_size(path: str, wire: Mapping[str, object]) -> str:
     if len(target) > MAX_REQUEST_TARGET:
         longest = max(pairs, key=len)
         name = longest.partition("=")[0]
-        raise ValueError(
-            f"the request would be {len(target)} bytes of URL, over the gateway's limit of "
-            f"{MAX_REQUEST_TARGET}: {name} alone takes {len(longest)} bytes once encoded; shorten it "
-            "(put large data in a ConfigMap or the image instead)"
+        raise ArgumentError(
+            name,
+            f"alone takes {len(longest)} bytes once encoded, making the request {len(target)} bytes of "
+            f"URL, over the gateway's limit of {MAX_REQUEST_TARGET}; shorten it "
+            "(put large data in a ConfigMap or the image instead)",
         )
     return target
 
@@ -384,14 +444,14 @@ def job_state(value: JobState | str) -> JobState:
     names = [state.name.lower() for state in JobState if state is not JobState.UNKNOWN]
     if isinstance(value, str) and value.lower() in names:
         return JobState[value.upper()]
-    raise ValueError(f"state must be one of {', '.join(names)}, got {value!r}")
+    raise ArgumentError("state", f"must be one of {', '.join(names)}, got {value!r}")
 
 
 def _page_size(value: object, maximum: int) -> int:
     if isinstance(value, bool) or not isinstance(value, int):
-        raise TypeError(f"page_size must be an int, not {type(value).__name__}")
+        raise ArgumentTypeError("page_size", f"must be an int, not {type(value).__name__}")
     if not 1 <= value <= maximum:
-        raise ValueError(f"page_size must be from 1 to {maximum}, got {value}")
+        raise ArgumentError("page_size", f"must be from 1 to {maximum}, got {value}")
     return value
 
 
@@ -424,7 +484,7 @@ def template_name(name: object) -> str:
     """A job template's name as given to ListJobs; ``TypeError``/``ValueError`` when no template has it."""
     text = _check_text(name, "name")
     if not text.strip():
-        raise ValueError("name is empty: give the job template's name, e.g. 'nightly-report'")
+        raise ArgumentError("name", "is empty: give the job template's name, e.g. 'nightly-report'")
     return text
 
 

@@ -71,7 +71,7 @@ _CLI_TERMS: tuple[tuple[str, str], ...] = (
     (r"\bConfigMapEnv\.key\b", "--env-from-configmap key"),
     (r"\bConfigMapEnv\.config_map_id\b", "the ConfigMap ID"),
     (r"\bconfig_map_name\b", "--env-all-from-configmap name"),
-    (r"\bcommand\[0\], the executable,", "COMMAND, the executable,"),
+    (r"\bcommand\[0\] \(the executable\)", "COMMAND (the executable)"),
     (r"\bcommand\[(\d+)\]", r"argument \1 of COMMAND"),
     (r"^command\b", "COMMAND"),
     (r"\bjar_start_options\b", "--jar-start-options"),

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import http.cookiejar
 import itertools
-import math
 import platform
 import time as _time
 from collections.abc import AsyncIterator, Awaitable, Callable, Generator, Iterable, Iterator, Mapping, Sized
@@ -31,10 +30,12 @@ from sae_job.answers import (
 )
 from sae_job.arguments import (
     MAX_TEMPLATES_PAGE_SIZE,
+    ArgumentError,
     DescribeJobHistoryArguments,
     ExecJobArguments,
     JobRequest,
     ListJobsArguments,
+    check_number,
     check_request_size,
     describe_job_history_params,
     describe_job_status_params,
@@ -170,9 +171,7 @@ def _job_of(job: str | Launch, job_id: str | None) -> tuple[str, str]:
 
 
 def _seconds(name: str, value: float) -> float:
-    if isinstance(value, bool) or not isinstance(value, int | float) or not 0 < value < math.inf:
-        raise ValueError(f"{name} must be a positive, finite number of seconds, got {value!r}")
-    return float(value)
+    return float(check_number(name, value, above=True, unit="seconds"))
 
 
 def _check_keys(given: Mapping[str, object], declared: frozenset[str]) -> None:
@@ -367,8 +366,10 @@ class _ClientCore:
                 raise TypeError(f"requests[{index}] must be a JobRequest, not {type(request).__name__}")
             try:
                 calls.append(prepare_exec_job(request.app_id, request.arguments))
-            except (TypeError, ValueError) as exc:
-                raise type(exc)(f"requests[{index}]: {exc}") from exc
+            except ArgumentError as exc:
+                raise type(exc)(f"requests[{index}].{exc.parameter}", exc.problem) from exc
+            except TypeError as exc:  # an unknown keyword argument, as Python names it
+                raise TypeError(f"requests[{index}]: {exc}") from exc
         return calls
 
     @staticmethod

@@ -4,7 +4,6 @@
 from __future__ import annotations
 
 import logging
-import math
 import random
 import threading
 import time
@@ -15,6 +14,7 @@ from typing import Any, TypeAlias, TypeVar
 import httpx
 
 from sae_job import transport
+from sae_job.arguments import check_number
 from sae_job.errors import (
     AuthenticationError,
     SaeError,
@@ -57,11 +57,6 @@ def _full_jitter(cap: float) -> float:
     return random.uniform(0.0, cap)
 
 
-def _check_seconds(name: str, value: object) -> None:
-    if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value) or value < 0:
-        raise ValueError(f"{name} must be a finite number of seconds >= 0, got {value!r}")
-
-
 @dataclass(frozen=True, slots=True)
 class RetryPolicy:
     """When and how long to wait before trying a failed call again.
@@ -80,14 +75,9 @@ class RetryPolicy:
     jitter: Callable[[float], float] = field(default=_full_jitter, repr=False)
 
     def __post_init__(self) -> None:
-        if (
-            isinstance(self.max_attempts, bool)
-            or not isinstance(self.max_attempts, int)
-            or self.max_attempts < 1
-        ):
-            raise ValueError(f"max_attempts must be an int >= 1, got {self.max_attempts!r}")
+        check_number("max_attempts", self.max_attempts, minimum=1, integer=True)
         for name in ("base_delay", "max_delay", "max_retry_after"):
-            _check_seconds(name, getattr(self, name))
+            check_number(name, getattr(self, name), unit="seconds")
 
     @staticmethod
     def is_retryable(error: SaeJobError) -> bool:
@@ -112,13 +102,10 @@ class RetryPolicy:
 def batch_retry_budget(concurrency: int, retry_budget: int | None, count: int) -> int:
     """The retry budget of a batch of ``count`` calls: ``retry_budget``, or a fifth of the calls and at
     least 10. ``ValueError`` for a ``concurrency`` or ``retry_budget`` that is not a whole number."""
-    if isinstance(concurrency, bool) or not isinstance(concurrency, int) or concurrency < 1:
-        raise ValueError(f"concurrency must be an int >= 1, got {concurrency!r}")
+    check_number("concurrency", concurrency, minimum=1, integer=True)
     if retry_budget is None:
         return max(10, count // 5)
-    if isinstance(retry_budget, bool) or not isinstance(retry_budget, int) or retry_budget < 0:
-        raise ValueError(f"retry_budget must be an int >= 0, got {retry_budget!r}")
-    return retry_budget
+    return int(check_number("retry_budget", retry_budget, integer=True))
 
 
 class Batch:

@@ -3,11 +3,11 @@
 
 from __future__ import annotations
 
-import math
 from collections.abc import Callable, Generator
 from dataclasses import dataclass
 from typing import TypedDict
 
+from sae_job.arguments import check_number
 from sae_job.errors import JobFailedError, SaeJobError, WaitTimeoutError
 from sae_job.models import JobState, JobStatus
 from sae_job.retries import RetryPolicy, Send, Sleep
@@ -27,9 +27,7 @@ class WaitPolicy:
 
     def __post_init__(self) -> None:
         for name in ("first_delay", "fraction", "max_delay"):
-            value = getattr(self, name)
-            if isinstance(value, bool) or not isinstance(value, int | float) or not 0 < value < math.inf:
-                raise ValueError(f"{name} must be a positive, finite number, got {value!r}")
+            check_number(name, getattr(self, name), above=True)
 
     def delay(self, waited: float) -> float:
         """Seconds until the next look, ``waited`` seconds into the wait."""
