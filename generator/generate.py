@@ -7,6 +7,10 @@ The generator always writes into an empty temporary folder which then replaces t
 whole: openapi-python-client's --overwrite replaces only models/ and api/, so files it no longer writes
 would otherwise survive. Besides the generator's output the package gets `py.typed` and `openapi.json`
 (the spec as JSON, read at run time by the emulator, which has no YAML parser).
+
+generator/templates/ holds the few templates that replace the generator's built-in ones of the same name
+(--custom-template-path): models_init.py.jinja makes `sae_job_api.models` import a model's module only when
+its name is first used, so that importing one operation does not import every model.
 """
 
 from __future__ import annotations
@@ -26,6 +30,7 @@ from ruamel.yaml import YAML
 ROOT = Path(__file__).resolve().parent.parent
 SPEC = ROOT / "openapi" / "sae-job.yaml"
 CONFIG = ROOT / "generator" / "config.yaml"
+TEMPLATES = ROOT / "generator" / "templates"
 PACKAGE = "sae_job_api"
 TARGET = ROOT / "generated" / PACKAGE
 IGNORED = {"__pycache__", ".mypy_cache", ".ruff_cache", ".pytest_cache"}
@@ -43,6 +48,8 @@ def generate_into(folder: Path, spec_path: Path = SPEC) -> Path:
         str(spec_path),
         "--config",
         str(CONFIG),
+        "--custom-template-path",
+        str(TEMPLATES),
         "--meta",
         "none",
         "--fail-on-warning",
