@@ -9,11 +9,12 @@ import re
 import uuid
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any, TypeAlias, TypedDict, Unpack
 from urllib.parse import quote_plus
 
 from sae_job.models import JobState
+from sae_job.signing import format_acs_date
 
 __all__ = [
     "ArgumentError",
@@ -349,11 +350,9 @@ def _time_param(time: datetime) -> str:
             "e.g. datetime(2026, 12, 1, 8, 0, tzinfo=timezone.utc)",
         )
     try:
-        utc = time.astimezone(UTC)
+        return format_acs_date(time)  # the spec's form: ISO 8601 in UTC, whole seconds, Z
     except OverflowError:
         raise ArgumentError("time", f"{time.isoformat()} is out of range once in UTC") from None
-    # isoformat pads the year to four digits, as the spec's pattern wants; strftime's %Y may not (999).
-    return utc.isoformat(timespec="seconds").removesuffix("+00:00") + "Z"
 
 
 def _replicas_param(replicas: int) -> str:

@@ -35,6 +35,7 @@ from sae_job.cli_output import (
     EXIT_WAIT_TIMEOUT,
     Call,
     Failure,
+    utc_text,
 )
 
 if TYPE_CHECKING:
@@ -655,7 +656,7 @@ def run_exec(args: argparse.Namespace, out: _Output, call: Call) -> int:
         call.started, call.job_id = True, launch.job_id
         fields = ("job_id", "request_id", "trace_id", "event_id", "app_id")
         found: dict[str, Any] = {name: getattr(launch, name) for name in fields}
-        found["trigger_time"] = _utc(time)
+        found["trigger_time"] = utc_text(time)
         when = f"triggers at {found['trigger_time']}" if time is not None else "triggers now"
         if not out.json:
             out.result(
@@ -670,10 +671,6 @@ def run_exec(args: argparse.Namespace, out: _Output, call: Call) -> int:
         if out.json:
             out.json_line(found)
         return EXIT_OK
-
-
-def _utc(moment: datetime | None) -> str | None:
-    return None if moment is None else moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 def _status_json(status: Any, app_id: str) -> dict[str, Any]:

@@ -132,8 +132,11 @@ def format_duration(seconds: float) -> str:
     return f"{whole // 86400}d{whole % 86400 // 3600:02d}h"
 
 
-def _utc(moment: datetime | None) -> str | None:
-    return None if moment is None else moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+def utc_text(moment: datetime | None) -> str | None:
+    """``2026-12-01T08:00:00Z``, or None."""
+    from sae_job.signing import format_acs_date
+
+    return None if moment is None else format_acs_date(moment)
 
 
 # --- job statuses --------------------------------------------------------------------------------------
@@ -145,8 +148,8 @@ def status_json(status: JobStatus, app_id: str | None = None) -> dict[str, Any]:
     found |= dataclasses.asdict(status)
     found.update(
         state=status.state.name.lower(),
-        started_at=_utc(status.started_at),
-        completed_at=_utc(status.completed_at),
+        started_at=utc_text(status.started_at),
+        completed_at=utc_text(status.completed_at),
     )
     return found
 
@@ -163,8 +166,8 @@ def status_text(status: JobStatus, app_id: str) -> str:
         ("app", app_id),
         ("state", status.state.name.lower() + raw),
         ("instances", counts(status)),
-        ("started", _utc(status.started_at) or "-"),
-        ("completed", _utc(status.completed_at) or "-"),
+        ("started", utc_text(status.started_at) or "-"),
+        ("completed", utc_text(status.completed_at) or "-"),
     ]
     if status.message:
         rows.append(("message", status.message))
@@ -179,9 +182,10 @@ HISTORY_HEADER = (
 
 def history_row(status: JobStatus) -> str:
     """One job as a row under :data:`HISTORY_HEADER` (fixed widths, so rows print as they come)."""
+    started, completed = utc_text(status.started_at) or "-", utc_text(status.completed_at) or "-"
     return (
         f"{status.job_id:<40} {status.state.name.lower():<10} {status.active:>6} {status.succeeded:>9} "
-        f"{status.failed:>6}  {_utc(status.started_at) or '-':<20}  {_utc(status.completed_at) or '-'}"
+        f"{status.failed:>6}  {started:<20}  {completed}"
     )
 
 
@@ -193,8 +197,8 @@ def template_json(template: JobTemplate) -> dict[str, Any]:
     state = template.last_job_state
     return dataclasses.asdict(template) | {
         "last_job_state": None if state is None else state.name.lower(),
-        "last_start_time": _utc(template.last_start_time),
-        "completion_time": _utc(template.completion_time),
+        "last_start_time": utc_text(template.last_start_time),
+        "completion_time": utc_text(template.completion_time),
     }
 
 
@@ -220,7 +224,7 @@ def templates_table(templates: Sequence[JobTemplate]) -> str:
             t.namespace_id or "-",
             "yes" if t.suspended else "no",
             "never" if t.last_job_state is None else t.last_job_state.name.lower(),
-            _utc(t.last_start_time) or "-",
+            utc_text(t.last_start_time) or "-",
             str(t.active),
             str(t.succeeded),
             str(t.failed),
@@ -277,7 +281,7 @@ class Progress:
         elif changed:
             elapsed = format_duration(self._monotonic() - self._started)
             self._stream.write(
-                f"{_utc(self._now())} job {status.job_id} {status.state.name.lower()}: "
+                f"{utc_text(self._now())} job {status.job_id} {status.state.name.lower()}: "
                 f"{counts(status)} ({elapsed} elapsed)\n"
             )
             self._stream.flush()

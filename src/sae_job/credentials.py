@@ -204,11 +204,20 @@ def _read_config(path: Path) -> dict[str, Any] | None:
     return config
 
 
-def _from_profile(path: Path, config: dict[str, Any], name: str, chosen_by: str) -> Credentials:
-    profiles = [entry for entry in config.get("profiles", []) if isinstance(entry, dict)]
-    entry = next((p for p in profiles if p.get("name") == name), None)
+def _profiles(config: dict[str, Any]) -> list[dict[str, Any]]:
+    return [entry for entry in config.get("profiles", []) if isinstance(entry, dict)]
+
+
+def _profile(config: dict[str, Any], profile: str | None, env: Mapping[str, str]) -> tuple[str, Any]:
+    """The name of the profile to read (``profile``, else ALIBABA_CLOUD_PROFILE, else the file's
+    current one) and its entry in ``config``, None when it has none."""
+    name = profile or env.get(_ENV_PROFILE) or config.get("current") or "default"
+    return name, next((p for p in _profiles(config) if p.get("name") == name), None)
+
+
+def _from_profile(path: Path, config: dict[str, Any], name: str, entry: Any, chosen_by: str) -> Credentials:
     if entry is None:
-        available = ", ".join(repr(p.get("name")) for p in profiles) or "none"
+        available = ", ".join(repr(p.get("name")) for p in _profiles(config)) or "none"
         raise CredentialsNotFoundError(
             f"profile {name!r} ({chosen_by}) is not in the aliyun CLI config file {path}; "
             f"profiles there: {available}. Choose one with --profile or {_ENV_PROFILE}, "
@@ -265,8 +274,9 @@ def default_credentials(
         config = _read_config(path)
         if config is not None:
             if not name:
-                name, chosen_by = config.get("current") or "default", "the file's current profile"
-            return _from_profile(path, config, name, chosen_by)
+                chosen_by = "the file's current profile"
+            name, entry = _profile(config, name, {})
+            return _from_profile(path, config, name, entry, chosen_by)
         which = f"profile {name!r} ({chosen_by})" if name else "its current profile"
         tried.append(f"aliyun CLI config file {path}, {which}: no such file")
 
@@ -296,11 +306,7 @@ def profile_region(
     config = _read_config(path)
     if config is None:
         return None
-    name = profile or env.get(_ENV_PROFILE) or config.get("current") or "default"
-    entry = next(
-        (p for p in config.get("profiles", []) if isinstance(p, dict) and p.get("name") == name),
-        None,
-    )
+    name, entry = _profile(config, profile, env)
     region = entry.get("region_id") if entry is not None else None
     if not isinstance(region, str) or not region:
         return None
