@@ -14,7 +14,7 @@ PIP_QUIET := --quiet --disable-pip-version-check
 
 help:
 	@echo "make demo             run a job end to end against the local SAE emulator"
-	@echo "make test             validate the spec, check generated/, lint, run the tests"
+	@echo "make test             validate the spec, check generated/, lint, run the tests, then again a year ahead"
 	@echo "make soak             the load and soak tests in full: 20,000 requests, 10,000 calls (minutes)"
 	@echo "make mutate           mutation scores of signing, arguments, errors, attempts, answers, jobs (minutes)"
 	@echo "make generate         regenerate generated/sae_job_api from openapi/sae-job.yaml"
@@ -65,8 +65,21 @@ lint: $(VENV)/.installed
 # Three workers on two cores: most of the suite's time is waiting (servers, subprocesses, retry pauses).
 # Bytecode is written even where PYTHONDONTWRITEBYTECODE is set: else every worker and every CLI
 # subprocess compiles src/, generated/ and tests/ again (seconds of CPU each). Plain `pytest` runs serially.
+# Then the guard against tests that depend on today's date: the suite again under Debian's faketime
+# (libfaketime, LD_PRELOAD: it reaches every sae-job and emulator subprocess too) FAKE_AHEAD from now,
+# after a check that Python's clock really moved. A test that must see a given time injects it (now=,
+# clock=). Tests marked real_clock_only (pyproject.toml) are left out: under libfaketime a timed wait on a
+# lock (Event.wait(0.05)) never times out, since CPython's sem_clockwait is not intercepted.
+# make test FAKE_AHEAD=+730d tries another date.
+FAKE_AHEAD ?= +400d
 test: validate-spec check-generated lint
 	PYTHONDONTWRITEBYTECODE= $(PY) -m pytest -n 3
+	@command -v faketime >/dev/null || \
+		{ apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y faketime; }
+	@real=$$(date +%s); fake=$$(faketime -f '$(FAKE_AHEAD)' $(PY) -c 'import time; print(int(time.time()))'); \
+		ahead=$$(( fake - real )); test $${ahead#-} -ge 86400 || \
+		{ echo "faketime -f '$(FAKE_AHEAD)' did not move Python's clock by a day or more"; exit 1; }
+	PYTHONDONTWRITEBYTECODE= faketime -f '$(FAKE_AHEAD)' $(PY) -m pytest -n 3 -m 'not real_clock_only'
 
 # The tests marked soak, at the issue's full size (make test runs them reduced); prints the numbers.
 soak: $(VENV)/.installed

@@ -219,6 +219,14 @@ def pytest_configure(config: pytest.Config) -> None:
     )
 
 
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """A test marked ``real_clock_only`` (pyproject.toml) says why: the faketime pass leaves it out."""
+    for item in items:
+        for mark in item.iter_markers("real_clock_only"):
+            if not str(mark.kwargs.get("reason", "")).strip():
+                raise pytest.UsageError(f'{item.nodeid}: real_clock_only needs reason="..."')
+
+
 # --- a local time zone other than UTC -----------------------------------------------------------------
 
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 import io
 import json
 import shlex
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
@@ -17,6 +17,8 @@ from sae_job.models import JobState, JobStatus
 
 SECRET_NAMES = ("ALIBABA_CLOUD_ACCESS_KEY_ID", "ALIBABA_CLOUD_ACCESS_KEY_SECRET")
 PYTHON_NAMES = ("event_id", "app_id", "region=", "endpoint=", "credentials=", "Env.name", "envs ")
+# A day before the clock cli.main reads: past on any date (a fixed date is past only after it).
+A_DAY_AGO = (datetime.now(UTC) - timedelta(days=1)).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 @pytest.fixture(autouse=True)
@@ -222,7 +224,7 @@ def test_the_cli_redraws_on_a_terminal_and_quiet_silences_it(
         (["exec", "app", "--event-id", " ", "--", "true"], 2, ["--event-id is empty"]),
         (["exec", "app", "--jar-start-options", "", "--", "true"], 2, ["--jar-start-options is empty"]),
         (["exec", "app", "--at", "-10m", "--", "true"], 2, ["--at '-10m' is in the past", "--at now"]),
-        (["exec", "app", "--at", "2020-01-01T00:00:00Z", "--", "true"], 2, ["in the past", "--at now"]),
+        (["exec", "app", "--at", A_DAY_AGO, "--", "true"], 2, ["in the past", "--at now"]),
         (["exec", "app", "--wait-timeout", "soon", "--", "true"], 2, ["--wait-timeout", "30m"]),
         (["exec", "app", "echo", "hi", "--replicas", "2", "x"], 2, ["put the job's command after --"]),
         (["exec", "--", "echo", "hi"], 2, ["APP_ID is missing"]),

@@ -235,6 +235,7 @@ def test_throttling_is_400_as_the_gateway_answers_or_429_when_configured() -> No
         Faults(throttle_status=503)
 
 
+@pytest.mark.real_clock_only(reason="the acceptor's pause is a timed Event.wait: endless under libfaketime")
 def test_out_of_files_the_acceptor_pauses_instead_of_spinning_and_recovers() -> None:
     # With no file descriptor left, accept() fails while the listen queue stays readable.
     process = StandaloneEmulator(open_files=40)

@@ -159,6 +159,7 @@ def test_a_stalled_answer_times_out_and_the_retry_finds_the_job(running: Running
     assert sorted(jobs) == sorted(launch.job_id for launch in launches)  # one job per call, none twice
 
 
+@pytest.mark.real_clock_only(reason="the emulator's latency is a timed Event.wait: endless under libfaketime")
 def test_latency_delays_every_answer(running: RunningEmulator) -> None:
     running.emulator.set_faults(Faults(latency_ms=30))
     with running.new_client() as client:

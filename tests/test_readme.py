@@ -138,7 +138,12 @@ class Finisher:
 
     def run(self) -> None:
         seen: dict[str, float] = {}
-        while not self.stop.wait(0.2):
+        # Polled with time.sleep, not self.stop.wait(0.2): under make test's faketime pass a timed wait on
+        # a lock never times out (libfaketime shifts CLOCK_MONOTONIC but not CPython's sem_clockwait).
+        while True:
+            time.sleep(0.2)
+            if self.stop.is_set():
+                return
             with urllib.request.urlopen(self.url + "/_emulator/jobs", timeout=5) as answer:
                 jobs = json.load(answer)["jobs"]
             for job in jobs:
