@@ -10,10 +10,9 @@ from __future__ import annotations
 
 import http.cookiejar
 import itertools
-import platform
+import sys
 import time as _time
 from collections.abc import AsyncIterator, Awaitable, Callable, Generator, Iterable, Iterator, Mapping, Sized
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Literal, Self, TypedDict, TypeVar, Unpack
@@ -81,7 +80,8 @@ __all__ = [
 T = TypeVar("T")
 _LAST_LOOK = 1.0  # seconds a look begun at a wait's deadline may take
 SignatureVersion = Literal["v3", "v2"]
-USER_AGENT = f"sae-job/{__version__} python/{platform.python_version()} httpx/{httpx.__version__}"
+_PYTHON = ".".join(map(str, sys.version_info[:3]))
+USER_AGENT = f"sae-job/{__version__} python/{_PYTHON} httpx/{httpx.__version__}"
 DEFAULT_CONCURRENCY = 10
 DEFAULT_PAGE_SIZE = 100
 Read = Callable[[Answer, int], Any]
@@ -548,6 +548,8 @@ class SaeJobClient(_ClientCore):
         def run(call: Call) -> JobOutcome:
             outcome: JobOutcome = self._run(exec_job.sync_detailed, call, self._exec_job_read(call), batch)
             return outcome
+
+        from concurrent.futures import ThreadPoolExecutor  # here: a single call never loads it
 
         with ThreadPoolExecutor(
             max_workers=min(concurrency, len(calls)), thread_name_prefix="sae-job"

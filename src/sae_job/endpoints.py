@@ -4,7 +4,6 @@ profile's ``region_id``)."""
 
 from __future__ import annotations
 
-import difflib
 import os
 import re
 from collections.abc import Mapping
@@ -171,5 +170,7 @@ def nearest_regions(region: str, count: int = 3) -> list[str]:
     >>> nearest_regions("cn-hangzou", 1)
     ['cn-hangzhou']
     """
+    import difflib  # here: only a mistyped region pays for it
+
     ranked = sorted(KNOWN_REGIONS, key=lambda known: -difflib.SequenceMatcher(None, region, known).ratio())
     return ranked[:count]
