@@ -149,7 +149,7 @@ def tables(found: dict[str, Any]) -> list[str]:
         for name, row in rows.items():
             out.append(
                 f"| {name} | {row['instructions_n1'] / 1e6:,.1f} | {row['instructions_n2'] / 1e6:,.1f} "
-                f"| {row['per_call'] / 1e6:.3f} | {ratio(rows, name, reference):.2f} |"
+                f"| {row['per_call'] / 1e6:.3f} | {round(ratio(rows, name, reference), 4):.2f} |"
             )
     processes = found["processes"]
     reference_total = processes[cold_start.OFFICIAL]
