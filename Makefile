@@ -20,7 +20,7 @@ help:
 	@echo "make generate         regenerate generated/sae_job_api from openapi/sae-job.yaml"
 	@echo "make check-generated  fail with a diff when generated/ is stale"
 	@echo "make lint             ruff on everything hand-written, mypy --strict on src/"
-	@echo "make bench            speed, cold start and install weight beside the official SDK (bench/RESULTS.md)"
+	@echo "make bench            instructions per call, cold start, fan-out, install weight beside the official SDK"
 	@echo "make bench-wait       only the section on waiting for jobs: wake-up lag and status calls (about 70 s)"
 	@echo "make clean            remove the virtual environments and caches"
 
@@ -98,10 +98,13 @@ demo: $(VENV)/.installed
 	bash scripts/demo.sh
 
 # A few minutes, loopback only; rewrites bench/RESULTS.md and bench/results.json. The bench starts its
-# own nginx (Debian's package: nginx-light only adds an echo module) beside its asyncio canned server.
+# own nginx (Debian's package: nginx-light only adds an echo module) and counts instructions with
+# valgrind's callgrind (Debian's valgrind), installing either when missing.
 bench: $(BENCH_VENV)/.installed
 	@{ command -v nginx || test -x /usr/sbin/nginx; } >/dev/null || \
 		{ apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y nginx; }
+	@command -v valgrind >/dev/null || \
+		{ apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y valgrind; }
 	$(BENCH_PY) bench/run.py
 
 # Only bench/wait.py's section (wait_for_job against the emulator), rewritten in place in bench/RESULTS.md

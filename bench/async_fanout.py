@@ -21,18 +21,9 @@ from collections.abc import Awaitable, Callable
 import aiohttp
 import httpx
 import httpx_aiohttp
-from common import (
-    ACCESS_KEY_ID,
-    ACCESS_KEY_SECRET,
-    APP_ID,
-    COMMAND,
-    ENVS,
-    PATH,
-    WIRE_QUERY,
-    Rounds,
-    interleaved,
-)
+from common import Rounds, interleaved
 from sync_calls import official_request, official_sdk_client
+from wire import ACCESS_KEY_ID, ACCESS_KEY_SECRET, APP_ID, COMMAND, ENVS, PATH, WIRE_QUERY
 
 from sae_job import AsyncSaeJobClient, Credentials
 

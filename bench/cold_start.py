@@ -1,9 +1,9 @@
-"""Cold start: whole processes, wall time, as a pipeline step pays it.
+"""Cold start: whole processes, as a pipeline step pays them, whose instructions bench/instructions.py counts.
 
-- ``sae-job exec APP_ID --endpoint <server> -- echo abc > file0``, credentials from the environment;
+- ``sae-job exec --json APP_ID --endpoint <server> -- echo abc > file0``, credentials from the environment
+  (the console script that ``pip install`` writes, run by the same interpreter);
 - a one-call script on the official SDK (bench/one_call_sdk.py) against the same server;
-- with no server, ``import sae_job``, ``from sae_job import SaeJobClient`` and importing the official
-  SDK's client, beside ``python -c pass`` (the interpreter's own start).
+- beside them, ``python -c pass`` (the interpreter's own start) and ``python -c "import httpx"``.
 
 Sources are byte-compiled first, as ``pip install`` does for a real install (this machine's
 environment sets PYTHONDONTWRITEBYTECODE, which would otherwise leave an editable install uncompiled).
@@ -13,86 +13,46 @@ from __future__ import annotations
 
 import compileall
 import os
-import subprocess
 import sys
-import time
 from pathlib import Path
 
-from common import (
-    ACCESS_KEY_ID,
-    ACCESS_KEY_SECRET,
-    APP_ID,
-    BENCH,
-    COMMAND,
-    ROOT,
-    Rounds,
-    interleaved,
-)
+from common import BENCH, ROOT
+from wire import ACCESS_KEY_ID, ACCESS_KEY_SECRET, APP_ID, COMMAND
+
+SAE_JOB = "sae-job exec --json"
+OFFICIAL = "official SDK one-call script"
 
 
-def _wall_ms(argv: list[str], env: dict[str, str]) -> float:
-    start = time.perf_counter()
-    done = subprocess.run(argv, env=env, capture_output=True, text=True, timeout=60, check=False)
-    elapsed = (time.perf_counter() - start) * 1000
-    if done.returncode != 0:
-        raise RuntimeError(f"{argv} exited {done.returncode}: {done.stderr.strip()[-500:]}")
-    return elapsed
-
-
-def _environment() -> dict[str, str]:
-    for folder in ("src", "generated"):
-        compileall.compile_dir(ROOT / folder, quiet=1)
+def environment() -> dict[str, str]:
+    """This environment with the bench's credentials, every source compiled; no STS token or profile."""
+    for folder in (ROOT / "src", ROOT / "generated", BENCH):
+        compileall.compile_dir(folder, quiet=1)
     env = dict(
         os.environ,
         ALIBABA_CLOUD_ACCESS_KEY_ID=ACCESS_KEY_ID,
         ALIBABA_CLOUD_ACCESS_KEY_SECRET=ACCESS_KEY_SECRET,
     )
-    for name in ("ALIBABA_CLOUD_SECURITY_TOKEN", "ALIBABA_CLOUD_PROFILE"):
+    for name in ("ALIBABA_CLOUD_SECURITY_TOKEN", "ALIBABA_CLOUD_PROFILE", "SAE_JOB_ENDPOINT"):
         env.pop(name, None)
     return env
 
 
-def processes(port: int, *, rounds: int) -> Rounds:
-    """Whole one-call processes against the server on ``port``, in ms."""
-    env = _environment()
-    url = f"http://127.0.0.1:{port}"
-    one_call = {
-        "sae-job exec": [
-            str(Path(sys.executable).parent / "sae-job"),
+def commands(port: int) -> dict[str, list[str]]:
+    """Each whole process, by name: its argv (one ExecJob call to the server on ``port``, or none)."""
+    python = sys.executable
+    return {
+        "python -c pass": [python, "-c", "pass"],
+        "python -c 'import httpx'": [python, "-c", "import httpx"],
+        SAE_JOB: [
+            python,
+            str(Path(python).parent / "sae-job"),
             "exec",
+            "--json",
             APP_ID,
             "--endpoint",
-            url,
+            f"http://127.0.0.1:{port}",
             "--",
             *COMMAND,
         ],
-        "official SDK one-call script": [sys.executable, str(BENCH / "one_call_sdk.py"), f"127.0.0.1:{port}"],
+        OFFICIAL: [python, str(BENCH / "one_call_sdk.py"), f"127.0.0.1:{port}"],
     }
-    for argv in one_call.values():  # both work, and the OS caches are warm
-        _wall_ms(argv, env)
-    return interleaved(
-        {name: (lambda argv=argv: _wall_ms(argv, env)) for name, argv in one_call.items()},
-        rounds,
-        "ms",
-        label="cold start",
-    )
-
-
-def imports(*, rounds: int) -> Rounds:
-    """Importing sae-job and the official SDK, beside the interpreter's own start, in ms."""
-    env = _environment()
-    codes = {
-        "python -c pass": "pass",
-        "import sae_job": "import sae_job",
-        "from sae_job import SaeJobClient": "from sae_job import SaeJobClient",
-        "import the official SDK's client": "from alibabacloud_sae20190506.client import Client",
-    }
-    python = sys.executable
-    for code in codes.values():
-        _wall_ms([python, "-c", code], env)
-    return interleaved(
-        {name: (lambda code=code: _wall_ms([python, "-c", code], env)) for name, code in codes.items()},
-        rounds,
-        "ms",
-        label="imports",
-    )

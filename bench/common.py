@@ -1,4 +1,4 @@
-"""What every benchmark section shares: the servers it calls, interleaved rounds, medians and ratios.
+"""What every benchmark section shares: the nginx it calls, interleaved rounds, medians and ratios.
 
 Timings on a shared machine drift; a ratio taken between contenders measured side by side in the same
 round does not. So every section runs its contenders in rounds (A B C, then B C A, …), and compares
@@ -28,45 +28,9 @@ import server
 BENCH = Path(__file__).resolve().parent
 ROOT = BENCH.parent
 
-# The call every contender makes: the API reference's own example, in the wire form and as arguments.
-APP_ID = "ee1a7a07-abcb-4652-a1d3-2d57f4150001"  # the emulator's embedded template
-COMMAND = ["echo", "abc", ">", "file0"]
-ENVS = {"envtmp": "0"}
-PATH = "/pop/v1/sam/job/execJob"
-EVENT_ID = "1f0b7c2e-6a43-4d8e-9a51-3c7d2b9e8f10"  # sae-job sends a fresh one per call: same length
-WIRE_QUERY = {
-    "AppId": APP_ID,
-    "EventId": EVENT_ID,
-    "Command": "echo",
-    "CommandArgs": '["abc",">","file0"]',
-    "Envs": '[{"name":"envtmp","value":"0"}]',
-}
-ACCESS_KEY_ID = "emulator-demo-key-id"  # the emulator's embedded demo key: it opens nothing else
-ACCESS_KEY_SECRET = "emulator-demo-key-secret"
 
-
-@contextlib.contextmanager
-def canned_server() -> Iterator[int]:
-    """bench/server.py in its own process; yields its port and stops it (it also stops when we die)."""
-    process = subprocess.Popen(
-        [sys.executable, str(BENCH / "server.py")],
-        stdin=subprocess.PIPE,
-        stdout=subprocess.PIPE,
-        text=True,
-    )
-    try:
-        assert process.stdout is not None
-        line = process.stdout.readline()
-        if not line.startswith("PORT "):
-            raise RuntimeError(f"the canned server did not start: {line!r}")
-        yield int(line.split()[1])
-    finally:
-        process.terminate()
-        process.wait(timeout=10)
-
-
-# The C server beside the asyncio one: nginx behaves like the real gateway (Tengine), and costs the
-# official SDK nothing in Python for each connection it opens.
+# The server every section calls: nginx, in C and in its own process, as the real gateway (Tengine) is;
+# its instructions are not counted, and it costs no client anything in Python for a connection it opens.
 NGINX_CONF = """\
 daemon off;
 worker_processes 1;
@@ -138,13 +102,6 @@ def _wait_until_listening(port: int, process: subprocess.Popen[bytes], log: Path
         time.sleep(0.05)
     errors = log.read_text(encoding="utf-8", errors="replace") if log.exists() else ""
     raise RuntimeError(f"nginx did not start on port {port}: {errors.strip()[-500:]}")
-
-
-# Every section runs against each, in this order.
-SERVERS: dict[str, Callable[[], contextlib.AbstractContextManager[int]]] = {
-    "asyncio canned server": canned_server,
-    "nginx": nginx_server,
-}
 
 
 @dataclass

@@ -1,12 +1,13 @@
 """make bench: sae-job side by side with raw http.client, raw httpx, raw aiohttp and the official SDK.
 
     python bench/run.py            # everything, a few minutes; writes bench/RESULTS.md and bench/results.json
-    python bench/run.py --quick    # fewer rounds, no install weight: a smoke run (writes nothing)
+    python bench/run.py --quick    # fewer calls and rounds, no install weight: a smoke run (writes nothing)
 
-Every section runs its contenders in interleaved rounds and compares them by the median of per-round
-ratios (see common.py). All traffic stays on 127.0.0.1, and every section that calls a server runs
-twice: against the asyncio canned server (server.py) and against nginx serving the same answer. Each
-target is checked on each server.
+Costs are counted, not timed, where a count exists: valgrind's callgrind counts the instructions of a
+call (sync and async, each contender at N1 and N2 calls: instructions.py) and of a whole one-call
+process (cold_start.py). Throughput under fan-out has no such count: it is timed, in interleaved rounds
+compared by the median of per-round ratios (common.py). Every call goes to nginx on 127.0.0.1, which
+answers in its own process. Prints each target with PASS or FAIL; exits 0 either way once it has written.
 """
 
 from __future__ import annotations
@@ -19,14 +20,19 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
+import async_calls
 import async_fanout
 import cold_start
 import install_weight
+import instructions
 import sync_calls
 import wait
-from common import BENCH, SERVERS, Rounds, machine, write_json
+from common import BENCH, Rounds, machine, nginx_server, write_json
 
+SERVER = "nginx"
 OURS_ASYNC = "AsyncSaeJobClient (default: aiohttp transport)"
+OURS_SYNC_CALL = "SaeJobClient.exec_job"
+OURS_ASYNC_CALL = "AsyncSaeJobClient.exec_job (aiohttp transport)"
 # Earlier runs set beside this one: {"runs": [{"date", "what", "targets": [...]}, ...]}.
 BEFORE = BENCH / "before-issue-10.json"
 
@@ -67,46 +73,48 @@ def _table(rounds: Rounds, reference: str, second: str | None = None, fmt: str =
     return lines
 
 
-def _server_targets(server: str, sections: dict[str, Rounds]) -> list[Target]:
-    sync, fanout, processes = sections["sync"], sections["fanout"], sections["processes"]
+def _server_targets(counted: dict[str, Any], fanout: Rounds) -> list[Target]:
+    sync, concurrent, processes = counted["sync"], counted["async"], counted["processes"]
+    sync_official = next(name for name in sync_calls.CONTENDERS if name.startswith("official"))
+    async_official = next(name for name in async_calls.CONTENDERS if name.startswith("official"))
     return [
         Target(
-            "sync: SaeJobClient (V3) per call",
-            "<= 1.10 x raw httpx",
-            sync.ratio("SaeJobClient (V3)", "raw httpx.Client"),
-            1.10,
-            server,
+            "sync: SaeJobClient.exec_job, instructions per call",
+            "<= 0.92 x official SDK",
+            instructions.ratio(sync, OURS_SYNC_CALL, sync_official),
+            0.92,
+            SERVER,
         ),
         Target(
-            "sync: SaeJobClient (V3) per call",
-            "<= 0.90 x official SDK",
-            sync.ratio("SaeJobClient (V3)", "official SDK"),
-            0.90,
-            server,
+            "async: AsyncSaeJobClient.exec_job, instructions per call",
+            "<= 1.00 x official SDK",
+            instructions.ratio(concurrent, OURS_ASYNC_CALL, async_official),
+            1.00,
+            SERVER,
         ),
         Target(
-            "async: AsyncSaeJobClient calls/s (sae-job[aiohttp])",
+            "async fan-out: AsyncSaeJobClient calls/s, wall clock (sae-job[aiohttp])",
             ">= 1.10 x official SDK",
             fanout.ratio(OURS_ASYNC, "official SDK"),
             1.10,
-            server,
+            SERVER,
             higher_is_better=True,
         ),
         Target(
-            "async: AsyncSaeJobClient calls/s (plain install, httpx transport)",
+            "async fan-out: AsyncSaeJobClient calls/s, wall clock (plain install, httpx transport)",
             ">= 1.10 x official SDK",
             fanout.ratio("AsyncSaeJobClient (httpx transport)", "official SDK"),
             1.10,
-            server,
+            SERVER,
             higher_is_better=True,
             note="not the target's subject: shown so the cost of skipping the extra is on record",
         ),
         Target(
-            "cold start: sae-job exec, whole process",
-            "<= 0.40 x official SDK script",
-            processes.ratio("sae-job exec", "official SDK one-call script"),
-            0.40,
-            server,
+            "cold start: sae-job exec --json, whole process, instructions",
+            "<= 0.30 x official SDK one-call script",
+            processes[cold_start.SAE_JOB] / processes[cold_start.OFFICIAL],
+            0.30,
+            SERVER,
         ),
     ]
 
@@ -168,7 +176,8 @@ def _before() -> list[str]:
     out = [
         "## Before the issue-10 refactor",
         "",
-        f"Earlier runs, kept in {BEFORE.name} (raw rounds included), to set beside the targets above.",
+        f"Earlier runs, kept in {BEFORE.name} (raw rounds included): wall clock, on two servers, with the "
+        "targets of issue 10 (the per-call ones since replaced by instruction counts).",
         "",
     ]
     for run in json.loads(BEFORE.read_text(encoding="utf-8"))["runs"]:
@@ -176,55 +185,43 @@ def _before() -> list[str]:
     return out
 
 
-def render(results: dict[str, Any], rounds: dict[str, dict[str, Rounds]], imports: Rounds) -> str:
+def render(results: dict[str, Any], fanout: Rounds) -> str:
     info = results["machine"]
     versions = ", ".join(f"{k} {v}" for k, v in info["versions"].items())
     settings = results["settings"]
+    counted = results["instructions"]
+    n1, n2 = counted["n1"], counted["n2"]
     out = [
         "# make bench: results",
         "",
         f"Run {results['date']} on {info['cpu']}, {info['cores']} cores, {info['os']}, "
-        f"Python {info['python']}; {versions}; {info['nginx']}. Took {results['seconds']:.0f} s.",
+        f"Python {info['python']}; {versions}; {info['nginx']}; {counted['valgrind']}. "
+        f"Took {results['seconds']:.0f} s.",
         "",
-        "Written by `make bench` (bench/run.py); raw values per round in results.json. Every section runs "
-        "its contenders in interleaved rounds; ratios are the median of per-round ratios, so drift of a "
-        "shared machine hits every contender alike. Absolute numbers are this machine's; compare ratios.",
-        "",
-        "Every section that calls a server runs against two, on loopback, both answering every request "
-        "with the same canned ExecJob answer: the asyncio canned server (bench/server.py), which pays in "
-        "Python for every connection a client opens, and nginx (one worker), which behaves like the real "
-        "gateway (Tengine).",
+        "Written by `make bench` (bench/run.py); raw values in results.json. Every call goes to nginx (one "
+        "worker) on loopback, answering every request with the same canned ExecJob answer in its own "
+        "process, as the real gateway (Tengine) does. Instructions are counted by valgrind's callgrind "
+        "and repeat from run to run; wall time on this shared machine does not, so only the fan-out "
+        "section, which has no count, is timed.",
         "",
         "## Targets",
         "",
         *_targets_tables(results["targets"]),
         "",
-        f"## Sync: one call ({settings['sync_calls']} calls per round, {settings['sync_rounds']} rounds)",
+        f"## Instructions per call and per process (callgrind, {SERVER})",
         "",
-        "Same ExecJob query everywhere; raw contenders send it unsigned and only decode the JSON.",
-    ]
-    for server, sections in rounds.items():
-        out += ["", f"### {server}", "", *_table(sections["sync"], "raw httpx.Client", "official SDK")]
-    out += [
+        f"Each contender's process runs {counted['warm_up']} warm-up calls, then {n1} calls in one "
+        f"run and {n2} in another; callgrind counts the whole process (M = millions of instructions). "
+        f"Per call = (at {n2} - at {n1}) / {n2 - n1}: "
+        "start, imports, setup and warm-up cancel. Async calls go one at a time on one event loop. Whole "
+        "processes are counted once each; one ExecJob call, or none. How, and what the rows say: "
+        "bench/LIMITS.md.",
+        *instructions.tables(counted),
         "",
-        f"## Async fan-out: {settings['fanout_calls']:,} calls at concurrency {settings['concurrency']} "
-        f"({settings['fanout_rounds']} rounds)",
-    ]
-    for server, sections in rounds.items():
-        out += ["", f"### {server}", "", *_table(sections["fanout"], "official SDK")]
-    out += ["", f"## Cold start: whole processes ({settings['cold_rounds']} rounds)"]
-    for server, sections in rounds.items():
-        out += [
-            "",
-            f"### {server}",
-            "",
-            *_table(sections["processes"], "official SDK one-call script", fmt="{:,.1f}"),
-        ]
-    out += [
+        f"## Async fan-out, wall clock: {settings['fanout_calls']:,} calls at concurrency "
+        f"{settings['concurrency']} ({settings['fanout_rounds']} rounds, {SERVER})",
         "",
-        "### Imports (no server)",
-        "",
-        *_table(imports, "import the official SDK's client", fmt="{:,.1f}"),
+        *_table(fanout, "official SDK"),
         "",
     ]
     weight = results.get("install_weight")
@@ -255,48 +252,42 @@ def main() -> int:
     options = parser.parse_args()
     quick = options.quick
     settings = {
-        "sync_rounds": 3 if quick else 21,
-        "sync_calls": 100 if quick else 300,
+        "n1": 5 if quick else 20,
+        "n2": 15 if quick else 120,
         "fanout_rounds": 2 if quick else 9,
         "fanout_calls": 1000,
         "concurrency": 50,
-        "cold_rounds": 3 if quick else 12,
     }
     started = time.perf_counter()
-    rounds: dict[str, dict[str, Rounds]] = {}
-    for server, serving in SERVERS.items():
-        print(f"make bench: sync per call, async fan-out, cold start on the {server}", file=sys.stderr)
-        with serving() as port:
-            rounds[server] = {
-                "sync": sync_calls.run(port, rounds=settings["sync_rounds"], calls=settings["sync_calls"]),
-                "fanout": async_fanout.run(
-                    port,
-                    rounds=settings["fanout_rounds"],
-                    calls=settings["fanout_calls"],
-                    concurrency=settings["concurrency"],
-                ),
-                "processes": cold_start.processes(port, rounds=settings["cold_rounds"]),
-            }
-    print("make bench: imports, install weight", file=sys.stderr)
-    imports = cold_start.imports(rounds=settings["cold_rounds"])
+    with nginx_server() as port:
+        # Timed first, alone: callgrind's processes would take the cores it needs.
+        print(f"make bench: async fan-out on {SERVER} (wall clock)", file=sys.stderr)
+        fanout = async_fanout.run(
+            port,
+            rounds=settings["fanout_rounds"],
+            calls=settings["fanout_calls"],
+            concurrency=settings["concurrency"],
+        )
+        print(f"make bench: instructions per call and per process on {SERVER} (callgrind)", file=sys.stderr)
+        counted = instructions.run(port, n1=settings["n1"], n2=settings["n2"])
+    print("make bench: install weight", file=sys.stderr)
     weight = None if quick else install_weight.run(["aiohttp"])
     waiting = wait.run(quick=quick)  # bench/wait.py: its own section, about 70 s
-    targets = [t for server, sections in rounds.items() for t in _server_targets(server, sections)]
+    targets = _server_targets(counted, fanout)
     targets += _weight_targets(weight) if weight else []
     results: dict[str, Any] = {
         "date": datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC"),
         "seconds": time.perf_counter() - started,
         "machine": machine(),
         "settings": settings,
-        "rounds": {
-            server: {name: r.to_json() for name, r in sections.items()} for server, sections in rounds.items()
-        },
-        "imports": imports.to_json(),
+        "server": SERVER,
+        "instructions": counted,
+        "fanout": fanout.to_json(),
         "install_weight": weight,
         "targets": [t.to_json() for t in targets],
     }
     results["wait"] = waiting
-    text = wait.with_section(render(results, rounds, imports), waiting)
+    text = wait.with_section(render(results, fanout), waiting)
     if quick:
         print(text)
     else:
@@ -304,6 +295,10 @@ def main() -> int:
         write_json(BENCH / "results.json", results)
         print(text)
         print("wrote bench/RESULTS.md and bench/results.json", file=sys.stderr)
+    for target in [*results["targets"], *waiting["targets"]]:
+        measured = target["measured"]
+        shown = f"{measured:.2f} x" if isinstance(measured, float) else measured
+        print(f"{'PASS' if target['met'] else 'FAIL'}  {target['what']}: {shown} (target {target['target']})")
     return 0
 
 

@@ -6,8 +6,8 @@ pipelining-safe, requests without a body only (ExecJob is a GET). Run it in its 
 
     python bench/server.py            # prints "PORT <n>" on stdout, serves until stdin closes or SIGTERM
 
-Its own cost shows in the results as the raw ``http.client`` (sync) and raw aiohttp (async) rows.
-common.nginx_server serves the same answer from nginx, beside it.
+``make bench`` no longer runs it: since issue 19 every section calls nginx (common.nginx_server),
+which serves this module's ANSWER. It stays as the answer's source, and for trying a client by hand.
 """
 
 from __future__ import annotations

@@ -1,39 +1,25 @@
-"""Sync, per call: one keep-alive connection each, the same ExecJob call, microseconds per call.
+"""Sync, per call: the contenders whose instructions bench/instructions.py counts, one ExecJob call each.
 
-- raw ``http.client``: the floor for any Python client (and the canned server's own cost);
+- raw ``http.client``: the floor for any Python client;
 - raw ``httpx.Client``: ``client.get(path, params=<the same wire query>)`` and ``.json()``, unsigned;
-- ``SaeJobClient`` V3 and V2: ``exec_job(app_id, command=[...], envs={...})``, signed and parsed;
+- the bare generated call: ``sae_job_api.api.default.exec_job.sync_detailed`` on a ``sae_job_api.Client``
+  whose httpx client signs with ``sae_job.AcsV3Auth`` (what the generated code costs with no wrapper);
+- ``SaeJobClient.exec_job(app_id, command=[...], envs={...})`` (V3), signed and parsed;
 - the official SDK: ``Client.exec_job(ExecJobRequest(...))`` (ROA, HMAC-SHA1, requests underneath).
+
+Each entry of :data:`CONTENDERS` takes the server's port and gives a call, which returns the job ID it
+read, and a ``close``. Imports happen inside, so that a process measuring one contender loads only that.
+Only public names of ``sae_job`` are used: its insides change without the bench noticing.
 """
 
 from __future__ import annotations
 
-import http.client
-import time
 from collections.abc import Callable
-from urllib.parse import urlencode
 
-import httpx
-from common import (
-    ACCESS_KEY_ID,
-    ACCESS_KEY_SECRET,
-    APP_ID,
-    COMMAND,
-    ENVS,
-    PATH,
-    WIRE_QUERY,
-    Rounds,
-    interleaved,
-)
+from wire import ACCESS_KEY_ID, ACCESS_KEY_SECRET, APP_ID, COMMAND, ENVS, PATH, WIRE_QUERY
 
-from sae_job import Credentials, SaeJobClient
-
-
-def _per_call(call: Callable[[], object], calls: int) -> float:
-    start = time.perf_counter()
-    for _ in range(calls):
-        call()
-    return (time.perf_counter() - start) / calls * 1e6
+Call = Callable[[], str]
+Setup = Callable[[int], tuple[Call, Callable[[], object]]]
 
 
 def official_sdk_client(endpoint_host_port: str) -> object:
@@ -62,40 +48,89 @@ def official_request() -> object:
     )
 
 
-def run(port: int, *, rounds: int, calls: int) -> Rounds:
-    base = f"http://127.0.0.1:{port}"
-    credentials = Credentials(ACCESS_KEY_ID, ACCESS_KEY_SECRET)
-    target = f"{PATH}?{urlencode(WIRE_QUERY)}"
+def raw_http_client(port: int) -> tuple[Call, Callable[[], object]]:
+    import http.client
+    import json
+    from urllib.parse import urlencode
 
     connection = http.client.HTTPConnection("127.0.0.1", port)
+    target = f"{PATH}?{urlencode(WIRE_QUERY)}"
 
-    def raw_http_client() -> None:
+    def call() -> str:
         connection.request("GET", target)
-        connection.getresponse().read()
+        job_id: str = json.loads(connection.getresponse().read())["Data"]["Data"]
+        return job_id
 
-    raw_httpx = httpx.Client(base_url=base)
-    v3 = SaeJobClient(endpoint=base, credentials=credentials, signature_version="v3")
-    v2 = SaeJobClient(endpoint=base, credentials=credentials, signature_version="v2")
+    return call, connection.close
+
+
+def raw_httpx(port: int) -> tuple[Call, Callable[[], object]]:
+    import httpx
+
+    client = httpx.Client(base_url=f"http://127.0.0.1:{port}")
+
+    def call() -> str:
+        job_id: str = client.get(PATH, params=WIRE_QUERY).json()["Data"]["Data"]
+        return job_id
+
+    return call, client.close
+
+
+def bare_generated(port: int) -> tuple[Call, Callable[[], object]]:
+    import json
+    import uuid
+
+    from sae_job import AcsV3Auth, Credentials
+    from sae_job_api import Client
+    from sae_job_api.api.default import exec_job
+
+    auth = AcsV3Auth(Credentials(ACCESS_KEY_ID, ACCESS_KEY_SECRET))
+    client = Client(base_url=f"http://127.0.0.1:{port}", httpx_args={"auth": auth})
+    command_args = json.dumps(COMMAND[1:], separators=(",", ":"))  # the wire form sae-job writes
+    envs = json.dumps([{"name": k, "value": v} for k, v in ENVS.items()], separators=(",", ":"))
+
+    def call() -> str:
+        response = exec_job.sync_detailed(
+            client=client,
+            app_id=APP_ID,
+            event_id=str(uuid.uuid4()),  # as sae-job: a fresh event ID per call
+            command=COMMAND[0],
+            command_args=command_args,
+            envs=envs,
+        )
+        job_id: str = response.parsed.data.data  # type: ignore[union-attr]
+        return job_id
+
+    return call, client.get_httpx_client().close
+
+
+def ours(port: int) -> tuple[Call, Callable[[], object]]:
+    from sae_job import Credentials, SaeJobClient
+
+    client = SaeJobClient(
+        endpoint=f"http://127.0.0.1:{port}", credentials=Credentials(ACCESS_KEY_ID, ACCESS_KEY_SECRET)
+    )
+
+    def call() -> str:
+        return client.exec_job(APP_ID, command=COMMAND, envs=ENVS).job_id
+
+    return call, client.close
+
+
+def official_sdk(port: int) -> tuple[Call, Callable[[], object]]:
     sdk = official_sdk_client(f"127.0.0.1:{port}")
 
-    contenders: dict[str, Callable[[], object]] = {
-        "raw http.client": raw_http_client,
-        "raw httpx.Client": lambda: raw_httpx.get(PATH, params=WIRE_QUERY).json(),
-        "SaeJobClient (V3)": lambda: v3.exec_job(APP_ID, command=COMMAND, envs=ENVS),
-        "SaeJobClient (V2)": lambda: v2.exec_job(APP_ID, command=COMMAND, envs=ENVS),
-        "official SDK": lambda: sdk.exec_job(official_request()),  # type: ignore[attr-defined]
-    }
-    for call in contenders.values():  # connect, warm caches
-        _per_call(call, 50)
-    try:
-        return interleaved(
-            {name: (lambda call=call: _per_call(call, calls)) for name, call in contenders.items()},
-            rounds,
-            "us/call",
-            label="sync",
-        )
-    finally:
-        connection.close()
-        raw_httpx.close()
-        v3.close()
-        v2.close()
+    def call() -> str:
+        job_id: str = sdk.exec_job(official_request()).body.data.data  # type: ignore[attr-defined]
+        return job_id
+
+    return call, lambda: None
+
+
+CONTENDERS: dict[str, Setup] = {
+    "raw http.client": raw_http_client,
+    "raw httpx.Client": raw_httpx,
+    "bare generated call (sync_detailed + AcsV3Auth)": bare_generated,
+    "SaeJobClient.exec_job": ours,
+    "official SDK exec_job": official_sdk,
+}
