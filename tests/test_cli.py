@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any
@@ -12,7 +13,8 @@ import pytest
 from pytest_httpserver import HTTPServer
 
 from sae_job import cli
-from tests.conftest import PATH
+from sae_job.emulator import RunningEmulator
+from tests.conftest import APP, KEY, PATH
 
 # A trigger time to come, whenever the tests run: 30 days ahead, to the second, in +08:00.
 AT = (datetime.now(UTC) + timedelta(days=30)).replace(microsecond=0)
@@ -459,3 +461,51 @@ def test_every_option_reaches_the_job_the_emulator_holds(
         "catalina.sh run",
     )
     assert job.signature_version == version
+
+
+# --- the console script: no garbage collected while a one-shot command runs ---------------------------
+
+
+@pytest.fixture
+def collecting() -> Iterator[None]:
+    """Garbage collection as the test found it, whatever the test does to it."""
+    import gc
+
+    enabled = gc.isenabled()
+    try:
+        yield
+    finally:
+        gc.unfreeze()
+        (gc.enable if enabled else gc.disable)()
+
+
+def test_the_console_script_collects_no_garbage_in_a_one_shot_command(
+    collecting: None, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import gc
+
+    seen: list[bool] = []
+    monkeypatch.setattr(cli, "main", lambda: seen.append(gc.isenabled()) or 3)
+    with pytest.raises(SystemExit) as exited:
+        cli.run()
+    assert exited.value.code == 3 and seen == [False] and not gc.isenabled()
+
+
+def test_a_command_that_lasts_collects_again(collecting: None, running: RunningEmulator) -> None:
+    import gc
+
+    gc.disable()
+    env = {
+        "ALIBABA_CLOUD_ACCESS_KEY_ID": KEY.access_key_id,
+        "ALIBABA_CLOUD_ACCESS_KEY_SECRET": KEY.access_key_secret,
+    }
+    with pytest.MonkeyPatch.context() as patch:
+        for name, value in env.items():
+            patch.setenv(name, value)
+        patch.delenv("ALIBABA_CLOUD_SECURITY_TOKEN", raising=False)
+        assert cli.main(["exec", APP.app_id, "--endpoint", running.url, "--json", "--", "true"]) == 0
+        assert not gc.isenabled()  # a plain exec never lasts
+        assert (
+            cli.main(["exec", APP.app_id, "--endpoint", running.url, "--json", "--wait", "--", "true"]) == 0
+        )
+    assert gc.isenabled()

@@ -69,7 +69,7 @@ def test_the_wheel_metadata(wheel: Path) -> None:
     entry_points = archive.read(
         next(n for n in archive.namelist() if n.endswith("entry_points.txt"))
     ).decode()
-    assert "sae-job = sae_job.cli:main" in entry_points
+    assert "sae-job = sae_job.cli:run" in entry_points
 
 
 @pytest.mark.soak

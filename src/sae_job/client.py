@@ -15,7 +15,7 @@ import time as _time
 from collections.abc import AsyncIterator, Awaitable, Callable, Generator, Iterable, Iterator, Mapping, Sized
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any, Literal, Self, TypedDict, TypeVar, Unpack
+from typing import TYPE_CHECKING, Any, Literal, Self, TypedDict, TypeVar, Unpack
 
 import httpx
 
@@ -61,9 +61,11 @@ from sae_job.retries import (
 )
 from sae_job.signing import AcsV3Auth, RoaV2Auth, redact_headers
 from sae_job.transport import AsyncSaeTransport, SaeTransport
-from sae_job.waiting import WaitArguments, WaitPolicy, wait_loop
 from sae_job_api import Client as ApiClient
 from sae_job_api.types import Response
+
+if TYPE_CHECKING:  # waiting loads with the first wait_for_job: a plain exec never needs it
+    from sae_job.waiting import WaitArguments
 
 __all__ = [
     "AsyncSaeJobClient",
@@ -384,6 +386,8 @@ class _ClientCore:
 
     def _looks(self, waiting: WaitArguments) -> tuple[Generator[Any, Any, JobStatus], float]:
         """The looks of ``wait_for_job``, and the deadline of a look."""
+        from sae_job.waiting import WaitArguments, WaitPolicy, wait_loop
+
         _check_keys(waiting, WaitArguments.__optional_keys__)
         seconds = _seconds("timeout", waiting.get("timeout", 3600.0))
         looks = wait_loop(
