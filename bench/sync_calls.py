@@ -76,7 +76,7 @@ def raw_httpx(port: int) -> tuple[Call, Callable[[], object]]:
     return call, client.close
 
 
-def bare_generated(port: int) -> tuple[Call, Callable[[], object]]:
+def bare_generated(port: int, *, cookies: bool = True) -> tuple[Call, Callable[[], object]]:
     import json
     import uuid
 
@@ -86,6 +86,8 @@ def bare_generated(port: int) -> tuple[Call, Callable[[], object]]:
 
     auth = AcsV3Auth(Credentials(ACCESS_KEY_ID, ACCESS_KEY_SECRET))
     client = Client(base_url=f"http://127.0.0.1:{port}", httpx_args={"auth": auth})
+    if not cookies:  # a private slot, as sae_job.client replaces it
+        client.get_httpx_client()._cookies = _NoCookies()  # type: ignore[attr-defined]
     command_args = json.dumps(COMMAND[1:], separators=(",", ":"))  # the wire form sae-job writes
     envs = json.dumps([{"name": k, "value": v} for k, v in ENVS.items()], separators=(",", ":"))
 
@@ -102,6 +104,19 @@ def bare_generated(port: int) -> tuple[Call, Callable[[], object]]:
         return job_id
 
     return call, client.get_httpx_client().close
+
+
+def bare_generated_no_cookies(port: int) -> tuple[Call, Callable[[], object]]:
+    """The design's floor: the bare generated call with httpx's cookie jar out, as ours has it."""
+    return bare_generated(port, cookies=False)
+
+
+class _NoCookies:
+    def extract_cookies(self, response: object) -> None:
+        return None
+
+    def __bool__(self) -> bool:
+        return False
 
 
 def ours(port: int) -> tuple[Call, Callable[[], object]]:
@@ -131,6 +146,7 @@ CONTENDERS: dict[str, Setup] = {
     "raw http.client": raw_http_client,
     "raw httpx.Client": raw_httpx,
     "bare generated call (sync_detailed + AcsV3Auth)": bare_generated,
+    "the same, httpx's cookie jar out": bare_generated_no_cookies,
     "SaeJobClient.exec_job": ours,
     "official SDK exec_job": official_sdk,
 }

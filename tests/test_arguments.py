@@ -10,6 +10,8 @@ from datetime import UTC, datetime, timedelta, timezone, tzinfo
 from typing import Any
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from sae_job import ConfigMapEnv, Env, JobRequest, JobState
 from sae_job.arguments import (
@@ -342,10 +344,27 @@ def test_a_url_over_the_limit_names_its_size_the_limit_and_the_longest_parameter
 
 
 def test_the_request_target_joins_the_encoded_pairs_with_ampersands() -> None:
-    from sae_job.arguments import check_request_size
+    from sae_job.arguments import request_target
 
-    target = check_request_size(PATH, {"AppId": "app", "Command": "a b&c"})
+    target = request_target(PATH, {"AppId": "app", "Command": "a b&c"})
     assert target == f"{PATH}?AppId=app&Command=a+b%26c"
+    assert request_target(PATH, {"app_id": "app", "command_args": '["x y"]'}) == (
+        f"{PATH}?AppId=app&CommandArgs=%5B%22x+y%22%5D"
+    )
+
+
+@given(st.dictionaries(st.sampled_from(["app_id", "command", "envs"]), st.text(max_size=900), min_size=1))
+def test_the_size_is_checked_exactly_whether_or_not_it_is_counted(wire: dict[str, str]) -> None:
+    # Rule: the shortcut (no character takes more than 12 bytes) never lets a URL over the limit through.
+    from sae_job.arguments import MAX_REQUEST_TARGET, check_request_size, request_target
+
+    fits = len(request_target(PATH, wire)) <= MAX_REQUEST_TARGET
+    try:
+        check_request_size(PATH, wire)
+    except ArgumentError:
+        assert not fits
+    else:
+        assert fits
 
 
 class NoOffset(tzinfo):

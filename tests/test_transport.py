@@ -12,7 +12,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from sae_job import Credentials, SaeJobClient
-from sae_job.arguments import check_request_size, exec_job_params
+from sae_job.arguments import exec_job_params, request_target
 from sae_job.operations import EXEC_JOB
 from sae_job.transport import environment_proxy
 from sae_job_api import Client
@@ -41,7 +41,7 @@ def test_the_size_checked_is_the_size_of_the_target_the_generated_call_sends(
     command: list[str], envs: dict[str, str], options: str | None
 ) -> None:
     wire = exec_job_params("app-1", command=command, envs=envs, event_id="e-1", jar_start_options=options)
-    assert check_request_size(EXEC_JOB.path, wire).encode() == _target_sent(wire)
+    assert request_target(EXEC_JOB.path, wire).encode() == _target_sent(wire)
 
 
 @pytest.fixture

@@ -5,10 +5,9 @@ from __future__ import annotations
 
 import math
 from collections.abc import Iterable
-from dataclasses import dataclass
 from datetime import UTC, datetime
 from http import HTTPStatus
-from typing import Any
+from typing import Any, NamedTuple
 
 import httpx
 
@@ -100,8 +99,7 @@ def job_status(data: Any, request_id: str | None, job_id: str | None = None) -> 
 NO_SECOND_JOB = "calling again with the same event_id cannot start a second job"
 
 
-@dataclass(frozen=True, slots=True)
-class Reply:
+class Reply(NamedTuple):
     """A 200 answer in the spec's form: its envelope and its ``Data``, as the generated model read them."""
 
     request_id: str

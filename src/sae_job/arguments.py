@@ -35,6 +35,7 @@ __all__ = [
     "job_state",
     "list_jobs_params",
     "new_event_id",
+    "request_target",
     "template_name",
 ]
 
@@ -391,21 +392,32 @@ def _wire_name(name: str) -> str:
     return "".join(part[:1].upper() + part[1:] for part in name.split("_"))
 
 
-def check_request_size(path: str, wire: Mapping[str, object]) -> str:
-    """``path?query`` as httpx sends it (``wire`` keyed by the generated function's argument names, or
-    by wire names); ``ValueError`` naming the longest parameter when the gateway would not read it."""
-    pairs = [f"{_wire_name(name)}={quote_plus(str(value))}" for name, value in wire.items()]
-    target = f"{path}?{'&'.join(pairs)}"
+def request_target(path: str, wire: Mapping[str, object]) -> str:
+    """``path?query`` as httpx sends it, ``wire`` keyed by the generated function's argument names (or
+    by wire names)."""
+    return (
+        f"{path}?{'&'.join(f'{_wire_name(name)}={quote_plus(str(value))}' for name, value in wire.items())}"
+    )
+
+
+def check_request_size(path: str, wire: Mapping[str, object]) -> None:
+    """``ArgumentError`` naming the longest parameter when the gateway would not read the request's URL."""
+    # No character takes more than 12 bytes encoded (4 UTF-8 bytes as %XX): most calls are not counted.
+    if (
+        len(path) + sum(len(name) + 2 + 12 * len(str(value)) for name, value in wire.items())
+        <= MAX_REQUEST_TARGET
+    ):
+        return
+    target = request_target(path, wire)
     if len(target) > MAX_REQUEST_TARGET:
-        longest = max(pairs, key=len)
-        name = longest.partition("=")[0]
+        name, value = max(wire.items(), key=lambda item: len(request_target("", {item[0]: item[1]})))
+        taken = len(request_target("", {name: value})) - 1
         raise ArgumentError(
-            name,
-            f"alone takes {len(longest)} bytes once encoded, making the request {len(target)} bytes of "
+            _wire_name(name),
+            f"alone takes {taken} bytes once encoded, making the request {len(target)} bytes of "
             f"URL, over the gateway's limit of {MAX_REQUEST_TARGET}; shorten it "
             "(put large data in a ConfigMap or the image instead)",
         )
-    return target
 
 
 class DescribeJobStatusArguments(TypedDict, total=False):

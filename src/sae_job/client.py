@@ -15,7 +15,7 @@ import time as _time
 from collections.abc import AsyncIterator, Awaitable, Callable, Generator, Iterable, Iterator, Mapping, Sized
 from dataclasses import dataclass
 from datetime import datetime
-from typing import TYPE_CHECKING, Any, Literal, Self, TypedDict, TypeVar, Unpack
+from typing import TYPE_CHECKING, Any, Literal, NamedTuple, Self, TypedDict, TypeVar, Unpack
 
 import httpx
 
@@ -108,8 +108,7 @@ class DryRun:
     event_id: str
 
 
-@dataclass(frozen=True, slots=True)
-class Call:
+class Call(NamedTuple):
     """One call in wire form, the same in every attempt: the operation, the generated function's keyword
     arguments, and ExecJob's event ID."""
 

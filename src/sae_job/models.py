@@ -1,10 +1,12 @@
-"""The results the clients give: frozen values, read from SAE's answers by :mod:`sae_job.answers`."""
+"""The results the clients give: frozen values, read from SAE's answers by :mod:`sae_job.answers`.
+The pages, which only the clients read, are named tuples: cheaper to define at start-up."""
 
 from __future__ import annotations
 
 import enum
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import NamedTuple
 
 __all__ = ["HistoryPage", "JobState", "JobStatus", "JobTemplate", "Launch", "TemplatePage"]
 
@@ -73,8 +75,7 @@ class JobStatus:
         return f"{self.state.name.lower()}: {counts}"
 
 
-@dataclass(frozen=True, slots=True)
-class HistoryPage:
+class HistoryPage(NamedTuple):
     """One page of DescribeJobHistory: its jobs, and where it stands among all of them."""
 
     jobs: list[JobStatus]
@@ -113,8 +114,7 @@ class JobTemplate:
     tags: dict[str, str] = field(default_factory=dict, hash=False)
 
 
-@dataclass(frozen=True, slots=True)
-class TemplatePage:
+class TemplatePage(NamedTuple):
     """One page of ListJobs: its templates, where it stands among all of them, and its request ID."""
 
     templates: list[JobTemplate]

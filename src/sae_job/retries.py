@@ -260,21 +260,25 @@ def _unparsed(exc: Exception) -> Response[Any]:
 
 def call_sync(call: Callable[[], Response[Any]], deadline: float) -> Answer:
     """One attempt: the generated ``sync_detailed`` call, its sockets bounded by ``deadline``."""
-    with transport.attempt(deadline):
-        try:
-            return call()
-        except (httpx.TransportError, UnexpectedResponseError) as exc:
-            return exc
-        except _UNPARSED as exc:
-            return _unparsed(exc)
+    token = transport.attempt(deadline)
+    try:
+        return call()
+    except (httpx.TransportError, UnexpectedResponseError) as exc:
+        return exc
+    except _UNPARSED as exc:
+        return _unparsed(exc)
+    finally:
+        transport.attempted(token)
 
 
 async def call_async(call: Callable[[], Awaitable[Response[Any]]], deadline: float) -> Answer:
     """One attempt: the generated ``asyncio_detailed`` call, under ``asyncio.timeout`` to ``deadline``."""
-    with transport.attempt(deadline):
-        try:
-            return await call()
-        except (httpx.TransportError, UnexpectedResponseError) as exc:
-            return exc
-        except _UNPARSED as exc:
-            return _unparsed(exc)
+    token = transport.attempt(deadline)
+    try:
+        return await call()
+    except (httpx.TransportError, UnexpectedResponseError) as exc:
+        return exc
+    except _UNPARSED as exc:
+        return _unparsed(exc)
+    finally:
+        transport.attempted(token)

@@ -6,12 +6,11 @@ for the one endpoint a client talks to. Built on httpcore's public API, so no pr
 
 from __future__ import annotations
 
-import contextlib
 import contextvars
 import time
 import urllib.request
 import zlib
-from collections.abc import AsyncIterable, Callable, Iterable, Iterator, MutableMapping
+from collections.abc import AsyncIterable, Callable, Iterable, MutableMapping
 from typing import Any
 
 import httpcore
@@ -25,6 +24,7 @@ __all__ = [
     "AsyncSaeTransport",
     "SaeTransport",
     "attempt",
+    "attempted",
     "environment_proxy",
     "last_response",
 ]
@@ -42,15 +42,16 @@ _LAST: contextvars.ContextVar[httpx.Response | None] = contextvars.ContextVar("s
 _KEEP_ALIVE = {"max_connections": 100, "max_keepalive_connections": 20, "keepalive_expiry": 5.0}  # httpx's
 
 
-@contextlib.contextmanager
-def attempt(deadline: float) -> Iterator[None]:
-    """One attempt in this thread (or task): its sockets bounded by ``deadline`` (monotonic)."""
-    deadline_token, last_token = DEADLINE.set(deadline), _LAST.set(None)
-    try:
-        yield
-    finally:
-        DEADLINE.reset(deadline_token)
-        _LAST.reset(last_token)
+def attempt(deadline: float) -> contextvars.Token[float | None]:
+    """Begin one attempt in this thread (or task): its sockets bounded by ``deadline`` (monotonic), no
+    answer read yet. Pass what it returns to :func:`attempted` when the attempt is over."""
+    _LAST.set(None)
+    return DEADLINE.set(deadline)
+
+
+def attempted(token: contextvars.Token[float | None]) -> None:
+    """End the attempt :func:`attempt` began."""
+    DEADLINE.reset(token)
 
 
 def last_response() -> httpx.Response | None:
@@ -184,26 +185,17 @@ def _too_large(status: int, what: str) -> UnexpectedResponseError:
     )
 
 
-class _Capped:
-    """Collects an answer's raw bytes, refusing more than the cap."""
-
-    def __init__(self, status: int) -> None:
-        self.status = status
-        self.body = bytearray()
-
-    def add(self, chunk: bytes) -> None:
-        self.body += chunk
-        if len(self.body) > MAX_ANSWER_BYTES:
-            raise _too_large(self.status, "on the wire")
-
-
 def _answer(
-    request: httpx.Request, status: int, headers: Any, raw: bytes, extensions: MutableMapping[str, Any]
+    request: httpx.Request,
+    status: int,
+    headers: list[tuple[bytes, bytes]],
+    raw: bytes,
+    extensions: MutableMapping[str, Any],
 ) -> httpx.Response:
     """The answer with its body decoded (``gzip``, ``deflate``), as httpx would give it; the last answer
     of this thread or task. ``UnexpectedResponseError`` for an encoding that cannot be read or too large."""
-    headers = httpx.Headers(headers)
-    encoding = headers.get("content-encoding", "").strip().lower()
+    coded = [value for name, value in headers if name.lower() == b"content-encoding"]
+    encoding = coded[-1].decode("latin-1").strip().lower() if coded else ""
     if encoding not in ("", "identity"):
         wbits = {"gzip": 31, "x-gzip": 31, "deflate": 47}.get(encoding)  # 47: a zlib or a gzip header
         if wbits is None:
@@ -223,13 +215,21 @@ def _answer(
             ) from None
         if len(raw) > MAX_ANSWER_BYTES:
             raise _too_large(status, "once decoded")
-        del headers["content-encoding"]
+        headers = [(name, value) for name, value in headers if name.lower() != b"content-encoding"]
     response = httpx.Response(
         status, headers=headers, stream=httpx.ByteStream(raw), request=request, extensions=extensions
     )
-    response.read()
-    _LAST.set(response)
+    _LAST.set(response)  # read by httpx's send before anyone asks for it
     return response
+
+
+def _read(status: int, chunks: Iterable[bytes]) -> bytes:
+    body = bytearray()
+    for chunk in chunks:
+        body += chunk
+        if len(body) > MAX_ANSWER_BYTES:
+            raise _too_large(status, "on the wire")
+    return bytes(body)
 
 
 class SaeTransport(httpx.BaseTransport):
@@ -265,9 +265,7 @@ class SaeTransport(httpx.BaseTransport):
                     status, headers, extensions = answer.status_code, answer.headers.raw, answer.extensions
                     stream, close = answer.stream, answer.close  # type: ignore[assignment]
                 try:
-                    body = _Capped(status)
-                    for chunk in stream:
-                        body.add(chunk)
+                    body = _read(status, stream)
                 finally:
                     close()
             except _CORE_ERRORS as exc:
@@ -276,7 +274,7 @@ class SaeTransport(httpx.BaseTransport):
             if deadline is not None and time.monotonic() >= deadline:
                 raise _late(request) from None
             raise
-        return _answer(request, status, headers, bytes(body.body), extensions)
+        return _answer(request, status, headers, body, extensions)
 
     def close(self) -> None:
         if self._pool is not None:
@@ -336,14 +334,16 @@ class AsyncSaeTransport(httpx.AsyncBaseTransport):
                 status, headers, extensions = answer.status_code, answer.headers.raw, answer.extensions
                 stream, close = answer.stream, answer.aclose  # type: ignore[assignment]
             try:
-                body = _Capped(status)
+                body = bytearray()
                 async for chunk in stream:
-                    body.add(chunk)
+                    body += chunk
+                    if len(body) > MAX_ANSWER_BYTES:
+                        raise _too_large(status, "on the wire")
             finally:
                 await close()
         except _CORE_ERRORS as exc:
             raise _as_httpx_error(exc, request) from exc
-        return status, headers, bytes(body.body), extensions
+        return status, headers, bytes(body), extensions
 
     async def aclose(self) -> None:
         if self._pool is not None:
