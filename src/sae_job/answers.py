@@ -76,6 +76,11 @@ def wire_value(model: object, name: str) -> Any:
     return None if type(value).__name__ == "Unset" else value  # the name: sae_job_api loads later
 
 
+def _instances(data: Any) -> dict[str, int]:
+    """A job's ``Active``, ``Succeeded`` and ``Failed`` instance counts."""
+    return {name: instance_count(wire_value(data, name)) for name in ("active", "succeeded", "failed")}
+
+
 def job_status(data: Any, request_id: str | None, job_id: str | None = None) -> JobStatus:
     """A job's fields (the model of ``Data`` or of a ``Jobs`` entry); bad counts read as 0, times as None."""
     raw = wire_value(data, "state")
@@ -86,9 +91,7 @@ def job_status(data: Any, request_id: str | None, job_id: str | None = None) -> 
         job_id=found if isinstance(found, str) and found else job_id or "",
         state=JobState.from_wire(raw_state),
         raw_state=raw_state,
-        active=instance_count(wire_value(data, "active")),
-        succeeded=instance_count(wire_value(data, "succeeded")),
-        failed=instance_count(wire_value(data, "failed")),
+        **_instances(data),
         started_at=epoch_time(wire_value(data, "start_time")),
         completed_at=epoch_time(wire_value(data, "completion_time")),
         message=message if isinstance(message, str) and message else None,
@@ -376,9 +379,7 @@ def job_template(data: Any) -> JobTemplate | None:
         raw_last_job_state=raw_state,
         last_start_time=epoch_time(wire_value(data, "last_start_time")),
         completion_time=epoch_time(wire_value(data, "completion_time")),
-        active=instance_count(wire_value(data, "active")),
-        succeeded=instance_count(wire_value(data, "succeeded")),
-        failed=instance_count(wire_value(data, "failed")),
+        **_instances(data),
         message=_named_text(data, "message"),
         tags=tags,
     )

@@ -189,16 +189,15 @@ def _read_config(path: Path) -> dict[str, Any] | None:
         raise CredentialsError(f"cannot read the aliyun CLI config file {path}: {exc}") from None
     try:
         config = json.loads(text)
-    except RecursionError:
-        raise CredentialsError(
-            f"the aliyun CLI config file {path} is nested too deeply to be a config"
-        ) from None
-    except json.JSONDecodeError as exc:
+    except (RecursionError, json.JSONDecodeError) as exc:
         # Only the position: the document itself holds secrets.
-        raise CredentialsError(
-            f"the aliyun CLI config file {path} is not valid JSON ({exc.msg} at line {exc.lineno}, "
-            f"column {exc.colno}); fix it or run `aliyun configure` again"
-        ) from None
+        why = (
+            "is nested too deeply to be a config"
+            if isinstance(exc, RecursionError)
+            else f"is not valid JSON ({exc.msg} at line {exc.lineno}, column {exc.colno}); "
+            "fix it or run `aliyun configure` again"
+        )
+        raise CredentialsError(f"the aliyun CLI config file {path} {why}") from None
     if not isinstance(config, dict) or not isinstance(config.get("profiles", []), list):
         raise CredentialsError(f"the aliyun CLI config file {path} is not an object with a list of profiles")
     return config

@@ -258,15 +258,22 @@ def _unparsed(exc: Exception) -> Response[Any]:
     return Response(status_code=raw.status_code, content=raw.content, headers=raw.headers, parsed=None)  # type: ignore[arg-type]
 
 
+def _failed(exc: Exception) -> Answer:
+    """What an attempt that raised got: no answer, one refused unread, or one the parser could not read."""
+    if isinstance(exc, httpx.TransportError | UnexpectedResponseError):
+        return exc
+    if isinstance(exc, _UNPARSED):
+        return _unparsed(exc)
+    raise exc
+
+
 def call_sync(call: Callable[[], Response[Any]], deadline: float) -> Answer:
     """One attempt: the generated ``sync_detailed`` call, its sockets bounded by ``deadline``."""
     token = transport.attempt(deadline)
     try:
         return call()
-    except (httpx.TransportError, UnexpectedResponseError) as exc:
-        return exc
-    except _UNPARSED as exc:
-        return _unparsed(exc)
+    except Exception as exc:
+        return _failed(exc)
     finally:
         transport.attempted(token)
 
@@ -276,9 +283,7 @@ async def call_async(call: Callable[[], Awaitable[Response[Any]]], deadline: flo
     token = transport.attempt(deadline)
     try:
         return await call()
-    except (httpx.TransportError, UnexpectedResponseError) as exc:
-        return exc
-    except _UNPARSED as exc:
-        return _unparsed(exc)
+    except Exception as exc:
+        return _failed(exc)
     finally:
         transport.attempted(token)

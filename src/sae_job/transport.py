@@ -153,15 +153,20 @@ _CORE_ERRORS = (
 )
 
 
-def _pool_options(endpoint: httpx.URL, proxy: httpx.URL | None) -> dict[str, Any]:
-    options: dict[str, Any] = dict(_KEEP_ALIVE)
-    if endpoint.scheme == "https":  # certifi's CAs, loaded only for TLS; verification is always on
+def _pool(endpoint: str, trust_env: bool, kinds: tuple[type[Any], type[Any]], **options: Any) -> Any:
+    """httpcore's pool (``kinds[0]``) to ``endpoint``, or its proxy (``kinds[1]``) when the environment
+    names one, with httpx's keep-alive limits."""
+    url = httpx.URL(endpoint)
+    proxy = environment_proxy(url) if trust_env else None
+    options.update(_KEEP_ALIVE)
+    if url.scheme == "https":  # certifi's CAs, loaded only for TLS; verification is always on
         options["ssl_context"] = httpx.create_ssl_context()
-    if proxy is not None:
-        options["proxy_url"] = _core_url(proxy)
-        if proxy.username or proxy.password:
-            options["proxy_auth"] = (proxy.username, proxy.password)
-    return options
+    if proxy is None:
+        return kinds[0](**options)
+    options["proxy_url"] = _core_url(proxy)
+    if proxy.username or proxy.password:
+        options["proxy_auth"] = (proxy.username, proxy.password)
+    return kinds[1](**options)
 
 
 def _as_httpx_error(exc: Exception, request: httpx.Request) -> httpx.TransportError:
@@ -242,11 +247,8 @@ class SaeTransport(httpx.BaseTransport):
         self._inner = inner
         self._pool: httpcore.ConnectionPool | None = None
         if inner is None:
-            url = httpx.URL(endpoint)
-            proxy = environment_proxy(url) if trust_env else None
-            options = _pool_options(url, proxy)
-            pool = httpcore.HTTPProxy if proxy is not None else httpcore.ConnectionPool
-            self._pool = pool(network_backend=_DeadlineBackend(), **options)
+            kinds = (httpcore.ConnectionPool, httpcore.HTTPProxy)
+            self._pool = _pool(endpoint, trust_env, kinds, network_backend=_DeadlineBackend())
 
     def handle_request(self, request: httpx.Request) -> httpx.Response:
         deadline = DEADLINE.get()
@@ -293,10 +295,7 @@ class AsyncSaeTransport(httpx.AsyncBaseTransport):
         self._inner = inner
         self._pool: httpcore.AsyncConnectionPool | None = None
         if inner is None:
-            url = httpx.URL(endpoint)
-            proxy = environment_proxy(url) if trust_env else None
-            pool = httpcore.AsyncHTTPProxy if proxy is not None else httpcore.AsyncConnectionPool
-            self._pool = pool(**_pool_options(url, proxy))
+            self._pool = _pool(endpoint, trust_env, (httpcore.AsyncConnectionPool, httpcore.AsyncHTTPProxy))
 
     @property
     def inner(self) -> httpx.AsyncBaseTransport | None:
