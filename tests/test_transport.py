@@ -33,7 +33,7 @@ def _target_sent(wire: dict[str, Any]) -> bytes:
 
 
 @given(
-    command=st.lists(TEXT.filter(bool), min_size=1, max_size=3),
+    command=st.lists(TEXT.filter(str.strip), min_size=1, max_size=3),
     envs=st.dictionaries(st.from_regex(r"[A-Z_][A-Z0-9_]{0,5}", fullmatch=True), TEXT, max_size=3),
     options=st.one_of(st.none(), TEXT.filter(bool)),
 )
@@ -97,3 +97,18 @@ def test_aiohttp_sessions_have_the_private_resend_switch_the_transport_turns_off
             return hasattr(session, "_retry_connection")
 
     assert asyncio.run(main())
+
+
+def test_the_transport_drops_every_set_cookie() -> None:
+    from sae_job.transport import SaeTransport
+
+    def answer(request: httpx.Request) -> httpx.Response:
+        cookies = [("Set-Cookie", "a=b"), ("set-cookie", "c=d; Path=/")]
+        return httpx.Response(200, headers=[*cookies, ("Content-Type", "text/plain")], content=b"ok")
+
+    with httpx.Client(
+        transport=SaeTransport("http://127.0.0.1:9", inner=httpx.MockTransport(answer))
+    ) as http:
+        response = http.get("http://127.0.0.1:9/")
+        assert "set-cookie" not in response.headers and response.text == "ok"
+        assert not http.cookies

@@ -8,7 +8,6 @@ error (:mod:`sae_job.answers`), :mod:`sae_job.retries` deciding whether to try a
 
 from __future__ import annotations
 
-import http.cookiejar
 import itertools
 import sys
 import time as _time
@@ -202,21 +201,16 @@ def page_calls(
 
 
 class _NoCookies(httpx.Cookies):
-    """A signed API has no cookies: a Set-Cookie (from a gateway, a proxy) is dropped, not replayed into
-    later requests, and no answer goes through urllib's cookie machinery."""
+    """The transport drops every Set-Cookie; this spares each answer httpx's pass through urllib's cookie
+    machinery all the same (a speed trick: bench/LIMITS.md)."""
 
     def extract_cookies(self, response: httpx.Response) -> None:
         return None
 
 
-class _NoCookieJar(http.cookiejar.CookieJar):
-    def extract_cookies(self, response: Any, request: Any) -> None:
-        return None
-
-
 def _without_cookies(http_client: httpx.Client | httpx.AsyncClient) -> None:
     # httpx has no switch for cookies and copies any Cookies given: replace the one it keeps (a private
-    # slot, pinned by tests/test_transport.py). Without it, the jar given to the constructor still keeps none.
+    # slot, pinned by tests/test_transport.py).
     if isinstance(getattr(http_client, "_cookies", None), httpx.Cookies):
         http_client._cookies = _NoCookies()
 
@@ -321,7 +315,6 @@ class _ClientCore:
                 "Accept": "application/json",
                 "Accept-Encoding": "identity",
             },
-            "cookies": _NoCookieJar(),
             "follow_redirects": False,  # a redirect would send the signed request elsewhere
             "trust_env": False,  # the transport takes the proxy from the environment itself
         }

@@ -1,7 +1,8 @@
 """What cuts across every call, as httpx transports: no server holds an attempt past its deadline (each
 socket operation is bounded by the time left; async, ``asyncio.timeout``), the answer is read raw and
-decoded here, at most :data:`MAX_ANSWER_BYTES` before and after, and proxies come from the environment
-for the one endpoint a client talks to. Built on httpcore's public API, so no private name of httpx's.
+decoded here, at most :data:`MAX_ANSWER_BYTES` before and after, no cookie is kept, and proxies come
+from the environment for the one endpoint a client talks to. Built on httpcore's public API, so no
+private name of httpx's.
 """
 
 from __future__ import annotations
@@ -199,6 +200,8 @@ def _answer(
 ) -> httpx.Response:
     """The answer with its body decoded (``gzip``, ``deflate``), as httpx would give it; the last answer
     of this thread or task. ``UnexpectedResponseError`` for an encoding that cannot be read or too large."""
+    # A signed API keeps no cookies: a Set-Cookie (a gateway's, a proxy's) never reaches a cookie jar.
+    headers = [(name, value) for name, value in headers if name.lower() != b"set-cookie"]
     coded = [value for name, value in headers if name.lower() == b"content-encoding"]
     encoding = coded[-1].decode("latin-1").strip().lower() if coded else ""
     if encoding not in ("", "identity"):
