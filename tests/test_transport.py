@@ -13,9 +13,11 @@ from hypothesis import strategies as st
 
 from sae_job import Credentials, SaeJobClient
 from sae_job.arguments import exec_job_params, request_target
+from sae_job.emulator import RunningEmulator
 from sae_job.operations import EXEC_JOB
 from sae_job.transport import environment_proxy
 from sae_job_api import Client
+from tests.conftest import APP, KEY
 
 TEXT = st.text(alphabet=st.characters(codec="utf-8", exclude_categories=("Cs",), exclude_characters="\x00"))
 
@@ -112,3 +114,23 @@ def test_the_transport_drops_every_set_cookie() -> None:
         response = http.get("http://127.0.0.1:9/")
         assert "set-cookie" not in response.headers and response.text == "ok"
         assert not http.cookies
+
+
+def test_without_aiohttp_the_async_client_sends_through_httpcore_s_own_pool(
+    running: RunningEmulator, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # A plain install (no sae-job[aiohttp]): the async transport's own httpcore pool, deadline and cap.
+    import asyncio
+
+    from sae_job import AsyncSaeJobClient, client
+
+    monkeypatch.setattr(client, "default_async_transport", lambda trust_env=True: None)
+
+    async def main() -> tuple[str, object]:
+        async with AsyncSaeJobClient(endpoint=running.url, credentials=KEY) as sae:
+            launch = await sae.exec_job(APP.app_id, command="echo")
+            return launch.job_id, sae._http._transport  # type: ignore[attr-defined]
+
+    job_id, sending = asyncio.run(main())
+    assert job_id.startswith("manual-") and sending.inner is None  # type: ignore[attr-defined]
+    assert [job.job_id for job in running.emulator.jobs()] == [job_id]
