@@ -204,7 +204,7 @@ def test_an_error_answer_keeps_every_field_and_the_retry_after() -> None:
         "Recommend": "https://api.aliyun.com/troubleshoot",
         "HostId": "sae.cn-hangzhou.aliyuncs.com",
     }
-    error = read_reply(EXEC_JOB, answer(429, body, {"x-acs-retry-after": "2.5"}), "evt-2")
+    error = read_reply(EXEC_JOB, answer(429, body, {"x-acs-retry-after": "2500"}), "evt-2")
     assert isinstance(error, ThrottlingError)
     assert vars(error) == {
         "code": "Throttling.User",
@@ -221,9 +221,20 @@ def test_an_error_answer_keeps_every_field_and_the_retry_after() -> None:
 
 @pytest.mark.parametrize(
     ("header", "seconds"),
-    [("0", 0.0), ("3", 3.0), ("-1", None), ("inf", None), ("nan", None), ("soon", None), (None, None)],
+    [
+        ("1000", 1.0),
+        ("3", 0.003),
+        ("120000", 120.0),
+        ("0", None),
+        ("-1", None),
+        ("2.5", None),
+        ("inf", None),
+        ("nan", None),
+        ("soon", None),
+        (None, None),
+    ],
 )
-def test_retry_after_is_a_finite_number_of_seconds_from_zero_or_nothing(
+def test_retry_after_is_whole_milliseconds_above_zero_as_the_sdk_reads_it(
     header: str | None, seconds: float | None
 ) -> None:
     headers = {"x-acs-retry-after": header} if header is not None else {}

@@ -305,7 +305,7 @@ def test_nonce_and_clock_errors_are_signed_afresh_and_retried(
 def test_throttling_waits_at_least_retry_after(
     httpserver: HTTPServer, serve: Callable[..., Recorder]
 ) -> None:
-    serve(answers=[json_answer(error_body("Throttling.User"), 400, {"x-acs-retry-after": "2"})])
+    serve(answers=[json_answer(error_body("Throttling.User"), 400, {"x-acs-retry-after": "2000"})])
     waits: list[float] = []
     with SaeJobClient(
         endpoint=httpserver.url_for("/"),
@@ -320,7 +320,9 @@ def test_throttling_waits_at_least_retry_after(
 def test_a_retry_after_beyond_the_policy_is_raised_not_waited(
     client: SaeJobClient, serve: Callable[..., Recorder]
 ) -> None:
-    recorder = serve(answers=[json_answer(error_body("Throttling.User"), 400, {"x-acs-retry-after": "3600"})])
+    recorder = serve(
+        answers=[json_answer(error_body("Throttling.User"), 400, {"x-acs-retry-after": "3600000"})]
+    )
     with pytest.raises(ThrottlingError) as caught:
         client.exec_job("app")
     assert caught.value.retry_after == 3600.0

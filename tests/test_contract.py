@@ -478,7 +478,7 @@ def test_every_example_answer_is_parsed(
     retry_after: bool,
 ) -> None:
     assert checker.response_problems(status, json.dumps(body).encode(), "application/json") == []
-    headers = {"x-acs-retry-after": "3"} if retry_after else None
+    headers = {"x-acs-retry-after": "3000"} if retry_after else None
     httpserver.expect_oneshot_request(PATH).respond_with_json(body, status=status, headers=headers)
     with client_for(httpserver, KEY, "v3", max_attempts=1) as client:
         if status == 200:

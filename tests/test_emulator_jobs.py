@@ -190,6 +190,39 @@ def test_the_official_sdk_parses_the_emulators_answers() -> None:
         assert [job.job_id for job in history.body.data.jobs] == [launch.job_id]
 
 
+def test_the_official_sdk_reads_a_throttled_answer_s_wait_as_the_emulator_meant_it() -> None:
+    # x-acs-retry-after is whole milliseconds: the SDK waits value / 1000 s; so does SaeJobClient.
+    pytest.importorskip("alibabacloud_sae20190506")
+    from alibabacloud_sae20190506 import models
+    from alibabacloud_sae20190506.client import Client
+    from alibabacloud_tea_openapi import exceptions
+    from alibabacloud_tea_openapi import models as openapi_models
+
+    from sae_job import RetryPolicy, ThrottlingError
+    from sae_job.emulator import Faults
+
+    config = EmulatorConfig([KEY], [ALLOW], faults=Faults(throttle=1.0, retry_after=0.25))
+    with serve(Emulator(config)) as running:
+        host = running.url.removeprefix("http://")
+        sdk = Client(
+            openapi_models.Config(
+                access_key_id=KEY.access_key_id,
+                access_key_secret=KEY.access_key_secret,
+                endpoint=host,
+                protocol="http",
+            )
+        )
+        with pytest.raises(exceptions.ThrottlingException) as sdk_caught:
+            sdk.exec_job(models.ExecJobRequest(app_id=ALLOW.app_id, command="echo"))
+        with (
+            running.new_client(retry=RetryPolicy(max_attempts=1)) as client,
+            pytest.raises(ThrottlingError) as ours,
+        ):
+            client.exec_job(ALLOW.app_id)
+    assert sdk_caught.value.retry_after == 250  # milliseconds, as the SDK keeps it
+    assert ours.value.retry_after == 0.25
+
+
 # Job templates as ListJobs lists them: two share a name across namespaces, one name is a prefix of another.
 NAMED = (
     Template("app-report", name="report", namespace_id="cn-hangzhou", run_seconds=10, tags={"team": "data"}),

@@ -50,7 +50,7 @@ def launched(app_id: str) -> Response:
 
 def error(code: str, status: int, retry_after: float | None = None) -> Response:
     body = {"RequestId": "req-error", "Code": code, "Message": f"{code} (test)"}
-    headers = {"x-acs-retry-after": str(retry_after)} if retry_after is not None else {}
+    headers = {"x-acs-retry-after": str(round(retry_after * 1000))} if retry_after is not None else {}
     return Response(json.dumps(body), status=status, content_type="application/json", headers=headers)
 
 

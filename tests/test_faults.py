@@ -124,9 +124,9 @@ def test_throttling_carries_retry_after_and_the_client_waits_it(running: Running
         client.exec_job(APP.app_id)
     assert (caught.value.code, caught.value.retry_after) == ("Throttling.User", 0.02)
     assert [wait for *_, wait in policy.decisions] == [0.02, 0.02, None]
-    running.emulator.set_faults(Faults(throttle=1.0))  # the default: whole seconds, as the gateway sends them
+    running.emulator.set_faults(Faults(throttle=1.0))  # the default, 1 s: whole milliseconds, as the gateway
     answer = httpx.get(running.url + "/pop/v1/sam/job/execJob")
-    assert (answer.status_code, answer.headers["x-acs-retry-after"]) == (400, "1")
+    assert (answer.status_code, answer.headers["x-acs-retry-after"]) == (400, "1000")
     assert running.emulator.stats()["jobs_started"] == 0
 
 

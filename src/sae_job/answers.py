@@ -152,12 +152,14 @@ class _WrongType(Exception):
 
 
 def _retry_after(response: Response[Any]) -> float | None:
+    """``x-acs-retry-after`` in seconds: the header is whole milliseconds, as the official SDK reads it
+    (``int(value)``; 0 or less, or anything else, is no wait asked for)."""
     value = response.headers.get("x-acs-retry-after")  # pragma: no mutate (header names are case-insensitive)
     try:
-        seconds = float(value) if value is not None else None
+        milliseconds = int(value) if value is not None else 0
     except ValueError:
         return None
-    return seconds if seconds is not None and 0 <= seconds < float("inf") else None
+    return milliseconds / 1000 if milliseconds > 0 else None
 
 
 def _status_code_name(status: int) -> str:

@@ -199,7 +199,7 @@ class AuthenticationError(SaeError):
 
 class ThrottlingError(SaeError):
     """``Throttling``, ``Throttling.User``, ``Throttling.Api``: too many requests. ``retry_after`` is the
-    wait the server asked for, in seconds, when it said one."""
+    wait the server asked for, in seconds (its ``x-acs-retry-after`` is milliseconds), when it said one."""
 
 
 class ServerError(SaeError):

@@ -41,7 +41,7 @@ _FAULT_FLAGS = (
     ("drop_after_commit", "P", "probability that a request is handled, then its connection closed"),
     ("error_503", "P", "probability of a 503 ServiceUnavailable before anything is done"),
     ("throttle", "P", "probability of a 400 Throttling.User before anything is done"),
-    ("retry_after", "SECONDS", "the x-acs-retry-after a throttled answer carries (default: 1)"),
+    ("retry_after", "SECONDS", "the wait a throttled answer asks for, sent in milliseconds (default: 1)"),
     ("throttle_status", "400|429", "the status of a throttled answer (default: 400, as SAE's gateway)"),
     ("stall", "P", "probability that a request is handled and its answer held back --fault-stall-seconds"),
     ("stall_seconds", "SECONDS", "how long a stalled answer is held back (default: 30)"),

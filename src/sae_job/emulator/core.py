@@ -11,7 +11,6 @@ import copy
 import hmac
 import json
 import logging
-import math
 import re
 import threading
 import uuid
@@ -349,7 +348,7 @@ class Emulator:
             message = "The request has failed due to a temporary failure of the server."
             raise _Refusal(503, "ServiceUnavailable", message)
         if fault == "throttle":
-            retry_after = (("x-acs-retry-after", _seconds(self._injector.faults.retry_after)),)
+            retry_after = (("x-acs-retry-after", _milliseconds(self._injector.faults.retry_after)),)
             message = "Request was denied due to user flow control."
             status = self._injector.faults.throttle_status
             raise _Refusal(status, "Throttling.User", message, gateway=True, headers=retry_after)
@@ -588,9 +587,9 @@ def _json(status: int, body: Mapping[str, Any], extra: Iterable[tuple[str, str]]
     return Response(status, (("Content-Type", _JSON), *extra), data)
 
 
-def _seconds(value: float) -> str:
-    """``x-acs-retry-after``: whole seconds as the gateway sends them, or a fraction when asked for one."""
-    return str(int(value)) if value == math.floor(value) else f"{value:g}"
+def _milliseconds(seconds: float) -> str:
+    """``x-acs-retry-after`` for a wait of ``seconds``: whole milliseconds, as the gateway sends it."""
+    return str(round(seconds * 1000))
 
 
 def error_response(status: int, code: str, message: str) -> Response:

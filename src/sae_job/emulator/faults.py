@@ -39,7 +39,8 @@ class Faults:
     """What the emulator does wrong, and how often: four probabilities per ExecJob request, at most 1
     together. ``error_503`` and ``throttle`` answer before anything is done; ``drop_after_commit`` handles
     the request, then closes the connection unanswered; ``stall`` holds the answer ``stall_seconds``.
-    ``retry_after``: a throttled answer's ``x-acs-retry-after`` (a fraction is for fast tests);
+    ``retry_after``: the wait a throttled answer asks for, in seconds, sent as ``x-acs-retry-after`` in
+    whole milliseconds as the gateway sends it;
     ``throttle_status``: 400 as the gateway, or 429 as a proxy may. Raises ``ValueError`` out of range.
     """
 
