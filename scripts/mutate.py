@@ -27,8 +27,8 @@ MODULES: dict[str, list[str]] = {
     "signing": ["tests/test_signing.py"],
     "arguments": ["tests/test_arguments.py"],
     "errors": ["tests/test_errors.py", "tests/test_answers.py"],
-    "retries": ["tests/test_attempts.py", "tests/test_jobs.py"],
-    "answers": ["tests/test_answers.py"],
+    "retries": ["tests/test_attempts.py", "tests/test_jobs.py", "tests/test_answers.py"],
+    "answers": ["tests/test_answers.py", "tests/test_templates.py", "tests/test_jobs.py"],
     "waiting": ["tests/test_jobs.py"],
 }
 
