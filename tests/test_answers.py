@@ -19,6 +19,7 @@ from sae_job.answers import (
 )
 from sae_job.errors import (
     ApplicationNotFoundError,
+    AuthenticationError,
     JobSuspendError,
     SaeError,
     ServerError,
@@ -185,6 +186,31 @@ def test_a_200_with_no_data_has_no_job_id() -> None:
         200,
         "evt-1",
     )
+
+
+@pytest.mark.parametrize(
+    ("code", "error_class"),
+    [
+        ("InvalidApplication.NotFound", ApplicationNotFoundError),
+        ("SignatureDoesNotMatch", AuthenticationError),
+        ("Throttling.User", ThrottlingError),
+        ("SomethingNew", SaeError),
+    ],
+)
+def test_a_200_that_names_an_error_and_carries_no_data_is_that_error(
+    code: str, error_class: type[SaeError]
+) -> None:
+    body = {"RequestId": "R-9", "Code": code, "Message": "what went wrong"}
+    error = exec_job(answer(200, body))
+    assert type(error) is error_class
+    assert (error.code, error.message, error.request_id, error.event_id) == (
+        code,
+        "what went wrong",
+        "R-9",
+        "evt-1",
+    )
+    described = read_data(DESCRIBE_JOB_STATUS, answer(200, body, operation=DESCRIBE_JOB_STATUS), 1)
+    assert type(described) is error_class and (described.code, described.message) == (code, "what went wrong")
 
 
 def test_an_exec_job_error_answer_carries_the_event_id() -> None:

@@ -509,3 +509,19 @@ def test_a_command_that_lasts_collects_again(collecting: None, running: RunningE
             cli.main(["exec", APP.app_id, "--endpoint", running.url, "--json", "--wait", "--", "true"]) == 0
         )
     assert gc.isenabled()
+
+
+@pytest.mark.parametrize(
+    ("code", "exit_code"),
+    [("InvalidApplication.NotFound", cli.EXIT_REFUSED), ("SignatureDoesNotMatch", cli.EXIT_AUTH)],
+)
+def test_a_200_naming_an_error_without_data_exits_as_that_error(
+    httpserver: HTTPServer, capsys: pytest.CaptureFixture[str], code: str, exit_code: int
+) -> None:
+    # Not "no job ID in Data.Data" and exit 6 (the job may have started): the answer says what went wrong.
+    body = {"RequestId": "REQ-ERR", "Code": code, "Message": f"{code} happened."}
+    httpserver.expect_request(PATH).respond_with_json(body, status=200)
+    argv = ["exec", "app-1", "--endpoint", httpserver.url_for("/"), "--max-attempts", "1", "--", "true"]
+    result, out, err = run(argv, capsys)
+    assert result == exit_code and out == ""
+    assert err.startswith(f"sae-job: {code}: {code} happened. (request REQ-ERR)")

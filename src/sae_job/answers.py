@@ -252,6 +252,11 @@ def read_reply(
     )
 
 
+def _names_an_error(reply: Reply) -> bool:
+    """Whether a 200 answer's ``Code``/``ErrorCode`` names an error (a gateway may answer 200 so)."""
+    return any(code and code != "200" for code in reply.codes)
+
+
 def failed_call(
     reply: Reply,
     event_id: str | None,
@@ -297,7 +302,7 @@ def read_exec_job(answer: Answer, attempt: int, *, app_id: str, event_id: str) -
         return failed_call(
             reply, event_id, (_text(getattr(data, "code", None)),), (_text(getattr(data, "msg", None)),)
         )
-    if reply.success is False:
+    if reply.success is False or (data is None and _names_an_error(reply)):
         return failed_call(reply, event_id)
     if not job_id:
         return UnexpectedResponseError(
@@ -318,7 +323,7 @@ def read_data(operation: Operation, answer: Answer, attempt: int) -> Reply | Sae
     reply = read_reply(operation, answer)
     if isinstance(reply, SaeJobError):
         return reply
-    if reply.success is False:
+    if reply.success is False or (reply.data is None and _names_an_error(reply)):
         return failed_call(reply, None, fallback=(f"{operation.action}.Failed", "the call failed"))
     if reply.data is None:
         return UnexpectedResponseError(
