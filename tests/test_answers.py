@@ -27,7 +27,7 @@ from sae_job.errors import (
     TransportError,
     UnexpectedResponseError,
 )
-from sae_job.models import HistoryPage, JobState, Launch
+from sae_job.models import HistoryPage, JobState, JobStatus, Launch
 from sae_job.operations import DESCRIBE_JOB_HISTORY, DESCRIBE_JOB_STATUS, EXEC_JOB, Operation
 from sae_job.retries import Answer
 from tests.conftest import generated_answer
@@ -346,6 +346,27 @@ def test_a_job_status_answer_is_the_job_s_status() -> None:
         2,
         "R-6",
     )
+
+
+@pytest.mark.parametrize("message", ["success", "Success", "", None])
+def test_a_healthy_job_s_message_is_no_reason(message: str | None) -> None:
+    # Rule: a healthy job's Data.Message is "success" (the API reference's example): never a reason.
+    data = {
+        "JobId": "manual-2",
+        "State": "2",
+        "Failed": 1,
+        **({"Message": message} if message is not None else {}),
+    }
+    status = read_job_status(
+        answer(200, status_body(data), operation=DESCRIBE_JOB_STATUS), 1, job_id="manual-2"
+    )
+    assert isinstance(status, JobStatus) and status.message is None
+    named = read_job_status(
+        answer(200, status_body({**data, "Message": "OOMKilled"}), operation=DESCRIBE_JOB_STATUS),
+        1,
+        job_id=None,
+    )
+    assert isinstance(named, JobStatus) and named.message == "OOMKilled"
 
 
 def test_a_job_status_without_a_job_id_is_the_job_asked_about() -> None:

@@ -76,6 +76,11 @@ def wire_value(model: object, name: str) -> Any:
     return None if type(value).__name__ == "Unset" else value  # the name: sae_job_api loads later
 
 
+def _reason(message: object) -> str | None:
+    """A job's ``Message`` when it says what went wrong: ``success`` (a healthy job's) or nothing is none."""
+    return message if isinstance(message, str) and message and message.lower() != "success" else None
+
+
 def _instances(data: Any) -> dict[str, int]:
     """A job's ``Active``, ``Succeeded`` and ``Failed`` instance counts."""
     return {name: instance_count(wire_value(data, name)) for name in ("active", "succeeded", "failed")}
@@ -94,7 +99,7 @@ def job_status(data: Any, request_id: str | None, job_id: str | None = None) -> 
         **_instances(data),
         started_at=epoch_time(wire_value(data, "start_time")),
         completed_at=epoch_time(wire_value(data, "completion_time")),
-        message=message if isinstance(message, str) and message else None,
+        message=_reason(message),
         request_id=request_id,
     )
 
@@ -387,7 +392,7 @@ def job_template(data: Any) -> JobTemplate | None:
         last_start_time=epoch_time(wire_value(data, "last_start_time")),
         completion_time=epoch_time(wire_value(data, "completion_time")),
         **_instances(data),
-        message=_named_text(data, "message"),
+        message=_reason(wire_value(data, "message")),
         tags=tags,
     )
 

@@ -172,7 +172,7 @@ class _Record:
             "Active": self.replicas if status == "Running" else 0,
             "Succeeded": self.replicas if status == "Succeeded" else 0,
             "Failed": self.replicas if status == "Failed" else 0,
-            "Message": self.message,
+            "Message": self.message or ("" if status == "Failed" else "success"),  # as SAE's example shows
         }
         if status != "Pending":
             data["StartTime"] = int(self.starts_at.timestamp())
