@@ -225,6 +225,8 @@ def test_dry_run_v2_shows_the_roa_string_to_sign(
     ("code", "status", "exit_code"),
     [
         ("InvalidApplication.NotFound", 400, cli.EXIT_REFUSED),
+        ("InvalidAppId.NotFound", 404, cli.EXIT_REFUSED),
+        ("InvalidNamespaceId.NotFound", 404, cli.EXIT_REFUSED),
         ("JobForbidPolicy", 400, cli.EXIT_REFUSED),
         ("JobSuspend", 400, cli.EXIT_REFUSED),
         ("user.indebt", 400, cli.EXIT_REFUSED),

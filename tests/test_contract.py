@@ -47,6 +47,7 @@ from sae_job import (
     JobForbidPolicyError,
     JobSuspendError,
     Launch,
+    NamespaceNotFoundError,
     RetryPolicy,
     SaeError,
     SaeJobClient,
@@ -412,6 +413,8 @@ def test_a_value_utf8_cannot_carry_is_refused_naming_the_parameter(
 # What the client must make of each code the spec shows: written here, not taken from the client.
 EXPECTED_ERRORS: dict[str, type[SaeError]] = {
     "InvalidApplication.NotFound": ApplicationNotFoundError,
+    "InvalidAppId.NotFound": ApplicationNotFoundError,
+    "InvalidNamespaceId.NotFound": NamespaceNotFoundError,
     "InvalidJob.NotFound": SaeError,  # DescribeJobStatus's; the client has no class of its own for it yet
     "JobForbidPolicy": JobForbidPolicyError,
     "JobSuspend": JobSuspendError,

@@ -24,6 +24,7 @@ __all__ = [
     "JobForbidPolicyError",
     "JobRefusedError",
     "JobSuspendError",
+    "NamespaceNotFoundError",
     "SaeError",
     "SaeJobError",
     "ServerError",
@@ -143,7 +144,11 @@ class JobRefusedError(SaeError):
 
 
 class ApplicationNotFoundError(JobRefusedError):
-    """``InvalidApplication.NotFound``: no job template has this ``AppId``."""
+    """``InvalidApplication.NotFound`` or ``InvalidAppId.NotFound``: no job template has this ``AppId``."""
+
+
+class NamespaceNotFoundError(JobRefusedError):
+    """``InvalidNamespaceId.NotFound``: the region has no namespace with this ID (``cn-hangzhou:dev``)."""
 
 
 class JobForbidPolicyError(JobRefusedError):
@@ -212,6 +217,8 @@ class InvalidParameterError(SaeError):
 
 _BY_CODE: dict[str, type[SaeError]] = {
     "InvalidApplication.NotFound": ApplicationNotFoundError,
+    "InvalidAppId.NotFound": ApplicationNotFoundError,
+    "InvalidNamespaceId.NotFound": NamespaceNotFoundError,
     "JobForbidPolicy": JobForbidPolicyError,
     "JobSuspend": JobSuspendError,
     "user.indebt": UserInDebtError,
