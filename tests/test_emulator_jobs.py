@@ -375,3 +375,15 @@ tags = {{ team = "platform" }}
 def test_the_marker_takes_the_listing_fields(sae_emulator: Any) -> None:
     [template] = sae_emulator.emulator.config.templates
     assert (template.name, template.namespace_id) == ("marked", "cn-hangzhou:qa")
+
+
+def test_a_template_can_start_event_jobs_and_nothing_reads_the_prefix() -> None:
+    # HTTP- and event-triggered jobs carry event-… IDs in SAE's examples; the client parses no prefix.
+    triggered = Template("app-triggered", run_seconds=0, job_id_prefix="event")
+    with serve(Emulator(EmulatorConfig([KEY], [triggered]))) as running, running.new_client() as client:
+        launch = client.exec_job(triggered.app_id)
+        assert launch.job_id.startswith("event-")
+        assert client.wait_for_job(launch, timeout=10).job_id == launch.job_id
+        assert [status.job_id for status in client.job_history(triggered.app_id)] == [launch.job_id]
+    with pytest.raises(ValueError, match="job_id_prefix"):
+        Template("app-x", job_id_prefix="cron")  # type: ignore[arg-type]

@@ -16,7 +16,7 @@ class Launch:
     """A job that ExecJob started."""
 
     job_id: str
-    """The new job's ID, ``manual-…``."""
+    """The new job's ID: ``manual-…``, or ``event-…`` for an HTTP- or event-triggered template."""
     request_id: str
     trace_id: str | None
     event_id: str

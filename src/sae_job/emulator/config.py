@@ -35,6 +35,7 @@ _TEMPLATE_SCHEMA = table_schema(
     suspended=_BOOLEAN,
     run_seconds={"type": "number", "minimum": 0, "maximum": MAX_SECONDS},
     outcome={"enum": list(_OUTCOMES)},
+    job_id_prefix={"enum": ["manual", "event"]},
     name=_NON_BLANK,
     namespace_id=_NON_BLANK,
     description=_STRING,
@@ -73,8 +74,9 @@ class Template:
     ``concurrency_policy``: ``Allow`` runs every job; ``Forbid`` refuses one while another is pending or
     running (``JobForbidPolicy``); ``Replace`` ends those as failed. ``suspended`` refuses every job
     (``JobSuspend``). A job runs ``run_seconds`` from its ``Time``, then ends as ``outcome`` says.
-    ListJobs lists it under ``name`` (default: ``app_id``) in ``namespace_id``. Raises ``ValueError`` for
-    a value out of range.
+    ListJobs lists it under ``name`` (default: ``app_id``) in ``namespace_id``. Its jobs' IDs start
+    ``manual-``, as ExecJob's do, or ``event-``, as HTTP- and event-triggered jobs' do in SAE's examples
+    (``job_id_prefix``). Raises ``ValueError`` for a value out of range.
     """
 
     app_id: str
@@ -82,6 +84,7 @@ class Template:
     suspended: bool = False
     run_seconds: float = 30
     outcome: Outcome = "succeeded"
+    job_id_prefix: Literal["manual", "event"] = "manual"
     name: str | None = None
     namespace_id: str = DEFAULT_NAMESPACE
     description: str = ""

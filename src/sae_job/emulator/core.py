@@ -575,7 +575,7 @@ def _new_record(
         if p.name != "AppId"
     }
     parameters["event_id"] = parameters.get("event_id") or None  # an empty EventId names no event
-    job_id, app_id = f"manual-{uuid.uuid4()}", params["AppId"]
+    job_id, app_id = f"{t.job_id_prefix}-{uuid.uuid4()}", params["AppId"]
     job = Job(job_id, app_id, parameters, now, "Running", caller.access_key_id, caller.signature_version)
     outcome: Literal["Succeeded", "Failed"] = "Failed" if t.outcome == "failed" else "Succeeded"
     ends_at = starts_at + timedelta(seconds=t.run_seconds)
