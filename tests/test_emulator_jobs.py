@@ -387,3 +387,22 @@ def test_a_template_can_start_event_jobs_and_nothing_reads_the_prefix() -> None:
         assert [status.job_id for status in client.job_history(triggered.app_id)] == [launch.job_id]
     with pytest.raises(ValueError, match="job_id_prefix"):
         Template("app-x", job_id_prefix="cron")  # type: ignore[arg-type]
+
+
+def test_the_emulator_reads_state_as_its_four_codes_and_reverse_as_a_boolean() -> None:
+    with serve(Emulator(EmulatorConfig([KEY], [ALLOW]))) as running:
+        auth = AcsV3Auth(KEY)
+
+        def get(path: str, **params: str) -> httpx.Response:
+            return httpx.get(running.url + path, params=params, auth=auth)
+
+        history = "/pop/v1/sam/job/describeJobHistory"
+        assert get(history, AppId=ALLOW.app_id, State="1").status_code == 200
+        refused = get(history, AppId=ALLOW.app_id, State="5")
+        assert (refused.status_code, refused.json()["Code"]) == (400, "InvalidParameter")
+        listing = "/pop/v1/sam/job/listJobs"
+        for reverse in ("true", "false"):
+            assert get(listing, Workload="job", OrderBy="running", Reverse=reverse).status_code == 200
+        refused = get(listing, Workload="job", Reverse="yes")
+        assert (refused.status_code, refused.json()["Code"]) == (400, "InvalidParameter")
+        assert "Reverse" in refused.json()["Message"]

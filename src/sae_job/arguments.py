@@ -473,7 +473,9 @@ def describe_job_history_params(
     wire: dict[str, object] = {"app_id": _check_id(app_id, "app_id"), "current_page": current_page}
     state, page_size = arguments.get("state"), arguments.get("page_size")
     if state is not None:
-        wire["state"] = job_state(state).value
+        from sae_job_api.models.describe_job_history_state import DescribeJobHistoryState
+
+        wire["state"] = DescribeJobHistoryState(job_state(state).value)
     if page_size is not None:
         wire["page_size"] = _page_size(page_size, MAX_HISTORY_PAGE_SIZE)
     return wire

@@ -14,6 +14,7 @@ if TYPE_CHECKING:
         ConfigMapEnvValueFromConfigMapRef,
     )
     from .describe_job_history_response import DescribeJobHistoryResponse
+    from .describe_job_history_state import DescribeJobHistoryState
     from .describe_job_status_response import DescribeJobStatusResponse
     from .error import Error
     from .exec_job_response import ExecJobResponse
@@ -31,6 +32,7 @@ _MODULES = {
     "ConfigMapEnvValueFrom": ".config_map_env_value_from",
     "ConfigMapEnvValueFromConfigMapRef": ".config_map_env_value_from_config_map_ref",
     "DescribeJobHistoryResponse": ".describe_job_history_response",
+    "DescribeJobHistoryState": ".describe_job_history_state",
     "DescribeJobStatusResponse": ".describe_job_status_response",
     "Error": ".error",
     "ExecJobResponse": ".exec_job_response",
@@ -49,6 +51,7 @@ __all__ = (
     "ConfigMapEnvValueFrom",
     "ConfigMapEnvValueFromConfigMapRef",
     "DescribeJobHistoryResponse",
+    "DescribeJobHistoryState",
     "DescribeJobStatusResponse",
     "Error",
     "ExecJobResponse",

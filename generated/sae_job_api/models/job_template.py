@@ -18,7 +18,7 @@ T = TypeVar("T", bound="JobTemplate")
 @_attrs_define
 class JobTemplate:
     """A job template (an SAE application whose workload is `job`) and the state of its last job. The service sends more
-    fields than these (`TriggerConfig`, `LastChangeorderState`, ...); they are allowed, and kept by the generated model.
+    fields than these; they are allowed, and kept by the generated model.
 
         Attributes:
             app_id (str | Unset): The ID of the job template. Example: ee1a7a07-abcb-4652-a1d3-2d57f415****.
@@ -29,6 +29,11 @@ class JobTemplate:
             region_id (str | Unset): The region of the job template. Example: cn-hangzhou.
             suspend (bool | Unset): Whether the job template is suspended (ExecJob then answers `JobSuspend`). Example:
                 False.
+            trigger_config (str | Unset): How the template's jobs are triggered, a JSON string (for a timed template, its
+                cron expression and time zone); what ListJobs' reference example shows. Example: {"type":"time","config":"0 0 4
+                ? * Sat","timezone":"GMT+08:00"}.
+            last_changeorder_state (str | Unset): The state of the template's last change order (deployment). Example:
+                SUCCESS.
             last_job_state (str | Unset): The state of the template's last job, in the codes of `JobStatus.State`; absent
                 when no job has run. Example: 1.
             last_start_time (int | Unset): When the last job started, in epoch seconds (milliseconds are told apart by
@@ -51,6 +56,8 @@ class JobTemplate:
     namespace_id: str | Unset = UNSET
     region_id: str | Unset = UNSET
     suspend: bool | Unset = UNSET
+    trigger_config: str | Unset = UNSET
+    last_changeorder_state: str | Unset = UNSET
     last_job_state: str | Unset = UNSET
     last_start_time: int | Unset = UNSET
     completion_time: int | Unset = UNSET
@@ -76,6 +83,10 @@ class JobTemplate:
         region_id = self.region_id
 
         suspend = self.suspend
+
+        trigger_config = self.trigger_config
+
+        last_changeorder_state = self.last_changeorder_state
 
         last_job_state = self.last_job_state
 
@@ -119,6 +130,10 @@ class JobTemplate:
             field_dict["RegionId"] = region_id
         if suspend is not UNSET:
             field_dict["Suspend"] = suspend
+        if trigger_config is not UNSET:
+            field_dict["TriggerConfig"] = trigger_config
+        if last_changeorder_state is not UNSET:
+            field_dict["LastChangeorderState"] = last_changeorder_state
         if last_job_state is not UNSET:
             field_dict["LastJobState"] = last_job_state
         if last_start_time is not UNSET:
@@ -161,6 +176,10 @@ class JobTemplate:
 
         suspend = d.pop("Suspend", UNSET)
 
+        trigger_config = d.pop("TriggerConfig", UNSET)
+
+        last_changeorder_state = d.pop("LastChangeorderState", UNSET)
+
         last_job_state = d.pop("LastJobState", UNSET)
 
         last_start_time = d.pop("LastStartTime", UNSET)
@@ -197,6 +216,8 @@ class JobTemplate:
             namespace_id=namespace_id,
             region_id=region_id,
             suspend=suspend,
+            trigger_config=trigger_config,
+            last_changeorder_state=last_changeorder_state,
             last_job_state=last_job_state,
             last_start_time=last_start_time,
             completion_time=completion_time,

@@ -150,26 +150,32 @@ _INTEGER = re.compile(r"-?[0-9]{1,18}", re.ASCII)
 @dataclass(frozen=True, slots=True)
 class Parameter:
     """One query parameter: its wire name, the generated client's name for it (``command_args``), the
-    validators of its value and of its JSON content, and whether it is an integer."""
+    validators of its value and of its JSON content, and its schema's ``type``."""
 
     name: str
     python_name: str
     required: bool
     validator: Any
     content_validator: Any | None
-    integer: bool
+    kind: str
 
     def decoded(self, value: str) -> Any:
-        """The value as the service reads it: JSON content decoded, an integer read, any other as sent."""
-        if self.integer:
+        """The value as the service reads it: JSON content decoded, an integer or a boolean read (as
+        httpx writes them: ``true``/``false``), any other as sent."""
+        if self.kind == "integer":
             return int(value)
+        if self.kind == "boolean":
+            return value == "true"
         return json.loads(value) if self.content_validator is not None else value
 
     def reasons(self, value: str) -> list[str]:
         """Every way ``value`` breaks the spec; empty when it conforms."""
-        if self.integer and not _INTEGER.fullmatch(value):
+        if self.kind == "integer" and not _INTEGER.fullmatch(value):
             return ["it must be an integer"]
-        errors = list(self.validator.iter_errors(self.decoded(value) if self.integer else value))
+        if self.kind == "boolean" and value not in ("true", "false"):
+            return ["it must be true or false"]
+        read = self.kind in ("integer", "boolean")
+        errors = list(self.validator.iter_errors(self.decoded(value) if read else value))
         if not errors and self.content_validator is not None:
             try:
                 decoded = json.loads(value)
@@ -255,8 +261,8 @@ def _parameter(raw: Mapping[str, Any], document: Mapping[str, Any]) -> Parameter
         content = _Validator({**schema.get("contentSchema", {}), **components})
     name = str(raw["name"])
     validator = _Validator({**schema, **components})
-    integer = schema.get("type") == "integer"
-    return Parameter(name, _python_name(name), bool(raw.get("required")), validator, content, integer)
+    kind = str(schema.get("type", "string"))
+    return Parameter(name, _python_name(name), bool(raw.get("required")), validator, content, kind)
 
 
 def parse_spec(document: Mapping[str, Any]) -> Spec:

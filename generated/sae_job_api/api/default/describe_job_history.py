@@ -6,6 +6,7 @@ import httpx
 from ... import errors
 from ...client import AuthenticatedClient, Client
 from ...models.describe_job_history_response import DescribeJobHistoryResponse
+from ...models.describe_job_history_state import DescribeJobHistoryState
 from ...models.error import Error
 from ...types import UNSET, Response, Unset
 
@@ -15,7 +16,7 @@ def _get_kwargs(
     app_id: str,
     current_page: int | Unset = UNSET,
     page_size: int | Unset = UNSET,
-    state: str | Unset = UNSET,
+    state: DescribeJobHistoryState | Unset = UNSET,
 ) -> dict[str, Any]:
 
     params: dict[str, Any] = {}
@@ -26,7 +27,11 @@ def _get_kwargs(
 
     params["PageSize"] = page_size
 
-    params["State"] = state
+    json_state: str | Unset = UNSET
+    if not isinstance(state, Unset):
+        json_state = state.value
+
+    params["State"] = json_state
 
     params = {k: v for k, v in params.items() if v is not UNSET and v is not None}
 
@@ -125,7 +130,7 @@ def sync_detailed(
     app_id: str,
     current_page: int | Unset = UNSET,
     page_size: int | Unset = UNSET,
-    state: str | Unset = UNSET,
+    state: DescribeJobHistoryState | Unset = UNSET,
 ) -> Response[DescribeJobHistoryResponse | Error]:
     """Lists the jobs started from a job template, a page at a time.
 
@@ -136,7 +141,7 @@ def sync_detailed(
         app_id (str):
         current_page (int | Unset):
         page_size (int | Unset):
-        state (str | Unset):
+        state (DescribeJobHistoryState | Unset):
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
@@ -166,7 +171,7 @@ def sync(
     app_id: str,
     current_page: int | Unset = UNSET,
     page_size: int | Unset = UNSET,
-    state: str | Unset = UNSET,
+    state: DescribeJobHistoryState | Unset = UNSET,
 ) -> DescribeJobHistoryResponse | Error | None:
     """Lists the jobs started from a job template, a page at a time.
 
@@ -177,7 +182,7 @@ def sync(
         app_id (str):
         current_page (int | Unset):
         page_size (int | Unset):
-        state (str | Unset):
+        state (DescribeJobHistoryState | Unset):
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
@@ -202,7 +207,7 @@ async def asyncio_detailed(
     app_id: str,
     current_page: int | Unset = UNSET,
     page_size: int | Unset = UNSET,
-    state: str | Unset = UNSET,
+    state: DescribeJobHistoryState | Unset = UNSET,
 ) -> Response[DescribeJobHistoryResponse | Error]:
     """Lists the jobs started from a job template, a page at a time.
 
@@ -213,7 +218,7 @@ async def asyncio_detailed(
         app_id (str):
         current_page (int | Unset):
         page_size (int | Unset):
-        state (str | Unset):
+        state (DescribeJobHistoryState | Unset):
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
@@ -241,7 +246,7 @@ async def asyncio(
     app_id: str,
     current_page: int | Unset = UNSET,
     page_size: int | Unset = UNSET,
-    state: str | Unset = UNSET,
+    state: DescribeJobHistoryState | Unset = UNSET,
 ) -> DescribeJobHistoryResponse | Error | None:
     """Lists the jobs started from a job template, a page at a time.
 
@@ -252,7 +257,7 @@ async def asyncio(
         app_id (str):
         current_page (int | Unset):
         page_size (int | Unset):
-        state (str | Unset):
+        state (DescribeJobHistoryState | Unset):
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.

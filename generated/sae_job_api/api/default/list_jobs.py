@@ -19,7 +19,7 @@ def _get_kwargs(
     field_value: str | Unset = UNSET,
     namespace_id: str | Unset = UNSET,
     order_by: str | Unset = UNSET,
-    reverse: str | Unset = UNSET,
+    reverse: bool | Unset = UNSET,
     tags: str | Unset = UNSET,
     workload: str | Unset = UNSET,
 ) -> dict[str, Any]:
@@ -147,7 +147,7 @@ def sync_detailed(
     field_value: str | Unset = UNSET,
     namespace_id: str | Unset = UNSET,
     order_by: str | Unset = UNSET,
-    reverse: str | Unset = UNSET,
+    reverse: bool | Unset = UNSET,
     tags: str | Unset = UNSET,
     workload: str | Unset = UNSET,
 ) -> Response[Error | ListJobsResponse]:
@@ -167,7 +167,7 @@ def sync_detailed(
         field_value (str | Unset):
         namespace_id (str | Unset):
         order_by (str | Unset):
-        reverse (str | Unset):
+        reverse (bool | Unset):
         tags (str | Unset):
         workload (str | Unset):
 
@@ -209,7 +209,7 @@ def sync(
     field_value: str | Unset = UNSET,
     namespace_id: str | Unset = UNSET,
     order_by: str | Unset = UNSET,
-    reverse: str | Unset = UNSET,
+    reverse: bool | Unset = UNSET,
     tags: str | Unset = UNSET,
     workload: str | Unset = UNSET,
 ) -> Error | ListJobsResponse | None:
@@ -229,7 +229,7 @@ def sync(
         field_value (str | Unset):
         namespace_id (str | Unset):
         order_by (str | Unset):
-        reverse (str | Unset):
+        reverse (bool | Unset):
         tags (str | Unset):
         workload (str | Unset):
 
@@ -266,7 +266,7 @@ async def asyncio_detailed(
     field_value: str | Unset = UNSET,
     namespace_id: str | Unset = UNSET,
     order_by: str | Unset = UNSET,
-    reverse: str | Unset = UNSET,
+    reverse: bool | Unset = UNSET,
     tags: str | Unset = UNSET,
     workload: str | Unset = UNSET,
 ) -> Response[Error | ListJobsResponse]:
@@ -286,7 +286,7 @@ async def asyncio_detailed(
         field_value (str | Unset):
         namespace_id (str | Unset):
         order_by (str | Unset):
-        reverse (str | Unset):
+        reverse (bool | Unset):
         tags (str | Unset):
         workload (str | Unset):
 
@@ -326,7 +326,7 @@ async def asyncio(
     field_value: str | Unset = UNSET,
     namespace_id: str | Unset = UNSET,
     order_by: str | Unset = UNSET,
-    reverse: str | Unset = UNSET,
+    reverse: bool | Unset = UNSET,
     tags: str | Unset = UNSET,
     workload: str | Unset = UNSET,
 ) -> Error | ListJobsResponse | None:
@@ -346,7 +346,7 @@ async def asyncio(
         field_value (str | Unset):
         namespace_id (str | Unset):
         order_by (str | Unset):
-        reverse (str | Unset):
+        reverse (bool | Unset):
         tags (str | Unset):
         workload (str | Unset):
 
