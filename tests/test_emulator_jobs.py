@@ -86,7 +86,9 @@ def test_a_job_runs_its_time_then_succeeds_with_every_replica(rig: Rig) -> None:
 
 def test_a_job_dated_later_is_pending_until_then(rig: Rig) -> None:
     job_id = rig.start(Time=(START + timedelta(seconds=60)).strftime("%Y-%m-%dT%H:%M:%SZ"))
-    assert rig.status(JobId=job_id)["State"] == "0" and "StartTime" not in rig.status(JobId=job_id)
+    pending = rig.status(JobId=job_id)
+    # StartTime is the job's creation time (SAE's reference: 任务的创建时间), sent from creation on.
+    assert (pending["State"], pending["StartTime"]) == ("0", int(START.timestamp()))
     rig.later(60)
     assert rig.status(JobId=job_id)["State"] == "3"
 

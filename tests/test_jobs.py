@@ -66,9 +66,9 @@ def test_timestamps_are_epoch_seconds_or_milliseconds_told_apart_by_magnitude(
     wire: object, expected: datetime | None
 ) -> None:
     found = status("1", start_time=wire, completion_time=wire)
-    assert found.started_at == expected and found.completed_at == expected
+    assert found.created_at == expected and found.completed_at == expected
     if expected is not None:
-        assert found.started_at is not None and found.started_at.tzinfo is UTC
+        assert found.created_at is not None and found.created_at.tzinfo is UTC
 
 
 def test_counts_of_the_wrong_type_read_as_zero_never_crash() -> None:
@@ -90,7 +90,7 @@ def test_fields_the_answer_left_out_read_as_absent() -> None:
         active=0,
         succeeded=0,
         failed=0,
-        started_at=None,
+        created_at=None,
         completed_at=None,
         message=None,
         request_id="R-1",

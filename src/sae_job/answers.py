@@ -97,7 +97,7 @@ def job_status(data: Any, request_id: str | None, job_id: str | None = None) -> 
         state=JobState.from_wire(raw_state),
         raw_state=raw_state,
         **_instances(data),
-        started_at=epoch_time(wire_value(data, "start_time")),
+        created_at=epoch_time(wire_value(data, "start_time")),  # StartTime: the creation time
         completed_at=epoch_time(wire_value(data, "completion_time")),
         message=_reason(message),
         request_id=request_id,

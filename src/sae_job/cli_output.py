@@ -147,7 +147,7 @@ def status_json(status: JobStatus, app_id: str | None = None) -> dict[str, Any]:
     found |= dataclasses.asdict(status)
     found.update(
         state=status.state.name.lower(),
-        started_at=utc_text(status.started_at),
+        created_at=utc_text(status.created_at),
         completed_at=utc_text(status.completed_at),
     )
     return found
@@ -165,7 +165,7 @@ def status_text(status: JobStatus, app_id: str) -> str:
         ("app", app_id),
         ("state", status.state.name.lower() + raw),
         ("instances", counts(status)),
-        ("started", utc_text(status.started_at) or "-"),
+        ("created", utc_text(status.created_at) or "-"),
         ("completed", utc_text(status.completed_at) or "-"),
     ]
     if status.message:
@@ -175,16 +175,16 @@ def status_text(status: JobStatus, app_id: str) -> str:
 
 
 HISTORY_HEADER = (
-    f"{'JOB ID':<40} {'STATE':<10} {'ACTIVE':>6} {'SUCCEEDED':>9} {'FAILED':>6}  {'STARTED':<20}  COMPLETED"
+    f"{'JOB ID':<40} {'STATE':<10} {'ACTIVE':>6} {'SUCCEEDED':>9} {'FAILED':>6}  {'CREATED':<20}  COMPLETED"
 )
 
 
 def history_row(status: JobStatus) -> str:
     """One job as a row under :data:`HISTORY_HEADER` (fixed widths, so rows print as they come)."""
-    started, completed = utc_text(status.started_at) or "-", utc_text(status.completed_at) or "-"
+    created, completed = utc_text(status.created_at) or "-", utc_text(status.completed_at) or "-"
     return (
         f"{status.job_id:<40} {status.state.name.lower():<10} {status.active:>6} {status.succeeded:>9} "
-        f"{status.failed:>6}  {started:<20}  {completed}"
+        f"{status.failed:>6}  {created:<20}  {completed}"
     )
 
 

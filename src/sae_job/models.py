@@ -58,7 +58,9 @@ class JobStatus:
     """Instances running now."""
     succeeded: int
     failed: int
-    started_at: datetime | None
+    created_at: datetime | None
+    """When the job was created (``StartTime``, which SAE documents as the creation time; a job dated
+    later was created before it runs)."""
     completed_at: datetime | None
     message: str | None
     """What went wrong during the run, when the service says."""

@@ -22,7 +22,8 @@ class JobStatus:
         active (int | Unset): The instances running now. Example: 0.
         succeeded (int | Unset): The instances that succeeded. Example: 1.
         failed (int | Unset): The instances that failed. Example: 0.
-        start_time (int | Unset): When the job started, in epoch seconds (milliseconds are told apart by magnitude).
+        start_time (int | Unset): When the job was created (the SDK's field docs; the Chinese API page: 任务的创建时间), in
+            epoch seconds (milliseconds are told apart by magnitude); sent from creation on, while the job is pending too.
             Example: 1657522800.
         completion_time (int | Unset): When the job ended, in the same form as `StartTime`; absent while it runs.
             Example: 1657522830.

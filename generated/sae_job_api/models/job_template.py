@@ -36,7 +36,7 @@ class JobTemplate:
                 SUCCESS.
             last_job_state (str | Unset): The state of the template's last job, in the codes of `JobStatus.State`; absent
                 when no job has run. Example: 1.
-            last_start_time (int | Unset): When the last job started, in epoch seconds (milliseconds are told apart by
+            last_start_time (int | Unset): When the last job was created, in epoch seconds (milliseconds are told apart by
                 magnitude). Example: 1657522800.
             completion_time (int | Unset): When the last job ended, in the same form as `LastStartTime`. Example:
                 1657522830.

@@ -174,8 +174,7 @@ class _Record:
             "Failed": self.replicas if status == "Failed" else 0,
             "Message": self.message or ("" if status == "Failed" else "success"),  # as SAE's example shows
         }
-        if status != "Pending":
-            data["StartTime"] = int(self.starts_at.timestamp())
+        data["StartTime"] = int(self.job.created_at.timestamp())  # SAE's StartTime: the creation time
         if status in ("Succeeded", "Failed"):
             data["CompletionTime"] = int(self.ends_at.timestamp())
         return data
