@@ -408,3 +408,27 @@ def test_the_emulator_reads_state_as_its_four_codes_and_reverse_as_a_boolean() -
         refused = get(listing, Workload="job", Reverse="yes")
         assert (refused.status_code, refused.json()["Code"]) == (400, "InvalidParameter")
         assert "Reverse" in refused.json()["Message"]
+
+
+def test_failed_instances_that_are_retried_do_not_end_the_job_for_the_client() -> None:
+    # Counts are per instance (BackoffLimit retries them): Failed > 0 while State is 3 is a running job.
+    from sae_job.answers import read_job_status
+    from sae_job.models import JobState, JobStatus
+    from sae_job.operations import DESCRIBE_JOB_STATUS
+    from tests.conftest import generated_answer
+
+    flaky = Template("app-flaky", run_seconds=10, retried_failures=4)
+    rig = Rig(flaky)
+    job_id = rig.start(flaky.app_id)
+    rig.later(5)
+    running = rig.status(flaky.app_id, JobId=job_id)
+    assert (running["State"], running["Active"], running["Failed"]) == ("3", 1, 2)
+    answer = generated_answer(
+        httpx.Response(200, json={"RequestId": "R", "Data": running}), DESCRIBE_JOB_STATUS
+    )
+    status = read_job_status(answer, 1, job_id=job_id)
+    assert isinstance(status, JobStatus)
+    assert (status.state, status.failed, status.done) == (JobState.RUNNING, 2, False)  # by State alone
+    rig.later(5)
+    done = rig.status(flaky.app_id, JobId=job_id)
+    assert (done["State"], done["Succeeded"], done["Failed"]) == ("1", 1, 4)

@@ -36,6 +36,7 @@ _TEMPLATE_SCHEMA = table_schema(
     run_seconds={"type": "number", "minimum": 0, "maximum": MAX_SECONDS},
     outcome={"enum": list(_OUTCOMES)},
     job_id_prefix={"enum": ["manual", "event"]},
+    retried_failures={"type": "integer", "minimum": 0, "maximum": 1000},
     name=_NON_BLANK,
     namespace_id=_NON_BLANK,
     description=_STRING,
@@ -76,7 +77,9 @@ class Template:
     (``JobSuspend``). A job runs ``run_seconds`` from its ``Time``, then ends as ``outcome`` says.
     ListJobs lists it under ``name`` (default: ``app_id``) in ``namespace_id``. Its jobs' IDs start
     ``manual-``, as ExecJob's do, or ``event-``, as HTTP- and event-triggered jobs' do in SAE's examples
-    (``job_id_prefix``). Raises ``ValueError`` for a value out of range.
+    (``job_id_prefix``). ``retried_failures``: instances that fail during a run and are retried (SAE's
+    ``BackoffLimit``), counted in ``Failed`` while the job still runs. Raises ``ValueError`` for a value
+    out of range.
     """
 
     app_id: str
@@ -85,6 +88,7 @@ class Template:
     run_seconds: float = 30
     outcome: Outcome = "succeeded"
     job_id_prefix: Literal["manual", "event"] = "manual"
+    retried_failures: int = 0
     name: str | None = None
     namespace_id: str = DEFAULT_NAMESPACE
     description: str = ""

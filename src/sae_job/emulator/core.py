@@ -149,6 +149,7 @@ class _Record:
     outcome: Literal["Succeeded", "Failed"]
     replicas: int
     message: str = ""
+    retried_failures: int = 0
 
     def status(self, now: datetime) -> JobStatus:
         if now < self.starts_at:
@@ -163,6 +164,17 @@ class _Record:
         """The job as it is now; a deep copy, so that a test editing it cannot edit the emulator's record."""
         return replace(copy.deepcopy(self.job), status=self.status(now), message=self.message)
 
+    def _failed_instances(self, status: JobStatus, now: datetime) -> int:
+        # Counts are per instance: an instance that fails is retried (the template's BackoffLimit), so a
+        # running job counts its retried failures as they happen; a failed job adds its last instances.
+        if status == "Pending":
+            return 0
+        if status == "Running":
+            run = (self.ends_at - self.starts_at).total_seconds()
+            done = (now - self.starts_at).total_seconds() / run if run > 0 else 1.0
+            return int(self.retried_failures * done)
+        return self.retried_failures + (self.replicas if status == "Failed" else 0)
+
     def wire(self, now: datetime) -> dict[str, Any]:
         """The job as DescribeJobStatus answers it (``Data``)."""
         status = self.status(now)
@@ -171,7 +183,7 @@ class _Record:
             "State": WIRE_STATES[status],
             "Active": self.replicas if status == "Running" else 0,
             "Succeeded": self.replicas if status == "Succeeded" else 0,
-            "Failed": self.replicas if status == "Failed" else 0,
+            "Failed": self._failed_instances(status, now),
             "Message": self.message or ("" if status == "Failed" else "success"),  # as SAE's example shows
         }
         data["StartTime"] = int(self.job.created_at.timestamp())  # SAE's StartTime: the creation time
@@ -578,7 +590,8 @@ def _new_record(
     job = Job(job_id, app_id, parameters, now, "Running", caller.access_key_id, caller.signature_version)
     outcome: Literal["Succeeded", "Failed"] = "Failed" if t.outcome == "failed" else "Succeeded"
     ends_at = starts_at + timedelta(seconds=t.run_seconds)
-    return _Record(job, starts_at, ends_at, outcome, parameters.get("replicas") or 1)
+    replicas = parameters.get("replicas") or 1
+    return _Record(job, starts_at, ends_at, outcome, replicas, retried_failures=t.retried_failures)
 
 
 def _json(status: int, body: Mapping[str, Any], extra: Iterable[tuple[str, str]] = ()) -> Response:
