@@ -91,6 +91,7 @@ PUBLIC_CALLS: dict[str, tuple[str, Callable[[Any, str], Any]]] = {
     "exec_job": ("exec_job", lambda c, app: c.exec_job(app, command="echo")),
     "exec_jobs": ("exec_job", lambda c, app: c.exec_jobs([sae_job.JobRequest(app, command="echo")])),
     "describe_job": ("describe_job_status", lambda c, app: c.describe_job(app, c.exec_job(app).job_id)),
+    "describe_template": ("describe_job", lambda c, app: c.describe_template(app)),
     "wait_for_job": ("describe_job_status", lambda c, app: c.wait_for_job(c.exec_job(app), timeout=30)),
     "job_history": ("describe_job_history", lambda c, app: c.job_history(app)),
     "list_templates": ("list_jobs", lambda c, app: c.list_templates()),

@@ -20,6 +20,7 @@ __all__ = [
     "ArgumentError",
     "ArgumentTypeError",
     "ConfigMapEnv",
+    "DescribeJobArguments",
     "DescribeJobHistoryArguments",
     "DescribeJobStatusArguments",
     "Env",
@@ -422,6 +423,13 @@ def check_request_size(path: str, wire: Mapping[str, object]) -> None:
 
 class DescribeJobStatusArguments(TypedDict, total=False):
     """DescribeJobStatus's keyword arguments, beside ``app_id``: the job (None: the latest one)."""
+
+    job_id: str | None
+
+
+class DescribeJobArguments(TypedDict, total=False):
+    """DescribeJob's keyword arguments, beside ``app_id``: a job of the template (the answer is the
+    template's settings either way)."""
 
     job_id: str | None
 

@@ -24,6 +24,7 @@ from sae_job.answers import (
     read_exec_job,
     read_history_page,
     read_job_status,
+    read_template_settings,
     read_templates_page,
 )
 from sae_job.arguments import (
@@ -45,8 +46,15 @@ from sae_job.arguments import (
 from sae_job.credentials import CredentialsProvider, as_provider, default_credentials
 from sae_job.endpoints import resolve_endpoint
 from sae_job.errors import SaeJobError
-from sae_job.models import JobStatus, JobTemplate, Launch
-from sae_job.operations import DESCRIBE_JOB_HISTORY, DESCRIBE_JOB_STATUS, EXEC_JOB, LIST_JOBS, Operation
+from sae_job.models import JobStatus, JobTemplate, Launch, TemplateSettings
+from sae_job.operations import (
+    DESCRIBE_JOB,
+    DESCRIBE_JOB_HISTORY,
+    DESCRIBE_JOB_STATUS,
+    EXEC_JOB,
+    LIST_JOBS,
+    Operation,
+)
 from sae_job.retries import (
     Answer,
     Batch,
@@ -138,6 +146,10 @@ def prepare_exec_job(app_id: str, arguments: ExecJobArguments) -> Call:
 
 def _status_call(app_id: str, job_id: str | None) -> Call:
     return prepare(DESCRIBE_JOB_STATUS, app_id, describe_job_status_params(app_id, job_id=job_id))
+
+
+def _settings_call(app_id: str, job_id: str | None) -> Call:
+    return prepare(DESCRIBE_JOB, app_id, describe_job_status_params(app_id, job_id=job_id))
 
 
 def _history_call(app_id: str, arguments: DescribeJobHistoryArguments) -> Callable[[int], Call]:
@@ -459,6 +471,17 @@ class SaeJobClient(_ClientCore):
         )
         return status
 
+    def describe_template(self, app_id: str, job_id: str | None = None) -> TemplateSettings:
+        """The job template's settings (DescribeJob): its timeout, retries, concurrency policy and more;
+        the OSS key pair it mounts with is never kept. Raises as :meth:`exec_job` does."""
+        from sae_job_api.api.default import describe_job
+
+        call = _settings_call(app_id, job_id)
+        settings: TemplateSettings = _result(
+            self._run(describe_job.sync_detailed, call, read_template_settings)
+        )
+        return settings
+
     def job_history(
         self, app_id: str, **arguments: Unpack[DescribeJobHistoryArguments]
     ) -> Iterator[JobStatus]:
@@ -649,6 +672,15 @@ class AsyncSaeJobClient(_ClientCore):
         send = describe_job_status.asyncio_detailed
         status: JobStatus = _result(await self._run(send, call, self._status_read(job_id)))
         return status
+
+    async def describe_template(self, app_id: str, job_id: str | None = None) -> TemplateSettings:
+        """As :meth:`SaeJobClient.describe_template`."""
+        from sae_job_api.api.default import describe_job
+
+        call = _settings_call(app_id, job_id)
+        send = describe_job.asyncio_detailed
+        settings: TemplateSettings = _result(await self._run(send, call, read_template_settings))
+        return settings
 
     def job_history(
         self, app_id: str, **arguments: Unpack[DescribeJobHistoryArguments]

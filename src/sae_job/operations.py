@@ -8,6 +8,7 @@ from dataclasses import dataclass
 
 __all__ = [
     "API_VERSION",
+    "DESCRIBE_JOB",
     "DESCRIBE_JOB_HISTORY",
     "DESCRIBE_JOB_STATUS",
     "EXEC_JOB",
@@ -48,8 +49,15 @@ EXEC_JOB = _job_operation("ExecJob")
 DESCRIBE_JOB_STATUS = _job_operation("DescribeJobStatus")
 DESCRIBE_JOB_HISTORY = _job_operation("DescribeJobHistory")
 LIST_JOBS = _job_operation("ListJobs")
+DESCRIBE_JOB = _job_operation("DescribeJob")
 
-OPERATIONS: tuple[Operation, ...] = (EXEC_JOB, DESCRIBE_JOB_STATUS, DESCRIBE_JOB_HISTORY, LIST_JOBS)
+OPERATIONS: tuple[Operation, ...] = (
+    EXEC_JOB,
+    DESCRIBE_JOB_STATUS,
+    DESCRIBE_JOB_HISTORY,
+    LIST_JOBS,
+    DESCRIBE_JOB,
+)
 
 _BY_PATH = {operation.path: operation for operation in OPERATIONS}
 

@@ -15,6 +15,7 @@ if TYPE_CHECKING:
     )
     from .describe_job_history_response import DescribeJobHistoryResponse
     from .describe_job_history_state import DescribeJobHistoryState
+    from .describe_job_response import DescribeJobResponse
     from .describe_job_status_response import DescribeJobStatusResponse
     from .error import Error
     from .exec_job_response import ExecJobResponse
@@ -25,6 +26,7 @@ if TYPE_CHECKING:
     from .job_template_page import JobTemplatePage
     from .job_template_tag import JobTemplateTag
     from .list_jobs_response import ListJobsResponse
+    from .template_settings import TemplateSettings
     from .value_env import ValueEnv
 
 _MODULES = {
@@ -33,6 +35,7 @@ _MODULES = {
     "ConfigMapEnvValueFromConfigMapRef": ".config_map_env_value_from_config_map_ref",
     "DescribeJobHistoryResponse": ".describe_job_history_response",
     "DescribeJobHistoryState": ".describe_job_history_state",
+    "DescribeJobResponse": ".describe_job_response",
     "DescribeJobStatusResponse": ".describe_job_status_response",
     "Error": ".error",
     "ExecJobResponse": ".exec_job_response",
@@ -43,6 +46,7 @@ _MODULES = {
     "JobTemplatePage": ".job_template_page",
     "JobTemplateTag": ".job_template_tag",
     "ListJobsResponse": ".list_jobs_response",
+    "TemplateSettings": ".template_settings",
     "ValueEnv": ".value_env",
 }
 
@@ -52,6 +56,7 @@ __all__ = (
     "ConfigMapEnvValueFromConfigMapRef",
     "DescribeJobHistoryResponse",
     "DescribeJobHistoryState",
+    "DescribeJobResponse",
     "DescribeJobStatusResponse",
     "Error",
     "ExecJobResponse",
@@ -62,6 +67,7 @@ __all__ = (
     "JobTemplatePage",
     "JobTemplateTag",
     "ListJobsResponse",
+    "TemplateSettings",
     "ValueEnv",
 )
 

@@ -37,6 +37,8 @@ _TEMPLATE_SCHEMA = table_schema(
     outcome={"enum": list(_OUTCOMES)},
     job_id_prefix={"enum": ["manual", "event"]},
     retried_failures={"type": "integer", "minimum": 0, "maximum": 1000},
+    timeout={"type": "integer", "minimum": 1, "maximum": 7 * 86400},
+    backoff_limit={"type": "integer", "minimum": 0, "maximum": 1000},
     name=_NON_BLANK,
     namespace_id=_NON_BLANK,
     description=_STRING,
@@ -78,8 +80,9 @@ class Template:
     ListJobs lists it under ``name`` (default: ``app_id``) in ``namespace_id``. Its jobs' IDs start
     ``manual-``, as ExecJob's do, or ``event-``, as HTTP- and event-triggered jobs' do in SAE's examples
     (``job_id_prefix``). ``retried_failures``: instances that fail during a run and are retried (SAE's
-    ``BackoffLimit``), counted in ``Failed`` while the job still runs. Raises ``ValueError`` for a value
-    out of range.
+    ``BackoffLimit``), counted in ``Failed`` while the job still runs. DescribeJob answers its settings:
+    ``timeout`` (seconds a job may run) and ``backoff_limit`` among them. Raises ``ValueError`` for a
+    value out of range.
     """
 
     app_id: str
@@ -89,6 +92,8 @@ class Template:
     outcome: Outcome = "succeeded"
     job_id_prefix: Literal["manual", "event"] = "manual"
     retried_failures: int = 0
+    timeout: int = 3600
+    backoff_limit: int = 0
     name: str | None = None
     namespace_id: str = DEFAULT_NAMESPACE
     description: str = ""

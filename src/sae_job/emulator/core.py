@@ -256,6 +256,7 @@ class Emulator:
             "DescribeJobStatus": self._describe_job_status,
             "DescribeJobHistory": self._describe_job_history,
             "ListJobs": self._list_jobs,
+            "DescribeJob": self._describe_job,
         }
         self._credentials: Mapping[str, Credentials] = {c.access_key_id: c for c in self.config.credentials}
         self._templates: Mapping[str, Template] = {t.app_id: t for t in self.config.templates}
@@ -503,6 +504,10 @@ class Emulator:
         shown = jobs[(page - 1) * size : page * size]
         return {"Data": {"CurrentPage": page, "PageSize": size, "TotalSize": len(jobs), "Jobs": shown}}
 
+    def _describe_job(self, params: dict[str, str], caller: Caller, now: datetime) -> dict[str, Any]:
+        t = self._template(params["AppId"])
+        return {"Data": _settings(t)}
+
     def _list_jobs(self, params: dict[str, str], caller: Caller, now: datetime) -> dict[str, Any]:
         page, size = int(params.get("CurrentPage", 1)), int(params.get("PageSize", 10))
         found = [t for t in self.config.templates if _listed(t, params)]
@@ -512,6 +517,37 @@ class Emulator:
         applications = [_application(t, latest.get(t.app_id), now) for t in shown]
         position = {"CurrentPage": page, "PageSize": size, "TotalSize": len(found)}
         return {**position, "Data": {**position, "Applications": applications}}
+
+
+#: The OSS key pair every template's DescribeJob answer carries, as SAE's does: a client must never show it.
+OSS_KEY = ("emulator-oss-key-id", "emulator-oss-key-secret")
+
+
+def _settings(template: Template) -> dict[str, Any]:
+    """A template as DescribeJob answers it: the fields of the official SDK's model that it has."""
+    return {
+        "AppId": template.app_id,
+        "AppName": template.name or template.app_id,
+        "AppDescription": template.description,
+        "NamespaceId": template.namespace_id,
+        "RegionId": template.region_id,
+        "Timeout": template.timeout,
+        "BackoffLimit": template.backoff_limit,
+        "ConcurrencyPolicy": template.concurrency_policy,
+        "Replicas": 1,
+        "Suspend": template.suspended,
+        "Slice": False,
+        "Timezone": "Asia/Shanghai",
+        "Command": "",
+        "CommandArgs": "[]",
+        "Envs": "[]",
+        "ImageUrl": "registry.cn-hangzhou.aliyuncs.com/sae-job/emulator:latest",
+        "PackageType": "Image",
+        "Cpu": 500,
+        "Memory": 1024,
+        "OssAkId": OSS_KEY[0],
+        "OssAkSecret": OSS_KEY[1],
+    }
 
 
 def _listed(template: Template, params: Mapping[str, str]) -> bool:
