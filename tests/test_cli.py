@@ -527,3 +527,26 @@ def test_a_200_naming_an_error_without_data_exits_as_that_error(
     result, out, err = run(argv, capsys)
     assert result == exit_code and out == ""
     assert err.startswith(f"sae-job: {code}: {code} happened. (request REQ-ERR)")
+
+
+# --- templates --show: one template's settings (DescribeJob) ------------------------------------------
+
+
+@pytest.mark.parametrize("chosen", ["id", "name"])
+def test_templates_show_prints_one_template_s_settings_and_no_oss_key(
+    running: RunningEmulator, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch, chosen: str
+) -> None:
+    from sae_job.emulator.core import OSS_KEY
+
+    monkeypatch.setenv("ALIBABA_CLOUD_ACCESS_KEY_ID", KEY.access_key_id)
+    monkeypatch.setenv("ALIBABA_CLOUD_ACCESS_KEY_SECRET", KEY.access_key_secret)
+    monkeypatch.delenv("ALIBABA_CLOUD_SECURITY_TOKEN", raising=False)
+    template = APP.app_id if chosen == "id" else (APP.name or APP.app_id)
+    code, out, err = run(["templates", "--endpoint", running.url, "--show", template], capsys)
+    assert code == 0 and err == ""
+    assert out.startswith(f"Job template {APP.name} ({APP.app_id})\n") and "  timeout:" in out
+    code, out_json, _ = run(["templates", "--endpoint", running.url, "--show", template, "--json"], capsys)
+    shown = json.loads(out_json)
+    assert code == 0 and shown["app_id"] == APP.app_id and shown["timeout"] == APP.timeout
+    for secret in OSS_KEY:
+        assert secret not in out + out_json

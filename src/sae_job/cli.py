@@ -105,6 +105,7 @@ examples:
   sae-job templates
   sae-job templates --name report --namespace cn-hangzhou:prod
   sae-job templates --json | jq -r 'select(.last_job_state == "failed") | .name'
+  sae-job templates --show nightly-report
 """
 TOP_EXAMPLES = """\
 examples:
@@ -373,7 +374,7 @@ _TEXTS = {
     "templates": (
         "list the job templates, each with its last job (ListJobs)",
         "List the job templates: name, ID, namespace, and the state of each one's last job.",
-        "sae-job templates [--name PART] [--namespace ID] [options]",
+        "sae-job templates [--name PART] [--namespace ID] [--show TEMPLATE] [options]",
         TEMPLATES_EXAMPLES,
         "print one JSON object per template, one a line",
     ),
@@ -483,6 +484,11 @@ def _add_follow_commands(commands: Any) -> None:
     p.add_argument("--name", metavar="PART", help="only the templates whose name contains PART, e.g. report")
     p.add_argument(
         "--namespace", metavar="ID", help="only the templates of this namespace, e.g. cn-hangzhou:dev"
+    )
+    p.add_argument(
+        "--show",
+        metavar="TEMPLATE",
+        help="show one template's settings (DescribeJob): its ID, or its name (in --namespace)",
     )
     _finish(p, "templates", run_templates)
 
@@ -843,6 +849,8 @@ def run_templates(args: argparse.Namespace, out: _Output, call: Call) -> int:
     from sae_job.cli_output import template_json, templates_table
 
     call.endpoint = _endpoint(args, out)
+    if args.show is not None:
+        return _show_template(args, out, call)
     with _client(args, call) as client:
         found: list[JobTemplate] = []
         for template in client.list_templates(name=args.name or None, namespace_id=args.namespace):
@@ -855,6 +863,24 @@ def run_templates(args: argparse.Namespace, out: _Output, call: Call) -> int:
         named = f" whose name contains {args.name!r}" if args.name else ""
         where = f" in namespace {args.namespace}" if args.namespace else ""
         out.stderr.write(f"sae-job: no job templates{named}{where}\n")
+    return EXIT_OK
+
+
+def _show_template(args: argparse.Namespace, out: _Output, call: Call) -> int:
+    """`sae-job templates --show TEMPLATE`: one template's settings; TEMPLATE is its ID or, when no
+    template has that ID, its name."""
+    from sae_job.cli_output import settings_json, settings_text
+    from sae_job.errors import ApplicationNotFoundError
+
+    with _client(args, call) as client:
+        try:
+            settings = client.describe_template(args.show)
+        except ApplicationNotFoundError:
+            settings = client.describe_template(client.find_template(args.show, args.namespace).app_id)
+    if out.json:
+        out.json_line(settings_json(settings))
+    else:
+        out.result(settings_text(settings))
     return EXIT_OK
 
 

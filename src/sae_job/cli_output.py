@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any, TextIO
 
 if TYPE_CHECKING:
     from sae_job.endpoints import Endpoint
-    from sae_job.models import JobStatus, JobTemplate
+    from sae_job.models import JobStatus, JobTemplate, TemplateSettings
 
 # Exit codes, documented in --help and the README. 0-6 keep the meaning they always had.
 EXIT_OK = 0
@@ -199,6 +199,36 @@ def template_json(template: JobTemplate) -> dict[str, Any]:
         "last_start_time": utc_text(template.last_start_time),
         "completion_time": utc_text(template.completion_time),
     }
+
+
+def settings_json(settings: TemplateSettings) -> dict[str, Any]:
+    """A template's settings as one JSON object (the OSS key pair as ``<redacted>``, as it is kept)."""
+    return dataclasses.asdict(settings)
+
+
+def settings_text(settings: TemplateSettings) -> str:
+    """A template's settings, one a line."""
+    timeout = settings.timeout
+    command = " ".join([settings.command or "", *(settings.command_args or [])]).strip()
+    rows = [
+        ("namespace", settings.namespace_id),
+        ("timeout", None if timeout is None else f"{timeout} s ({format_duration(timeout)})"),
+        ("retries (backoff limit)", settings.backoff_limit),
+        ("concurrency policy", settings.concurrency_policy),
+        ("instances", settings.replicas),
+        ("suspended", "yes" if settings.suspended else "no"),
+        ("sharded", "yes" if settings.slice else "no"),
+        ("time zone", settings.timezone),
+        ("trigger", settings.trigger_config),
+        ("command", command or None),
+        (
+            "environment",
+            None if not settings.envs else ", ".join(str(env.get("name")) for env in settings.envs),
+        ),
+        ("image", settings.image_url),
+    ]
+    head = f"Job template {settings.name or '-'} ({settings.app_id})\n"
+    return head + "".join(f"  {label + ':':<25}{'-' if value is None else value}\n" for label, value in rows)
 
 
 TEMPLATE_COLUMNS = (
