@@ -97,9 +97,12 @@ def test_wait_returns_the_final_status_of_a_job_that_succeeded(
     sae_emulator.emulator.finish(job_id)
     code, out, err = run(["wait", sae_emulator.app_id, job_id, "--json"], capsys)
     assert code == 0 and json.loads(out)["state"] == "succeeded"
-    assert len(err.splitlines()) == 1 and err.endswith(
-        f"job {job_id} succeeded: 0 active, 1 succeeded, 0 failed (0s elapsed)\n"
+    # Without --wait-timeout, the wait is the template's own timeout (DescribeJob) and a tenth, said first.
+    said, final = err.splitlines()
+    assert said == (
+        "sae-job: waiting up to 1h06m: the template's timeout, 1h00m, and 6m00s more (--wait-timeout sets it)"
     )
+    assert final.endswith(f"job {job_id} succeeded: 0 active, 1 succeeded, 0 failed (0s elapsed)")
 
 
 def test_a_wait_that_times_out_is_exit_8_and_shows_the_command_that_waits_again(
@@ -207,7 +210,9 @@ def test_the_cli_redraws_on_a_terminal_and_quiet_silences_it(
     monkeypatch.setattr("sys.stderr", terminal)
     monkeypatch.setenv("TERM", "xterm")
     assert cli.main(["exec", "quick", "--wait", "--", "true"]) == 0
-    assert terminal.getvalue().startswith("\r\x1b[Kjob ") and terminal.getvalue().endswith("elapsed\n")
+    said, _, drawn = terminal.getvalue().partition("\n")
+    assert said.startswith("sae-job: waiting up to ")  # the template's own timeout, and a tenth
+    assert drawn.startswith("\r\x1b[Kjob ") and drawn.endswith("elapsed\n")
     quiet = Terminal()
     monkeypatch.setattr("sys.stderr", quiet)
     assert cli.main(["exec", "quick", "--wait", "-q", "--", "true"]) == 0
@@ -433,9 +438,13 @@ def test_templates_json_is_one_object_a_line_and_filters_by_name_and_namespace(
 @pytest.mark.parametrize(
     ("argv", "calls"),
     [
-        (["exec", "--app", "report-weekly", "--json", "--", "true"], 2),  # ListJobs, ExecJob
+        (["exec", "--app", "report-weekly", "--json", "--", "true"], 2),  # ListJobs, ExecJob: no DescribeJob
         (["status", "--app", "report-weekly", "JOB", "--json"], 2),  # ListJobs, DescribeJobStatus
-        (["wait", "--app", "report-weekly", "JOB", "--json", "-q"], 3),  # ListJobs, two looks
+        (["wait", "--app", "report-weekly", "JOB", "--json", "-q"], 4),  # ListJobs, DescribeJob, two looks
+        (
+            ["wait", "--app", "report-weekly", "JOB", "--json", "-q", "--wait-timeout", "5m"],
+            3,
+        ),  # no DescribeJob
         (["history", "--app", "report-weekly", "--json"], 2),  # ListJobs, one page
     ],
 )
@@ -504,3 +513,16 @@ def test_a_name_that_finds_no_single_template_or_a_bad_choice_fails_clearly(
         assert text in err, (text, err)
     assert "namespace_id" not in err and "Traceback" not in err
     assert [job.app_id for job in sae_emulator.emulator.jobs()] == []
+
+
+@pytest.mark.sae_emulator(
+    templates=[{"app_id": "app-replace", "concurrency_policy": "Replace", "run_seconds": 0}]
+)
+def test_exec_wait_warns_before_starting_a_job_that_replaces_a_running_one(
+    sae_emulator: Any, capsys: pytest.CaptureFixture[str]
+) -> None:
+    code, _, err = run(["exec", "app-replace", "--wait", "-q", "--", "true"], capsys)
+    assert code == 0
+    warning, *_ = err.splitlines()
+    assert warning.startswith("sae-job: warning: template app-replace has concurrency policy Replace")
+    assert len(sae_emulator.emulator.jobs()) == 1

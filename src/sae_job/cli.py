@@ -44,7 +44,7 @@ if TYPE_CHECKING:
     from sae_job.cli_output import Progress
     from sae_job.client import SaeJobClient
     from sae_job.endpoints import Endpoint
-    from sae_job.models import JobTemplate
+    from sae_job.models import JobTemplate, TemplateSettings
 
 __all__ = [
     "EXIT_AUTH",
@@ -122,6 +122,7 @@ _RELATIVE = re.compile(r"([+-])(\d+)([smhd])")
 _UNITS = {"s": "seconds", "m": "minutes", "h": "hours", "d": "days"}
 _DURATION = re.compile(r"(?:(\d+)d)?(?:(\d+)h)?(?:(\d+)m)?(?:(\d+(?:\.\d+)?)s)?")
 PAST_AT_GRACE = timedelta(minutes=1)  # a time just past (a clock a little behind) still means "now"
+DEFAULT_WAIT = 3600.0  # seconds a wait lasts when neither --wait-timeout nor the template says
 
 
 class UsageError(Exception):
@@ -316,9 +317,10 @@ def _add_wait_options(group: Any, *, with_wait_flag: bool) -> None:
     group.add_argument(
         "--wait-timeout",
         type=parse_duration,
-        default=3600.0,
+        default=None,
         metavar="DURATION",
-        help="give up waiting after this long, e.g. 90s, 30m, 2h (default 1h); exit 8, the job runs on",
+        help="give up waiting after this long, e.g. 90s, 30m, 2h (default: the template's own timeout plus "
+        "a tenth, at least 1m, read with DescribeJob; 1h if it cannot be read); exit 8, the job runs on",
     )
     group.add_argument(
         "-q", "--quiet", action="store_true", help="no progress line while waiting (errors still show)"
@@ -664,6 +666,14 @@ def run_exec(args: argparse.Namespace, out: _Output, call: Call) -> int:
             _print_dry_run(client.explain_exec_job(args.app_id, **arguments), out)
             return EXIT_OK
         args.app_id = _resolve_template(client, args, call, out)
+        if args.wait:  # before starting: a Replace template ends the job running now
+            settings = _settings(client, args, out)
+            if settings is not None and settings.concurrency_policy == "Replace":
+                out.warn(
+                    f"template {args.app_id} has concurrency policy Replace: starting this job ends any job "
+                    "of it still running (as failed)"
+                )
+            call.wait_timeout = args.wait_timeout = _wait_timeout(args, out, settings)
         launch = client.exec_job(args.app_id, **arguments)
         call.started, call.job_id = True, launch.job_id
         fields = ("job_id", "request_id", "trace_id", "event_id", "app_id")
@@ -683,6 +693,41 @@ def run_exec(args: argparse.Namespace, out: _Output, call: Call) -> int:
         if out.json:
             out.json_line(found)
         return EXIT_OK
+
+
+def _settings(client: SaeJobClient, args: argparse.Namespace, out: _Output) -> TemplateSettings | None:
+    """The template's settings (DescribeJob), or None, with a warning, when they cannot be read."""
+    from sae_job.errors import SaeError, SaeJobError
+
+    try:
+        return client.describe_template(args.app_id)
+    except SaeJobError as exc:
+        why = exc.code if isinstance(exc, SaeError) else type(exc).__name__
+        out.warn(f"could not read template {args.app_id}'s settings ({why})")
+        return None
+
+
+def _wait_timeout(args: argparse.Namespace, out: _Output, settings: TemplateSettings | None) -> float:
+    """--wait-timeout, or the template's own Timeout plus a tenth (at least a minute), said on stderr."""
+    from sae_job.cli_output import format_duration
+
+    if args.wait_timeout is not None:
+        return float(args.wait_timeout)
+    if settings is None or settings.timeout is None or settings.timeout <= 0:
+        if not args.quiet:
+            out.stderr.write(
+                f"sae-job: waiting up to {format_duration(DEFAULT_WAIT)} (--wait-timeout sets it)\n"
+            )
+        return DEFAULT_WAIT
+    margin = max(60.0, settings.timeout / 10)
+    seconds = settings.timeout + margin
+    if not args.quiet:
+        out.stderr.write(
+            f"sae-job: waiting up to {format_duration(seconds)}: the template's timeout, "
+            f"{format_duration(settings.timeout)}, and {format_duration(margin)} more "
+            "(--wait-timeout sets it)\n"
+        )
+    return seconds
 
 
 def _status_json(status: Any, app_id: str) -> dict[str, Any]:
@@ -749,6 +794,8 @@ def run_wait(args: argparse.Namespace, out: _Output, call: Call) -> int:
     started = time.monotonic()
     progress = _progress(args, out.stderr)
     with _template_client(args, out, call, progress.sleep if progress else None) as client:
+        if args.wait_timeout is None:
+            call.wait_timeout = args.wait_timeout = _wait_timeout(args, out, _settings(client, args, out))
         # One look first: an unknown job, a refused key or no connection at all ends the command
         # now, rather than being waited out as a passing fault until the timeout.
         first = client.describe_job(args.app_id, args.job_id)
