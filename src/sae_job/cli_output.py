@@ -34,7 +34,7 @@ exit codes:
      templates)
   1  an unexpected error (a bug: please report it, with --verbose)
   2  usage error or bad input (nothing was sent)
-  3  SAE refused: template or job not found, concurrency policy Forbid, template suspended,
+  3  SAE refused: template, namespace or job not found, concurrency policy Forbid, template suspended,
      account in debt, or a parameter it rejected; or no template has the --app name exactly
      (TemplateNotFound), or templates in several namespaces have it (AmbiguousTemplate: add
      --namespace)
