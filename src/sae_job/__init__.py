@@ -37,8 +37,8 @@ if TYPE_CHECKING:  # the names imported on first use, for type checkers
     from sae_job.models import JobStatus as JobStatus
     from sae_job.models import JobTemplate as JobTemplate
     from sae_job.models import Launch as Launch
-    from sae_job.models import TemplateSettings as TemplateSettings
     from sae_job.retries import RetryPolicy as RetryPolicy
+    from sae_job.settings import TemplateSettings as TemplateSettings
     from sae_job.signing import AcsV3Auth as AcsV3Auth
     from sae_job.signing import RoaV2Auth as RoaV2Auth
     from sae_job.waiting import WaitPolicy as WaitPolicy
@@ -49,7 +49,8 @@ _EXPORTS = {
         "sae_job.arguments": "ArgumentError ArgumentTypeError ConfigMapEnv Env ExecJobArguments JobRequest",
         "sae_job.client": "AsyncSaeJobClient ClientSettings DryRun JobOutcome SaeJobClient",
         "sae_job.credentials": "Credentials CredentialsProvider default_credentials",
-        "sae_job.models": "JobState JobStatus JobTemplate Launch TemplateSettings",
+        "sae_job.models": "JobState JobStatus JobTemplate Launch",
+        "sae_job.settings": "TemplateSettings",
         "sae_job.retries": "RetryPolicy",
         "sae_job.signing": "AcsV3Auth RoaV2Auth",
         "sae_job.waiting": "WaitPolicy",

@@ -3,9 +3,7 @@ for. The generated call's ``Response.parsed`` is read; this module checks the fi
 
 from __future__ import annotations
 
-import json
 import math
-import re
 from collections.abc import Iterable
 from datetime import UTC, datetime
 from http import HTTPStatus
@@ -31,10 +29,8 @@ from sae_job.models import (
     JobTemplate,
     Launch,
     TemplatePage,
-    TemplateSettings,
 )
 from sae_job.operations import (
-    DESCRIBE_JOB,
     DESCRIBE_JOB_HISTORY,
     DESCRIBE_JOB_STATUS,
     EXEC_JOB,
@@ -58,7 +54,6 @@ __all__ = [
     "read_history_page",
     "read_job_status",
     "read_reply",
-    "read_template_settings",
     "read_templates_page",
     "transport_error",
 ]
@@ -473,59 +468,3 @@ def pick_template(name: str, namespace_id: str | None, pages: Iterable[TemplateP
     )
     ambiguous.name, ambiguous.namespaces = name, namespaces
     raise ambiguous
-
-
-# The OSS key pair a DescribeJob answer carries: kept by no result, shown by no error.
-_OSS_KEY_FIELDS = ("OssAkId", "OssAkSecret")
-_OSS_KEY_IN_BODY = re.compile(rb'("OssAk(?:Id|Secret)"\s*:\s*)"(?:[^"\\]|\\.)*"')
-REDACTED = "<redacted>"
-
-
-def _typed(value: object, kind: type) -> Any:
-    return value if isinstance(value, kind) and (kind is bool or not isinstance(value, bool)) else None
-
-
-def _json_list(value: object) -> list[Any] | None:
-    try:
-        decoded = json.loads(value) if isinstance(value, str) else None
-    except (ValueError, RecursionError):
-        return None
-    return decoded if isinstance(decoded, list) else None
-
-
-def read_template_settings(answer: Answer, attempt: int) -> TemplateSettings | SaeJobError:
-    """What a DescribeJob answer means: the template's settings (the OSS key pair redacted), or the
-    error; an answer refused unread keeps its body, the OSS key pair redacted in it."""
-    reply = read_data(DESCRIBE_JOB, answer, attempt)
-    if isinstance(reply, UnexpectedResponseError):
-        return UnexpectedResponseError(
-            str(reply),
-            status_code=reply.status_code,
-            body=_OSS_KEY_IN_BODY.sub(rb'\1"' + REDACTED.encode() + b'"', reply.body),
-        )
-    if isinstance(reply, SaeJobError):
-        return reply
-    data = reply.data
-    raw: dict[str, object] = data.to_dict() if hasattr(data, "to_dict") else {}
-    raw.update({name: REDACTED for name in _OSS_KEY_FIELDS if name in raw})
-    command_args = _json_list(raw.get("CommandArgs"))
-    envs = _json_list(raw.get("Envs"))
-    return TemplateSettings(
-        app_id=_typed(raw.get("AppId"), str) or "",
-        name=_typed(raw.get("AppName"), str),
-        namespace_id=_typed(raw.get("NamespaceId"), str),
-        region_id=_typed(raw.get("RegionId"), str),
-        timeout=_typed(raw.get("Timeout"), int),
-        backoff_limit=_typed(raw.get("BackoffLimit"), int),
-        concurrency_policy=_typed(raw.get("ConcurrencyPolicy"), str),
-        replicas=_typed(raw.get("Replicas"), int),
-        suspended=raw.get("Suspend") is True,
-        slice=raw.get("Slice") is True,
-        timezone=_typed(raw.get("Timezone"), str),
-        trigger_config=_typed(raw.get("TriggerConfig"), str) or None,
-        command=_typed(raw.get("Command"), str) or None,
-        command_args=[str(item) for item in command_args] if command_args is not None else None,
-        envs=[item for item in envs if isinstance(item, dict)] if envs is not None else None,
-        image_url=_typed(raw.get("ImageUrl"), str) or None,
-        raw=raw,
-    )

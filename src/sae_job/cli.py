@@ -44,7 +44,8 @@ if TYPE_CHECKING:
     from sae_job.cli_output import Progress
     from sae_job.client import SaeJobClient
     from sae_job.endpoints import Endpoint
-    from sae_job.models import JobTemplate, TemplateSettings
+    from sae_job.models import JobTemplate
+    from sae_job.settings import TemplateSettings
 
 __all__ = [
     "EXIT_AUTH",

@@ -14,7 +14,8 @@ from typing import TYPE_CHECKING, Any, TextIO
 
 if TYPE_CHECKING:
     from sae_job.endpoints import Endpoint
-    from sae_job.models import JobStatus, JobTemplate, TemplateSettings
+    from sae_job.models import JobStatus, JobTemplate
+    from sae_job.settings import TemplateSettings
 
 # Exit codes, documented in --help and the README. 0-6 keep the meaning they always had.
 EXIT_OK = 0

@@ -24,7 +24,6 @@ from sae_job.answers import (
     read_exec_job,
     read_history_page,
     read_job_status,
-    read_template_settings,
     read_templates_page,
 )
 from sae_job.arguments import (
@@ -46,7 +45,7 @@ from sae_job.arguments import (
 from sae_job.credentials import CredentialsProvider, as_provider, default_credentials
 from sae_job.endpoints import resolve_endpoint
 from sae_job.errors import SaeJobError
-from sae_job.models import JobStatus, JobTemplate, Launch, TemplateSettings
+from sae_job.models import JobStatus, JobTemplate, Launch
 from sae_job.operations import (
     DESCRIBE_JOB,
     DESCRIBE_JOB_HISTORY,
@@ -71,7 +70,8 @@ from sae_job.transport import AsyncSaeTransport, SaeTransport
 from sae_job_api import Client as ApiClient
 from sae_job_api.types import Response
 
-if TYPE_CHECKING:  # waiting loads with the first wait_for_job: a plain exec never needs it
+if TYPE_CHECKING:  # waiting and settings load with the first call that needs them: a plain exec never
+    from sae_job.settings import TemplateSettings
     from sae_job.waiting import WaitArguments
 
 __all__ = [
@@ -474,6 +474,7 @@ class SaeJobClient(_ClientCore):
     def describe_template(self, app_id: str, job_id: str | None = None) -> TemplateSettings:
         """The job template's settings (DescribeJob): its timeout, retries, concurrency policy and more;
         the OSS key pair it mounts with is never kept. Raises as :meth:`exec_job` does."""
+        from sae_job.settings import read_template_settings
         from sae_job_api.api.default import describe_job
 
         call = _settings_call(app_id, job_id)
@@ -675,6 +676,7 @@ class AsyncSaeJobClient(_ClientCore):
 
     async def describe_template(self, app_id: str, job_id: str | None = None) -> TemplateSettings:
         """As :meth:`SaeJobClient.describe_template`."""
+        from sae_job.settings import read_template_settings
         from sae_job_api.api.default import describe_job
 
         call = _settings_call(app_id, job_id)

@@ -15,7 +15,6 @@ __all__ = [
     "JobTemplate",
     "Launch",
     "TemplatePage",
-    "TemplateSettings",
 ]
 
 
@@ -132,33 +131,3 @@ class TemplatePage(NamedTuple):
     page_size: int
     total_size: int
     request_id: str
-
-
-@dataclass(frozen=True, slots=True)
-class TemplateSettings:
-    """A job template's settings, as DescribeJob gave them; None where the answer had none. ``raw`` is
-    every field of ``Data`` under its wire name, the OSS key pair (``OssAkId``, ``OssAkSecret``) as
-    ``<redacted>``: no settings object holds it."""
-
-    app_id: str
-    name: str | None
-    namespace_id: str | None
-    region_id: str | None
-    timeout: int | None
-    """How long a job may run, in seconds, before SAE ends it."""
-    backoff_limit: int | None
-    """How many times a failed instance is retried."""
-    concurrency_policy: str | None
-    """``Allow``, ``Forbid`` or ``Replace``."""
-    replicas: int | None
-    suspended: bool
-    slice: bool
-    """Whether jobs are sharded."""
-    timezone: str | None
-    trigger_config: str | None
-    """How jobs are triggered, the JSON string SAE keeps."""
-    command: str | None
-    command_args: list[str] | None
-    envs: list[dict[str, object]] | None
-    image_url: str | None
-    raw: dict[str, object] = field(default_factory=dict, hash=False, repr=False)
