@@ -26,10 +26,13 @@ from sae_job.cli_output import (
     EXIT_AUTH,
     EXIT_CODES_HELP,
     EXIT_ERROR,
+    EXIT_INTERRUPTED,
     EXIT_JOB_FAILED,
     EXIT_NOT_CONNECTED,
     EXIT_OK,
+    EXIT_PIPE_CLOSED,
     EXIT_REFUSED,
+    EXIT_TERMINATED,
     EXIT_THROTTLED,
     EXIT_UNAVAILABLE,
     EXIT_USAGE,
@@ -50,10 +53,13 @@ if TYPE_CHECKING:
 __all__ = [
     "EXIT_AUTH",
     "EXIT_ERROR",
+    "EXIT_INTERRUPTED",
     "EXIT_JOB_FAILED",
     "EXIT_NOT_CONNECTED",
     "EXIT_OK",
+    "EXIT_PIPE_CLOSED",
     "EXIT_REFUSED",
+    "EXIT_TERMINATED",
     "EXIT_THROTTLED",
     "EXIT_UNAVAILABLE",
     "EXIT_USAGE",
@@ -779,6 +785,12 @@ def _run_command(
         setattr(call, name, getattr(args, name, None))
     try:
         return run(args, out, call)
+    except (KeyboardInterrupt, Terminated) as exc:
+        from sae_job.cli_output import interrupted
+
+        sigint = isinstance(exc, KeyboardInterrupt)
+        name, code = ("SIGINT", EXIT_INTERRUPTED) if sigint else ("SIGTERM", EXIT_TERMINATED)
+        return out.fail(interrupted(name, code, call))  # a progress line was ended by its own close()
     except (SaeJobError, UsageError, ValueError, TypeError) as exc:
         from sae_job.cli_output import describe_failure
 
@@ -994,12 +1006,31 @@ def main(argv: Sequence[str] | None = None) -> int:
     return _main(argv)
 
 
+class Terminated(BaseException):
+    """SIGTERM, raised where the command is, as SIGINT raises ``KeyboardInterrupt``."""
+
+
+def _terminated(signum: int, frame: object) -> NoReturn:
+    raise Terminated
+
+
 def run() -> NoReturn:
-    """The `sae-job` command: :func:`main` with no garbage collected while a one-shot command runs, a
-    speed trick (bench/LIMITS.md): start-up leaves no garbage worth a collection. A command that lasts
-    (a wait, the emulator) turns collecting back on (:func:`lasting`)."""
+    """The `sae-job` command: :func:`main`, with SIGTERM ending it as Ctrl-C does (its message, exit 143)
+    and a closed stdout ending it quietly (exit 141). No garbage is collected while a one-shot command
+    runs, a speed trick (bench/LIMITS.md): start-up leaves no garbage worth a collection. A command that
+    lasts (a wait, the emulator) turns collecting back on (:func:`lasting`)."""
+    import signal
+
     gc.disable()
-    raise SystemExit(main())
+    signal.signal(signal.SIGTERM, _terminated)
+    try:
+        code = main()
+        sys.stdout.flush()
+    except BrokenPipeError:
+        # Nothing more can reach the reader; without this, the exit's own flush would raise again.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        code = EXIT_PIPE_CLOSED
+    raise SystemExit(code)
 
 
 def lasting() -> None:

@@ -28,6 +28,9 @@ EXIT_UNAVAILABLE = 6
 EXIT_JOB_FAILED = 7
 EXIT_WAIT_TIMEOUT = 8
 EXIT_NOT_CONNECTED = 9
+EXIT_INTERRUPTED = 130  # SIGINT (Ctrl-C), as a shell reports a process it ended: 128 + 2
+EXIT_PIPE_CLOSED = 141  # whoever read stdout went away (`| head`): 128 + SIGPIPE
+EXIT_TERMINATED = 143  # SIGTERM (a CI runner cancelling the step): 128 + 15
 
 EXIT_CODES_HELP = """\
 exit codes:
@@ -48,6 +51,9 @@ exit codes:
      `sae-job wait APP_ID JOB_ID` command that waits again
   9  could not connect (the host name did not resolve, the connection was refused): nothing
      was sent, so no job started
+  130, 143  interrupted by SIGINT (Ctrl-C) or SIGTERM: the message names the job, or the event
+     ID, and the command that follows it, or finds out without starting a second one
+  141  the reader of the output went away (`sae-job history APP | head -1`): nothing more said
 """
 
 # Library words -> the shell's words. Ordered: the specific before the general.
@@ -408,6 +414,26 @@ class Call:
         return "sae-job " + shlex.join(
             [command, self.app_id or "APP_ID", self.job_id or "JOB_ID", *self.connection_flags]
         )
+
+
+def interrupted(signal_name: str, exit_code: int, call: Call) -> Failure:
+    """What an interrupted command says: the job it follows, or the event ID it started one under, and
+    the command that goes on from there without starting a second job."""
+    details: dict[str, Any] = {"signal": signal_name, "app_id": call.app_id, "job_id": call.job_id}
+    if call.job_id is not None:
+        message = (
+            f"interrupted by {signal_name}: job {call.job_id} was not cancelled and runs on. To follow it:\n"
+            f"  {call.job_command('wait')}"
+        )
+    elif call.command == "exec" and call.event_id is not None:
+        message = (
+            f"interrupted by {signal_name} before the job was known: it may have started, under event "
+            f"{call.event_id}. To find out without starting a second job, run the same command again:\n"
+            f"  {call.rerun()}"
+        )
+    else:
+        message = f"interrupted by {signal_name}"
+    return Failure(exit_code, "Interrupted", message, event_id=call.event_id, details=details)
 
 
 def _why_not_connected(exc: BaseException | None) -> str:

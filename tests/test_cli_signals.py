@@ -1,0 +1,114 @@
+"""Interrupts and a closed pipe, sent for real to a real `sae-job` process: SIGINT and SIGTERM during
+`exec`, a retry's back-off and a wait never lose a job (the message names it, or the event ID, and the
+command that goes on without starting a second one); a reader that goes away ends the command quietly."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+
+import pytest
+
+from sae_job.emulator import Emulator, EmulatorConfig, Faults, RunningEmulator, Template, serve
+from tests.conftest import KEY, ROOT
+
+LONG = Template("app-long", run_seconds=600)
+CONFIG = EmulatorConfig([KEY], [LONG])
+
+
+def sae_job(running: RunningEmulator, *args: str) -> subprocess.Popen[str]:
+    env = {name: value for name, value in os.environ.items() if not name.startswith("ALIBABA_CLOUD_")}
+    env.update(
+        ALIBABA_CLOUD_ACCESS_KEY_ID=KEY.access_key_id,
+        ALIBABA_CLOUD_ACCESS_KEY_SECRET=KEY.access_key_secret,
+        HOME=str(ROOT / "tests"),
+    )
+    command = [sys.executable, "-m", "sae_job.cli", *args[:1], "--endpoint", running.url, *args[1:]]
+    return subprocess.Popen(
+        command, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env
+    )
+
+
+def read_until(stream: object, text: str, limit: float = 20.0) -> str:
+    """stderr's lines up to the one holding ``text`` (bounded: a line a read, ``limit`` seconds)."""
+    seen, ends = "", time.monotonic() + limit
+    while time.monotonic() < ends:
+        line = stream.readline()  # type: ignore[attr-defined]
+        seen += line
+        if text in line or not line:
+            return seen
+    return seen
+
+
+@pytest.fixture
+def long_jobs() -> Iterator[RunningEmulator]:
+    with serve(Emulator(CONFIG)) as running:
+        yield running
+
+
+@pytest.mark.parametrize(
+    ("signum", "exit_code", "name"), [(signal.SIGINT, 130, "SIGINT"), (signal.SIGTERM, 143, "SIGTERM")]
+)
+def test_an_interrupted_wait_names_the_job_and_the_command_that_follows_it(
+    long_jobs: RunningEmulator, signum: int, exit_code: int, name: str
+) -> None:
+    process = sae_job(long_jobs, "exec", LONG.app_id, "--wait", "--json", "--", "true")
+    read_until(process.stderr, " running: ")  # the job started, and the wait's first look came back
+    process.send_signal(signum)
+    out, err = process.communicate(timeout=20)
+    [job] = long_jobs.emulator.jobs()
+    assert process.returncode == exit_code and "Traceback" not in err
+    assert f"interrupted by {name}: job {job.job_id} was not cancelled" in err
+    assert f"sae-job wait {LONG.app_id} {job.job_id} --endpoint {long_jobs.url}" in err
+    [shown] = [json.loads(line) for line in out.splitlines()]
+    assert shown["error"] | {"message": None} == {
+        "code": "Interrupted", "message": None, "request_id": None, "event_id": job.event_id,
+        "exit_code": exit_code, "signal": name, "app_id": LONG.app_id, "job_id": job.job_id,
+    }  # fmt: skip
+
+
+def test_a_wait_interrupted_says_the_same(long_jobs: RunningEmulator) -> None:
+    job_id = long_jobs.client.exec_job(LONG.app_id).job_id
+    process = sae_job(long_jobs, "wait", LONG.app_id, job_id, "--wait-timeout", "10m")
+    read_until(process.stderr, " running: ")
+    process.send_signal(signal.SIGINT)
+    _, err = process.communicate(timeout=20)
+    assert process.returncode == 130 and "Traceback" not in err
+    assert (
+        f"job {job_id} was not cancelled and runs on" in err and f"sae-job wait {LONG.app_id} {job_id}" in err
+    )
+
+
+def test_interrupted_in_a_retry_s_back_off_names_the_event_and_the_command_that_finds_out() -> None:
+    # Every ExecJob answers 503: the client backs off between attempts, the job not known yet.
+    config = EmulatorConfig([KEY], [LONG], faults=Faults(error_503=1.0))
+    with serve(Emulator(config)) as running:
+        process = sae_job(
+            running, "exec", LONG.app_id, "--max-attempts", "10", "--event-id", "evt-int", "--", "true"
+        )
+        deadline = time.monotonic() + 20
+        while running.emulator.stats()["requests"] < 2 and time.monotonic() < deadline:
+            time.sleep(0.05)  # past the first attempt: in a back-off or the next attempt
+        process.send_signal(signal.SIGINT)
+        _, err = process.communicate(timeout=20)
+    assert process.returncode == 130 and "Traceback" not in err
+    assert "before the job was known: it may have started, under event evt-int" in err
+    assert (
+        f"sae-job exec --endpoint {running.url} {LONG.app_id} --max-attempts 10 --event-id evt-int -- true"
+        in err
+    )
+
+
+def test_a_closed_pipe_ends_the_command_quietly(long_jobs: RunningEmulator) -> None:
+    for _ in range(3):
+        long_jobs.client.exec_job(LONG.app_id)
+    process = sae_job(long_jobs, "history", LONG.app_id)
+    assert process.stdout is not None
+    process.stdout.close()  # the reader went away before the first line, as `| head -0` would
+    _, err = process.communicate(timeout=20)
+    assert (process.returncode, err) == (141, "")
