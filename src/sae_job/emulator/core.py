@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import copy
 import hmac
+import itertools
 import json
 import logging
 import re
@@ -219,9 +220,45 @@ def _utc_now() -> datetime:
 
 @dataclass(slots=True)
 class _State:
+    """The jobs held, oldest first, and what the operations look them up by, so that no call's cost
+    grows with the jobs held: each template's jobs in order, and those that may still be pending or
+    running (a job leaves that set once, when a call finds it ended)."""
+
     jobs: OrderedDict[str, _Record] = field(default_factory=OrderedDict)
     by_event: dict[tuple[str, str], str] = field(default_factory=dict)
+    by_app: dict[str, OrderedDict[str, _Record]] = field(default_factory=dict)
+    unfinished: dict[str, dict[str, _Record]] = field(default_factory=dict)
     jobs_started: int = 0
+
+    def add(self, record: _Record) -> None:
+        job = record.job
+        self.jobs[job.job_id] = record
+        self.by_app.setdefault(job.app_id, OrderedDict())[job.job_id] = record
+        self.unfinished.setdefault(job.app_id, {})[job.job_id] = record
+        if job.event_id is not None:
+            self.by_event[(job.app_id, job.event_id)] = job.job_id
+        self.jobs_started += 1
+
+    def drop_oldest(self) -> None:
+        _, dropped = self.jobs.popitem(last=False)
+        job = dropped.job
+        self.by_app[job.app_id].pop(job.job_id, None)
+        self.unfinished.get(job.app_id, {}).pop(job.job_id, None)
+        if job.event_id is not None:
+            self.by_event.pop((job.app_id, job.event_id), None)
+
+    def active(self, app_id: str, now: datetime) -> list[_Record]:
+        """The template's jobs pending or running now; the ended ones leave the set."""
+        unfinished = self.unfinished.get(app_id, {})
+        for job_id in [
+            job_id for job_id, r in unfinished.items() if r.status(now) not in ("Pending", "Running")
+        ]:
+            del unfinished[job_id]
+        return list(unfinished.values())
+
+    def latest(self, app_id: str) -> _Record | None:
+        jobs = self.by_app.get(app_id)
+        return next(reversed(jobs.values()), None) if jobs else None
 
 
 @dataclass(slots=True)
@@ -455,25 +492,16 @@ class Emulator:
                 raise _job_error("user.indebt")
             if template.suspended:
                 raise _job_error("JobSuspend")
-            active = [
-                r
-                for r in self._state.jobs.values()
-                if r.job.app_id == app_id and r.status(now) in ("Pending", "Running")
-            ]
+            active = self._state.active(app_id, now)
             if active and template.concurrency_policy == "Forbid":
                 raise _job_error("JobForbidPolicy")
             if template.concurrency_policy == "Replace":
                 for record in active:
                     record.end(now, "Failed", REPLACED_MESSAGE)
             record = _new_record(self._exec_job_operation, params, caller, now, starts_at, template)
-            self._state.jobs[record.job.job_id] = record
-            self._state.jobs_started += 1
-            if event_id is not None:
-                self._state.by_event[(app_id, event_id)] = record.job.job_id
+            self._state.add(record)
             while len(self._state.jobs) > self._max_jobs:
-                _, dropped = self._state.jobs.popitem(last=False)
-                if dropped.job.event_id is not None:
-                    self._state.by_event.pop((dropped.job.app_id, dropped.job.event_id), None)
+                self._state.drop_oldest()
         logger.info("ExecJob -> 200 %s", record.job.job_id)
         return _launched(record.job.job_id)
 
@@ -485,9 +513,7 @@ class Emulator:
                 record = self._state.jobs.get(job_id)
                 found = record if record is not None and record.job.app_id == params["AppId"] else None
             else:  # no JobId: the template's latest job (our reading of the API; the spec says so)
-                found = next(
-                    (r for r in reversed(self._state.jobs.values()) if r.job.app_id == params["AppId"]), None
-                )
+                found = self._state.latest(params["AppId"])
             if found is None:
                 raise _job_error("InvalidJob.NotFound")
             return {"Data": found.wire(now)}
@@ -496,13 +522,16 @@ class Emulator:
         self._template(params["AppId"])
         page, size = int(params.get("CurrentPage", 1)), int(params.get("PageSize", 10))
         with self._lock:
-            jobs = [
-                r.wire(now) for r in reversed(self._state.jobs.values()) if r.job.app_id == params["AppId"]
-            ]
-        if "State" in params:
-            jobs = [job for job in jobs if job["State"] == params["State"]]
-        shown = jobs[(page - 1) * size : page * size]
-        return {"Data": {"CurrentPage": page, "PageSize": size, "TotalSize": len(jobs), "Jobs": shown}}
+            held: OrderedDict[str, _Record] = self._state.by_app.get(params["AppId"]) or OrderedDict()
+            newest_first = reversed(held.values())
+            if "State" in params:  # a state changes with time: each job's is read (not converted)
+                wanted = params["State"]
+                kept = [r for r in newest_first if WIRE_STATES[r.status(now)] == wanted]
+                total, shown = len(kept), kept[(page - 1) * size : page * size]
+            else:  # only the page's jobs are converted
+                total, shown = len(held), list(itertools.islice(newest_first, (page - 1) * size, page * size))
+            jobs = [r.wire(now) for r in shown]
+        return {"Data": {"CurrentPage": page, "PageSize": size, "TotalSize": total, "Jobs": jobs}}
 
     def _describe_job(self, params: dict[str, str], caller: Caller, now: datetime) -> dict[str, Any]:
         t = self._template(params["AppId"])
@@ -513,8 +542,7 @@ class Emulator:
         found = [t for t in self.config.templates if _listed(t, params)]
         shown = found[(page - 1) * size : page * size]
         with self._lock:
-            latest: dict[str, _Record] = {r.job.app_id: r for r in self._state.jobs.values()}
-        applications = [_application(t, latest.get(t.app_id), now) for t in shown]
+            applications = [_application(t, self._state.latest(t.app_id), now) for t in shown]
         position = {"CurrentPage": page, "PageSize": size, "TotalSize": len(found)}
         return {**position, "Data": {**position, "Applications": applications}}
 
