@@ -44,7 +44,7 @@ from sae_job.arguments import (
 )
 from sae_job.credentials import CredentialsProvider, as_provider, default_credentials
 from sae_job.endpoints import resolve_endpoint
-from sae_job.errors import SaeJobError
+from sae_job.errors import SaeJobError, UnexpectedResponseError
 from sae_job.models import JobStatus, JobTemplate, Launch
 from sae_job.operations import (
     DESCRIBE_JOB,
@@ -199,17 +199,69 @@ def _result(outcome: T | SaeJobError) -> T:
 
 
 def page_calls(
-    call_for: Callable[[int], Call], items: Callable[[Any], Sized]
+    call_for: Callable[[int], Call], items: Callable[[Any], Sized], key: Callable[[Any], object]
 ) -> Generator[Call | None, Any, None]:
     """A listing's calls, sans I/O: yields page 1's call; sent a page, yields the next page's call, or
-    None after the last (an empty page, or ``total_size`` items seen)."""
-    seen = 0
+    None after the last (an empty page, or ``total_size`` items seen). A listing always ends: a page
+    that is not the one asked for, repeats the one before, or lies past what ``total_size`` allows
+    raises :class:`~sae_job.UnexpectedResponseError` (``key`` tells an item from another)."""
+    seen, previous = 0, None
     for number in itertools.count(1):
         page = yield call_for(number)
-        seen += len(items(page))
-        if not items(page) or seen >= page.total_size:
+        found = items(page)
+        keys = [key(item) for item in found]  # type: ignore[attr-defined]
+        allowed = max(-(-page.total_size // page.page_size), 1) if page.page_size > 0 else None
+        why = None
+        if page.current_page not in (0, number):
+            why = f"page {page.current_page} answered"
+        elif keys and keys == previous:
+            why = "the page before answered again"
+        elif allowed is not None and number > allowed:
+            why = f"past the {allowed} pages its TotalSize allows"
+        if why is not None:
+            raise UnexpectedResponseError(
+                f"HTTP 200 answer to page {number} of a listing: {why}; the listing stopped there",
+                status_code=200,
+                body=b"",
+            )
+        seen, previous = seen + len(found), keys
+        if not found or seen >= page.total_size:
             break
     yield None
+
+
+async def _once_async(items: AsyncIterator[T], key: Callable[[T], object]) -> AsyncIterator[T]:
+    """As :func:`_once`, iterated with ``async for``."""
+    seen: set[object] = set()
+    async for item in items:
+        if key(item) not in seen:
+            seen.add(key(item))
+            yield item
+
+
+def _jobs(page: Any) -> Sized:
+    return page.jobs  # type: ignore[no-any-return]
+
+
+def _templates(page: Any) -> Sized:
+    return page.templates  # type: ignore[no-any-return]
+
+
+def _job_id(status: Any) -> object:
+    return status.job_id
+
+
+def _app_id(template: Any) -> object:
+    return template.app_id
+
+
+def _once(items: Iterable[T], key: Callable[[T], object]) -> Iterator[T]:
+    """Each item once: a job started between two pages moves the others one place down."""
+    seen: set[object] = set()
+    for item in items:
+        if key(item) not in seen:
+            seen.add(key(item))
+            yield item
 
 
 class _NoCookies(httpx.Cookies):
@@ -444,8 +496,8 @@ class SaeJobClient(_ClientCore):
         call = next(calls)
         while call is not None:
             page = _result(self._run(send, call, read))
+            call = calls.send(page)  # a page out of order raises here, before it is given out
             yield page
-            call = calls.send(page)
 
     def exec_job(self, app_id: str, **arguments: Unpack[ExecJobArguments]) -> Launch:
         """Start a job from the template ``app_id``; the arguments are :class:`ExecJobArguments`.
@@ -490,9 +542,9 @@ class SaeJobClient(_ClientCore):
         arguments raise at the call, an error answer from the iteration."""
         from sae_job_api.api.default import describe_job_history
 
-        calls = _started(page_calls(_history_call(app_id, arguments), lambda page: page.jobs))
+        calls = _started(page_calls(_history_call(app_id, arguments), _jobs, _job_id))
         pages = self._pages(describe_job_history.sync_detailed, calls, read_history_page)
-        return (status for page in pages for status in page.jobs)
+        return _once((status for page in pages for status in page.jobs), _job_id)
 
     def list_templates(
         self, name: str | None = None, namespace_id: str | None = None, page_size: int = DEFAULT_PAGE_SIZE
@@ -503,7 +555,7 @@ class SaeJobClient(_ClientCore):
         from sae_job_api.api.default import list_jobs
 
         arguments: ListJobsArguments = {"name": name, "namespace_id": namespace_id, "page_size": page_size}
-        calls = _started(page_calls(_templates_call(arguments), lambda page: page.templates))
+        calls = _started(page_calls(_templates_call(arguments), _templates, _app_id))
         pages = self._pages(list_jobs.sync_detailed, calls, read_templates_page)
         return (template for page in pages for template in page.templates)
 
@@ -519,7 +571,7 @@ class SaeJobClient(_ClientCore):
         if found is not None:
             return found
         calls = _started(
-            page_calls(_templates_call(_name_arguments(name, namespace_id)), lambda page: page.templates)
+            page_calls(_templates_call(_name_arguments(name, namespace_id)), _templates, _app_id)
         )
         pages = self._pages(list_jobs.sync_detailed, calls, read_templates_page)
         return self._remember((name, namespace_id), pick_template(name, namespace_id, pages))
@@ -654,8 +706,8 @@ class AsyncSaeJobClient(_ClientCore):
         call = next(calls)
         while call is not None:
             page = _result(await self._run(send, call, read))
+            call = calls.send(page)  # a page out of order raises here, before it is given out
             yield page
-            call = calls.send(page)
 
     async def exec_job(self, app_id: str, **arguments: Unpack[ExecJobArguments]) -> Launch:
         """As :meth:`SaeJobClient.exec_job`."""
@@ -690,9 +742,9 @@ class AsyncSaeJobClient(_ClientCore):
         """As :meth:`SaeJobClient.job_history`, iterated with ``async for``."""
         from sae_job_api.api.default import describe_job_history
 
-        calls = _started(page_calls(_history_call(app_id, arguments), lambda page: page.jobs))
+        calls = _started(page_calls(_history_call(app_id, arguments), _jobs, _job_id))
         pages = self._pages(describe_job_history.asyncio_detailed, calls, read_history_page)
-        return (status async for page in pages for status in page.jobs)
+        return _once_async((status async for page in pages for status in page.jobs), _job_id)
 
     def list_templates(
         self, name: str | None = None, namespace_id: str | None = None, page_size: int = DEFAULT_PAGE_SIZE
@@ -701,7 +753,7 @@ class AsyncSaeJobClient(_ClientCore):
         from sae_job_api.api.default import list_jobs
 
         arguments: ListJobsArguments = {"name": name, "namespace_id": namespace_id, "page_size": page_size}
-        calls = _started(page_calls(_templates_call(arguments), lambda page: page.templates))
+        calls = _started(page_calls(_templates_call(arguments), _templates, _app_id))
         pages = self._pages(list_jobs.asyncio_detailed, calls, read_templates_page)
         return (template async for page in pages for template in page.templates)
 
@@ -713,7 +765,7 @@ class AsyncSaeJobClient(_ClientCore):
         if found is not None:
             return found
         calls = _started(
-            page_calls(_templates_call(_name_arguments(name, namespace_id)), lambda page: page.templates)
+            page_calls(_templates_call(_name_arguments(name, namespace_id)), _templates, _app_id)
         )
         pages = [page async for page in self._pages(list_jobs.asyncio_detailed, calls, read_templates_page)]
         return self._remember((name, namespace_id), pick_template(name, namespace_id, pages))
