@@ -82,6 +82,8 @@ class Env:
                 "Env.value", f"of {self.name!r} must be a str, not {type(self.value).__name__}"
             )
         _check_utf8(self.value, "Env.value", f"of {self.name!r} ")
+        if "\x00" in self.value:  # no process environment can hold one
+            raise ArgumentError("Env.value", f"of {self.name!r} contains a NUL character")
 
     def to_wire(self) -> dict[str, Any]:
         """The variable as the service reads it."""
@@ -321,6 +323,8 @@ def _envs_param(envs: EnvsArg) -> str:
             if not isinstance(value, str):
                 raise ArgumentTypeError(f"envs[{name!r}]", f"must be a str, not {type(value).__name__}")
             _check_utf8(value, f"envs[{name!r}]")
+            if "\x00" in value:  # no process environment can hold one
+                raise ArgumentError(f"envs[{name!r}]", "contains a NUL character")
             items.append(Env(name, value))
     elif isinstance(envs, str | bytes) or not isinstance(envs, Iterable):
         raise ArgumentTypeError(
