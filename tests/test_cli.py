@@ -550,3 +550,31 @@ def test_templates_show_prints_one_template_s_settings_and_no_oss_key(
     assert code == 0 and shown["app_id"] == APP.app_id and shown["timeout"] == APP.timeout
     for secret in OSS_KEY:
         assert secret not in out + out_json
+
+
+# --- the messages a newcomer meets first ----------------------------------------------------------------
+
+
+def test_no_command_and_an_unknown_one_name_every_command(capsys: pytest.CaptureFixture[str]) -> None:
+    code, _, err = run([], capsys)
+    assert (
+        code == 2 and "error: a command is missing: exec, wait, status, history, templates, emulator" in err
+    )
+    code, _, err = run(["bogus"], capsys)
+    assert (
+        code == 2
+        and "'bogus' is not a command: choose from exec, wait, status, history, templates, emulator" in err
+    )
+
+
+def test_status_and_history_show_the_state_by_name_and_fit_the_job_id() -> None:
+    from sae_job.cli_output import HISTORY_HEADER, history_row, status_text
+    from sae_job.models import JobState, JobStatus
+
+    job_id = "manual-13ec2687-27df-42e4-841e-afbb214a1cc0"  # 43 characters, as SAE's are
+    known = JobStatus(job_id, JobState.RUNNING, "3", 1, 0, 0, None, None, None, "R")
+    assert "state      running\n" in status_text(known, "app")
+    odd = JobStatus(job_id, JobState.UNKNOWN, "9", 0, 0, 0, None, None, None, "R")
+    assert "state      unknown (State '9')\n" in status_text(odd, "app")
+    row = history_row(known)
+    assert row.index("running") == HISTORY_HEADER.index("STATE") and row[len(job_id)] == " "

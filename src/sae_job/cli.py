@@ -971,6 +971,9 @@ def _glue_text_options(argv: list[str]) -> list[str]:
     return glued
 
 
+_COMMANDS = ("exec", "wait", "status", "history", "templates", "emulator")
+
+
 def _argument_error(error: _ArgumentError, argv: Sequence[str], json_wanted: bool) -> int:
     """An argparse mistake: the subcommand's usage, what is wrong in a sentence, and a hint."""
     parser, message = error.parser, error.message
@@ -980,12 +983,19 @@ def _argument_error(error: _ArgumentError, argv: Sequence[str], json_wanted: boo
         names = [name for name in required.group(1).split(", ") if name != "COMMAND"]
         if parser.prog.endswith(" exec") and names == []:
             names = ["COMMAND"]
-        message = f"{' and '.join(names)} {'is' if len(names) == 1 else 'are'} missing"
+        if names == [] and parser.prog == "sae-job":  # no subcommand at all
+            message = f"a command is missing: {', '.join(_COMMANDS)}"
+            hint = "sae-job --help says what each does; sae-job COMMAND --help, its options"
+        else:
+            message = f"{' and '.join(names)} {'is' if len(names) == 1 else 'are'} missing"
         if names[:1] == ["APP_ID"]:
             hint = (
                 "the job template's ID comes first, e.g. ee1a7a07-abcb-4652-a1d3-2d57f415b0a1, "
                 "or give its name with --app NAME"
             )
+    elif message.startswith("argument COMMAND: invalid choice:"):  # the emulator's parser loads lazily
+        given = message.partition("invalid choice: ")[2].partition(" (")[0]
+        message = f"{given} is not a command: choose from {', '.join(_COMMANDS)}"
     elif message.startswith("unrecognized arguments:"):
         extras = message.partition(":")[2].split()
         if parser.prog.endswith(" exec") and any(not extra.startswith("-") for extra in extras):

@@ -166,7 +166,10 @@ def counts(status: JobStatus) -> str:
 
 def status_text(status: JobStatus, app_id: str) -> str:
     """A status as aligned ``name  value`` lines."""
-    raw = f" (State {status.raw_state!r})" if status.raw_state is not None else ""
+    from sae_job.models import JobState
+
+    unknown = status.state is JobState.UNKNOWN and status.raw_state is not None
+    raw = f" (State {status.raw_state!r})" if unknown else ""  # only a State this client cannot name
     rows = [
         ("job", status.job_id),
         ("app", app_id),
@@ -182,7 +185,7 @@ def status_text(status: JobStatus, app_id: str) -> str:
 
 
 HISTORY_HEADER = (
-    f"{'JOB ID':<40} {'STATE':<10} {'ACTIVE':>6} {'SUCCEEDED':>9} {'FAILED':>6}  {'CREATED':<20}  COMPLETED"
+    f"{'JOB ID':<44} {'STATE':<10} {'ACTIVE':>6} {'SUCCEEDED':>9} {'FAILED':>6}  {'CREATED':<20}  COMPLETED"
 )
 
 
@@ -190,7 +193,7 @@ def history_row(status: JobStatus) -> str:
     """One job as a row under :data:`HISTORY_HEADER` (fixed widths, so rows print as they come)."""
     created, completed = utc_text(status.created_at) or "-", utc_text(status.completed_at) or "-"
     return (
-        f"{status.job_id:<40} {status.state.name.lower():<10} {status.active:>6} {status.succeeded:>9} "
+        f"{status.job_id:<44} {status.state.name.lower():<10} {status.active:>6} {status.succeeded:>9} "
         f"{status.failed:>6}  {created:<20}  {completed}"
     )
 
