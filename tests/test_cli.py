@@ -578,3 +578,17 @@ def test_status_and_history_show_the_state_by_name_and_fit_the_job_id() -> None:
     assert "state      unknown (State '9')\n" in status_text(odd, "app")
     row = history_row(known)
     assert row.index("running") == HISTORY_HEADER.index("STATE") and row[len(job_id)] == " "
+
+
+def test_a_name_that_finds_no_template_carries_no_event_id(
+    running: RunningEmulator, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Nothing was sent to ExecJob: no event ID stands for a job that may have started.
+    monkeypatch.setenv("ALIBABA_CLOUD_ACCESS_KEY_ID", KEY.access_key_id)
+    monkeypatch.setenv("ALIBABA_CLOUD_ACCESS_KEY_SECRET", KEY.access_key_secret)
+    monkeypatch.delenv("ALIBABA_CLOUD_SECURITY_TOKEN", raising=False)
+    code, out, _ = run(
+        ["exec", "--app", "no-such-name", "--endpoint", running.url, "--json", "--", "true"], capsys
+    )
+    error = json.loads(out)["error"]
+    assert (code, error["code"], error["event_id"]) == (3, "TemplateNotFound", None)

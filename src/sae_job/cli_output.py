@@ -572,7 +572,10 @@ def _sae_failure(exc: Any, call: Call) -> Failure:
         message += f"\nTo see the templates whose names contain it:\n  {listing}"
     if exc.recommend:
         message += f"\nsee {exc.recommend}"
-    failure = Failure(exit_code, exc.code, message.rstrip("\n"), exc.request_id, call.event_id, details)
+    # A name lookup fails before ExecJob is sent: no event ID stands for a job that may have started.
+    lookup = isinstance(exc, errors.TemplateNotFoundError | errors.AmbiguousTemplateError)
+    event_id = None if lookup and not call.started else call.event_id
+    failure = Failure(exit_code, exc.code, message.rstrip("\n"), exc.request_id, event_id, details)
     if exit_code == EXIT_UNAVAILABLE:
         return _maybe_started(failure, call)
     if call.started and exit_code not in (EXIT_JOB_FAILED, EXIT_WAIT_TIMEOUT):
