@@ -359,18 +359,25 @@ def test_help_shows_an_example_of_each_command(capsys: pytest.CaptureFixture[str
 
 @pytest.mark.parametrize(
     ("text", "seconds"),
-    [("90s", 90), ("30m", 1800), ("2h", 7200), ("1h30m", 5400), ("45", 45), ("1d", 86400), ("0.5s", 0.5)],
+    [("90s", 90), ("30m", 1800), ("2h", 7200), ("1h30m", 5400), ("1d", 86400), ("0.5s", 0.5)],
 )
 def test_durations(text: str, seconds: float) -> None:
     assert cli.parse_duration(text) == seconds
 
 
-@pytest.mark.parametrize("text", ["", "0", "0s", "-5m", "5x", "m", "1.5m", "inf"])
+@pytest.mark.parametrize("text", ["", "0", "0s", "-5m", "5x", "m", "1.5m", "inf", "45"])
 def test_bad_durations(text: str) -> None:
     import argparse
 
     with pytest.raises(argparse.ArgumentTypeError):
         cli.parse_duration(text)
+
+
+def test_a_duration_without_its_unit_says_which_units_there_are() -> None:
+    import argparse
+
+    with pytest.raises(argparse.ArgumentTypeError, match="'30' has no unit: write 30s, 30m or 30h"):
+        cli.parse_duration("30")
 
 
 def test_at_now_and_just_past_are_accepted() -> None:

@@ -179,7 +179,8 @@ def _ago(delta: timedelta) -> str:
 
 
 def parse_duration(text: str) -> float:
-    """``--wait-timeout``: ``90s``, ``30m``, ``2h``, ``1d``, ``1h30m``, or plain seconds; more than 0."""
+    """``--wait-timeout``: ``90s``, ``30m``, ``2h``, ``1d``, ``1h30m``; more than 0. A number without its
+    unit is refused: 30 could mean seconds or minutes."""
     value = text.strip().lower()
     match = _DURATION.fullmatch(value)
     seconds: float
@@ -188,11 +189,14 @@ def parse_duration(text: str) -> float:
         seconds = int(days or 0) * 86400 + int(hours or 0) * 3600 + int(minutes or 0) * 60 + float(secs or 0)
     else:
         try:
-            seconds = float(value)
+            float(value)
         except ValueError:
             raise argparse.ArgumentTypeError(
                 f"{text!r} is not a duration: use 90s, 30m, 2h, 1d or 1h30m"
             ) from None
+        raise argparse.ArgumentTypeError(
+            f"{text!r} has no unit: write {value}s, {value}m or {value}h (90s, 30m, 2h, 1d, 1h30m)"
+        )
     if not 0 < seconds < float("inf"):
         raise argparse.ArgumentTypeError(f"{text!r} must be longer than 0 seconds")
     return seconds
