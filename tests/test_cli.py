@@ -592,3 +592,23 @@ def test_a_name_that_finds_no_template_carries_no_event_id(
     )
     error = json.loads(out)["error"]
     assert (code, error["code"], error["event_id"]) == (3, "TemplateNotFound", None)
+
+
+def test_a_message_ending_in_a_url_gets_no_full_stop() -> None:
+    from sae_job.cli_output import _sentence
+
+    url = "https://api.aliyun.com/troubleshoot?q=InternalError&product=sae"
+    assert _sentence(f"InternalError: failed\nsee {url}") == f"InternalError: failed\nsee {url}"
+    assert _sentence("InternalError: failed") == "InternalError: failed."
+
+
+def test_a_leftover_security_token_is_named_among_the_likeliest_causes(
+    httpserver: HTTPServer, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("ALIBABA_CLOUD_SECURITY_TOKEN", "left-over-token")
+    httpserver.expect_request(PATH).respond_with_json(error("SignatureDoesNotMatch"), status=400)
+    argv = ["exec", "app-1", "--endpoint", httpserver.url_for("/"), "--max-attempts", "1", "--", "true"]
+    code, _, err = run(argv, capsys)
+    assert code == cli.EXIT_AUTH
+    assert "  1. ALIBABA_CLOUD_SECURITY_TOKEN is set, perhaps left over from an STS session" in err
+    assert "left-over-token" not in err

@@ -117,8 +117,9 @@ def source_terms(source: str) -> str:
 def _sentence(text: str) -> str:
     """``text`` ending in a full stop, unless it ends in a command line to copy (an indented line)."""
     text = text.rstrip()
-    if text.endswith((".", ":", "!", "?")) or text.rpartition("\n")[2].startswith("  "):
-        return text
+    last = text.rpartition("\n")[2]
+    if text.endswith((".", ":", "!", "?")) or last.startswith("  ") or "://" in last.rpartition(" ")[2]:
+        return text  # a command line to copy, or a URL: a full stop would be taken for part of it
     return text + "."
 
 
@@ -470,15 +471,21 @@ _AUTH_CAUSES = {
     "secret": "a wrong AccessKey secret ({secret})",
     "key": "an AccessKey ID that is disabled, deleted or unknown (RAM console > AccessKey)",
     "clock": "this machine's clock is off by more than 15 minutes (the signature carries the time)",
+    "token": "ALIBABA_CLOUD_SECURITY_TOKEN is set, perhaps left over from an STS session: unset it for a "
+    "plain AccessKey, or set the temporary key it belongs to",
 }
 
 
 def _auth_causes(code: str, source: str) -> list[str]:
+    import os
+
     order = ["secret", "key", "clock"]
     if code.startswith("InvalidAccessKeyId"):
         order = ["key", "secret", "clock"]
     elif code.startswith("InvalidTimeStamp"):
         order = ["clock", "secret", "key"]
+    if os.environ.get("ALIBABA_CLOUD_SECURITY_TOKEN"):  # a token with the wrong key fails every signature
+        order.insert(0 if code.startswith(("InvalidSecurityToken", "SignatureDoesNotMatch")) else 1, "token")
     return [_AUTH_CAUSES[name].format(secret=source) for name in order]
 
 
