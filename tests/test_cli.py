@@ -612,3 +612,15 @@ def test_a_leftover_security_token_is_named_among_the_likeliest_causes(
     assert code == cli.EXIT_AUTH
     assert "  1. ALIBABA_CLOUD_SECURITY_TOKEN is set, perhaps left over from an STS session" in err
     assert "left-over-token" not in err
+
+
+@pytest.mark.parametrize(("command", "waits"), [("status", False), ("history", False), ("templates", False),
+                                                ("wait", True), ("exec", True)])  # fmt: skip
+def test_each_command_s_help_lists_the_exit_codes_it_can_end_with(
+    capsys: pytest.CaptureFixture[str], command: str, waits: bool
+) -> None:
+    with pytest.raises(SystemExit):
+        cli.main([command, "--help"])
+    text = capsys.readouterr().out.partition("exit codes:\n")[2]
+    assert "  0  done" in text and "  9  could not connect" in text and "  141  " in text
+    assert ("  7  the job failed" in text) is waits and ("  8  the wait timed out" in text) is waits

@@ -348,7 +348,7 @@ def test_help_shows_an_example_of_each_command(capsys: pytest.CaptureFixture[str
         with pytest.raises(SystemExit):
             cli.main([command, "--help"])
         text = capsys.readouterr().out
-        assert f"  sae-job {command} " in text and "  8  the wait timed out" in text
+        assert f"  sae-job {command} " in text and "exit codes:\n  0  done" in text
         assert "SAE_JOB_ENDPOINT" in text
     with pytest.raises(SystemExit):
         cli.main(["--help"])

@@ -393,17 +393,22 @@ _TEXTS = {
     ),
 }
 _APP_ID_HELP = "the job template's ID (or --app NAME)"
+# The codes each command can end with (7 and 8 only where a job is waited for); all of them for exec.
+_ONE_LOOK = (0, 1, 2, 3, 4, 5, 6, 9, 130, 141, 143)
+_EXIT_CODES: dict[str, tuple[int, ...]] = {"status": _ONE_LOOK, "history": _ONE_LOOK, "templates": _ONE_LOOK}
 
 
 def _subcommand(commands: Any, name: str, *, app_id: str | None = _APP_ID_HELP) -> argparse.ArgumentParser:
     """The parser of command ``name``, with APP_ID (help ``app_id``; None: none) and --app/--namespace."""
+    from sae_job.cli_output import exit_codes_help
+
     help, description, usage, examples, _ = _TEXTS[name]
     parser: argparse.ArgumentParser = commands.add_parser(
         name,
         help=help,
         description=description,
         usage=usage,
-        epilog=examples + "\n" + SETTINGS_HELP + "\n" + EXIT_CODES_HELP,
+        epilog=examples + "\n" + SETTINGS_HELP + "\n" + exit_codes_help(_EXIT_CODES.get(name)),
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     if app_id is not None:

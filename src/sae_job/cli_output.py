@@ -56,6 +56,21 @@ exit codes:
   141  the reader of the output went away (`sae-job history APP | head -1`): nothing more said
 """
 
+def exit_codes_help(codes: Sequence[int] | None = None) -> str:
+    """The exit-code table of ``--help``: every code, or those a command can end with."""
+    if codes is None:
+        return EXIT_CODES_HELP
+    head, *lines = EXIT_CODES_HELP.splitlines(keepends=True)
+    kept, keep = [head], False
+    for line in lines:
+        number = line.split()[0] if line.startswith("  ") and not line.startswith("     ") else None
+        if number is not None:
+            keep = any(int(code) in codes for code in number.rstrip(",").split(","))
+        if keep:
+            kept.append(line)
+    return "".join(kept)
+
+
 # Library words -> the shell's words. Ordered: the specific before the general.
 _CLI_TERMS: tuple[tuple[str, str], ...] = (
     (r"calling again with the same event_id", "running the same command with the same --event-id"),
