@@ -56,6 +56,7 @@ exit codes:
   141  the reader of the output went away (`sae-job history APP | head -1`): nothing more said
 """
 
+
 def exit_codes_help(codes: Sequence[int] | None = None) -> str:
     """The exit-code table of ``--help``: every code, or those a command can end with."""
     if codes is None:
