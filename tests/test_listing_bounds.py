@@ -13,7 +13,14 @@ import pytest
 from pytest_httpserver import HTTPServer
 from werkzeug import Request, Response
 
-from sae_job import AsyncSaeJobClient, Credentials, RetryPolicy, SaeJobClient, UnexpectedResponseError
+from sae_job import (
+    AsyncSaeJobClient,
+    Credentials,
+    RetryPolicy,
+    SaeJobClient,
+    TransportError,
+    UnexpectedResponseError,
+)
 
 KEY = Credentials("AKID-LISTING", "secret")
 HISTORY = "/pop/v1/sam/job/describeJobHistory"
@@ -101,3 +108,61 @@ def test_each_job_is_listed_once_when_jobs_arrive_between_pages(
     serving(httpserver, HISTORY, lambda n: (n, history[n], 3, 8))
     listed = [status.job_id for status in client.job_history("app")]
     assert listed == ["j10", "j9", "j8", "j7", "j6", "j5"]
+
+
+def endless(n: int) -> tuple[int, list[str], int, int]:
+    # every page new and in order, TotalSize a billion: only the listing's own deadline ends it
+    return (n, [f"j{n}-a", f"j{n}-b"], 2, 1_000_000_000)
+
+
+def test_a_listing_that_never_runs_out_of_pages_ends_at_its_listing_deadline(httpserver: HTTPServer) -> None:
+    asked = serving(httpserver, HISTORY, endless)
+    with SaeJobClient(endpoint=httpserver.url_for("/"), credentials=KEY, listing_deadline=0.3) as client:
+        with pytest.raises(
+            TransportError, match=r"past its listing_deadline of 0\.3s; it stopped at page"
+        ):
+            for _ in client.job_history("app"):
+                pass
+    assert len(asked) >= 1
+
+
+def test_a_name_lookup_on_endless_pages_ends_at_the_listing_deadline_both_ways(
+    httpserver: HTTPServer,
+) -> None:
+    serving(httpserver, LIST, endless)
+    with SaeJobClient(endpoint=httpserver.url_for("/"), credentials=KEY, listing_deadline=0.3) as client:
+        with pytest.raises(TransportError, match="listing_deadline"):
+            client.find_template("nightly")
+
+    async def main() -> None:
+        async with AsyncSaeJobClient(
+            endpoint=httpserver.url_for("/"), credentials=KEY, listing_deadline=0.3
+        ) as c:
+            await c.find_template("nightly")
+
+    with pytest.raises(TransportError, match="listing_deadline"):
+        asyncio.run(main())
+
+
+def test_the_time_a_caller_spends_between_pages_is_not_the_listing_s(
+    httpserver: HTTPServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The clock jumps an hour while the caller holds each page; the listing's own calls take no time.
+    import sae_job.client as client_module
+
+    now = [1000.0]
+    monkeypatch.setattr(client_module._time, "monotonic", lambda: now[0])
+    history = {1: ["j3", "j2"], 2: ["j1"]}
+    serving(httpserver, HISTORY, lambda n: (n, history[n], 2, 3))
+    with SaeJobClient(endpoint=httpserver.url_for("/"), credentials=KEY, listing_deadline=5) as client:
+        listed = []
+        for status in client.job_history("app"):
+            listed.append(status.job_id)
+            now[0] += 3600
+    assert listed == ["j3", "j2", "j1"]
+
+
+@pytest.mark.parametrize("bad", [0, -1, float("nan"), "10"])
+def test_a_listing_deadline_must_be_a_positive_number(bad: object) -> None:
+    with pytest.raises((TypeError, ValueError), match="listing_deadline"):
+        SaeJobClient(endpoint="http://127.0.0.1:1/", credentials=KEY, listing_deadline=bad)  # type: ignore[arg-type]

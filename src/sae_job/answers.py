@@ -48,7 +48,9 @@ __all__ = [
     "instance_count",
     "job_status",
     "job_template",
+    "matching",
     "pick_template",
+    "picked",
     "read_data",
     "read_exec_job",
     "read_history_page",
@@ -435,6 +437,11 @@ def read_templates_page(answer: Answer, attempt: int) -> TemplatePage | SaeJobEr
     )
 
 
+def matching(name: str, namespace_id: str | None, page: TemplatePage) -> list[JobTemplate]:
+    """The templates of ``page`` named exactly ``name`` (in ``namespace_id``): all a name lookup keeps."""
+    return [t for t in page.templates if t.name == name and namespace_id in (None, t.namespace_id)]
+
+
 def pick_template(name: str, namespace_id: str | None, pages: Iterable[TemplatePage]) -> JobTemplate:
     """The one template named exactly ``name`` (in ``namespace_id``) among ``pages``; raises
     :class:`~sae_job.TemplateNotFoundError` or :class:`~sae_job.AmbiguousTemplateError`."""
@@ -442,11 +449,14 @@ def pick_template(name: str, namespace_id: str | None, pages: Iterable[TemplateP
     request_id = None
     for page in pages:
         request_id = request_id or page.request_id
-        matches += [
-            template
-            for template in page.templates
-            if template.name == name and namespace_id in (None, template.namespace_id)
-        ]
+        matches += matching(name, namespace_id, page)
+    return picked(name, namespace_id, matches, request_id)
+
+
+def picked(
+    name: str, namespace_id: str | None, matches: list[JobTemplate], request_id: str | None
+) -> JobTemplate:
+    """The one of ``matches``, or the error that says why there is not one."""
     if len(matches) == 1:
         return matches[0]
     where = f" in namespace {namespace_id}" if namespace_id is not None else ""

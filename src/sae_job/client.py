@@ -20,7 +20,9 @@ import httpx
 
 from sae_job import __version__
 from sae_job.answers import (
+    matching,
     pick_template,
+    picked,
     read_exec_job,
     read_history_page,
     read_job_status,
@@ -44,7 +46,7 @@ from sae_job.arguments import (
 )
 from sae_job.credentials import CredentialsProvider, as_provider, default_credentials
 from sae_job.endpoints import resolve_endpoint
-from sae_job.errors import SaeJobError, UnexpectedResponseError
+from sae_job.errors import SaeJobError, TransportError, UnexpectedResponseError
 from sae_job.models import JobStatus, JobTemplate, Launch
 from sae_job.operations import (
     DESCRIBE_JOB,
@@ -304,7 +306,7 @@ class ClientSettings(TypedDict, total=False):
     ``credentials`` (a :class:`~sae_job.Credentials`, a provider or an ``alibabacloud_credentials`` client;
     None: :func:`~sae_job.default_credentials`) or ``profile``; ``signature_version`` ``"v3"`` or ``"v2"``;
     ``max_attempts`` (3) or a ``retry`` policy; ``timeout`` (10 s) per attempt, ``deadline`` (60 s) per
-    call; ``clock`` and ``nonce`` for the signer (tests)."""
+    call, ``listing_deadline`` (600 s) for all the calls of one listing; ``clock`` and ``nonce`` for the signer (tests)."""
 
     region: str | None
     endpoint: str | None
@@ -315,6 +317,7 @@ class ClientSettings(TypedDict, total=False):
     max_attempts: int
     timeout: float
     deadline: float
+    listing_deadline: float
     retry: RetryPolicy | None
     clock: Callable[[], datetime] | None
     nonce: Callable[[], str] | None
@@ -342,6 +345,7 @@ class _ClientCore:
         )
         self.timeout = _seconds("timeout", settings.get("timeout", 10.0))
         self.deadline = _seconds("deadline", settings.get("deadline", 60.0))
+        self.listing_deadline = _seconds("listing_deadline", settings.get("listing_deadline", 600.0))
         credentials = settings.get("credentials")
         provider = (
             as_provider(credentials) if credentials is not None else default_credentials(profile=profile)
@@ -409,6 +413,19 @@ class _ClientCore:
     def _ends(self, deadline: float | None) -> float:
         ends = _time.monotonic() + self.deadline
         return ends if deadline is None else min(ends, deadline)
+
+    def _listing_outcome(self, outcome: Any, spent: float, call: Call) -> Any:
+        """A page's outcome, or the error that the listing ran out of its ``listing_deadline`` (shared by
+        its calls; the time the caller spends between pages is not counted)."""
+        if spent < self.listing_deadline or not isinstance(outcome, TransportError | None):
+            return outcome
+        error = TransportError(
+            f"{call.label}: the listing's calls took {spent:.1f}s, past its listing_deadline of "
+            f"{self.listing_deadline:g}s; it stopped at page {call.wire['current_page']}",
+            sent=outcome is not None and outcome.sent,
+        )
+        error.__cause__ = outcome
+        return error
 
     def _remember(self, key: NameKey, template: JobTemplate) -> JobTemplate:
         self._templates_by_name[key] = template
@@ -493,9 +510,12 @@ class SaeJobClient(_ClientCore):
     def _pages(
         self, send: Callable[..., Response[Any]], calls: Generator[Call | None, Any, None], read: Read
     ) -> Iterator[Any]:
-        call = next(calls)
+        call, spent = next(calls), 0.0
         while call is not None:
-            page = _result(self._run(send, call, read))
+            began = _time.monotonic()
+            outcome = self._run(send, call, read, deadline=began + self.listing_deadline - spent)
+            spent += _time.monotonic() - began
+            page = _result(self._listing_outcome(outcome, spent, call))
             call = calls.send(page)  # a page out of order raises here, before it is given out
             yield page
 
@@ -703,9 +723,12 @@ class AsyncSaeJobClient(_ClientCore):
         calls: Generator[Call | None, Any, None],
         read: Read,
     ) -> AsyncIterator[Any]:
-        call = next(calls)
+        call, spent = next(calls), 0.0
         while call is not None:
-            page = _result(await self._run(send, call, read))
+            began = _time.monotonic()
+            outcome = await self._run(send, call, read, deadline=began + self.listing_deadline - spent)
+            spent += _time.monotonic() - began
+            page = _result(self._listing_outcome(outcome, spent, call))
             call = calls.send(page)  # a page out of order raises here, before it is given out
             yield page
 
@@ -767,8 +790,11 @@ class AsyncSaeJobClient(_ClientCore):
         calls = _started(
             page_calls(_templates_call(_name_arguments(name, namespace_id)), _templates, _app_id)
         )
-        pages = [page async for page in self._pages(list_jobs.asyncio_detailed, calls, read_templates_page)]
-        return self._remember((name, namespace_id), pick_template(name, namespace_id, pages))
+        matches, request_id = [], None  # only the matches are kept, never the pages
+        async for page in self._pages(list_jobs.asyncio_detailed, calls, read_templates_page):
+            request_id = request_id or page.request_id
+            matches += matching(name, namespace_id, page)
+        return self._remember((name, namespace_id), picked(name, namespace_id, matches, request_id))
 
     async def wait_for_job(
         self, job: str | Launch, job_id: str | None = None, **waiting: Unpack[WaitArguments]
