@@ -1,29 +1,37 @@
 #!/usr/bin/env bash
 # make demo: start the local SAE emulator, start the API reference's example job against it with the
-# sae-job command, show idempotency and a refusal, wait for a job to succeed and for one to fail, list the
-# templates and start a job by name, then stop the emulator, leaving no process behind.
+# sae-job command, show idempotency and a refusal, wait for a job to succeed and (on a second emulator,
+# started --outcome failed) for one to fail, list the templates and start a job by name, then stop the
+# emulators, leaving no process behind. Every job ends as its emulator's flags say: no hidden call ends it.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 SAE_JOB=${SAE_JOB:-.venv/bin/sae-job}
 PYTHON=${PYTHON:-.venv/bin/python}
 
 work=$(mktemp -d)
-"$SAE_JOB" emulator --port 0 >"$work/out" 2>"$work/log" &
-emulator=$!
-stop_emulator() {
-  kill -TERM "$emulator" 2>/dev/null || true
-  wait "$emulator" 2>/dev/null || true
+emulators=()
+stop_emulators() {
+  for pid in "${emulators[@]}"; do kill -TERM "$pid" 2>/dev/null || true; wait "$pid" 2>/dev/null || true; done
   rm -rf "$work"
 }
-trap stop_emulator EXIT
+trap stop_emulators EXIT
 
-for _ in $(seq 200); do
-  grep -q '^SAE emulator listening on ' "$work/out" && break
-  kill -0 "$emulator" 2>/dev/null || { cat "$work/log" >&2; echo "demo: the emulator did not start" >&2; exit 1; }
-  sleep 0.05
-done
-grep -q '^SAE emulator listening on ' "$work/out" || { echo "demo: the emulator did not start in 10 s" >&2; exit 1; }
-url=$(sed -n 's/^SAE emulator listening on //p' "$work/out")
+# Start `sae-job emulator --port 0 ARGS` (the command printed first) into $work/$1; set url to its URL.
+start_emulator() {
+  local name=$1; shift
+  printf '\n$ sae-job emulator --port 0'; printf ' %q' "$@"; printf ' &\n'
+  "$SAE_JOB" emulator --port 0 "$@" >"$work/$name" 2>"$work/$name.log" &
+  emulators+=($!)
+  for _ in $(seq 200); do
+    grep -q '^SAE emulator listening on ' "$work/$name" && break
+    kill -0 "$!" 2>/dev/null || { cat "$work/$name.log" >&2; echo "demo: the emulator did not start" >&2; exit 1; }
+    sleep 0.05
+  done
+  grep -q '^SAE emulator listening on ' "$work/$name" || { echo "demo: the emulator did not start in 10 s" >&2; exit 1; }
+  url=$(sed -n 's/^SAE emulator listening on //p' "$work/$name")
+}
+
+start_emulator out --run-seconds 2
 app=$(sed -n 's/^ *job template: *\([^ ]*\).*/\1/p' "$work/out" | head -n 1)
 # The banner's own shell lines: the demo key and SAE_JOB_ENDPOINT, as a user would paste them.
 eval "$(grep -E '^(export|unset) ' "$work/out")"
@@ -56,41 +64,21 @@ set -e
 [ "$refused" -eq 3 ] || { echo "demo: expected exit code 3, got $refused" >&2; exit 1; }
 echo "(exit code $refused)"
 
-# The emulator ends a job on request, as a test would: finish the job of event $1 after a moment.
-finish_soon() {
-  "$PYTHON" - "$url" "$1" "$2" "$3" <<'PY' &
-import json, sys, time, urllib.request
-url, event, outcome, message = sys.argv[1:]
-for _ in range(100):
-    time.sleep(0.1)
-    with urllib.request.urlopen(url + "/_emulator/jobs") as answer:
-        found = [job for job in json.load(answer)["jobs"] if job["event_id"] == event]
-    if found:
-        break
-time.sleep(1.5)
-body = json.dumps({"outcome": outcome, "message": message}).encode()
-request = urllib.request.Request(f"{url}/_emulator/jobs/{found[0]['job_id']}/finish", body, method="POST")
-urllib.request.urlopen(request).close()
-PY
-  finisher=$!
-}
-
 echo
-echo "== 4. Start a job and wait for it to end: it succeeds (exit code 0)"
-finish_soon demo-wait-1 succeeded ""
+echo "== 4. Start a job and wait for it to end: the demo template's jobs run 2 s (--run-seconds 2), then succeed (exit code 0)"
 show "$SAE_JOB" exec "$app" --endpoint "$url" --event-id demo-wait-1 --wait --wait-timeout 1m -- ./nightly-report.sh
-wait "$finisher"
 
 echo
-echo "== 5. Start a job and wait for it to end: it fails (exit code 7)"
-finish_soon demo-wait-2 failed "exit code 1 in instance 0"
+echo "== 5. A second emulator whose demo template's jobs fail after 2 s: a job and its wait (exit code 7)"
+first_url=$url
+start_emulator failing --outcome failed --run-seconds 2
 set +e
-show "$SAE_JOB" exec "$app" --endpoint "$url" --event-id demo-wait-2 --wait --wait-timeout 1m -- ./nightly-report.sh --broken
+show "$SAE_JOB" exec "$app" --endpoint "$url" --event-id demo-wait-2 --wait --wait-timeout 1m -- ./nightly-report.sh
 failed=$?
 set -e
-wait "$finisher"
 [ "$failed" -eq 7 ] || { echo "demo: expected exit code 7, got $failed" >&2; exit 1; }
 echo "(exit code $failed)"
+url=$first_url
 
 echo
 echo "== 6. The job templates, and a job started by the template's name instead of its ID"
@@ -106,8 +94,8 @@ with urllib.request.urlopen(sys.argv[1] + "/_emulator/jobs") as answer:
 for job in jobs:
     print(f"{job['job_id']}  {job['status']:<9}  event {job['event_id']}  "
           f"{job['command']} {json.dumps(job['command_args'])}  envs {json.dumps(job['envs'])}")
-assert len(jobs) == 4, f"expected four jobs, the emulator holds {len(jobs)}"
+assert len(jobs) == 3, f"expected three jobs, the emulator holds {len(jobs)}"
 PY
 
 echo
-echo "demo: done; stopping the emulator"
+echo "demo: done; stopping the emulators"

@@ -25,11 +25,13 @@ def test_the_demo_runs_a_job_shows_idempotency_and_a_refusal_and_cleans_up(tmp_p
     assert f"(same job: {job.group(1)})" in out
     assert "InvalidApplication.NotFound" in out + result.stderr
     assert "(exit code 3)" in out
-    assert "(exit code 7)" in out and "exit code 1 in instance 0" in out + result.stderr
+    # The failing job fails because its emulator was started so, as printed: no hidden call ends a job.
+    assert "$ sae-job emulator --port 0 --outcome failed --run-seconds 2 &\n" in out
+    assert "(exit code 7)" in out and "/finish" not in (ROOT / "scripts" / "demo.sh").read_text()
     assert re.search(
-        r"^nightly-report +ee1a7a07-abcb-4652-a1d3-2d57f4150001 +cn-hangzhou +no +failed ", out, re.M
+        r"^nightly-report +ee1a7a07-abcb-4652-a1d3-2d57f4150001 +cn-hangzhou +no +succeeded ", out, re.M
     )
     assert re.search(r"^Started job manual-\S+ for app ee1a7a07-\S+ \(nightly-report\); ", out, re.MULTILINE)
-    port = int(re.search(r"listening on http://127\.0\.0\.1:(\d+)", out).group(1))  # type: ignore[union-attr]
-    with socket.socket() as probe:
-        assert probe.connect_ex(("127.0.0.1", port)) != 0, "the emulator is still listening after the demo"
+    for port in re.findall(r"--endpoint http://127\.0\.0\.1:(\d+)", out):
+        with socket.socket() as probe:
+            assert probe.connect_ex(("127.0.0.1", int(port))) != 0, "an emulator still listens after the demo"

@@ -5,6 +5,7 @@ sae_job.emulator` until a signal) and the pytest-httpserver handler. Both answer
 from __future__ import annotations
 
 import contextlib
+import os
 import re
 import signal
 import socket
@@ -428,3 +429,64 @@ def test_every_method_gets_the_spec_not_found(method: str) -> None:
         got, body, head = _raw_exchange(running, f"{method} / HTTP/1.1\r\nConnection: close\r\n\r\n".encode())
     assert (got, body["Code"]) == (404, "InvalidAction.NotFound")
     assert "application/json" in head
+
+
+@pytest.mark.parametrize(
+    ("flags", "wait_timeout", "code", "state"),
+    [
+        (("--outcome", "failed", "--run-seconds", "0.5"), "1m", 7, "runs 0.5 s, then fails"),
+        (("--run-seconds", "60"), "1s", 8, "runs 60 s, then succeeds"),
+    ],
+)
+def test_run_seconds_and_outcome_set_the_demo_templates_jobs(
+    tmp_path: Path, flags: tuple[str, ...], wait_timeout: str, code: int, state: str
+) -> None:
+    process = StandaloneEmulator("--port", "0", *flags)
+    try:
+        lines = process.read_lines(10)
+        assert any(line.startswith("  job template: ") and state in line for line in lines), lines
+        url = lines[0].removeprefix("SAE emulator listening on ").strip()
+        env = {**os.environ, "HOME": str(tmp_path), "ALIBABA_CLOUD_ACCESS_KEY_ID": "emulator-demo-key-id"}
+        env["ALIBABA_CLOUD_ACCESS_KEY_SECRET"] = "emulator-demo-key-secret"
+        env.pop("ALIBABA_CLOUD_SECURITY_TOKEN", None)
+        env.pop("ALIBABA_CLOUD_PROFILE", None)
+        sae_job = str(Path(sys.executable).parent / "sae-job")
+        args = ["--app", "nightly-report", "--endpoint", url, "--wait", "--wait-timeout", wait_timeout]
+        done = subprocess.run(
+            [sae_job, "exec", *args, "-q", "--", "./nightly-report.sh"],
+            capture_output=True,
+            text=True,
+            timeout=90,
+            env=env,
+        )
+    finally:
+        process.stop(signal.SIGTERM)
+    assert done.returncode == code, done.stdout + done.stderr
+
+
+def test_run_seconds_and_outcome_are_refused_with_a_config_file(tmp_path: Path) -> None:
+    config = tmp_path / "emulator.toml"
+    config.write_text(
+        f'[[credentials]]\naccess_key_id = "k"\naccess_key_secret = "{SECRET}"\n', encoding="utf-8"
+    )
+    for flag, value in (("--run-seconds", "2"), ("--outcome", "failed")):
+        done = subprocess.run(
+            [sys.executable, "-m", "sae_job.emulator", "--config", str(config), flag, value],
+            capture_output=True,
+            text=True,
+            timeout=20,
+        )
+        assert (
+            done.returncode == 2 and "with --config, set run_seconds and outcome in the file" in done.stderr
+        )
+
+
+@pytest.mark.parametrize("value", ["0", "-1", "abc", "nan", "inf"])
+def test_a_bad_run_seconds_is_a_usage_error(value: str) -> None:
+    done = subprocess.run(
+        [sys.executable, "-m", "sae_job.emulator", "--run-seconds", value],
+        capture_output=True,
+        text=True,
+        timeout=20,
+    )
+    assert done.returncode == 2 and "argument --run-seconds: " in done.stderr, done.stderr

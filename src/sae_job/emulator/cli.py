@@ -29,6 +29,7 @@ EXAMPLES = """\
 examples:
   sae-job emulator                # any free port, printed with the lines to export
   sae-job emulator --port 8080    # a fixed port; exit 2 if it is in use
+  sae-job emulator --outcome failed --run-seconds 2   # the demo template's jobs fail after 2 s
   sae-job emulator --config emulator.toml --fault-error-503 0.1
 """
 
@@ -50,9 +51,20 @@ _FAULT_FLAGS = (
 )
 
 
+def _run_seconds(text: str) -> float:
+    """``--run-seconds``: a positive number of seconds, at most :data:`MAX_SECONDS`."""
+    try:
+        seconds = float(text)
+    except ValueError:
+        seconds = 0.0
+    if not 0 < seconds <= MAX_SECONDS:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number of seconds in (0, {MAX_SECONDS}]")
+    return seconds
+
+
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    """Add ``--host``, ``--port``, ``--config``, ``--max-jobs``, ``--nonce-window`` and the
-    ``--fault-*`` flags to ``parser``."""
+    """Add ``--host``, ``--port``, ``--config``, ``--run-seconds``, ``--outcome``, ``--max-jobs``,
+    ``--nonce-window`` and the ``--fault-*`` flags to ``parser``."""
     add = parser.add_argument
     host_help = (
         "the address to listen on (default: 127.0.0.1, loopback only). Beyond loopback (0.0.0.0, a LAN "
@@ -69,6 +81,15 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         help="a TOML file of [[credentials]], [[templates]], [account] and [faults] "
         "(default: the embedded demo key and template, printed at start)",
     )
+    embedded_only = "the embedded demo template's; with --config, set it in the file's [[templates]]"
+    add(
+        "--run-seconds",
+        type=_run_seconds,
+        metavar="N",
+        help=f"how long each job runs (default: 30; {embedded_only})",
+    )
+    outcome_help = f"how each job ends (default: succeeded; {embedded_only})"
+    add("--outcome", choices=("succeeded", "failed"), help=outcome_help)
     max_jobs_help = "jobs kept; the oldest (and their event IDs) are forgotten first (default: 10000)"
     add("--max-jobs", type=int, default=10_000, metavar="N", help=max_jobs_help)
     nonce_help = "remember signature nonces this long instead of the 15-minute date window (for load tests)"
@@ -200,8 +221,16 @@ def run(args: argparse.Namespace) -> int:
     in use, say). Messages go to stderr and never hold a secret from the configuration file.
     """
     config_path: Path | None = args.config
+    demo = {k: v for k in ("run_seconds", "outcome") if (v := getattr(args, k, None)) is not None}
+    if demo and config_path is not None:
+        sys.stderr.write(
+            "sae-job emulator: --run-seconds and --outcome set the embedded demo template; with --config, "
+            "set run_seconds and outcome in the file's [[templates]]\n"
+        )
+        return EXIT_USAGE
     try:
         config = load_config(config_path) if config_path is not None else default_config()
+        config = config.with_templates(*(replace(t, **demo) for t in config.templates))
         config = _faults(args, config)
     except ValueError as exc:  # a ConfigError, or a --fault-* value out of range
         sys.stderr.write(f"sae-job emulator: {exc}\n")
