@@ -624,3 +624,18 @@ def test_each_command_s_help_lists_the_exit_codes_it_can_end_with(
     text = capsys.readouterr().out.partition("exit codes:\n")[2]
     assert "  0  done" in text and "  9  could not connect" in text and "  141  " in text
     assert ("  7  the job failed" in text) is waits and ("  8  the wait timed out" in text) is waits
+
+
+def test_templates_table_pads_by_display_width_for_cjk_and_combining_names() -> None:
+    from sae_job.cli_output import display_width, templates_table
+    from sae_job.models import JobTemplate
+
+    names = ["每日报表", "e\u0301t\u00e9", "ascii-name"]
+    found = [
+        JobTemplate(f"app-{i}", name, "ns", None, None, False, None, None, None, None, 0, 0, 0, None)
+        for i, name in enumerate(names)
+    ]
+    lines = templates_table(found).splitlines()
+    starts = {line[: line.index("app-") if "app-" in line else line.index("APP ID")] for line in lines}
+    assert len({display_width(start) for start in starts}) == 1
+    assert display_width("每日报表") == 8 and display_width("e\u0301") == 1

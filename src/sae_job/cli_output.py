@@ -139,6 +139,19 @@ def _sentence(text: str) -> str:
     return text + "."
 
 
+def display_width(text: str) -> int:
+    """Terminal columns ``text`` takes: East Asian wide and fullwidth characters 2, combining ones 0.
+
+    >>> display_width("每日é")
+    5
+    """
+    import unicodedata
+
+    return sum(
+        0 if unicodedata.combining(c) else 2 if unicodedata.east_asian_width(c) in "WF" else 1 for c in text
+    )
+
+
 def format_duration(seconds: float) -> str:
     """``45s``, ``1m05s``, ``2h03m``: a wait's length at a glance.
 
@@ -287,13 +300,14 @@ def templates_table(templates: Sequence[JobTemplate]) -> str:
         )
         for t in templates
     ]
-    widths = [max(len(row[i]) for row in rows) for i in range(len(TEMPLATE_COLUMNS))]
+    widths = [max(display_width(row[i]) for row in rows) for i in range(len(TEMPLATE_COLUMNS))]
     numbers = range(6, len(TEMPLATE_COLUMNS))  # counts align right
 
     def line(row: Sequence[str]) -> str:
+        pads = [" " * (w - display_width(cell)) for cell, w in zip(row, widths, strict=True)]
         cells = [
-            cell.rjust(w) if i in numbers else cell.ljust(w)
-            for i, (cell, w) in enumerate(zip(row, widths, strict=True))
+            pad + cell if i in numbers else cell + pad
+            for i, (cell, pad) in enumerate(zip(row, pads, strict=True))
         ]
         return "  ".join(cells).rstrip() + "\n"
 
