@@ -639,3 +639,23 @@ def test_templates_table_pads_by_display_width_for_cjk_and_combining_names() -> 
     starts = {line[: line.index("app-") if "app-" in line else line.index("APP ID")] for line in lines}
     assert len({display_width(start) for start in starts}) == 1
     assert display_width("每日报表") == 8 and display_width("e\u0301") == 1
+
+
+def test_global_options_before_the_command_are_taken_and_the_one_after_wins() -> None:
+    from sae_job.cli import _hoist_global_options, build_parser
+
+    argv = ["--json", "--region", "cn-beijing", "--endpoint=http://x", "status", "APP", "JOB"]
+    assert _hoist_global_options(argv) == [
+        "status",
+        "--json",
+        "--region",
+        "cn-beijing",
+        "--endpoint=http://x",
+        "APP",
+        "JOB",
+    ]
+    args = build_parser().parse_args(
+        _hoist_global_options(["--region", "a", "status", "APP", "--region", "b"])
+    )
+    assert (args.region, args.app_id) == ("b", "APP")
+    assert "global options" in build_parser().format_help()
