@@ -575,7 +575,7 @@ class _Output:
         self.stdout.flush()
 
     def json_line(self, value: object) -> None:
-        self.result(json.dumps(value, ensure_ascii=False) + "\n")
+        self.result(json.dumps(value) + "\n")  # ASCII: \u escapes pass any terminal's encoding
 
     def warn(self, message: str) -> None:
         self.stderr.write(f"sae-job: warning: {message}\n")
@@ -1069,6 +1069,8 @@ def run() -> NoReturn:
 
     gc.disable()
     signal.signal(signal.SIGTERM, _terminated)
+    for stream in (sys.stdout, sys.stderr):  # what the terminal's encoding cannot show becomes "?"
+        cast("Any", stream).reconfigure(errors="replace")
     try:
         code = main()
         sys.stdout.flush()
