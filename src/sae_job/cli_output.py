@@ -6,6 +6,7 @@ from __future__ import annotations
 import dataclasses
 import re
 import shlex
+import shutil
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -332,8 +333,10 @@ class Progress:
         monotonic: Callable[[], float] = time.monotonic,
         now: Callable[[], datetime] = lambda: datetime.now(UTC),
         sleep: Callable[[float], None] = time.sleep,
+        columns: Callable[[], int] = lambda: shutil.get_terminal_size().columns,
     ) -> None:
         self._stream = stream
+        self._columns = columns
         self._live = live
         self._monotonic = monotonic
         self._now = now
@@ -367,9 +370,9 @@ class Progress:
             self._draw()
 
     def close(self) -> None:
-        """End the live line, so what follows starts on a line of its own."""
+        """Clear the live line: what follows (the final result) starts where it was, and shows once."""
         if self._drawn:
-            self._stream.write("\n")
+            self._stream.write("\r\x1b[K")
             self._stream.flush()
             self._drawn = False
 
@@ -377,9 +380,8 @@ class Progress:
         assert self._last is not None
         status = self._last
         elapsed = format_duration(self._monotonic() - self._started)
-        self._stream.write(
-            f"\r\x1b[Kjob {status.job_id} {status.state.name.lower()}: {counts(status)}, {elapsed} elapsed"
-        )
+        line = f"job {status.job_id} {status.state.name.lower()}: {counts(status)}, {elapsed} elapsed"
+        self._stream.write("\r\x1b[K" + line[: max(self._columns() - 1, 1)])  # a wrapped line stays behind
         self._stream.flush()
         self._drawn = True
 
