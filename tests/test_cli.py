@@ -624,3 +624,38 @@ def test_each_command_s_help_lists_the_exit_codes_it_can_end_with(
     text = capsys.readouterr().out.partition("exit codes:\n")[2]
     assert "  0  done" in text and "  9  could not connect" in text and "  141  " in text
     assert ("  7  the job failed" in text) is waits and ("  8  the wait timed out" in text) is waits
+
+
+def test_templates_table_pads_by_display_width_for_cjk_and_combining_names() -> None:
+    from sae_job.cli_output import display_width, templates_table
+    from sae_job.models import JobTemplate
+
+    names = ["每日报表", "e\u0301t\u00e9", "ascii-name"]
+    found = [
+        JobTemplate(f"app-{i}", name, "ns", None, None, False, None, None, None, None, 0, 0, 0, None)
+        for i, name in enumerate(names)
+    ]
+    lines = templates_table(found).splitlines()
+    starts = {line[: line.index("app-") if "app-" in line else line.index("APP ID")] for line in lines}
+    assert len({display_width(start) for start in starts}) == 1
+    assert display_width("每日报表") == 8 and display_width("e\u0301") == 1
+
+
+def test_global_options_before_the_command_are_taken_and_the_one_after_wins() -> None:
+    from sae_job.cli import _hoist_global_options, build_parser
+
+    argv = ["--json", "--region", "cn-beijing", "--endpoint=http://x", "status", "APP", "JOB"]
+    assert _hoist_global_options(argv) == [
+        "status",
+        "--json",
+        "--region",
+        "cn-beijing",
+        "--endpoint=http://x",
+        "APP",
+        "JOB",
+    ]
+    args = build_parser().parse_args(
+        _hoist_global_options(["--region", "a", "status", "APP", "--region", "b"])
+    )
+    assert (args.region, args.app_id) == ("b", "APP")
+    assert "global options" in build_parser().format_help()

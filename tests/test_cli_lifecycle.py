@@ -168,20 +168,37 @@ class Clock:
 
 def test_on_a_terminal_one_line_is_redrawn_and_ticks_while_sleeping() -> None:
     clock, stream = Clock(), Terminal()
-    progress = Progress(stream, live=True, monotonic=lambda: clock.now, sleep=clock.sleep)
+    progress = Progress(stream, live=True, monotonic=lambda: clock.now, sleep=clock.sleep, columns=lambda: 80)
     progress.show(status(JobState.PENDING))
     progress.sleep(3)
     progress.show(status(JobState.RUNNING, active=2))
     progress.close()
     frames = stream.getvalue().split("\r\x1b[K")
-    assert frames[0] == "" and stream.getvalue().endswith("\n") and stream.getvalue().count("\n") == 1
+    assert frames[0] == frames[-1] == "" and "\n" not in stream.getvalue()  # cleared at the end
     assert frames[1:] == [
         "job job-1 pending: 0 active, 0 succeeded, 0 failed, 0s elapsed",
         "job job-1 pending: 0 active, 0 succeeded, 0 failed, 1s elapsed",
         "job job-1 pending: 0 active, 0 succeeded, 0 failed, 2s elapsed",
         "job job-1 pending: 0 active, 0 succeeded, 0 failed, 3s elapsed",
-        "job job-1 running: 2 active, 0 succeeded, 0 failed, 3s elapsed\n",
+        "job job-1 running: 2 active, 0 succeeded, 0 failed, 3s elapsed",
+        "",
     ]
+
+
+def test_in_a_narrow_terminal_the_live_line_is_cut_to_fit_and_never_wraps() -> None:
+    clock, stream = Clock(), Terminal()
+    progress = Progress(stream, live=True, monotonic=lambda: clock.now, sleep=clock.sleep, columns=lambda: 30)
+    progress.show(status(JobState.RUNNING, active=2))
+    progress.sleep(2)
+    progress.close()
+    frames = stream.getvalue().split("\r\x1b[K")
+    assert frames[1:] == [
+        "job job-1 running: 2 active, ",
+        "job job-1 running: 2 active, ",
+        "job job-1 running: 2 active, ",
+        "",
+    ]
+    assert max(len(frame) for frame in frames) == 29
 
 
 def test_in_a_log_one_timestamped_line_per_change_and_nothing_between() -> None:
@@ -212,7 +229,7 @@ def test_the_cli_redraws_on_a_terminal_and_quiet_silences_it(
     assert cli.main(["exec", "quick", "--wait", "--", "true"]) == 0
     said, _, drawn = terminal.getvalue().partition("\n")
     assert said.startswith("sae-job: waiting up to ")  # the template's own timeout, and a tenth
-    assert drawn.startswith("\r\x1b[Kjob ") and drawn.endswith("elapsed\n")
+    assert drawn.startswith("\r\x1b[Kjob ") and drawn.endswith("\r\x1b[K")  # cleared before the result
     quiet = Terminal()
     monkeypatch.setattr("sys.stderr", quiet)
     assert cli.main(["exec", "quick", "--wait", "-q", "--", "true"]) == 0

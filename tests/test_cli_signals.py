@@ -21,8 +21,10 @@ LONG = Template("app-long", run_seconds=600)
 CONFIG = EmulatorConfig([KEY], [LONG])
 
 
-def sae_job(running: RunningEmulator, *args: str) -> subprocess.Popen[str]:
+def sae_job(running: RunningEmulator, *args: str, latin_1: bool = False) -> subprocess.Popen[str]:
     env = {name: value for name, value in os.environ.items() if not name.startswith("ALIBABA_CLOUD_")}
+    if latin_1:  # a terminal that shows ISO-8859-1 only
+        env.update(LANG="en_US.ISO-8859-1", LC_ALL="en_US.ISO-8859-1", PYTHONIOENCODING="latin-1")
     env.update(
         ALIBABA_CLOUD_ACCESS_KEY_ID=KEY.access_key_id,
         ALIBABA_CLOUD_ACCESS_KEY_SECRET=KEY.access_key_secret,
@@ -30,7 +32,13 @@ def sae_job(running: RunningEmulator, *args: str) -> subprocess.Popen[str]:
     )
     command = [sys.executable, "-m", "sae_job.cli", *args[:1], "--endpoint", running.url, *args[1:]]
     return subprocess.Popen(
-        command, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env
+        command,
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        env=env,
+        encoding="latin-1" if latin_1 else None,
+        text=True,
     )
 
 
@@ -112,3 +120,16 @@ def test_a_closed_pipe_ends_the_command_quietly(long_jobs: RunningEmulator) -> N
     process.stdout.close()  # the reader went away before the first line, as `| head -0` would
     _, err = process.communicate(timeout=20)
     assert (process.returncode, err) == (141, "")
+
+
+@pytest.mark.parametrize("json_wanted", [False, True])
+def test_a_name_latin_1_cannot_show_is_replaced_not_a_codec_error(json_wanted: bool) -> None:
+    cjk = Template("app-cjk", name="每日报表-é")
+    with serve(Emulator(EmulatorConfig([KEY], [cjk]))) as running:
+        process = sae_job(running, "templates", *(["--json"] if json_wanted else []), latin_1=True)
+        out, err = process.communicate(timeout=20)
+    assert (process.returncode, err) == (0, "")
+    if json_wanted:
+        assert out.isascii() and json.loads(out)["name"] == "每日报表-é"
+    else:
+        assert "????-é" in out

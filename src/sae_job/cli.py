@@ -541,6 +541,12 @@ def build_parser(argv: Sequence[str] | None = None) -> argparse.ArgumentParser:
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     parser.add_argument("--version", action="version", version=f"sae-job {__version__}")
+    top = parser.add_argument_group(
+        "global options", "also accepted before COMMAND; given both before and after it, the one after wins"
+    )
+    top.add_argument("--json", action="store_true", dest="_json", help="print JSON (see COMMAND --help)")
+    for flag, metavar in (("--profile", "NAME"), ("--region", "ID"), ("--endpoint", "URL")):
+        top.add_argument(flag, metavar=metavar, dest="_" + flag[2:], help="as COMMAND --help says")
     commands = parser.add_subparsers(title="commands", metavar="COMMAND", required=True)
     _add_exec(commands)
     _add_follow_commands(commands)
@@ -569,7 +575,7 @@ class _Output:
         self.stdout.flush()
 
     def json_line(self, value: object) -> None:
-        self.result(json.dumps(value, ensure_ascii=False) + "\n")
+        self.result(json.dumps(value) + "\n")  # ASCII: \u escapes pass any terminal's encoding
 
     def warn(self, message: str) -> None:
         self.stderr.write(f"sae-job: warning: {message}\n")
@@ -981,6 +987,27 @@ def _glue_text_options(argv: list[str]) -> list[str]:
 
 
 _COMMANDS = ("exec", "wait", "status", "history", "templates", "emulator")
+_GLOBAL_OPTIONS = ("--region", "--endpoint", "--profile")  # each with a value; and --json
+
+
+def _hoist_global_options(argv: list[str]) -> list[str]:
+    """``sae-job --json status …`` as ``sae-job status --json …``: the global options given before the
+    command move to just after it, so that one given after the command too wins (argparse keeps the last)."""
+    moved: list[str] = []
+    i = 0
+    while i < len(argv):
+        arg = argv[i]
+        if arg in _COMMANDS[:-1]:
+            return [arg, *moved, *argv[i + 1 :]]
+        if arg == "--json" or arg.startswith(tuple(f"{o}=" for o in _GLOBAL_OPTIONS)):
+            moved.append(arg)
+        elif arg in _GLOBAL_OPTIONS and i + 1 < len(argv):
+            moved += argv[i : i + 2]
+            i += 1
+        else:
+            break
+        i += 1
+    return argv
 
 
 def _argument_error(error: _ArgumentError, argv: Sequence[str], json_wanted: bool) -> int:
@@ -1042,6 +1069,8 @@ def run() -> NoReturn:
 
     gc.disable()
     signal.signal(signal.SIGTERM, _terminated)
+    for stream in (sys.stdout, sys.stderr):  # what the terminal's encoding cannot show becomes "?"
+        cast("Any", stream).reconfigure(errors="replace")
     try:
         code = main()
         sys.stdout.flush()
@@ -1060,7 +1089,7 @@ def lasting() -> None:
 
 
 def _main(argv: Sequence[str] | None) -> int:
-    argv = list(sys.argv[1:] if argv is None else argv)
+    argv = _hoist_global_options(list(sys.argv[1:] if argv is None else argv))
     parser = build_parser(argv)
     # argparse gives a nargs="*" positional nothing once options follow it, so split at "--" here.
     head, tail = (argv[: argv.index("--")], argv[argv.index("--") + 1 :]) if "--" in argv else (argv, None)

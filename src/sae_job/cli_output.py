@@ -6,6 +6,7 @@ from __future__ import annotations
 import dataclasses
 import re
 import shlex
+import shutil
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -137,6 +138,19 @@ def _sentence(text: str) -> str:
     if text.endswith((".", ":", "!", "?")) or last.startswith("  ") or "://" in last.rpartition(" ")[2]:
         return text  # a command line to copy, or a URL: a full stop would be taken for part of it
     return text + "."
+
+
+def display_width(text: str) -> int:
+    """Terminal columns ``text`` takes: East Asian wide and fullwidth characters 2, combining ones 0.
+
+    >>> display_width("每日é")
+    5
+    """
+    import unicodedata
+
+    return sum(
+        0 if unicodedata.combining(c) else 2 if unicodedata.east_asian_width(c) in "WF" else 1 for c in text
+    )
 
 
 def format_duration(seconds: float) -> str:
@@ -287,13 +301,14 @@ def templates_table(templates: Sequence[JobTemplate]) -> str:
         )
         for t in templates
     ]
-    widths = [max(len(row[i]) for row in rows) for i in range(len(TEMPLATE_COLUMNS))]
+    widths = [max(display_width(row[i]) for row in rows) for i in range(len(TEMPLATE_COLUMNS))]
     numbers = range(6, len(TEMPLATE_COLUMNS))  # counts align right
 
     def line(row: Sequence[str]) -> str:
+        pads = [" " * (w - display_width(cell)) for cell, w in zip(row, widths, strict=True)]
         cells = [
-            cell.rjust(w) if i in numbers else cell.ljust(w)
-            for i, (cell, w) in enumerate(zip(row, widths, strict=True))
+            pad + cell if i in numbers else cell + pad
+            for i, (cell, pad) in enumerate(zip(row, pads, strict=True))
         ]
         return "  ".join(cells).rstrip() + "\n"
 
@@ -318,8 +333,10 @@ class Progress:
         monotonic: Callable[[], float] = time.monotonic,
         now: Callable[[], datetime] = lambda: datetime.now(UTC),
         sleep: Callable[[float], None] = time.sleep,
+        columns: Callable[[], int] = lambda: shutil.get_terminal_size().columns,
     ) -> None:
         self._stream = stream
+        self._columns = columns
         self._live = live
         self._monotonic = monotonic
         self._now = now
@@ -353,9 +370,9 @@ class Progress:
             self._draw()
 
     def close(self) -> None:
-        """End the live line, so what follows starts on a line of its own."""
+        """Clear the live line: what follows (the final result) starts where it was, and shows once."""
         if self._drawn:
-            self._stream.write("\n")
+            self._stream.write("\r\x1b[K")
             self._stream.flush()
             self._drawn = False
 
@@ -363,9 +380,8 @@ class Progress:
         assert self._last is not None
         status = self._last
         elapsed = format_duration(self._monotonic() - self._started)
-        self._stream.write(
-            f"\r\x1b[Kjob {status.job_id} {status.state.name.lower()}: {counts(status)}, {elapsed} elapsed"
-        )
+        line = f"job {status.job_id} {status.state.name.lower()}: {counts(status)}, {elapsed} elapsed"
+        self._stream.write("\r\x1b[K" + line[: max(self._columns() - 1, 1)])  # a wrapped line stays behind
         self._stream.flush()
         self._drawn = True
 
