@@ -117,12 +117,11 @@ def endless(n: int) -> tuple[int, list[str], int, int]:
 
 def test_a_listing_that_never_runs_out_of_pages_ends_at_its_listing_deadline(httpserver: HTTPServer) -> None:
     asked = serving(httpserver, HISTORY, endless)
-    with SaeJobClient(endpoint=httpserver.url_for("/"), credentials=KEY, listing_deadline=0.3) as client:
-        with pytest.raises(
-            TransportError, match=r"past its listing_deadline of 0\.3s; it stopped at page"
-        ):
-            for _ in client.job_history("app"):
-                pass
+    says = r"past its listing_deadline of 0\.3s; it stopped at page"
+    client = SaeJobClient(endpoint=httpserver.url_for("/"), credentials=KEY, listing_deadline=0.3)
+    with client, pytest.raises(TransportError, match=says):
+        for _ in client.job_history("app"):
+            pass
     assert len(asked) >= 1
 
 
@@ -130,9 +129,9 @@ def test_a_name_lookup_on_endless_pages_ends_at_the_listing_deadline_both_ways(
     httpserver: HTTPServer,
 ) -> None:
     serving(httpserver, LIST, endless)
-    with SaeJobClient(endpoint=httpserver.url_for("/"), credentials=KEY, listing_deadline=0.3) as client:
-        with pytest.raises(TransportError, match="listing_deadline"):
-            client.find_template("nightly")
+    client = SaeJobClient(endpoint=httpserver.url_for("/"), credentials=KEY, listing_deadline=0.3)
+    with client, pytest.raises(TransportError, match="listing_deadline"):
+        client.find_template("nightly")
 
     async def main() -> None:
         async with AsyncSaeJobClient(

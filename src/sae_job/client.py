@@ -306,7 +306,8 @@ class ClientSettings(TypedDict, total=False):
     ``credentials`` (a :class:`~sae_job.Credentials`, a provider or an ``alibabacloud_credentials`` client;
     None: :func:`~sae_job.default_credentials`) or ``profile``; ``signature_version`` ``"v3"`` or ``"v2"``;
     ``max_attempts`` (3) or a ``retry`` policy; ``timeout`` (10 s) per attempt, ``deadline`` (60 s) per
-    call, ``listing_deadline`` (600 s) for all the calls of one listing; ``clock`` and ``nonce`` for the signer (tests)."""
+    call, ``listing_deadline`` (600 s) for all the calls of one listing; ``clock`` and ``nonce`` for the
+    signer (tests)."""
 
     region: str | None
     endpoint: str | None
