@@ -418,12 +418,12 @@ class _ClientCore:
     def _listing_outcome(self, outcome: Any, spent: float, call: Call) -> Any:
         """A page's outcome, or the error that the listing ran out of its ``listing_deadline`` (shared by
         its calls; the time the caller spends between pages is not counted)."""
-        if spent < self.listing_deadline or not isinstance(outcome, TransportError | None):
+        if spent < self.listing_deadline or not isinstance(outcome, TransportError):
             return outcome
         error = TransportError(
             f"{call.label}: the listing's calls took {spent:.1f}s, past its listing_deadline of "
             f"{self.listing_deadline:g}s; it stopped at page {call.wire['current_page']}",
-            sent=outcome is not None and outcome.sent,
+            sent=outcome.sent,
         )
         error.__cause__ = outcome
         return error
