@@ -83,7 +83,7 @@ test: validate-spec check-generated lint
 
 # The tests marked soak, at the issue's full size (make test runs them reduced); prints the numbers.
 soak: $(VENV)/.installed
-	SAE_JOB_SOAK=full $(PY) -m pytest -m soak -s -q
+	SAE_JOB_SOAK=full $(PY) -m pytest -m soak -s -q --timeout 0
 
 # Mutation testing (scripts/mutate.py): each module under mutmut with the tests that exercise it, one
 # worker; a line a module with its score and survivors, exit 1 below 90%. MODULES=errors runs only those.
