@@ -20,8 +20,8 @@ from pathlib import Path
 from types import FrameType
 
 from sae_job.emulator.config import EmulatorConfig, Template, default_config, load_config
-from sae_job.emulator.core import Emulator
 from sae_job.emulator.faults import MAX_SECONDS
+from sae_job.emulator.gateway import Emulator
 from sae_job.emulator.server import serve
 from sae_job.endpoints import ENDPOINT_ENV
 

@@ -26,7 +26,8 @@ from http.server import BaseHTTPRequestHandler, HTTPServer
 from typing import TYPE_CHECKING, Any, Self
 
 from sae_job.credentials import Credentials
-from sae_job.emulator.core import Emulator, Request, Response, error_response
+from sae_job.emulator.gateway import Emulator, error_response
+from sae_job.emulator.messages import Request, Response
 
 if TYPE_CHECKING:
     from _typeshed import WriteableBuffer

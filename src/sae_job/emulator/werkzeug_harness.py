@@ -25,7 +25,8 @@ from urllib.parse import quote
 
 from sae_job.credentials import Credentials
 from sae_job.emulator.auth import Caller, NonceCache, verify_request
-from sae_job.emulator.core import Emulator, Request
+from sae_job.emulator.gateway import Emulator
+from sae_job.emulator.messages import Request
 
 if TYPE_CHECKING:
     from pytest_httpserver import HTTPServer
