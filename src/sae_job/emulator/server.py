@@ -1,11 +1,11 @@
 """The standalone harness: the emulator's handler behind a threaded HTTP/1.1 server on h11.
 
 One thread accepts connections and reads each one's request line with a selector; only then does a
-connection take a thread (an idle one when there is), which serves it with keep-alive through an
-``h11.Connection``. So a connection that closes before its request line costs no thread, and thousands
-closing together delay no one. Connections idle for :data:`IDLE_TIMEOUT` seconds close. Beside h11's
-checks, the server answers a request line over 8 KiB 414, too many or too long headers 431, another
-HTTP version 505, any Transfer-Encoding 411 and a body over :data:`MAX_BODY` 413.
+connection take a thread of its own, which serves it with keep-alive through an ``h11.Connection``. So a
+connection that closes before its request line costs no thread, and thousands closing together delay no
+one. Connections idle for :data:`IDLE_TIMEOUT` seconds close. Beside h11's checks, the server answers a
+request line over 8 KiB 414, too many or too long headers 431, another HTTP version 505, any
+Transfer-Encoding 411 and a body over :data:`MAX_BODY` 413.
 """
 
 from __future__ import annotations
@@ -15,7 +15,6 @@ import contextlib
 import functools
 import ipaddress
 import logging
-import queue
 import secrets
 import selectors
 import socket
@@ -67,14 +66,16 @@ class _Connection:
             try:
                 request = self._request()
             except _Refused as refused:
-                answer = error_response(refused.status, "MalformedRequest", _malformed(refused.status))
+                phrase = HTTPStatus(refused.status).phrase
+                answer = error_response(
+                    refused.status, "MalformedRequest", f"The request is malformed: {phrase}."
+                )
                 with contextlib.suppress(OSError, h11.LocalProtocolError):  # the client may be gone
                     self._send(replace(answer, headers=(*answer.headers, ("Connection", "close"))))
                 return
             if request is None:
                 return
-            # The query's values (Envs) may be private: the path only.
-            logger.debug("%s %s", request.method, request.path)
+            logger.debug("%s %s", request.method, request.path)  # not the query: its Envs may be private
             response = self.server.emulator.handle(request)
             if response.delay > 0 and self.server.closing.wait(response.delay):
                 response = replace(response, drop=True)  # the server is closing: no answer after all
@@ -115,11 +116,11 @@ class _Connection:
         self.method = event.method
         headers = [(n.decode("latin-1"), v.decode("latin-1")) for n, v in event.headers.raw_items()]
         headers = [(n, v) for n, v in headers if not (hostless and n.lower() == "host")]
+        fields = dict(event.headers)
         if event.http_version not in (b"1.0", b"1.1"):
             raise _Refused(505)
         if len(headers) > MAX_HEADERS or any(len(n) + len(v) + 2 > MAX_HEADER_LINE for n, v in headers):
             raise _Refused(431)
-        fields = dict(event.headers)
         if b"transfer-encoding" in fields:
             raise _Refused(411)
         if int(fields.get(b"content-length", 0)) > MAX_BODY:
@@ -154,10 +155,6 @@ def _parser(data: bytes, closed: bool) -> h11.Connection:
     return connection
 
 
-def _malformed(status: int) -> str:
-    return f"The request is malformed: {HTTPStatus(status).phrase}."
-
-
 @dataclass
 class _Pending:
     """A connection accepted, its request line not yet complete."""
@@ -170,20 +167,14 @@ class _Pending:
 class EmulatorHTTPServer:
     """A listening socket whose connections ``emulator.handle`` answers, as the module says."""
 
-    request_queue_size = 4096  # the listen backlog: thousands of clients may connect at once
-    thread_idle_seconds = 5.0  # how long a thread with no connection waits for one before it ends
-
     def __init__(self, address: tuple[str, int], emulator: Emulator) -> None:
         family = socket.AF_INET6 if ":" in address[0] else socket.AF_INET
-        self.socket = socket.create_server(address, family=family, backlog=self.request_queue_size)
+        # A backlog of thousands: as many clients may connect at once.
+        self.socket = socket.create_server(address, family=family, backlog=4096)
         self.server_address: tuple[str, int] = self.socket.getsockname()[:2]
-        self.emulator = emulator
-        self.closing = threading.Event()
-        self.accepted_connections = 0
+        self.emulator, self.closing, self.accepted_connections = emulator, threading.Event(), 0
         self._connections: set[socket.socket] = set()
         self._lock = threading.Lock()
-        self._idle_threads = 0
-        self._accepted: queue.SimpleQueue[tuple[socket.socket, bytes]] = queue.SimpleQueue()
         self._wake_reader, self._wake_writer = socket.socketpair()
         emulator.add_stat("connections_accepted", lambda: self.accepted_connections)
 
@@ -205,10 +196,10 @@ class EmulatorHTTPServer:
                     for key in list(selector.get_map().values()):
                         if key.data is not None and key.data.deadline <= now:  # silent too long
                             selector.unregister(key.fileobj)
-                            self.shutdown_request(key.data.connection)
+                            self._close(key.data.connection)
             for key in list(selector.get_map().values()):
                 if key.data is not None:
-                    self.shutdown_request(key.data.connection)
+                    self._close(key.data.connection)
 
     def _accept_all(self, selector: selectors.BaseSelector) -> None:
         # Every connection waiting, not one per select(): the listen queue empties as fast as it fills.
@@ -222,8 +213,7 @@ class EmulatorHTTPServer:
                 self.closing.wait(0.05)
                 return
             connection.setblocking(False)
-            # Headers and body go out in one write, but a large body's last segment would wait for the
-            # client's delayed ACK (about 40 ms on Linux) under Nagle's algorithm.
+            # A large body's last segment would otherwise wait for the client's delayed ACK (40 ms).
             connection.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
             with self._lock:
                 self._connections.add(connection)
@@ -243,37 +233,21 @@ class EmulatorHTTPServer:
             return
         selector.unregister(connection)
         if not data:  # closed before its request line was complete: nobody to answer
-            self.shutdown_request(connection)
+            self._close(connection)
             return
         connection.setblocking(True)
-        with self._lock:
-            start = self._idle_threads == 0
-            if not start:
-                self._idle_threads -= 1  # that idle thread's next connection is this one
-        self._accepted.put((connection, bytes(pending.received)))
-        if start:  # not threading.Thread.start(), which waits until the thread runs
-            _thread.start_new_thread(self._serve_connections, ())
+        # Not threading.Thread.start(), which waits until the thread runs.
+        _thread.start_new_thread(self._serve, (connection, bytes(pending.received)))
 
-    def _serve_connections(self) -> None:
-        while True:
-            try:
-                connection, received = self._accepted.get(timeout=self.thread_idle_seconds)
-            except queue.Empty:
-                with self._lock:  # end unless a connection was promised to this thread
-                    if self._idle_threads > 0:
-                        self._idle_threads -= 1
-                        return
-                continue
-            try:
-                _Connection(self, connection, received).serve()
-            except Exception:  # a client that vanished mid-answer is no news: no traceback per connection
-                logger.debug("a connection ended with an error", exc_info=True)
-            finally:
-                self.shutdown_request(connection)
-            with self._lock:
-                self._idle_threads += 1
+    def _serve(self, connection: socket.socket, received: bytes) -> None:
+        try:
+            _Connection(self, connection, received).serve()
+        except Exception:  # a client gone mid-answer is no news: no traceback per connection
+            logger.debug("a connection ended with an error", exc_info=True)
+        finally:
+            self._close(connection)
 
-    def shutdown_request(self, connection: socket.socket) -> None:
+    def _close(self, connection: socket.socket) -> None:
         with self._lock:
             self._connections.discard(connection)
         with contextlib.suppress(OSError):  # already closed by the client
@@ -287,9 +261,8 @@ class EmulatorHTTPServer:
             self._wake_writer.send(b"x")
 
     def server_close(self) -> None:
-        self.socket.close()
-        self._wake_reader.close()
-        self._wake_writer.close()
+        for closed in (self.socket, self._wake_reader, self._wake_writer):
+            closed.close()
         with self._lock:
             connections = list(self._connections)
         for connection in connections:  # wakes the threads that wait on them
