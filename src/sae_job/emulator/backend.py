@@ -1,9 +1,7 @@
-"""SAE's job service as plain Python (moto's ``models``): templates, jobs, policies, the clock, and the
-operations, each taking the query's checked parameters and returning the answer's fields. It knows
-nothing of HTTP: a refused call raises :class:`JobError` with the service's code.
-
-A job is pending until its ``Time``, runs ``run_seconds``, then ends as its template's ``outcome`` says,
-unless ``Replace`` or :meth:`Backend.finish` ends it first.
+"""SAE's job service as plain Python (moto's ``models``): templates, jobs, policies, the clock and the
+operations, which take the query's checked parameters and return the answer's fields or raise
+:class:`JobError`; nothing of HTTP. A job is pending until its ``Time``, runs ``run_seconds``, then ends
+as its template's ``outcome`` says, unless ``Replace`` or :meth:`Backend.finish` ends it first.
 """
 
 from __future__ import annotations
@@ -177,9 +175,7 @@ class _State:
     def active(self, app_id: str, now: datetime) -> list[_Record]:
         """The template's jobs pending or running now; the ended ones leave the set."""
         unfinished = self.unfinished.get(app_id, {})
-        for job_id in [
-            job_id for job_id, r in unfinished.items() if r.status(now) not in ("Pending", "Running")
-        ]:
+        for job_id in [j for j, r in unfinished.items() if r.status(now) not in ("Pending", "Running")]:
             del unfinished[job_id]
         return list(unfinished.values())
 
@@ -201,21 +197,18 @@ class Backend:
         clock: Callable[[], datetime] = _utc_now,
         max_jobs: int = 10_000,
     ) -> None:
-        self.config, self.clock, self._exec_job_operation = config, clock, exec_job
+        self.config, self.clock, self._exec_job_operation, self._max_jobs = config, clock, exec_job, max_jobs
         self._templates: Mapping[str, Template] = {t.app_id: t for t in config.templates}
-        self._max_jobs = max_jobs
-        self._lock = threading.Lock()
-        self._state = _State()
+        self._lock, self._state = threading.Lock(), _State()
 
     def jobs(self) -> list[Job]:
-        """Every job started since the start or :meth:`reset`, oldest first, as it is now."""
+        """See :meth:`Emulator.jobs <sae_job.emulator.Emulator.jobs>`."""
         now = self.clock()
         with self._lock:
             return [record.snapshot(now) for record in self._state.jobs.values()]
 
     def finish(self, job_id: str, failed: bool = False, message: str | None = None) -> Job:
-        """End the job ``job_id`` now, succeeded or ``failed``, with ``message``; return it. ``KeyError``
-        for a job the emulator does not hold."""
+        """See :meth:`Emulator.finish <sae_job.emulator.Emulator.finish>`."""
         now = self.clock()
         with self._lock:
             record = self._state.jobs[job_id]

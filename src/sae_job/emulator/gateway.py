@@ -1,7 +1,6 @@
-"""SAE's API gateway in front of the :mod:`~sae_job.emulator.backend` (moto's ``responses`` and ``urls``):
-:meth:`Emulator.handle` routes a :class:`~sae_job.emulator.messages.Request` by the spec, injects faults,
-authenticates, checks the query, calls the operation, and answers in the spec's shape or error form.
-The harnesses only translate, and hold back or drop what faults say.
+"""SAE's API gateway before the :mod:`~sae_job.emulator.backend` (moto's ``responses`` and ``urls``):
+:meth:`Emulator.handle` routes a request by the spec, injects faults, authenticates, checks the query,
+calls the operation, and answers in the spec's shape or error form. The harnesses only translate.
 """
 
 from __future__ import annotations
@@ -11,7 +10,7 @@ import threading
 import uuid
 from collections import Counter
 from collections.abc import Callable
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from typing import Any
 from urllib.parse import unquote
@@ -41,13 +40,6 @@ class _Refusal(Exception):
     message: str
     gateway: bool = True
     headers: tuple[tuple[str, str], ...] = ()
-
-
-@dataclass(slots=True)
-class _Stats:
-    requests: int = 0
-    answers: Counter[str] = field(default_factory=Counter)
-    faults: Counter[str] = field(default_factory=Counter)
 
 
 class Emulator:
@@ -82,7 +74,8 @@ class Emulator:
         self._nonces = NonceCache(nonce_window or window, by_date=nonce_window is None)
         self._injector = FaultInjector(self.config.faults)
         self._stats_lock = threading.Lock()
-        self._stats = _Stats()
+        self._answers: Counter[str] = Counter()  # by code, and the faults injected by kind
+        self._faults: Counter[str] = Counter()
         self._stat_sources: dict[str, Callable[[], int]] = {}
         #: When set, ``/_emulator/*`` needs ``Authorization: Bearer <it>`` (else 401); set beyond loopback.
         self.introspection_token: str | None = None
@@ -113,14 +106,17 @@ class Emulator:
         self.backend.reset()
         self._nonces.clear()
         with self._stats_lock:
-            self._stats = _Stats()
+            self._answers, self._faults = Counter(), Counter()
 
     def stats(self) -> dict[str, Any]:
         """Counts since the start or :meth:`reset`, as ``GET /_emulator/stats`` shows them: ``requests``,
         ``answers`` and ``faults`` by code or kind, ``jobs_started``, ``jobs_held``, ``nonces_held``."""
         with self._stats_lock:
-            counts = {"requests": self._stats.requests, "answers": dict(self._stats.answers)}
-            counts["faults"] = dict(self._stats.faults)
+            counts = {
+                "requests": self._answers.total(),
+                "answers": dict(self._answers),
+                "faults": dict(self._faults),
+            }
         counts |= self.backend.counts() | {"nonces_held": len(self._nonces)}
         return counts | {name: source() for name, source in self._stat_sources.items()}
 
@@ -145,10 +141,9 @@ class Emulator:
             message = "The request processing has failed due to some unknown error."
             response, code = _error(_Refusal(500, "InternalError", message, False), host_id), "InternalError"
         with self._stats_lock:
-            self._stats.requests += 1
-            self._stats.answers[code] += 1
+            self._answers[code] += 1
             if fault is not None:
-                self._stats.faults[fault] += 1
+                self._faults[fault] += 1
         if fault is None and not (injector.faults.latency_ms and operation is not None):
             return response
         delay = injector.faults.latency_ms / 1000 + (injector.faults.stall_seconds if fault == "stall" else 0)

@@ -59,11 +59,7 @@ def verify_werkzeug(
     ``now`` defaults to the current time."""
     arrived = to_request(request)
     return verify_request(
-        method=arrived.method,
-        path=arrived.path,
-        query=arrived.query,
-        headers=arrived.headers,
-        body=arrived.body,
+        **{name: getattr(arrived, name) for name in ("method", "path", "query", "headers", "body")},
         credentials=credentials,
         now=now if now is not None else datetime.now(UTC),
         nonces=nonces,
