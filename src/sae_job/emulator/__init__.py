@@ -6,18 +6,16 @@
 ...     [job.command_args for job in running.emulator.jobs() if job.job_id == launch.job_id]
 [['hi']]
 
-- As moto splits a service: ``backend`` holds the state and the operations, ``gateway``'s
-  :class:`Emulator` the one request handler, :meth:`Emulator.handle` (:class:`Request` in,
-  :class:`Response` out), and ``control`` the ``/_emulator`` routes. :func:`serve` runs it over HTTP
-  (:class:`RunningEmulator`); ``werkzeug_harness.install`` serves it from ``pytest-httpserver``.
+- As moto splits a service: ``backend`` holds the state and the operations, ``gateway``'s :class:`Emulator`
+  the one request handler, :meth:`Emulator.handle` (:class:`Request` in, :class:`Response` out), ``control``
+  the ``/_emulator`` routes. :func:`serve` runs it over HTTP (:class:`RunningEmulator`);
+  ``werkzeug_harness.install`` serves it from ``pytest-httpserver``.
 - :class:`EmulatorConfig` / :class:`Template` configure it, in Python or TOML (:func:`load_config`);
-  :func:`default_config` is the embedded demo. :class:`Faults` (its ``faults``, or
-  :meth:`Emulator.set_faults`) makes it fail on purpose: dropped answers, 503s, throttling, stalls.
-- ``sae_job.emulator.auth`` authenticates POP-signed requests as the gateway does, and
-  ``sae_job.emulator.spec`` enforces ``openapi/sae-job.yaml`` with ``jsonschema``.
-- It needs the ``emulator`` extra (``pip install 'sae-job[emulator]'``): importing it without raises an
-  ``ImportError`` that says so.
-- ``sae-job emulator`` / ``python -m sae_job.emulator`` serve it standalone.
+  :func:`default_config` is the embedded demo; :class:`Faults` (or :meth:`Emulator.set_faults`) makes it
+  fail on purpose. ``auth`` authenticates POP-signed requests as the gateway does; ``spec`` enforces
+  ``openapi/sae-job.yaml`` with ``jsonschema``.
+- It needs the ``emulator`` extra (``pip install 'sae-job[emulator]'``); ``sae-job emulator`` /
+  ``python -m sae_job.emulator`` serve it standalone.
 """
 
 try:

@@ -21,7 +21,7 @@ from sae_job.emulator.config import EmulatorConfig, default_config
 from sae_job.emulator.control import answer_control
 from sae_job.emulator.faults import FaultInjector, FaultKind, Faults
 from sae_job.emulator.messages import Request, Response, json_response
-from sae_job.emulator.spec import Operation, ParameterError, Spec, load_spec
+from sae_job.emulator.spec import Operation, ParameterError, Spec, load_spec, python_name
 from sae_job.signing import decoded_query
 
 logger = logging.getLogger("sae_job.emulator")
@@ -61,13 +61,10 @@ class Emulator:
         self.config = config if config is not None else default_config()
         self.spec = spec if spec is not None else load_spec()
         self.backend = Backend(self.config, self.spec.operation("ExecJob"), clock=clock, max_jobs=max_jobs)
-        # The route of each operation of the spec to the backend's.
+        # As moto dispatches: each operation of the spec to the backend's method of its name (exec_job).
+        names = {op.operation_id: python_name(op.operation_id) for op in self.spec.operations}
         self._handlers: dict[str, Callable[[dict[str, str], Caller, datetime], dict[str, Any]]] = {
-            "ExecJob": self.backend.exec_job,
-            "DescribeJobStatus": self.backend.describe_job_status,
-            "DescribeJobHistory": self.backend.describe_job_history,
-            "ListJobs": self.backend.list_jobs,
-            "DescribeJob": self.backend.describe_job,
+            op: getattr(self.backend, name) for op, name in names.items() if hasattr(self.backend, name)
         }
         self._credentials = {c.access_key_id: c for c in self.config.credentials}
         self._clock, self._window = clock, window
@@ -157,17 +154,15 @@ class Emulator:
             if answer is None:
                 raise _Refusal(*_NOT_FOUND)
             return answer
+        faults = self._injector.faults
         if fault == "error_503":  # before anything is done: no job, no nonce used up
             raise _Refusal(
                 503, "ServiceUnavailable", "The request has failed due to a temporary failure of the server."
             )
-        if fault == "throttle":
-            # x-acs-retry-after in whole milliseconds, as the gateway sends it
-            retry_after = (("x-acs-retry-after", str(round(self._injector.faults.retry_after * 1000))),)
+        if fault == "throttle":  # x-acs-retry-after in whole milliseconds, as the gateway sends it
+            retry_after = (("x-acs-retry-after", str(round(faults.retry_after * 1000))),)
             message = "Request was denied due to user flow control."
-            raise _Refusal(
-                self._injector.faults.throttle_status, "Throttling.User", message, headers=retry_after
-            )
+            raise _Refusal(faults.throttle_status, "Throttling.User", message, headers=retry_after)
         caller = self._authenticate(request, operation)
         try:
             params = operation.check_query(decoded_query(request.query))

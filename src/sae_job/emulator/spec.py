@@ -235,7 +235,8 @@ class Spec:
         return next((op for op in self.operations if (op.method, op.path) == (method, path)), None)
 
 
-def _python_name(name: str) -> str:
+def python_name(name: str) -> str:
+    """The generated client's name for a wire name: ``command_args`` of ``CommandArgs``."""
     return re.sub(r"(?<!^)(?=[A-Z])", "_", name).lower()
 
 
@@ -253,7 +254,7 @@ def _parameter(raw: Mapping[str, Any], document: Mapping[str, Any]) -> Parameter
     name = str(raw["name"])
     validator = _Validator({**schema, **components})
     kind = str(schema.get("type", "string"))
-    return Parameter(name, _python_name(name), bool(raw.get("required")), validator, content, kind)
+    return Parameter(name, python_name(name), bool(raw.get("required")), validator, content, kind)
 
 
 def parse_spec(document: Mapping[str, Any]) -> Spec:
