@@ -1,9 +1,7 @@
 """``sae-job emulator`` (and ``python -m sae_job.emulator``): serve the emulator until SIGINT/SIGTERM.
-
 Prints ``SAE emulator listening on http://HOST:PORT`` first, then what it serves (the embedded demo key in
 full, or only the key IDs of a ``--config`` file), each template's state, and the shell lines to export.
-Requests are logged to stderr, path and outcome only.
-"""
+Requests are logged to stderr, path and outcome only."""
 
 from __future__ import annotations
 
@@ -17,7 +15,6 @@ import threading
 from dataclasses import replace
 from datetime import timedelta
 from pathlib import Path
-from types import FrameType
 
 from sae_job.emulator.config import EmulatorConfig, Template, default_config, load_config
 from sae_job.emulator.faults import MAX_SECONDS
@@ -242,15 +239,10 @@ def run(args: argparse.Namespace) -> int:
             f"sae-job emulator: --nonce-window (at most {MAX_SECONDS}) and --max-jobs must be positive\n"
         )
         return EXIT_USAGE
-    stop = threading.Event()
-
-    def on_signal(signum: int, frame: FrameType | None) -> None:
-        stop.set()
-
-    previous = {}
+    stop, previous = threading.Event(), {}
     if threading.current_thread() is threading.main_thread():
         for signum in (signal.SIGINT, signal.SIGTERM):
-            previous[signum] = signal.signal(signum, on_signal)
+            previous[signum] = signal.signal(signum, lambda *_: stop.set())
     _log_to_stderr()  # before serve(), which may warn
     try:
         try:

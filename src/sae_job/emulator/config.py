@@ -1,7 +1,6 @@
 """What the emulator knows: AccessKeys, job templates, the account's standing and the faults to inject,
-in Python or TOML (the README's emulator section shows every key). :func:`default_config` is the embedded
-``default.toml``: one demo key, one demo template.
-"""
+in Python or TOML (the README's emulator section shows every key); :func:`default_config` is the embedded
+``default.toml``: one demo key, one demo template."""
 
 from __future__ import annotations
 

@@ -12,13 +12,18 @@ from sae_job.signing import REDACTED, SECURITY_TOKEN_HEADER
 _JSON = "application/json;charset=utf-8"
 
 
-def _header(headers: Iterable[tuple[str, str]], name: str) -> str | None:
-    lowered = name.lower()
-    return next((value for key, value in headers if key.lower() == lowered), None)
+class _Message:
+    __slots__ = ()
+    headers: tuple[tuple[str, str], ...]
+
+    def header(self, name: str) -> str | None:
+        """The first value of the header ``name`` (any case), or None."""
+        lowered = name.lower()
+        return next((value for key, value in self.headers if key.lower() == lowered), None)
 
 
 @dataclass(frozen=True, slots=True)
-class Request:
+class Request(_Message):
     """An HTTP request as it arrived: ``path`` and ``query`` raw (percent-encoded, no ``?``)."""
 
     method: str
@@ -35,10 +40,6 @@ class Request:
         path, _, query = target.partition("?")
         return cls(method, path, query, tuple(headers), body)
 
-    def header(self, name: str) -> str | None:
-        """The first value of the header ``name`` (any case), or None."""
-        return _header(self.headers, name)
-
     def __repr__(self) -> str:
         # The headers may carry an STS token: never shown, as in every repr of this package.
         headers = tuple(
@@ -52,7 +53,7 @@ class Request:
 
 
 @dataclass(frozen=True, slots=True)
-class Response:
+class Response(_Message):
     """An HTTP answer; injected faults set ``delay`` (seconds to hold it back) or ``drop`` (close the
     connection instead)."""
 
@@ -65,10 +66,6 @@ class Response:
     def json(self) -> Any:
         """The body, parsed as JSON."""
         return json.loads(self.body)
-
-    def header(self, name: str) -> str | None:
-        """The first value of the header ``name`` (any case), or None."""
-        return _header(self.headers, name)
 
 
 def json_response(status: int, body: Mapping[str, Any], extra: Iterable[tuple[str, str]] = ()) -> Response:
