@@ -54,12 +54,10 @@ def _utc_now() -> datetime:
 
 @dataclass(frozen=True, slots=True)
 class Job:
-    """A job the emulator started (as ``GET /_emulator/jobs`` shows it).
-
-    ``parameters`` holds every other ExecJob parameter of the spec by the generated client's name, decoded
-    as the service reads it, None when not sent; each is an attribute too (``job.command_args``).
-    ``status`` is its state now; ``message`` says why the emulator ended it early.
-    """
+    """A job the emulator started (as ``GET /_emulator/jobs`` shows it). ``parameters``: every other
+    ExecJob parameter of the spec by the generated client's name, decoded as the service reads it, None
+    when not sent; each is an attribute too (``job.command_args``). ``status`` is its state now;
+    ``message`` says why the emulator ended it early."""
 
     job_id: str
     app_id: str

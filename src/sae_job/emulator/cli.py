@@ -60,8 +60,7 @@ def _run_seconds(text: str) -> float:
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    """Add ``--host``, ``--port``, ``--config``, ``--run-seconds``, ``--outcome``, ``--max-jobs``,
-    ``--nonce-window`` and the ``--fault-*`` flags to ``parser``."""
+    """Add the emulator's flags (``--host``, ``--port``, ``--config``, ``--fault-*``, ...) to ``parser``."""
     add = parser.add_argument
     host_help = (
         "the address to listen on (default: 127.0.0.1, loopback only). Beyond loopback (0.0.0.0, a LAN "
@@ -212,11 +211,9 @@ def _log_to_stderr() -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    """Serve the emulator as ``args`` say until SIGINT or SIGTERM; return the exit code.
-
-    0 after a signal; 2 when the configuration cannot be used or the address cannot be bound (a port
-    in use, say). Messages go to stderr and never hold a secret from the configuration file.
-    """
+    """Serve the emulator as ``args`` say until SIGINT or SIGTERM; the exit code: 0 after a signal, 2 when
+    the configuration cannot be used or the address cannot be bound. Messages go to stderr and never hold a
+    secret from the configuration file."""
     config_path: Path | None = args.config
     demo = {k: v for k in ("run_seconds", "outcome") if (v := getattr(args, k, None)) is not None}
     if demo and config_path is not None:

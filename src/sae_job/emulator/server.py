@@ -283,9 +283,8 @@ def _tls_context() -> ssl.SSLContext:
 
 def serve(emulator: Emulator | None = None, *, host: str = "127.0.0.1", port: int = 0) -> RunningEmulator:
     """Serve ``emulator`` (default: one on the embedded demo configuration) over HTTP on ``host:port`` (0:
-    a free port) in a daemon thread, until the result is closed. Beyond loopback, ``/_emulator/*`` needs
-    ``emulator.introspection_token`` (one is made when unset) as a Bearer token. Raises ``OSError`` when
-    the address cannot be bound."""
+    a free port) in a daemon thread until the result is closed; beyond loopback, ``/_emulator/*`` needs
+    ``emulator.introspection_token`` (made when unset) as a Bearer token. ``OSError``: cannot bind."""
     emulator = emulator if emulator is not None else Emulator()
     server = EmulatorHTTPServer((host, port), emulator)
     if not ipaddress.ip_address(str(server.server_address[0])).is_loopback:
@@ -305,8 +304,7 @@ class RunningEmulator:
     Stop it with :meth:`close` or by leaving a ``with`` block."""
 
     def __init__(self, emulator: Emulator, server: EmulatorHTTPServer, thread: threading.Thread) -> None:
-        self.emulator, self.url = emulator, server.url
-        self._server, self._thread = server, thread
+        self.emulator, self.url, self._server, self._thread = emulator, server.url, server, thread
         self._client: SaeJobClient | None = None
 
     def __repr__(self) -> str:

@@ -1,15 +1,7 @@
-"""The ``pytest-httpserver`` harness: the emulator's handler as a werkzeug request handler.
-
-    from sae_job.emulator import Emulator
-    from sae_job.emulator.werkzeug_harness import install
-
-    def test_something(httpserver):
-        emulator = Emulator()
-        install(httpserver, emulator)          # every request to httpserver is the emulator's
-        ...
-
-Injected faults are honoured: a held-back answer sleeps on the server's thread, a dropped one shuts the
-connection. :func:`verify_werkzeug` authenticates a werkzeug request as the gateway does.
+"""The ``pytest-httpserver`` harness: the emulator's handler as a werkzeug request handler;
+``install(httpserver, Emulator())`` makes every request to ``httpserver`` the emulator's. Injected faults
+are honoured: a held-back answer sleeps on the server's thread, a dropped one shuts the connection.
+:func:`verify_werkzeug` authenticates a werkzeug request as the gateway does.
 """
 
 from __future__ import annotations
