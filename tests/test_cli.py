@@ -536,7 +536,7 @@ def test_a_200_naming_an_error_without_data_exits_as_that_error(
 def test_templates_show_prints_one_template_s_settings_and_no_oss_key(
     running: RunningEmulator, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch, chosen: str
 ) -> None:
-    from sae_job.emulator.core import OSS_KEY
+    from sae_job.emulator.backend import OSS_KEY
 
     monkeypatch.setenv("ALIBABA_CLOUD_ACCESS_KEY_ID", KEY.access_key_id)
     monkeypatch.setenv("ALIBABA_CLOUD_ACCESS_KEY_SECRET", KEY.access_key_secret)

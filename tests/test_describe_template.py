@@ -12,7 +12,7 @@ import pytest
 
 from sae_job import AsyncSaeJobClient, SaeJobClient, TemplateSettings, UnexpectedResponseError
 from sae_job.emulator import Emulator, EmulatorConfig, RunningEmulator, Template, serve
-from sae_job.emulator.core import OSS_KEY
+from sae_job.emulator.backend import OSS_KEY
 from sae_job.operations import DESCRIBE_JOB
 from sae_job.settings import read_template_settings
 from tests.conftest import KEY, generated_answer

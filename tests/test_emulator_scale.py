@@ -13,7 +13,7 @@ import httpx
 import pytest
 
 from sae_job.emulator import Emulator, EmulatorConfig, Request, Template
-from sae_job.emulator import core as emulator_core
+from sae_job.emulator import backend as emulator_backend
 from sae_job.signing import AcsV3Auth
 from tests.conftest import KEY, SOAK, size
 
@@ -26,7 +26,7 @@ class Rig:
     """Requests signed and handled in-process, on a clock of its own: no sockets in the way."""
 
     def __init__(self) -> None:
-        self.now = emulator_core._utc_now()
+        self.now = emulator_backend._utc_now()
         self.emulator = Emulator(
             EmulatorConfig([KEY], [QUICK, OTHER, FORBID]), clock=lambda: self.now, max_jobs=1_000_000
         )
@@ -51,13 +51,13 @@ class Rig:
 
 def counting(monkeypatch: pytest.MonkeyPatch, name: str) -> list[int]:
     calls = [0]
-    original = getattr(emulator_core._Record, name)
+    original = getattr(emulator_backend._Record, name)
 
     def counted(self: Any, *args: Any) -> Any:
         calls[0] += 1
         return original(self, *args)
 
-    monkeypatch.setattr(emulator_core._Record, name, counted)
+    monkeypatch.setattr(emulator_backend._Record, name, counted)
     return calls
 
 

@@ -203,3 +203,39 @@ def test_no_import_cycle_in_the_package() -> None:
 
     for start in graph:
         visit(start, ())
+
+
+def _imports(tree: ast.AST) -> set[str]:
+    """Every module imported when the module runs, ``if TYPE_CHECKING:`` blocks left out."""
+    found: set[str] = set()
+    pending = [tree]
+    while pending:
+        node = pending.pop()
+        if isinstance(node, ast.If) and isinstance(node.test, ast.Name) and node.test.id == "TYPE_CHECKING":
+            pending += node.orelse
+            continue
+        if isinstance(node, ast.Import):
+            found |= {alias.name for alias in node.names}
+        elif isinstance(node, ast.ImportFrom) and node.level == 0:
+            found.add(node.module or "")
+        pending += ast.iter_child_nodes(node)
+    return found
+
+
+def test_the_emulator_backend_knows_nothing_of_http() -> None:
+    # Data flows one way, gateway -> backend: the backend and what it imports of sae_job at run time
+    # touch no HTTP library and none of the emulator's HTTP layers.
+    http = {"http", "h11", "httpx", "httpcore", "werkzeug", "socket", "selectors", "ssl", "urllib"}
+    layers = {"gateway", "control", "messages", "server", "werkzeug_harness", "auth"}
+    seen, pending = set(), ["sae_job.emulator.backend"]
+    while pending:
+        module = pending.pop()
+        seen.add(module)
+        path = SRC.joinpath(*module.split(".")[1:])
+        tree = ast.parse((path / "__init__.py" if path.is_dir() else path.with_suffix(".py")).read_text())
+        for name in _imports(tree):
+            assert name.split(".")[0] not in http, f"{module} imports {name}"
+            assert name.removeprefix("sae_job.emulator.") not in layers, f"{module} imports {name}"
+            if name.startswith("sae_job.") and name not in seen:
+                pending.append(name)
+    assert {"sae_job.emulator.config", "sae_job.credentials"} <= seen

@@ -6,17 +6,16 @@
 ...     [job.command_args for job in running.emulator.jobs() if job.job_id == launch.job_id]
 [['hi']]
 
-- :class:`Emulator` holds the state and the one request handler, :meth:`Emulator.handle`
-  (:class:`Request` in, :class:`Response` out); :func:`serve` runs it over HTTP
-  (:class:`RunningEmulator`); ``werkzeug_harness.install`` serves it from ``pytest-httpserver``.
+- As moto splits a service: ``backend`` holds the state and the operations, ``gateway``'s :class:`Emulator`
+  the one request handler, :meth:`Emulator.handle` (:class:`Request` in, :class:`Response` out), ``control``
+  the ``/_emulator`` routes. :func:`serve` runs it over HTTP (:class:`RunningEmulator`);
+  ``werkzeug_harness.install`` serves it from ``pytest-httpserver``.
 - :class:`EmulatorConfig` / :class:`Template` configure it, in Python or TOML (:func:`load_config`);
-  :func:`default_config` is the embedded demo. :class:`Faults` (its ``faults``, or
-  :meth:`Emulator.set_faults`) makes it fail on purpose: dropped answers, 503s, throttling, stalls.
-- ``sae_job.emulator.auth`` authenticates POP-signed requests as the gateway does, and
-  ``sae_job.emulator.spec`` enforces ``openapi/sae-job.yaml`` with ``jsonschema``.
-- It needs the ``emulator`` extra (``pip install 'sae-job[emulator]'``): importing it without raises an
-  ``ImportError`` that says so.
-- ``sae-job emulator`` / ``python -m sae_job.emulator`` serve it standalone.
+  :func:`default_config` is the embedded demo; :class:`Faults` (or :meth:`Emulator.set_faults`) makes it
+  fail on purpose. ``auth`` authenticates POP-signed requests as the gateway does; ``spec`` enforces
+  ``openapi/sae-job.yaml`` with ``jsonschema``.
+- It needs the ``emulator`` extra (``pip install 'sae-job[emulator]'``); ``sae-job emulator`` /
+  ``python -m sae_job.emulator`` serve it standalone.
 """
 
 try:
@@ -27,9 +26,12 @@ except ImportError as exc:  # pragma: no cover - depends on the installation
     ) from exc
 
 from sae_job.emulator.auth import AuthFailure, Caller, NonceCache, verify_request
+from sae_job.emulator.backend import Job
 from sae_job.emulator.config import ConfigError, EmulatorConfig, Template, default_config, load_config
-from sae_job.emulator.core import JOBS_PATH, RESET_PATH, STATS_PATH, Emulator, Job, Request, Response
+from sae_job.emulator.control import JOBS_PATH, RESET_PATH, STATS_PATH
 from sae_job.emulator.faults import Faults
+from sae_job.emulator.gateway import Emulator
+from sae_job.emulator.messages import Request, Response
 from sae_job.emulator.server import RunningEmulator, serve
 from sae_job.emulator.werkzeug_harness import verify_werkzeug
 

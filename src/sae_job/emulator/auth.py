@@ -1,9 +1,7 @@
-"""The gateway's authentication of a POP-signed request (V3 and ROA V2), as a verifier.
-
-:func:`verify_request` takes a request as it arrived and names the :class:`Caller` or raises
-:class:`AuthFailure` with the gateway's code and message, recomputing signatures with the steps of
-:mod:`sae_job.signing`. The checks run in the gateway's order: form, key, clock, token, signature, then
-the nonce (last, so a forged request never uses one up). No message shows the STS token.
+"""The gateway's authentication of a POP-signed request (V3 and ROA V2): :func:`verify_request` names the
+:class:`Caller` or raises :class:`AuthFailure`, recomputing signatures with :mod:`sae_job.signing`'s steps.
+The checks run in the gateway's order: form, key, clock, token, signature, then the nonce (last, so a
+forged request never uses one up). No message shows the STS token.
 """
 
 from __future__ import annotations
@@ -70,20 +68,16 @@ class Caller:
 
 
 class NonceCache:
-    """The signature nonces still able to replay a request, to refuse the replay; thread-safe.
-
-    A nonce is kept ``window`` past the later of its arrival and its request's date (with ``by_date``
-    false, past its arrival only: a load test's knob); at most ``max_entries``, the first to expire going
-    first.
-    """
+    """The signature nonces still able to replay a request, to refuse the replay; thread-safe. A nonce is
+    kept ``window`` past the later of its arrival and its request's date (with ``by_date`` false, past its
+    arrival only: a load test's knob); at most ``max_entries``, the first to expire going first."""
 
     def __init__(
         self, window: timedelta = DEFAULT_WINDOW, *, max_entries: int = 200_000, by_date: bool = True
     ) -> None:
         if window <= timedelta(0) or max_entries < 1:
             raise ValueError("window must be positive and max_entries at least 1")
-        self.window, self.by_date = window, by_date
-        self.max_entries = max_entries
+        self.window, self.by_date, self.max_entries = window, by_date, max_entries
         self._expiry: dict[str, datetime] = {}
         self._by_expiry: list[tuple[datetime, str]] = []  # the same, as a heap: the first to expire on top
         self._lock = threading.Lock()
@@ -197,19 +191,15 @@ def _check_token(headers: dict[str, list[str]], credentials: Credentials) -> str
     sent = values[0] if values else None
     if values is not None and len(values) > 1:
         raise AuthFailure("InvalidSecurityToken.Malformed", reason="the token header is given more than once")
-    expected = credentials.security_token
+    expected, mismatch = credentials.security_token, "InvalidSecurityToken.MismatchWithAccessKey"
     if expected is None:
         if sent is not None:
-            raise AuthFailure(
-                "InvalidSecurityToken.MismatchWithAccessKey", reason="this key takes no security token"
-            )
+            raise AuthFailure(mismatch, reason="this key takes no security token")
         return None
     if not sent:
         raise AuthFailure("InvalidSecurityToken.Malformed", reason="this key needs a security token")
     if not compare_signatures(expected, sent):
-        raise AuthFailure(
-            "InvalidSecurityToken.MismatchWithAccessKey", reason="not the token this key was issued with"
-        )
+        raise AuthFailure(mismatch, reason="not the token this key was issued with")
     return sent
 
 
@@ -225,27 +215,26 @@ def verify_request(
     nonces: NonceCache | None = None,
     window: timedelta = DEFAULT_WINDOW,
 ) -> Caller:
-    """Who sent a request, authenticated as the gateway does.
-
-    ``path`` and ``query`` are as received (percent-encoded, no ``?``); ``credentials`` maps key IDs to
-    keys; ``now`` (timezone-aware) is the gateway's clock; ``nonces``, when given, refuses a nonce seen
-    within its window. Raises :class:`AuthFailure` (``IncompleteSignature``,
-    ``InvalidAccessKeyId.NotFound``, ``InvalidTimeStamp.*``, ``InvalidSecurityToken.*``,
-    ``SignatureDoesNotMatch`` with the server's string to sign, ``SignatureNonceUsed``); ``ValueError``
-    for a naive ``now``.
-    """
+    """Who sent a request, authenticated as the gateway does. ``path`` and ``query`` are as received
+    (percent-encoded, no ``?``); ``credentials`` maps key IDs to keys; ``now`` (timezone-aware) is the
+    gateway's clock; ``nonces``, when given, refuses a nonce seen within its window. Raises
+    :class:`AuthFailure` (``IncompleteSignature``, ``InvalidAccessKeyId.NotFound``, ``InvalidTimeStamp.*``,
+    ``InvalidSecurityToken.*``, ``SignatureDoesNotMatch`` with the server's string to sign,
+    ``SignatureNonceUsed``); ``ValueError`` for a naive ``now``."""
     now = signing.as_utc(now)
     grouped = signing.group_headers(headers)
     authorization = grouped.get("authorization", [])
     if len(authorization) != 1:
         raise AuthFailure("IncompleteSignature", reason="no single Authorization header")
     value = authorization[0].strip()
-    if value.startswith(signing.ALGORITHM_V3 + " "):
-        claim = _claim_v3(method, unquote(path), query, grouped, body, value)
-    elif value.startswith("acs "):
-        claim = _claim_v2(method, unquote(path), query, grouped, body, value)
-    else:
+    if not value.startswith((signing.ALGORITHM_V3 + " ", "acs ")):
         raise AuthFailure("IncompleteSignature", reason="Authorization is neither ACS3-HMAC-SHA256 nor acs")
+    try:  # a ValueError: the Authorization or the signed headers are malformed
+        claim = (_claim_v2 if value.startswith("acs ") else _claim_v3)(
+            method, unquote(path), query, grouped, body, value
+        )
+    except ValueError as exc:
+        raise AuthFailure("IncompleteSignature", reason=str(exc)) from None
     nonce = _one(grouped, NONCE_HEADER)
     key = credentials.get(claim.access_key_id)
     if key is None:
@@ -283,10 +272,7 @@ class _Claim:
 def _claim_v3(
     method: str, path: str, query: str, headers: dict[str, list[str]], body: bytes, authorization: str
 ) -> _Claim:
-    try:
-        access_key_id, signed, signature = parse_authorization_v3(authorization)
-    except ValueError as exc:
-        raise AuthFailure("IncompleteSignature", reason=str(exc)) from None
+    access_key_id, signed, signature = parse_authorization_v3(authorization)
     missing = sorted(REQUIRED_SIGNED_HEADERS_V3.difference(signed))
     if SECURITY_TOKEN_HEADER in headers and SECURITY_TOKEN_HEADER not in signed:
         missing.append(SECURITY_TOKEN_HEADER)  # an unsigned token could be swapped on the way
@@ -294,15 +280,11 @@ def _claim_v3(
         raise AuthFailure("IncompleteSignature", reason=f"SignedHeaders lacks {', '.join(missing)}")
     for name in REQUIRED_SIGNED_HEADERS_V3:
         _one(headers, name)
-    try:
-        canonical_headers = signing.canonical_headers_v3(_pairs(headers), signed)
-    except ValueError as exc:
-        raise AuthFailure("IncompleteSignature", reason=str(exc)) from None
     canonical_request = signing.canonical_request_v3(
         method,
         signing.canonical_uri_v3(path),
         signing.canonical_query_v3_of_raw(query),
-        canonical_headers,
+        signing.canonical_headers_v3(_pairs(headers), signed),
         signing.signed_headers_v3(signed),
         signing.hashed_payload(body),  # of the body received, so a body changed on the way cannot verify
     )
@@ -315,16 +297,12 @@ def _claim_v3(
 def _claim_v2(
     method: str, path: str, query: str, headers: dict[str, list[str]], body: bytes, authorization: str
 ) -> _Claim:
-    try:
-        access_key_id, signature = parse_authorization_v2(authorization)
-    except ValueError as exc:
-        raise AuthFailure("IncompleteSignature", reason=str(exc)) from None
+    access_key_id, signature = parse_authorization_v2(authorization)
     date = _one(headers, "date")
-    expected_values = {
-        "x-acs-signature-method": signing.SIGNATURE_METHOD_V2,
-        "x-acs-signature-version": signing.SIGNATURE_VERSION_V2,
-    }
-    for name, expected in expected_values.items():
+    for name, expected in (
+        ("x-acs-signature-method", signing.SIGNATURE_METHOD_V2),
+        ("x-acs-signature-version", signing.SIGNATURE_VERSION_V2),
+    ):
         if _one(headers, name) != expected:
             raise AuthFailure("IncompleteSignature", reason=f"{name} is not {expected}")
 

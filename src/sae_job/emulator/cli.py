@@ -1,9 +1,7 @@
 """``sae-job emulator`` (and ``python -m sae_job.emulator``): serve the emulator until SIGINT/SIGTERM.
-
 Prints ``SAE emulator listening on http://HOST:PORT`` first, then what it serves (the embedded demo key in
 full, or only the key IDs of a ``--config`` file), each template's state, and the shell lines to export.
-Requests are logged to stderr, path and outcome only.
-"""
+Requests are logged to stderr, path and outcome only."""
 
 from __future__ import annotations
 
@@ -17,11 +15,10 @@ import threading
 from dataclasses import replace
 from datetime import timedelta
 from pathlib import Path
-from types import FrameType
 
 from sae_job.emulator.config import EmulatorConfig, Template, default_config, load_config
-from sae_job.emulator.core import Emulator
 from sae_job.emulator.faults import MAX_SECONDS
+from sae_job.emulator.gateway import Emulator
 from sae_job.emulator.server import serve
 from sae_job.endpoints import ENDPOINT_ENV
 
@@ -63,8 +60,7 @@ def _run_seconds(text: str) -> float:
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    """Add ``--host``, ``--port``, ``--config``, ``--run-seconds``, ``--outcome``, ``--max-jobs``,
-    ``--nonce-window`` and the ``--fault-*`` flags to ``parser``."""
+    """Add the emulator's flags (``--host``, ``--port``, ``--config``, ``--fault-*``, ...) to ``parser``."""
     add = parser.add_argument
     host_help = (
         "the address to listen on (default: 127.0.0.1, loopback only). Beyond loopback (0.0.0.0, a LAN "
@@ -215,11 +211,9 @@ def _log_to_stderr() -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    """Serve the emulator as ``args`` say until SIGINT or SIGTERM; return the exit code.
-
-    0 after a signal; 2 when the configuration cannot be used or the address cannot be bound (a port
-    in use, say). Messages go to stderr and never hold a secret from the configuration file.
-    """
+    """Serve the emulator as ``args`` say until SIGINT or SIGTERM; the exit code: 0 after a signal, 2 when
+    the configuration cannot be used or the address cannot be bound. Messages go to stderr and never hold a
+    secret from the configuration file."""
     config_path: Path | None = args.config
     demo = {k: v for k in ("run_seconds", "outcome") if (v := getattr(args, k, None)) is not None}
     if demo and config_path is not None:
@@ -242,15 +236,10 @@ def run(args: argparse.Namespace) -> int:
             f"sae-job emulator: --nonce-window (at most {MAX_SECONDS}) and --max-jobs must be positive\n"
         )
         return EXIT_USAGE
-    stop = threading.Event()
-
-    def on_signal(signum: int, frame: FrameType | None) -> None:
-        stop.set()
-
-    previous = {}
+    stop, previous = threading.Event(), {}
     if threading.current_thread() is threading.main_thread():
         for signum in (signal.SIGINT, signal.SIGTERM):
-            previous[signum] = signal.signal(signum, on_signal)
+            previous[signum] = signal.signal(signum, lambda *_: stop.set())
     _log_to_stderr()  # before serve(), which may warn
     try:
         try:

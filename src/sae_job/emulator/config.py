@@ -1,7 +1,6 @@
 """What the emulator knows: AccessKeys, job templates, the account's standing and the faults to inject,
-in Python or TOML (the README's emulator section shows every key). :func:`default_config` is the embedded
-``default.toml``: one demo key, one demo template.
-"""
+in Python or TOML (the README's emulator section shows every key); :func:`default_config` is the embedded
+``default.toml``: one demo key, one demo template."""
 
 from __future__ import annotations
 
@@ -25,9 +24,7 @@ _OUTCOMES: tuple[str, ...] = get_args(Outcome)
 DEFAULT_NAMESPACE = "cn-hangzhou"  # a region's default namespace has the region's ID
 
 
-_STRING = {"type": "string"}
-_BOOLEAN = {"type": "boolean"}
-_NON_BLANK = {"type": "string", "pattern": r"\S"}
+_STRING, _BOOLEAN, _NON_BLANK = {"type": "string"}, {"type": "boolean"}, {"type": "string", "pattern": r"\S"}
 _TEMPLATE_SCHEMA = table_schema(
     ["app_id"],
     app_id=_NON_BLANK,
@@ -134,14 +131,11 @@ class EmulatorConfig:
         object.__setattr__(self, "templates", tuple(self.templates))
         if not self.credentials:
             raise ValueError("no credentials: the emulator would refuse every request")
-        for key in self.credentials:
-            if not isinstance(key, Credentials):
-                raise ValueError(f"credentials must be Credentials, not {type(key).__name__}")
-        for template in self.templates:
-            if not isinstance(template, Template):
-                raise ValueError(f"templates must be Template, not {type(template).__name__}")
-        if not isinstance(self.faults, Faults):
-            raise ValueError(f"faults must be Faults, not {type(self.faults).__name__}")
+        kinds = (("credentials", Credentials, self.credentials), ("templates", Template, self.templates))
+        for what, kind, values in (*kinds, ("faults", Faults, (self.faults,))):
+            for value in values:
+                if not isinstance(value, kind):
+                    raise ValueError(f"{what} must be {kind.__name__}, not {type(value).__name__}")
         _unique("access_key_id", (c.access_key_id for c in self.credentials))
         _unique("app_id", (t.app_id for t in self.templates))
         named = [(t.namespace_id, t.name) for t in self.templates]

@@ -1,7 +1,6 @@
-"""Fault injection: the emulator failing on purpose, off by default (the README's table says what each
-fault does). For each ExecJob request, one draw from a seeded random source picks at most one fault; the
-draws repeat for one seed and one order of requests. ``/_emulator/...`` is never faulted.
-"""
+"""Fault injection, off by default (the README's table says what each fault does): for each ExecJob
+request, one draw from a seeded random source picks at most one fault; the draws repeat for one seed and
+one order of requests. ``/_emulator/...`` is never faulted."""
 
 from __future__ import annotations
 
@@ -39,10 +38,8 @@ class Faults:
     """What the emulator does wrong, and how often: four probabilities per ExecJob request, at most 1
     together. ``error_503`` and ``throttle`` answer before anything is done; ``drop_after_commit`` handles
     the request, then closes the connection unanswered; ``stall`` holds the answer ``stall_seconds``.
-    ``retry_after``: the wait a throttled answer asks for, in seconds, sent as ``x-acs-retry-after`` in
-    whole milliseconds as the gateway sends it;
-    ``throttle_status``: 400 as the gateway, or 429 as a proxy may. Raises ``ValueError`` out of range.
-    """
+    ``retry_after``: the wait a throttled answer asks for, in seconds (sent in whole milliseconds);
+    ``throttle_status``: 400 as the gateway, or 429 as a proxy may. Raises ``ValueError`` out of range."""
 
     drop_after_commit: float = 0.0
     error_503: float = 0.0
@@ -88,9 +85,7 @@ class FaultInjector:
     """Draws the fault for each request from ``random.Random(faults.seed)``; thread-safe."""
 
     def __init__(self, faults: Faults) -> None:
-        self.faults = faults
-        self._random = random.Random(faults.seed)
-        self._lock = threading.Lock()
+        self.faults, self._random, self._lock = faults, random.Random(faults.seed), threading.Lock()
         self._edges = [(kind, getattr(faults, kind)) for kind in FAULT_KINDS if getattr(faults, kind) > 0]
 
     def draw(self) -> FaultKind | None:

@@ -1,9 +1,11 @@
-"""The standalone harness: the emulator's handler behind a threaded HTTP/1.1 server (stdlib only).
+"""The standalone harness: the emulator's handler behind a threaded HTTP/1.1 server on h11.
 
 One thread accepts connections and reads each one's request line with a selector; only then does a
-connection take a thread (an idle one when there is), which serves it with keep-alive. So a connection
-that closes before its request line costs no thread, and thousands closing together delay no one.
-Connections idle for :data:`IDLE_TIMEOUT` seconds close.
+connection take a thread of its own, which serves it with keep-alive through an ``h11.Connection``. So a
+connection that closes before its request line costs no thread, and thousands closing together delay no
+one. Connections idle for :data:`IDLE_TIMEOUT` seconds close. Beside h11's checks, the server answers a
+request line over 8 KiB 414, too many or too long headers 431, another HTTP version 505, any
+Transfer-Encoding 411 and a body over :data:`MAX_BODY` 413.
 """
 
 from __future__ import annotations
@@ -11,10 +13,8 @@ from __future__ import annotations
 import _thread
 import contextlib
 import functools
-import io
 import ipaddress
 import logging
-import queue
 import secrets
 import selectors
 import socket
@@ -22,156 +22,160 @@ import ssl
 import threading
 import time
 from dataclasses import dataclass, field, replace
-from http.server import BaseHTTPRequestHandler, HTTPServer
+from http import HTTPStatus
 from typing import TYPE_CHECKING, Any, Self
 
+import h11
+
 from sae_job.credentials import Credentials
-from sae_job.emulator.core import Emulator, Request, Response, error_response
+from sae_job.emulator.gateway import Emulator, error_response
+from sae_job.emulator.messages import Request, Response
 
 if TYPE_CHECKING:
-    from _typeshed import WriteableBuffer
-
     from sae_job.client import SaeJobClient
 
 logger = logging.getLogger("sae_job.emulator")
 
 IDLE_TIMEOUT = 120.0
 MAX_BODY = 1 << 20  # ExecJob has no body; a large one is refused before it is read
-# The gateway's (Tengine's) request-line buffer, as the client's MAX_REQUEST_TARGET: a longer line
-# is handed over unfinished, to be answered 414.
+# The gateway's (Tengine's) request-line buffer, as the client's MAX_REQUEST_TARGET: longer is 414.
 MAX_REQUEST_LINE = 8192
+MAX_HEADERS, MAX_HEADER_LINE = 100, 1 << 16  # as http.server's: more or longer is 431
+_RECEIVE = 1 << 16
+_HOSTLESS = "Missing mandatory Host: header"
 
 
-class _ReceivedFirst(io.RawIOBase):
-    """A connection's input: the bytes the acceptor already read from it, then the rest."""
+class _Refused(Exception):
+    """A request the server answers itself with ``status``, then closes the connection."""
 
-    def __init__(self, received: bytes, connection: socket.socket) -> None:
-        self._received, self._connection = memoryview(received), connection
+    def __init__(self, status: int) -> None:
+        super().__init__(status)
+        self.status = status
 
-    def readable(self) -> bool:
-        return True
 
-    def readinto(self, buffer: WriteableBuffer) -> int:
-        if not self._received:
-            return self._connection.recv_into(buffer)
-        view = memoryview(buffer).cast("B")
-        count = min(len(view), len(self._received))
-        view[:count], self._received = self._received[:count], self._received[count:]
-        return count
+class _Connection:
+    """One client connection: h11 reads its requests, the emulator answers them, until it closes."""
+
+    def __init__(self, server: EmulatorHTTPServer, sock: socket.socket, received: bytes) -> None:
+        self.server, self.sock, self.method = server, sock, b""
+        self.h11 = _parser(received, closed=False)
+
+    def serve(self) -> None:
+        self.sock.settimeout(IDLE_TIMEOUT)
+        while True:
+            try:
+                request = self._request()
+            except _Refused as refused:
+                phrase = HTTPStatus(refused.status).phrase
+                answer = error_response(
+                    refused.status, "MalformedRequest", f"The request is malformed: {phrase}."
+                )
+                with contextlib.suppress(OSError, h11.LocalProtocolError):  # the client may be gone
+                    self._send(replace(answer, headers=(*answer.headers, ("Connection", "close"))))
+                return
+            if request is None:
+                return
+            logger.debug("%s %s", request.method, request.path)  # not the query: its Envs may be private
+            response = self.server.emulator.handle(request)
+            if response.delay > 0 and self.server.closing.wait(response.delay):
+                response = replace(response, drop=True)  # the server is closing: no answer after all
+            if response.drop:  # an injected fault: the request was handled, its answer is lost
+                with contextlib.suppress(OSError):
+                    self.sock.shutdown(socket.SHUT_RDWR)
+                return
+            self._send(response)
+            if (self.h11.our_state, self.h11.their_state) != (h11.DONE, h11.DONE):
+                return
+            self.h11.start_next_cycle()
+
+    def _request(self) -> Request | None:
+        """The next request, its body read; None once the client closed or left one unfinished."""
+        hostless, self.method = False, b""
+        while True:
+            unread, closed = self.h11.trailing_data
+            line_end = unread.find(b"\n")
+            if (line_end if line_end >= 0 else len(unread) - 1) >= MAX_REQUEST_LINE:
+                raise _Refused(414)
+            try:
+                event = self.h11.next_event()
+            except h11.RemoteProtocolError as exc:
+                if closed:  # cut short by the client closing: nobody to answer
+                    return None
+                if str(exc) != _HOSTLESS or hostless:
+                    # h11 answers 501 to a Transfer-Encoding other than chunked; here any is 411
+                    raise _Refused(411 if exc.error_status_hint == 501 else exc.error_status_hint) from None
+                # http.server served HTTP/1.1 without a Host, and so does the emulator: h11 is lent one
+                hostless = True
+                self.h11 = _parser(unread[: line_end + 1] + b"Host: \r\n" + unread[line_end + 1 :], closed)
+                continue
+            if event is not h11.NEED_DATA:
+                break
+            self.h11.receive_data(self.sock.recv(_RECEIVE))
+        if not isinstance(event, h11.Request):  # the client closed between requests
+            return None
+        self.method = event.method
+        headers = [(n.decode("latin-1"), v.decode("latin-1")) for n, v in event.headers.raw_items()]
+        headers = [(n, v) for n, v in headers if not (hostless and n.lower() == "host")]
+        fields = dict(event.headers)
+        if event.http_version not in (b"1.0", b"1.1"):
+            raise _Refused(505)
+        if len(headers) > MAX_HEADERS or any(len(n) + len(v) + 2 > MAX_HEADER_LINE for n, v in headers):
+            raise _Refused(431)
+        if b"transfer-encoding" in fields:
+            raise _Refused(411)
+        if int(fields.get(b"content-length", 0)) > MAX_BODY:
+            raise _Refused(413)
+        body = b""
+        while not isinstance(part := self._next(), h11.EndOfMessage):
+            if not isinstance(part, h11.Data):
+                return None
+            body += part.data
+        return Request.from_target(event.method.decode("ascii"), event.target.decode("ascii"), headers, body)
+
+    def _next(self) -> Any:
+        while (event := self.h11.next_event()) is h11.NEED_DATA:
+            self.h11.receive_data(self.sock.recv(_RECEIVE))
+        return event
+
+    def _send(self, response: Response) -> None:
+        headers = [*response.headers, ("Content-Length", str(len(response.body)))]
+        reason = HTTPStatus(response.status).phrase
+        data = self.h11.send(h11.Response(status_code=response.status, headers=headers, reason=reason))
+        if self.method != b"HEAD":
+            data += self.h11.send(h11.Data(data=response.body))
+        self.sock.sendall(data + self.h11.send(h11.EndOfMessage()))
+
+
+def _parser(data: bytes, closed: bool) -> h11.Connection:
+    # A head larger than this is answered 431 by h11 before it is whole.
+    connection = h11.Connection(h11.SERVER, max_incomplete_event_size=MAX_HEADERS * MAX_HEADER_LINE)
+    connection.receive_data(data)
+    if closed:
+        connection.receive_data(b"")
+    return connection
 
 
 @dataclass
 class _Pending:
     """A connection accepted, its request line not yet complete."""
 
-    address: Any
+    connection: socket.socket
     deadline: float
     received: bytearray = field(default_factory=bytearray)
 
 
-class _Handler(BaseHTTPRequestHandler):
-    protocol_version = "HTTP/1.1"  # keep-alive: one connection serves many requests
-    server_version = "sae-job-emulator"
-    sys_version = ""
-    timeout = IDLE_TIMEOUT
-    server: EmulatorHTTPServer
-
-    def __init__(self, request: Any, client_address: Any, server: Any, received: bytes = b"") -> None:
-        self.received = received
-        super().__init__(request, client_address, server)
-
-    def setup(self) -> None:
-        super().setup()
-        self.rfile.close()
-        self.rfile = io.BufferedReader(_ReceivedFirst(self.received, self.connection))
-        # The headers and the body go out in two writes: with Nagle's algorithm the body would wait for
-        # the client's delayed ACK of the headers, about 40 ms per answer on Linux.
-        with contextlib.suppress(OSError):  # not TCP (a test's socket pair)
-            self.connection.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
-
-    def parse_request(self) -> bool:
-        if len(self.raw_requestline) > MAX_REQUEST_LINE:
-            self.command, self.requestline = "", ""  # as http.server leaves them for its own 414
-            self.send_error(414, "Request-URI Too Long")
-            return False
-        # A request line cut short by the client closing: nobody to answer.
-        return self.raw_requestline.endswith(b"\n") and super().parse_request()
-
-    def _serve(self) -> None:
-        if self.headers.get("Transfer-Encoding"):
-            self.send_error(411, "Length Required", "send a Content-Length, not a chunked body")
-            return
-        try:
-            length = int(self.headers.get("Content-Length") or 0)
-        except ValueError:
-            length = -1
-        if not 0 <= length <= MAX_BODY:
-            self.send_error(413 if length > MAX_BODY else 400, "Bad Content-Length")
-            return
-        body = self.rfile.read(length) if length else b""
-        # The target as received: http.server's self.path has "//" collapsed, which a signature must see.
-        target = self.requestline.split()[1]
-        request = Request.from_target(self.command, target, self.headers.items(), body)
-        response = self.server.emulator.handle(request)
-        if response.delay > 0 and self.server.closing.wait(response.delay):
-            response = replace(response, drop=True)  # the server is closing: no answer after all
-        if response.drop:  # an injected fault: the request was handled, its answer is lost
-            self.close_connection = True
-            with contextlib.suppress(OSError):
-                self.connection.shutdown(socket.SHUT_RDWR)
-            return
-        try:
-            self._send(response)
-        except OSError:  # the client gave up waiting (a stalled answer) and closed the connection
-            self.close_connection = True
-
-    def _send(self, response: Response) -> None:
-        self.send_response(response.status)
-        for name, value in response.headers:
-            self.send_header(name, value)
-        self.send_header("Content-Length", str(len(response.body)))
-        self.end_headers()
-        if self.command != "HEAD":
-            self.wfile.write(response.body)
-
-    def __getattr__(self, name: str) -> Any:
-        # Every method (TRACE, QUERY, ...) reaches the emulator, which answers the spec's 404, not a 501.
-        if name.startswith("do_"):
-            return self._serve
-        raise AttributeError(name)
-
-    def send_error(self, code: int, message: str | None = None, explain: str | None = None) -> None:
-        # Answers http.server makes itself (a malformed request line, 414, 431, 505) close the connection,
-        # in the spec's error form; a 501 (an unknown method) cannot happen here (see __getattr__).
-        self.close_connection = True
-        self.request_version = "HTTP/1.1"  # a garbled request line leaves HTTP/0.9, which has no headers
-        answer = error_response(code, "MalformedRequest", f"The request is malformed: {message or code}.")
-        with contextlib.suppress(OSError):  # the client may be gone already
-            self._send(replace(answer, headers=(*answer.headers, ("Connection", "close"))))
-
-    def log_message(self, format: str, *args: Any) -> None:
-        # The request line carries the query, whose values (Envs) may be private: the path only.
-        logger.debug("%s %s", self.command, (getattr(self, "path", None) or "").partition("?")[0])
-
-
-class EmulatorHTTPServer(HTTPServer):
-    """An ``HTTPServer`` answering every request with ``emulator.handle``, as the module says."""
-
-    request_queue_size = 4096  # the listen backlog: thousands of clients may connect at once
-    allow_reuse_address = True
-    thread_idle_seconds = 5.0  # how long a thread with no connection waits for one before it ends
+class EmulatorHTTPServer:
+    """A listening socket whose connections ``emulator.handle`` answers, as the module says."""
 
     def __init__(self, address: tuple[str, int], emulator: Emulator) -> None:
-        self.address_family = socket.AF_INET6 if ":" in address[0] else socket.AF_INET
-        self.emulator = emulator
-        self.closing = threading.Event()
-        self.accepted_connections = 0
+        family = socket.AF_INET6 if ":" in address[0] else socket.AF_INET
+        # A backlog of thousands: as many clients may connect at once.
+        self.socket = socket.create_server(address, family=family, backlog=4096)
+        self.server_address: tuple[str, int] = self.socket.getsockname()[:2]
+        self.emulator, self.closing, self.accepted_connections = emulator, threading.Event(), 0
         self._connections: set[socket.socket] = set()
         self._lock = threading.Lock()
-        self._idle_threads = 0
-        self._accepted: queue.SimpleQueue[tuple[socket.socket, Any, bytes]] = queue.SimpleQueue()
         self._wake_reader, self._wake_writer = socket.socketpair()
-        super().__init__(address, _Handler)
         emulator.add_stat("connections_accepted", lambda: self.accepted_connections)
 
     def serve_until_closed(self) -> None:
@@ -186,37 +190,38 @@ class EmulatorHTTPServer(HTTPServer):
                     if key.fileobj is self.socket:
                         self._accept_all(selector)
                     elif key.data is not None:
-                        self._read_request_line(selector, key.fileobj, key.data)  # type: ignore[arg-type]
+                        self._read_request_line(selector, key.data)
                 if (now := time.monotonic()) >= next_sweep:  # once a second: cheap under a mass close
                     next_sweep = now + 1.0
                     for key in list(selector.get_map().values()):
                         if key.data is not None and key.data.deadline <= now:  # silent too long
                             selector.unregister(key.fileobj)
-                            self.shutdown_request(key.fileobj)
+                            self._close(key.data.connection)
             for key in list(selector.get_map().values()):
                 if key.data is not None:
-                    self.shutdown_request(key.fileobj)
+                    self._close(key.data.connection)
 
     def _accept_all(self, selector: selectors.BaseSelector) -> None:
         # Every connection waiting, not one per select(): the listen queue empties as fast as it fills.
         deadline = time.monotonic() + IDLE_TIMEOUT
         while True:
             try:
-                connection, address = self.socket.accept()
+                connection, _ = self.socket.accept()
             except BlockingIOError:  # none left
                 return
             except OSError:  # out of files: the queue stays readable, so pause rather than spin
                 self.closing.wait(0.05)
                 return
             connection.setblocking(False)
+            # A large body's last segment would otherwise wait for the client's delayed ACK (40 ms).
+            connection.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
             with self._lock:
                 self._connections.add(connection)
                 self.accepted_connections += 1
-            selector.register(connection, selectors.EVENT_READ, _Pending(address, deadline))
+            selector.register(connection, selectors.EVENT_READ, _Pending(connection, deadline))
 
-    def _read_request_line(
-        self, selector: selectors.BaseSelector, connection: socket.socket, pending: _Pending
-    ) -> None:
+    def _read_request_line(self, selector: selectors.BaseSelector, pending: _Pending) -> None:
+        connection = pending.connection
         try:
             data = connection.recv(MAX_REQUEST_LINE + 1)
         except BlockingIOError:
@@ -228,44 +233,26 @@ class EmulatorHTTPServer(HTTPServer):
             return
         selector.unregister(connection)
         if not data:  # closed before its request line was complete: nobody to answer
-            self.shutdown_request(connection)
+            self._close(connection)
             return
         connection.setblocking(True)
+        # Not threading.Thread.start(), which waits until the thread runs.
+        _thread.start_new_thread(self._serve, (connection, bytes(pending.received)))
+
+    def _serve(self, connection: socket.socket, received: bytes) -> None:
+        try:
+            _Connection(self, connection, received).serve()
+        except Exception:  # a client gone mid-answer is no news: no traceback per connection
+            logger.debug("a connection ended with an error", exc_info=True)
+        finally:
+            self._close(connection)
+
+    def _close(self, connection: socket.socket) -> None:
         with self._lock:
-            start = self._idle_threads == 0
-            if not start:
-                self._idle_threads -= 1  # that idle thread's next connection is this one
-        self._accepted.put((connection, pending.address, bytes(pending.received)))
-        if start:  # not threading.Thread.start(), which waits until the thread runs
-            _thread.start_new_thread(self._serve_connections, ())
-
-    def _serve_connections(self) -> None:
-        while True:
-            try:
-                request, client_address, received = self._accepted.get(timeout=self.thread_idle_seconds)
-            except queue.Empty:
-                with self._lock:  # end unless a connection was promised to this thread
-                    if self._idle_threads > 0:
-                        self._idle_threads -= 1
-                        return
-                continue
-            try:
-                _Handler(request, client_address, self, received)
-            except Exception:
-                self.handle_error(request, client_address)
-            finally:
-                self.shutdown_request(request)
-            with self._lock:
-                self._idle_threads += 1
-
-    def shutdown_request(self, request: Any) -> None:
-        with self._lock:
-            self._connections.discard(request)
-        super().shutdown_request(request)
-
-    def handle_error(self, request: Any, client_address: Any) -> None:
-        # A client that vanished mid-answer is no news; a traceback per connection would flood stderr.
-        logger.debug("connection from %s ended with an error", client_address, exc_info=True)
+            self._connections.discard(connection)
+        with contextlib.suppress(OSError):  # already closed by the client
+            connection.shutdown(socket.SHUT_WR)
+        connection.close()
 
     def close(self) -> None:
         """Stop accepting, wake answers held back by a stall, close every connection still open."""
@@ -274,9 +261,8 @@ class EmulatorHTTPServer(HTTPServer):
             self._wake_writer.send(b"x")
 
     def server_close(self) -> None:
-        super().server_close()
-        self._wake_reader.close()
-        self._wake_writer.close()
+        for closed in (self.socket, self._wake_reader, self._wake_writer):
+            closed.close()
         with self._lock:
             connections = list(self._connections)
         for connection in connections:  # wakes the threads that wait on them
@@ -297,9 +283,8 @@ def _tls_context() -> ssl.SSLContext:
 
 def serve(emulator: Emulator | None = None, *, host: str = "127.0.0.1", port: int = 0) -> RunningEmulator:
     """Serve ``emulator`` (default: one on the embedded demo configuration) over HTTP on ``host:port`` (0:
-    a free port) in a daemon thread, until the result is closed. Beyond loopback, ``/_emulator/*`` needs
-    ``emulator.introspection_token`` (one is made when unset) as a Bearer token. Raises ``OSError`` when
-    the address cannot be bound."""
+    a free port) in a daemon thread until the result is closed; beyond loopback, ``/_emulator/*`` needs
+    ``emulator.introspection_token`` (made when unset) as a Bearer token. ``OSError``: cannot bind."""
     emulator = emulator if emulator is not None else Emulator()
     server = EmulatorHTTPServer((host, port), emulator)
     if not ipaddress.ip_address(str(server.server_address[0])).is_loopback:
@@ -319,8 +304,7 @@ class RunningEmulator:
     Stop it with :meth:`close` or by leaving a ``with`` block."""
 
     def __init__(self, emulator: Emulator, server: EmulatorHTTPServer, thread: threading.Thread) -> None:
-        self.emulator, self.url = emulator, server.url
-        self._server, self._thread = server, thread
+        self.emulator, self.url, self._server, self._thread = emulator, server.url, server, thread
         self._client: SaeJobClient | None = None
 
     def __repr__(self) -> str:

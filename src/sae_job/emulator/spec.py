@@ -25,8 +25,7 @@ class ParameterError(Exception):
 
     def __init__(self, code: str, message: str) -> None:
         super().__init__(f"{code}: {message}")
-        self.code = code
-        self.message = message
+        self.code, self.message = code, message
 
 
 @lru_cache(maxsize=64)
@@ -205,17 +204,12 @@ class Operation:
                 raise ParameterError("InvalidParameter", f"The parameter {name} is given more than once.")
             given[name] = value
         for parameter in self.parameters:
-            if parameter.name not in given:
-                if parameter.required:
-                    raise ParameterError(
-                        f"Missing{parameter.name}", f"{parameter.name} is mandatory for this action."
-                    )
-                continue
-            reasons = parameter.reasons(given[parameter.name])
-            if reasons:
-                shown = "; ".join(reasons)
+            name = parameter.name
+            if name not in given and parameter.required:
+                raise ParameterError(f"Missing{name}", f"{name} is mandatory for this action.")
+            if name in given and (reasons := parameter.reasons(given[name])):
                 raise ParameterError(
-                    "InvalidParameter", f"The parameter {parameter.name} is invalid: {shown}."
+                    "InvalidParameter", f"The parameter {name} is invalid: {'; '.join(reasons)}."
                 )
         return {name: value for name, value in given.items() if name in known}
 
@@ -234,17 +228,15 @@ class Spec:
 
     def operation(self, operation_id: str) -> Operation:
         """The operation named ``operation_id``; ``KeyError`` if the spec has none."""
-        for op in self.operations:
-            if op.operation_id == operation_id:
-                return op
-        raise KeyError(operation_id)
+        return {op.operation_id: op for op in self.operations}[operation_id]
 
     def route(self, method: str, path: str) -> Operation | None:
         """The operation served at ``method`` and ``path`` (decoded), or None."""
         return next((op for op in self.operations if (op.method, op.path) == (method, path)), None)
 
 
-def _python_name(name: str) -> str:
+def python_name(name: str) -> str:
+    """The generated client's name for a wire name: ``command_args`` of ``CommandArgs``."""
     return re.sub(r"(?<!^)(?=[A-Z])", "_", name).lower()
 
 
@@ -262,7 +254,7 @@ def _parameter(raw: Mapping[str, Any], document: Mapping[str, Any]) -> Parameter
     name = str(raw["name"])
     validator = _Validator({**schema, **components})
     kind = str(schema.get("type", "string"))
-    return Parameter(name, _python_name(name), bool(raw.get("required")), validator, content, kind)
+    return Parameter(name, python_name(name), bool(raw.get("required")), validator, content, kind)
 
 
 def parse_spec(document: Mapping[str, Any]) -> Spec:

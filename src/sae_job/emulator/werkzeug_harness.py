@@ -1,15 +1,7 @@
-"""The ``pytest-httpserver`` harness: the emulator's handler as a werkzeug request handler.
-
-    from sae_job.emulator import Emulator
-    from sae_job.emulator.werkzeug_harness import install
-
-    def test_something(httpserver):
-        emulator = Emulator()
-        install(httpserver, emulator)          # every request to httpserver is the emulator's
-        ...
-
-Injected faults are honoured: a held-back answer sleeps on the server's thread, a dropped one shuts the
-connection. :func:`verify_werkzeug` authenticates a werkzeug request as the gateway does.
+"""The ``pytest-httpserver`` harness: the emulator's handler as a werkzeug request handler;
+``install(httpserver, Emulator())`` makes every request to ``httpserver`` the emulator's. Injected faults
+are honoured: a held-back answer sleeps on the server's thread, a dropped one shuts the connection.
+:func:`verify_werkzeug` authenticates a werkzeug request as the gateway does.
 """
 
 from __future__ import annotations
@@ -25,7 +17,8 @@ from urllib.parse import quote
 
 from sae_job.credentials import Credentials
 from sae_job.emulator.auth import Caller, NonceCache, verify_request
-from sae_job.emulator.core import Emulator, Request
+from sae_job.emulator.gateway import Emulator
+from sae_job.emulator.messages import Request
 
 if TYPE_CHECKING:
     from pytest_httpserver import HTTPServer
@@ -58,11 +51,7 @@ def verify_werkzeug(
     ``now`` defaults to the current time."""
     arrived = to_request(request)
     return verify_request(
-        method=arrived.method,
-        path=arrived.path,
-        query=arrived.query,
-        headers=arrived.headers,
-        body=arrived.body,
+        **{name: getattr(arrived, name) for name in ("method", "path", "query", "headers", "body")},
         credentials=credentials,
         now=now if now is not None else datetime.now(UTC),
         nonces=nonces,
