@@ -147,6 +147,8 @@ def test_the_client_in_a_soak(emulator: EmulatorProcess, flavour: str) -> None:
     # One client, sequential calls: one connection reused throughout, no file descriptor or memory growth.
     warm = SOAK_CALLS // 10
     half = (SOAK_CALLS - warm) // 2
+    stretch = SOAK_CALLS - warm - half
+    made = warm + half + 2 * stretch
     policy = RetryPolicy(max_attempts=1)  # under no faults, a retry would hide a problem
 
     def measured(run: Callable[[int], None]) -> tuple[int | None, int | None, int, list[str]]:
@@ -158,15 +160,26 @@ def test_the_client_in_a_soak(emulator: EmulatorProcess, flavour: str) -> None:
             run(half)
             gc.collect()
             middle = tracemalloc.take_snapshot()
-            run(SOAK_CALLS - warm - half)
+            run(stretch)
             gc.collect()
             end = tracemalloc.take_snapshot()
+            run(stretch)
+            gc.collect()
+            last = tracemalloc.take_snapshot()
         finally:
             tracemalloc.stop()
-        size, sites = grown(middle, end)
+        # Two stretches in a row: a leak grows in both, a one-time growth (a table resized, a cache
+        # filled under a loaded machine's timing: 36 KB once under faketime) in one of them only.
+        (size, sites), (size_after, sites_after) = grown(middle, end), grown(end, last)
         # Hundreds of small blocks circulate between sites (free lists); a leak grows with every call.
-        many = [site for site, blocks in sites if blocks > max(200, half // 10)]
-        return fds_before, open_fds(), size, many
+        many = {site for site, blocks in sites if blocks > max(200, half // 10)}
+        again = {site.split(" size=")[0] for site, blocks in sites_after if blocks > max(200, half // 10)}
+        return (
+            fds_before,
+            open_fds(),
+            min(size, size_after),
+            [s for s in many if s.split(" size=")[0] in again],
+        )
 
     if flavour == "sync":
         with SaeJobClient(endpoint=emulator.url, credentials=KEY, retry=policy) as client:
@@ -187,11 +200,11 @@ def test_the_client_in_a_soak(emulator: EmulatorProcess, flavour: str) -> None:
             loop.close()
     counts = stats(emulator)
     print(
-        f"\nsoak ({flavour}): {SOAK_CALLS} calls on {counts['connections_accepted'] - 1} connection(s); "
-        f"Python memory grown over the last {SOAK_CALLS - warm - half} calls: {size} bytes; "
+        f"\nsoak ({flavour}): {made} calls on {counts['connections_accepted'] - 1} connection(s); "
+        f"Python memory grown over {stretch} calls (the lesser of two stretches): {size} bytes; "
         f"open files {fds_before} -> {fds_after}"
     )
-    assert counts["answers"] == {"200": SOAK_CALLS} and counts["jobs_started"] == SOAK_CALLS
+    assert counts["answers"] == {"200": made} and counts["jobs_started"] == made
     assert counts["connections_accepted"] == 1 + 1  # the client's one, and this look at the stats
     assert fds_before == fds_after
     # Flat: no allocation site gained a block for every few calls (a block a call is 270 blocks over the
