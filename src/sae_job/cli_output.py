@@ -319,11 +319,13 @@ def templates_table(templates: Sequence[JobTemplate]) -> str:
 
 
 _TICK = 1.0  # seconds between redraws of a live line
+HEARTBEAT = 240.0  # a log's longest silence while waiting: CI services kill a step silent for 10 minutes
 
 
 class Progress:
     """A wait's progress on ``stream``: live (a terminal), one line redrawn in place, its elapsed time
-    ticking; else (CI logs) a timestamped line each time the state or the counts change."""
+    ticking; else (CI logs) a timestamped line each time the state or the counts change, and a
+    ``still running`` line after :data:`HEARTBEAT` seconds without one."""
 
     def __init__(
         self,
@@ -344,6 +346,7 @@ class Progress:
         self._started = monotonic()
         self._last: JobStatus | None = None
         self._drawn = False
+        self._written = self._started  # when the log's last line was written
 
     def show(self, status: JobStatus) -> None:
         """A status looked at (``wait_for_job``'s ``on_status``)."""
@@ -352,22 +355,38 @@ class Progress:
         if self._live:
             self._draw()
         elif changed:
-            elapsed = format_duration(self._monotonic() - self._started)
-            self._stream.write(
-                f"{utc_text(self._now())} job {status.job_id} {status.state.name.lower()}: "
-                f"{counts(status)} ({elapsed} elapsed)\n"
-            )
-            self._stream.flush()
+            state = status.state.name.lower()
+            self._log(f"job {status.job_id} {state}: {counts(status)} ({self._elapsed()} elapsed)")
+        else:
+            self._heartbeat()
 
     def sleep(self, seconds: float) -> None:
-        """The client's sleep: on a terminal, the line's elapsed time keeps ticking meanwhile."""
-        if not self._live or self._last is None:
+        """The client's sleep: on a terminal, the line's elapsed time keeps ticking meanwhile; in a log, a
+        long sleep (a server's retry-after) still lets the heartbeat through."""
+        if self._last is None:
             self._sleep(seconds)
             return
         end = self._monotonic() + seconds
         while (left := end - self._monotonic()) > 0:
-            self._sleep(min(_TICK, left))
-            self._draw()
+            if self._live:
+                self._sleep(min(_TICK, left))
+                self._draw()
+            else:
+                self._sleep(min(max(self._written + HEARTBEAT - self._monotonic(), 0.001), left))
+                self._heartbeat()
+
+    def _heartbeat(self) -> None:
+        if self._last is not None and self._monotonic() - self._written >= HEARTBEAT:
+            state = self._last.state.name.lower()
+            self._log(f"still running: job {self._last.job_id} ({state}), {self._elapsed()} elapsed")
+
+    def _elapsed(self) -> str:
+        return format_duration(self._monotonic() - self._started)
+
+    def _log(self, line: str) -> None:
+        self._written = self._monotonic()
+        self._stream.write(f"{utc_text(self._now())} {line}\n")
+        self._stream.flush()
 
     def close(self) -> None:
         """Clear the live line: what follows (the final result) starts where it was, and shows once."""
@@ -379,8 +398,7 @@ class Progress:
     def _draw(self) -> None:
         assert self._last is not None
         status = self._last
-        elapsed = format_duration(self._monotonic() - self._started)
-        line = f"job {status.job_id} {status.state.name.lower()}: {counts(status)}, {elapsed} elapsed"
+        line = f"job {status.job_id} {status.state.name.lower()}: {counts(status)}, {self._elapsed()} elapsed"
         self._stream.write("\r\x1b[K" + line[: max(self._columns() - 1, 1)])  # a wrapped line stays behind
         self._stream.flush()
         self._drawn = True
