@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import json
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta, timezone
@@ -578,6 +579,26 @@ def test_status_and_history_show_the_state_by_name_and_fit_the_job_id() -> None:
     assert "state      unknown (State '9')\n" in status_text(odd, "app")
     row = history_row(known)
     assert row.index("running") == HISTORY_HEADER.index("STATE") and row[len(job_id)] == " "
+
+
+def test_history_rows_and_the_live_line_count_display_width() -> None:
+    from sae_job.cli_output import HISTORY_HEADER, Progress, display_width, history_row
+    from sae_job.models import JobState, JobStatus
+
+    wide = JobStatus("每日报表-13ec2687", JobState.RUNNING, "3", 1, 0, 0, None, None, None, "R")
+    row = history_row(wide)
+    assert display_width(row[: row.index("running")]) == HISTORY_HEADER.index("STATE")
+
+    class Terminal(io.StringIO):
+        def isatty(self) -> bool:
+            return True
+
+    stream = Terminal()
+    progress = Progress(stream, live=True, monotonic=lambda: 0.0, columns=lambda: 12)
+    progress.show(wide)
+    progress.close()
+    drawn = stream.getvalue().split("\r\x1b[K")[1]
+    assert drawn == "job 每日报" and display_width(drawn) == 10  # 11 columns at most, a wide one not halved
 
 
 def test_a_name_that_finds_no_template_carries_no_event_id(

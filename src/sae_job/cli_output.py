@@ -153,6 +153,25 @@ def display_width(text: str) -> int:
     )
 
 
+def pad(text: str, width: int) -> str:
+    """``text`` and spaces to fill ``width`` terminal columns (:func:`display_width`)."""
+    return text + " " * max(width - display_width(text), 0)
+
+
+def fit(text: str, columns: int) -> str:
+    """``text`` cut to at most ``columns`` terminal columns.
+
+    >>> fit("每日报表", 5)
+    '每日'
+    """
+    used = 0
+    for i, char in enumerate(text):
+        used += display_width(char)
+        if used > columns:
+            return text[:i]
+    return text
+
+
 def format_duration(seconds: float) -> str:
     """``45s``, ``1m05s``, ``2h03m``: a wait's length at a glance.
 
@@ -224,7 +243,7 @@ def history_row(status: JobStatus) -> str:
     """One job as a row under :data:`HISTORY_HEADER` (fixed widths, so rows print as they come)."""
     created, completed = utc_text(status.created_at) or "-", utc_text(status.completed_at) or "-"
     return (
-        f"{status.job_id:<44} {status.state.name.lower():<10} {status.active:>6} {status.succeeded:>9} "
+        f"{pad(status.job_id, 44)} {status.state.name.lower():<10} {status.active:>6} {status.succeeded:>9} "
         f"{status.failed:>6}  {created:<20}  {completed}"
     )
 
@@ -399,7 +418,7 @@ class Progress:
         assert self._last is not None
         status = self._last
         line = f"job {status.job_id} {status.state.name.lower()}: {counts(status)}, {self._elapsed()} elapsed"
-        self._stream.write("\r\x1b[K" + line[: max(self._columns() - 1, 1)])  # a wrapped line stays behind
+        self._stream.write("\r\x1b[K" + fit(line, max(self._columns() - 1, 1)))  # a wrapped line stays behind
         self._stream.flush()
         self._drawn = True
 
