@@ -454,6 +454,13 @@ def test_a_duration_without_its_unit_says_which_units_there_are() -> None:
         cli.parse_duration("30")
 
 
+def test_wait_help_says_a_bare_number_is_refused(capsys: pytest.CaptureFixture[str]) -> None:
+    for command in ("wait", "exec"):
+        with pytest.raises(SystemExit):
+            cli.main([command, "--help"])
+        assert "(a bare 30 is refused)" in " ".join(capsys.readouterr().out.split())
+
+
 def test_at_now_and_just_past_are_accepted() -> None:
     now = datetime(2026, 12, 1, 8, 0, tzinfo=UTC)
     assert cli.parse_at("now", now) is None

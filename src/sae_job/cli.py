@@ -330,8 +330,9 @@ def _add_wait_options(group: Any, *, with_wait_flag: bool) -> None:
         type=parse_duration,
         default=None,
         metavar="DURATION",
-        help="give up waiting after this long, e.g. 90s, 30m, 2h (default: the template's own timeout plus "
-        "a tenth, at least 1m, read with DescribeJob; 1h if it cannot be read); exit 8, the job runs on",
+        help="give up waiting after this long, with its unit: 90s, 30m, 2h, 1d, 1h30m (a bare 30 is "
+        "refused); default: the template's own timeout plus a tenth, at least 1m, read with DescribeJob, "
+        "1h if it cannot be read. Exit 8, the job runs on",
     )
     group.add_argument(
         "-q", "--quiet", action="store_true", help="no progress line while waiting (errors still show)"
