@@ -615,6 +615,35 @@ def test_a_name_that_finds_no_template_carries_no_event_id(
     assert (code, error["code"], error["event_id"]) == (3, "TemplateNotFound", None)
 
 
+def test_a_bad_value_after_a_request_was_sent_is_no_usage_error(
+    httpserver: HTTPServer, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # A job ID no check accepts, from the server: the job started, so exit 2 ("nothing was sent") would lie.
+    httpserver.expect_request(PATH).respond_with_json(ok("job with space"))
+    argv = ["exec", "app-1", "--endpoint", httpserver.url_for("/"), "--max-attempts", "1", "--wait"]
+    code, out, err = run([*argv, "--wait-timeout", "1m", "--json", "--", "true"], capsys)
+    error = json.loads(out)["error"]
+    assert code == cli.EXIT_ERROR and error["event_id"] is not None
+    assert "The job job with space did start; see it with:\n  sae-job status app-1 'job with space'" in err
+
+
+@pytest.mark.parametrize(
+    "argv",
+    [
+        ["exec", "--app", "report", "--", "", "x"],  # the executable empty: ExecJob's own check
+        ["exec", "app-1", "--wait", "--", "", "x"],
+        ["wait", "--app", "report", "job with space"],
+        ["wait", "app-1", "job with space"],
+        ["status", "--app", "report", "job with space"],
+    ],
+)
+def test_bad_input_is_refused_before_any_request_even_where_a_lookup_comes_first(
+    httpserver: HTTPServer, capsys: pytest.CaptureFixture[str], argv: list[str]
+) -> None:
+    code, _, err = run([argv[0], "--endpoint", httpserver.url_for("/"), *argv[1:]], capsys)
+    assert code == cli.EXIT_USAGE and len(httpserver.log) == 0, err
+
+
 def test_a_message_ending_in_a_url_gets_no_full_stop() -> None:
     from sae_job.cli_output import _sentence
 

@@ -46,6 +46,7 @@ if TYPE_CHECKING:
     from sae_job.arguments import ConfigMapEnv, Env, ExecJobArguments
     from sae_job.cli_output import Progress
     from sae_job.client import SaeJobClient
+    from sae_job.credentials import Credentials, CredentialsProvider
     from sae_job.endpoints import Endpoint
     from sae_job.models import JobTemplate
     from sae_job.settings import TemplateSettings
@@ -129,6 +130,7 @@ _RELATIVE = re.compile(r"([+-])(\d+)([smhd])")
 _UNITS = {"s": "seconds", "m": "minutes", "h": "hours", "d": "days"}
 _DURATION = re.compile(r"(?:(\d+)d)?(?:(\d+)h)?(?:(\d+)m)?(?:(\d+(?:\.\d+)?)s)?")
 PAST_AT_GRACE = timedelta(minutes=1)  # a time just past (a clock a little behind) still means "now"
+_ANY_ID = "00000000-0000-0000-0000-000000000000"  # for --app: arguments are checked before the lookup
 DEFAULT_WAIT = 3600.0  # seconds a wait lasts when neither --wait-timeout nor the template says
 
 
@@ -627,6 +629,17 @@ def _endpoint(args: argparse.Namespace, out: _Output) -> Endpoint:
     return found
 
 
+class _Signing:
+    """The command's credentials, noting in ``call`` that a request was signed, so may have been sent."""
+
+    def __init__(self, provider: CredentialsProvider, call: Call) -> None:
+        self._provider, self._call = provider, call
+
+    def get_credentials(self) -> Credentials:
+        self._call.signed = True
+        return self._provider.get_credentials()
+
+
 def _client(
     args: argparse.Namespace, call: Call, sleep: Callable[[float], None] | None = None
 ) -> SaeJobClient:
@@ -634,11 +647,13 @@ def _client(
     import time
 
     from sae_job.client import SaeJobClient
+    from sae_job.credentials import default_credentials
 
     assert call.endpoint is not None
     return SaeJobClient(
         endpoint=call.endpoint.url,
         profile=args.profile,
+        credentials=_Signing(default_credentials(profile=args.profile), call),
         signature_version=args.signature_version,
         max_attempts=args.max_attempts,
         timeout=min(10.0, args.timeout),
@@ -668,6 +683,7 @@ def _progress(args: argparse.Namespace, stream: TextIO) -> Progress | None:
 def run_exec(args: argparse.Namespace, out: _Output, call: Call) -> int:
     """`sae-job exec`: start the job (and with --wait, wait for it); print it; return the exit code."""
     from sae_job.arguments import EXEC_JOB_ARGUMENTS, new_event_id
+    from sae_job.client import prepare_exec_job
 
     if args.dry_run and args.app is not None:
         raise UsageError("--dry-run sends nothing, so it cannot look --app up: give the APP_ID instead")
@@ -684,6 +700,7 @@ def run_exec(args: argparse.Namespace, out: _Output, call: Call) -> int:
         "event_id": call.event_id,
     }
     arguments = cast("ExecJobArguments", {name: given.get(name) for name in EXEC_JOB_ARGUMENTS})
+    prepare_exec_job(args.app_id or _ANY_ID, arguments)  # checked before any call: exit 2, nothing sent
     with _client(args, call, progress.sleep if progress else None) as client:
         if args.dry_run:
             _print_dry_run(client.explain_exec_job(args.app_id, **arguments), out)
@@ -896,6 +913,9 @@ def _template_client(
     args: argparse.Namespace, out: _Output, call: Call, sleep: Callable[[float], None] | None = None
 ) -> Iterator[SaeJobClient]:
     """The command's client, APP_ID (or the template named --app) in ``args.app_id``."""
+    from sae_job.arguments import describe_job_status_params
+
+    describe_job_status_params(args.app_id or _ANY_ID, job_id=getattr(args, "job_id", None))  # exit 2 now
     call.endpoint = _endpoint(args, out)
     with _client(args, call, sleep) as client:
         args.app_id = _resolve_template(client, args, call, out)

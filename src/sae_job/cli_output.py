@@ -470,6 +470,8 @@ class Call:
     event_id: str | None = None
     started: bool = False
     """Whether the job is known to have started (``exec --wait`` after the launch)."""
+    signed: bool = False
+    """Whether a request was signed, so may have been sent: a bad value is then no usage error."""
     wait_timeout: float | None = None
     credentials_source: str = "the credentials"
 
@@ -588,11 +590,15 @@ def describe_failure(exc: BaseException, call: Call) -> Failure:
         return _maybe_started(failure, call)
     if isinstance(exc, errors.SaeJobError):
         return Failure(EXIT_UNAVAILABLE, type(exc).__name__, cli_terms(str(exc)), event_id=call.event_id)
-    if isinstance(exc, ValueError | TypeError):
+    if isinstance(exc, ValueError | TypeError) and not call.signed:  # exit 2 only if nothing was sent
         return Failure(EXIT_USAGE, "UsageError", cli_terms(str(exc)))
-    return Failure(
+    failure = Failure(
         EXIT_ERROR, type(exc).__name__, f"unexpected error: {exc!r} (a bug: please report it, with --verbose)"
     )
+    if call.signed:
+        failure.event_id = call.event_id
+        return _maybe_started(failure, call)
+    return failure
 
 
 def _without_tail(message: str) -> str:
