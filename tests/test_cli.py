@@ -569,7 +569,7 @@ def test_no_command_and_an_unknown_one_name_every_command(capsys: pytest.Capture
 
 
 def test_status_and_history_show_the_state_by_name_and_fit_the_job_id() -> None:
-    from sae_job.cli_output import HISTORY_HEADER, history_row, status_text
+    from sae_job.cli.output import HISTORY_HEADER, history_row, status_text
     from sae_job.models import JobState, JobStatus
 
     job_id = "manual-13ec2687-27df-42e4-841e-afbb214a1cc0"  # 43 characters, as SAE's are
@@ -582,7 +582,7 @@ def test_status_and_history_show_the_state_by_name_and_fit_the_job_id() -> None:
 
 
 def test_history_rows_and_the_live_line_count_display_width() -> None:
-    from sae_job.cli_output import HISTORY_HEADER, Progress, display_width, history_row
+    from sae_job.cli.output import HISTORY_HEADER, Progress, display_width, history_row
     from sae_job.models import JobState, JobStatus
 
     wide = JobStatus("每日报表-13ec2687", JobState.RUNNING, "3", 1, 0, 0, None, None, None, "R")
@@ -645,11 +645,15 @@ def test_bad_input_is_refused_before_any_request_even_where_a_lookup_comes_first
 
 
 def test_a_message_ending_in_a_url_gets_no_full_stop() -> None:
-    from sae_job.cli_output import _sentence
+    from sae_job.cli.failures import Failure
 
     url = "https://api.aliyun.com/troubleshoot?q=InternalError&product=sae"
-    assert _sentence(f"InternalError: failed\nsee {url}") == f"InternalError: failed\nsee {url}"
-    assert _sentence("InternalError: failed") == "InternalError: failed."
+
+    def text(message: str) -> str:
+        return Failure(3, "InternalError", message).text()
+
+    assert text(f"InternalError: failed\nsee {url}") == f"sae-job: InternalError: failed\nsee {url}\n"
+    assert text("InternalError: failed") == "sae-job: InternalError: failed.\n"
 
 
 def test_a_leftover_security_token_is_named_among_the_likeliest_causes(
@@ -677,7 +681,7 @@ def test_each_command_s_help_lists_the_exit_codes_it_can_end_with(
 
 
 def test_templates_table_pads_by_display_width_for_cjk_and_combining_names() -> None:
-    from sae_job.cli_output import display_width, templates_table
+    from sae_job.cli.output import display_width, templates_table
     from sae_job.models import JobTemplate
 
     names = ["每日报表", "e\u0301t\u00e9", "ascii-name"]

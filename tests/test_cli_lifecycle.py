@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 
 from sae_job import cli
-from sae_job.cli_output import Progress
+from sae_job.cli.output import Progress
 from sae_job.models import JobState, JobStatus
 
 SECRET_NAMES = ("ALIBABA_CLOUD_ACCESS_KEY_ID", "ALIBABA_CLOUD_ACCESS_KEY_SECRET")
