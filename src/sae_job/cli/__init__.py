@@ -19,48 +19,19 @@ from collections.abc import Callable, Sequence
 from typing import Any, NamedTuple, NoReturn, cast
 
 from sae_job import __version__
+from sae_job.cli import commands, failures
 from sae_job.cli.commands import Command, lasting, parse_at
-from sae_job.cli.failures import (
-    EXIT_AUTH,
-    EXIT_ERROR,
-    EXIT_INTERRUPTED,
-    EXIT_JOB_FAILED,
-    EXIT_NOT_CONNECTED,
-    EXIT_OK,
-    EXIT_PIPE_CLOSED,
-    EXIT_REFUSED,
-    EXIT_TERMINATED,
-    EXIT_THROTTLED,
-    EXIT_UNAVAILABLE,
-    EXIT_USAGE,
-    EXIT_WAIT_TIMEOUT,
-    Call,
-    Failure,
-    UsageError,
-    exit_codes_help,
-)
+from sae_job.cli.failures import Call, Failure, UsageError, exit_codes_help
 
-__all__ = [
-    "EXIT_AUTH",
-    "EXIT_ERROR",
-    "EXIT_INTERRUPTED",
-    "EXIT_JOB_FAILED",
-    "EXIT_NOT_CONNECTED",
-    "EXIT_OK",
-    "EXIT_PIPE_CLOSED",
-    "EXIT_REFUSED",
-    "EXIT_TERMINATED",
-    "EXIT_THROTTLED",
-    "EXIT_UNAVAILABLE",
-    "EXIT_USAGE",
-    "EXIT_WAIT_TIMEOUT",
-    "UsageError",
-    "build_parser",
-    "main",
-    "parse_at",
-    "parse_duration",
-    "run",
-]
+__all__ = ["UsageError", "build_parser", "main", "parse_at", "parse_duration", "run"]
+
+
+def __getattr__(name: str) -> Any:
+    """The exit codes, ``sae_job.cli.EXIT_AUTH`` and the rest: :mod:`sae_job.cli.failures` holds them."""
+    if name.startswith("EXIT_"):
+        return getattr(failures, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
 
 SETTINGS_HELP = """\
 settings, first found wins:
@@ -72,83 +43,6 @@ settings, first found wins:
 """
 
 
-class Texts(NamedTuple):
-    """A command's help line, description, usage, examples, and what it prints with --json."""
-
-    help: str
-    description: str
-    usage: str
-    examples: str
-    json: str
-
-
-# The command table: each command's texts, the function that runs it, and the exit codes it can end with
-# (7 and 8 only where a job is waited for).
-_ONE_LOOK = (0, 1, 2, 3, 4, 5, 6, 9, 130, 141, 143)
-TEXTS = {
-    "exec": Texts(
-        "start a job from a job template (ExecJob)",
-        "Start a job from the SAE job template APP_ID. Everything after -- is the command.",
-        "sae-job exec (APP_ID | --app NAME) [options] -- COMMAND [ARG ...]",
-        """\
-  sae-job exec ee1a7a07-abcb-4652-a1d3-2d57f415b0a1 --region cn-hangzhou -- echo abc '>' file0
-  sae-job exec APP_ID --env STAGE=prod --env-from-configmap DB_HOST=123:db_host \\
-      --env-all-from-configmap app-config=124 --replicas 3 --at +10m -- ./run.sh --full
-  sae-job exec APP_ID --event-id "$CI_PIPELINE_ID" --wait --wait-timeout 30m -- ./nightly.sh
-  sae-job exec APP_ID --endpoint http://127.0.0.1:PORT --dry-run --json -- echo hi
-  sae-job exec --app nightly-report --namespace cn-hangzhou:prod --wait -- ./run.sh
-""",
-        "print one JSON object: job_id, request_id, trace_id, event_id, app_id, trigger_time "
-        "(and status, with --wait)",
-    ),
-    "wait": Texts(
-        "wait for a job to end (DescribeJobStatus): exit 0 succeeded, 7 failed, 8 timed out",
-        "Wait for the job JOB_ID of template APP_ID to end, showing its progress on stderr.",
-        "sae-job wait (APP_ID | --app NAME) JOB_ID [options]",
-        """\
-  sae-job wait APP_ID JOB_ID --wait-timeout 30m
-  sae-job wait APP_ID JOB_ID --json -q > final-status.json
-  sae-job wait --app nightly-report JOB_ID
-""",
-        "print the final status as one JSON object",
-    ),
-    "status": Texts(
-        "show a job's state and instance counts (DescribeJobStatus)",
-        "Show the state and instance counts of job JOB_ID (default: the template's latest job).",
-        "sae-job status (APP_ID | --app NAME) [JOB_ID] [options]",
-        """\
-  sae-job status APP_ID JOB_ID
-  sae-job status APP_ID --json        # the template's latest job
-  sae-job status --app nightly-report  # the same, by the template's name
-""",
-        "print the status as one JSON object",
-    ),
-    "history": Texts(
-        "list a template's jobs, newest first (DescribeJobHistory)",
-        "List the jobs of template APP_ID, newest first.",
-        "sae-job history (APP_ID | --app NAME) [--state STATE] [--limit N] [options]",
-        """\
-  sae-job history APP_ID --limit 20
-  sae-job history APP_ID --state failed --json | jq -r .job_id
-  sae-job history --app nightly-report --limit 5
-""",
-        "print one JSON object per job, one a line",
-    ),
-    "templates": Texts(
-        "list the job templates, each with its last job (ListJobs)",
-        "List the job templates: name, ID, namespace, and the state of each one's last job.",
-        "sae-job templates [--name PART] [--namespace ID] [--show TEMPLATE] [options]",
-        """\
-  sae-job templates
-  sae-job templates --name report --namespace cn-hangzhou:prod
-  sae-job templates --json | jq -r 'select(.last_job_state == "failed") | .name'
-  sae-job templates --show nightly-report
-""",
-        "print one JSON object per template, one a line",
-    ),
-}
-EXIT_CODES = {"status": _ONE_LOOK, "history": _ONE_LOOK, "templates": _ONE_LOOK}
-COMMANDS = (*TEXTS, "emulator")
 TOP_EXAMPLES = """\
 examples:
   sae-job exec APP_ID --region cn-hangzhou --wait -- ./nightly.sh
@@ -303,28 +197,6 @@ def _add_template_options(p: argparse.ArgumentParser) -> None:
     )
 
 
-_APP_ID_HELP = {
-    "exec": "the job template's ID, e.g. ee1a7a07-abcb-4652-a1d3-2d57f415b0a1 (or --app NAME)",
-    "templates": None,
-}
-
-
-def _subcommand(commands: Any, name: str, app_id: str | None) -> argparse.ArgumentParser:
-    """The parser of command ``name``, with APP_ID (help ``app_id``; None: none)."""
-    texts = TEXTS[name]
-    parser: argparse.ArgumentParser = commands.add_parser(
-        name,
-        help=texts.help,
-        description=texts.description,
-        usage=texts.usage,
-        epilog=f"examples:\n{texts.examples}\n{SETTINGS_HELP}\n{exit_codes_help(EXIT_CODES.get(name))}",
-        formatter_class=argparse.RawDescriptionHelpFormatter,
-    )
-    if app_id is not None:
-        parser.add_argument("app_id", metavar="APP_ID", nargs="?", help=app_id)
-    return parser
-
-
 def _add_exec(p: argparse.ArgumentParser) -> None:
     _add_template_options(p)
     p.add_argument("command", metavar="COMMAND", nargs="*", help="the command and its arguments, after --")
@@ -359,27 +231,22 @@ def _add_exec(p: argparse.ArgumentParser) -> None:
     p.set_defaults(envs=[])
 
 
-def _add_follow(name: str) -> Callable[[argparse.ArgumentParser], None]:
-    """The options of wait, status and history."""
+def _add_wait(p: argparse.ArgumentParser) -> None:
+    p.add_argument("job_id", metavar="JOB_ID", help="the job's ID, as `sae-job exec` printed it")
+    _add_template_options(p)
+    _add_wait_options(p, with_wait_flag=False)
 
-    def add(p: argparse.ArgumentParser) -> None:
-        if name == "wait":
-            p.add_argument("job_id", metavar="JOB_ID", help="the job's ID, as `sae-job exec` printed it")
-        elif name == "status":
-            p.add_argument(
-                "job_id", metavar="JOB_ID", nargs="?", help="the job's ID (default: the latest job)"
-            )
-        _add_template_options(p)
-        if name == "wait":
-            _add_wait_options(p, with_wait_flag=False)
-        elif name == "history":
-            states = ["pending", "running", "succeeded", "failed"]
-            p.add_argument("--state", choices=states, help="only the jobs in this state")
-            p.add_argument(
-                "--limit", type=_positive_int, metavar="N", help="at most N jobs, e.g. 20 (default: all)"
-            )
 
-    return add
+def _add_status(p: argparse.ArgumentParser) -> None:
+    p.add_argument("job_id", metavar="JOB_ID", nargs="?", help="the job's ID (default: the latest job)")
+    _add_template_options(p)
+
+
+def _add_history(p: argparse.ArgumentParser) -> None:
+    _add_template_options(p)
+    states = ["pending", "running", "succeeded", "failed"]
+    p.add_argument("--state", choices=states, help="only the jobs in this state")
+    p.add_argument("--limit", type=_positive_int, metavar="N", help="at most N jobs, e.g. 20 (default: all)")
 
 
 def _add_templates(p: argparse.ArgumentParser) -> None:
@@ -413,6 +280,105 @@ def _add_emulator(commands: Any) -> None:
     p.set_defaults(handler=run_emulator, parser=p)
 
 
+class Spec(NamedTuple):
+    """A command: its help line, description, usage and examples, what it prints with --json, its own
+    options, the function that runs it, the exit codes it can end with (7 and 8 only where a job is
+    waited for; None: all), and the help of APP_ID (None: it takes none)."""
+
+    help: str
+    description: str
+    usage: str
+    examples: str
+    json: str
+    options: Callable[[argparse.ArgumentParser], None]
+    run: Command
+    exit_codes: tuple[int, ...] | None = None
+    app_id: str | None = "the job template's ID (or --app NAME)"
+
+
+_ONE_LOOK = (0, 1, 2, 3, 4, 5, 6, 9, 130, 141, 143)
+
+# The table of commands (and `emulator`, whose options load only when it is asked for).
+COMMANDS = {
+    "exec": Spec(
+        "start a job from a job template (ExecJob)",
+        "Start a job from the SAE job template APP_ID. Everything after -- is the command.",
+        "sae-job exec (APP_ID | --app NAME) [options] -- COMMAND [ARG ...]",
+        """\
+  sae-job exec ee1a7a07-abcb-4652-a1d3-2d57f415b0a1 --region cn-hangzhou -- echo abc '>' file0
+  sae-job exec APP_ID --env STAGE=prod --env-from-configmap DB_HOST=123:db_host \\
+      --env-all-from-configmap app-config=124 --replicas 3 --at +10m -- ./run.sh --full
+  sae-job exec APP_ID --event-id "$CI_PIPELINE_ID" --wait --wait-timeout 30m -- ./nightly.sh
+  sae-job exec APP_ID --endpoint http://127.0.0.1:PORT --dry-run --json -- echo hi
+  sae-job exec --app nightly-report --namespace cn-hangzhou:prod --wait -- ./run.sh
+""",
+        "print one JSON object: job_id, request_id, trace_id, event_id, app_id, trigger_time "
+        "(and status, with --wait)",
+        _add_exec,
+        commands.run_exec,
+        app_id="the job template's ID, e.g. ee1a7a07-abcb-4652-a1d3-2d57f415b0a1 (or --app NAME)",
+    ),
+    "wait": Spec(
+        "wait for a job to end (DescribeJobStatus): exit 0 succeeded, 7 failed, 8 timed out",
+        "Wait for the job JOB_ID of template APP_ID to end, showing its progress on stderr.",
+        "sae-job wait (APP_ID | --app NAME) JOB_ID [options]",
+        """\
+  sae-job wait APP_ID JOB_ID --wait-timeout 30m
+  sae-job wait APP_ID JOB_ID --json -q > final-status.json
+  sae-job wait --app nightly-report JOB_ID
+""",
+        "print the final status as one JSON object",
+        _add_wait,
+        commands.run_wait,
+    ),
+    "status": Spec(
+        "show a job's state and instance counts (DescribeJobStatus)",
+        "Show the state and instance counts of job JOB_ID (default: the template's latest job).",
+        "sae-job status (APP_ID | --app NAME) [JOB_ID] [options]",
+        """\
+  sae-job status APP_ID JOB_ID
+  sae-job status APP_ID --json        # the template's latest job
+  sae-job status --app nightly-report  # the same, by the template's name
+""",
+        "print the status as one JSON object",
+        _add_status,
+        commands.run_status,
+        _ONE_LOOK,
+    ),
+    "history": Spec(
+        "list a template's jobs, newest first (DescribeJobHistory)",
+        "List the jobs of template APP_ID, newest first.",
+        "sae-job history (APP_ID | --app NAME) [--state STATE] [--limit N] [options]",
+        """\
+  sae-job history APP_ID --limit 20
+  sae-job history APP_ID --state failed --json | jq -r .job_id
+  sae-job history --app nightly-report --limit 5
+""",
+        "print one JSON object per job, one a line",
+        _add_history,
+        commands.run_history,
+        _ONE_LOOK,
+    ),
+    "templates": Spec(
+        "list the job templates, each with its last job (ListJobs)",
+        "List the job templates: name, ID, namespace, and the state of each one's last job.",
+        "sae-job templates [--name PART] [--namespace ID] [--show TEMPLATE] [options]",
+        """\
+  sae-job templates
+  sae-job templates --name report --namespace cn-hangzhou:prod
+  sae-job templates --json | jq -r 'select(.last_job_state == "failed") | .name'
+  sae-job templates --show nightly-report
+""",
+        "print one JSON object per template, one a line",
+        _add_templates,
+        commands.run_templates,
+        _ONE_LOOK,
+        app_id=None,
+    ),
+}
+NAMES = (*COMMANDS, "emulator")
+
+
 def build_parser(argv: Sequence[str] | None = None) -> argparse.ArgumentParser:
     """The argument parser of `sae-job` (the emulator's options are loaded only when asked for)."""
     parser = _Parser(
@@ -428,21 +394,23 @@ def build_parser(argv: Sequence[str] | None = None) -> argparse.ArgumentParser:
     top.add_argument("--json", action="store_true", dest="_json", help="print JSON (see COMMAND --help)")
     for option, metavar in (("--profile", "NAME"), ("--region", "ID"), ("--endpoint", "URL")):
         top.add_argument(option, metavar=metavar, dest="_" + option[2:], help="as COMMAND --help says")
-    commands = parser.add_subparsers(title="commands", metavar="COMMAND", required=True)
-    adders: dict[str, Callable[[argparse.ArgumentParser], None]] = {
-        "exec": _add_exec,
-        "wait": _add_follow("wait"),
-        "status": _add_follow("status"),
-        "history": _add_follow("history"),
-        "templates": _add_templates,
-    }
-    for name, add in adders.items():
-        p = _subcommand(commands, name, _APP_ID_HELP.get(name, "the job template's ID (or --app NAME)"))
-        add(p)
-        _add_common_options(p, TEXTS[name].json)
-        p.set_defaults(parser=p, handler=functools.partial(_run_command, name))
+    subparsers = parser.add_subparsers(title="commands", metavar="COMMAND", required=True)
+    for name, spec in COMMANDS.items():
+        p = subparsers.add_parser(
+            name,
+            help=spec.help,
+            description=spec.description,
+            usage=spec.usage,
+            epilog=f"examples:\n{spec.examples}\n{SETTINGS_HELP}\n{exit_codes_help(spec.exit_codes)}",
+            formatter_class=argparse.RawDescriptionHelpFormatter,
+        )
+        if spec.app_id is not None:
+            p.add_argument("app_id", metavar="APP_ID", nargs="?", help=spec.app_id)
+        spec.options(p)
+        _add_common_options(p, spec.json)
+        p.set_defaults(parser=p, handler=functools.partial(_run_command, name, spec.run))
     if argv is None or not argv or "emulator" in argv or any(a in ("-h", "--help") for a in argv):
-        _add_emulator(commands)
+        _add_emulator(subparsers)
     return parser
 
 
@@ -478,7 +446,7 @@ def _hoist_global_options(argv: list[str]) -> list[str]:
     i = 0
     while i < len(argv):
         arg = argv[i]
-        if arg in TEXTS:
+        if arg in COMMANDS:
             return [arg, *moved, *argv[i + 1 :]]
         if arg == "--json" or arg.startswith(tuple(f"{o}=" for o in _GLOBAL_OPTIONS)):
             moved.append(arg)
@@ -500,7 +468,7 @@ def _argument_error(error: _ArgumentError, json_wanted: bool) -> int:
     if message.startswith(_REQUIRED):
         names = [name for name in message.removeprefix(_REQUIRED).split(", ") if name != "COMMAND"]
         if parser.prog == "sae-job" and not names:  # no subcommand at all
-            message = f"a command is missing: {', '.join(COMMANDS)}"
+            message = f"a command is missing: {', '.join(NAMES)}"
             hint = "sae-job --help says what each does; sae-job COMMAND --help, its options"
         else:
             names = names or ["COMMAND"]
@@ -512,7 +480,7 @@ def _argument_error(error: _ArgumentError, json_wanted: bool) -> int:
             )
     elif message.startswith("argument COMMAND: invalid choice:"):  # the emulator's parser loads lazily
         given = message.partition("invalid choice: ")[2].partition(" (")[0]
-        message = f"{given} is not a command: choose from {', '.join(COMMANDS)}"
+        message = f"{given} is not a command: choose from {', '.join(NAMES)}"
     elif message.startswith("unrecognized arguments:"):
         extras = message.partition(":")[2].split()
         if parser.prog.endswith(" exec") and any(not extra.startswith("-") for extra in extras):
@@ -522,8 +490,8 @@ def _argument_error(error: _ArgumentError, json_wanted: bool) -> int:
     sys.stderr.write(parser.format_usage())
     sys.stderr.write(f"{parser.prog}: error: {message}\n" + (f"hint: {hint}\n" if hint else ""))
     if json_wanted:
-        sys.stdout.write(json.dumps(Failure(EXIT_USAGE, "UsageError", message).json()) + "\n")
-    return EXIT_USAGE
+        sys.stdout.write(json.dumps(Failure(failures.EXIT_USAGE, "UsageError", message).json()) + "\n")
+    return failures.EXIT_USAGE
 
 
 def _check_template_choice(args: argparse.Namespace) -> None:
@@ -547,9 +515,8 @@ def _check_template_choice(args: argparse.Namespace) -> None:
         )
 
 
-def _run_command(name: str, args: argparse.Namespace) -> int:
+def _run_command(name: str, run: Command, args: argparse.Namespace) -> int:
     """Runs an SAE command; what it raises becomes its message and exit code."""
-    from sae_job.cli import commands
     from sae_job.cli.failures import describe_failure, interrupted
     from sae_job.cli.output import Output
     from sae_job.errors import SaeJobError
@@ -561,21 +528,14 @@ def _run_command(name: str, args: argparse.Namespace) -> int:
             level=logging.DEBUG, format="%(levelname)s %(name)s: %(message)s", stream=sys.stderr
         )
     out = Output(sys.stdout, sys.stderr, json=args.json, verbose=args.verbose)
-    call = Call(
-        name, args.argv, commands.connection_flags(args), credentials_source=commands.credentials_source(args)
-    )
+    flags, source = commands.connection_flags(args), commands.credentials_source(args)
+    call = Call(name, args.argv, flags, credentials_source=source)
     call.app_id, call.job_id = getattr(args, "app_id", None), getattr(args, "job_id", None)
     call.event_id, call.wait_timeout = getattr(args, "event_id", None), getattr(args, "wait_timeout", None)
-    run: Command = getattr(commands, f"run_{name}")
     try:
         return run(args, out, call)
     except (KeyboardInterrupt, Terminated) as exc:  # a progress line was ended by its own close()
-        sigint = isinstance(exc, KeyboardInterrupt)
-        return out.fail(
-            interrupted(
-                "SIGINT" if sigint else "SIGTERM", EXIT_INTERRUPTED if sigint else EXIT_TERMINATED, call
-            )
-        )
+        return out.fail(interrupted(isinstance(exc, KeyboardInterrupt), call))
     except (SaeJobError, UsageError, ValueError, TypeError) as exc:
         return out.fail(describe_failure(exc, call), exc)
 
@@ -627,5 +587,5 @@ def run() -> NoReturn:
     except BrokenPipeError:
         # Nothing more can reach the reader; without this, the exit's own flush would raise again.
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
-        code = EXIT_PIPE_CLOSED
+        code = failures.EXIT_PIPE_CLOSED
     raise SystemExit(code)

@@ -66,18 +66,16 @@ def exit_codes_help(codes: Collection[int] | None = None) -> str:
     return "".join(kept)
 
 
-# Library parameters (ArgumentError.parameter, Endpoint.source) -> the command line's names.
+# Library parameters (ArgumentError.parameter, Endpoint.source) -> the command line's names, where not
+# the snake_case name as an option (event_id is --event-id).
 FLAGS = {
     "app_id": "APP_ID",
     "job_id": "JOB_ID",
     "command": "COMMAND",
     "command[0]": "COMMAND",
-    "event_id": "--event-id",
     "namespace_id": "--namespace",
     "name": "--app",
     "time": "--at",
-    "replicas": "--replicas",
-    "state": "--state",
     "page_size": "--limit",
     "envs": "--env",
     "Env.name": "--env name",
@@ -86,24 +84,21 @@ FLAGS = {
     "ConfigMapEnv.key": "--env-from-configmap key",
     "ConfigMapEnv.config_map_id": "the ConfigMap ID",
     "config_map_name": "--env-all-from-configmap name",
-    "jar_start_options": "--jar-start-options",
-    "jar_start_args": "--jar-start-args",
-    "war_start_options": "--war-start-options",
-    "endpoint": "--endpoint",
     "endpoint=": "--endpoint",
-    "region": "--region",
     "region=": "--region",
 }
 
 
 def flag(parameter: str) -> str:
     """The command line's name for a library parameter: ``event_id`` is ``--event-id``, ``command[2]``
-    argument 2 of COMMAND, ``envs['A']`` ``--env 'A'``."""
+    argument 2 of COMMAND, ``envs['A']`` ``--env 'A'``; any other name (a variable's) as it is."""
     if parameter.startswith("command[") and parameter != "command[0]":
         return f"argument {parameter[len('command[') : -1]} of COMMAND"
     if parameter.startswith("envs["):
         return f"--env {parameter[len('envs[') : -1]}"
-    return FLAGS.get(parameter, parameter)
+    if parameter in FLAGS or not parameter.replace("_", "").isalpha() or not parameter.islower():
+        return FLAGS.get(parameter, parameter)
+    return "--" + parameter.replace("_", "-")
 
 
 class UsageError(Exception):
@@ -172,9 +167,10 @@ class Call:
         )
 
 
-def interrupted(signal_name: str, exit_code: int, call: Call) -> Failure:
-    """What an interrupted command says: the job it follows, or the event ID it started one under, and
-    the command that goes on from there without starting a second job."""
+def interrupted(sigint: bool, call: Call) -> Failure:
+    """What a command interrupted by SIGINT (else SIGTERM) says: the job it follows, or the event ID it
+    started one under, and the command that goes on from there without starting a second job."""
+    signal_name, exit_code = ("SIGINT", EXIT_INTERRUPTED) if sigint else ("SIGTERM", EXIT_TERMINATED)
     details: dict[str, Any] = {"signal": signal_name, "app_id": call.app_id, "job_id": call.job_id}
     message = f"interrupted by {signal_name}"
     if call.job_id is not None:

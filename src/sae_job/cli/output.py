@@ -31,6 +31,10 @@ class Output:
     def json_line(self, value: object) -> None:
         self.result(json.dumps(value) + "\n")
 
+    def emit(self, value: object, text: str) -> None:
+        """``value`` as one JSON line with --json, else ``text``."""
+        self.result(json.dumps(value) + "\n" if self.json else text)
+
     def say(self, message: str) -> None:
         self.stderr.write(f"sae-job: {message}\n")
 
@@ -188,9 +192,9 @@ def settings_text(settings: TemplateSettings) -> str:
     return head + "".join(f"  {label + ':':<25}{'-' if value is None else value}\n" for label, value in rows)
 
 
-TEMPLATE_COLUMNS = (
-    "NAME", "APP ID", "NAMESPACE", "SUSPENDED", "LAST RUN", "LAST START", "ACTIVE", "SUCCEEDED", "FAILED"
-)  # fmt: skip
+TEMPLATE_COLUMNS = tuple(
+    ["NAME", "APP ID", "NAMESPACE", "SUSPENDED", "LAST RUN", "LAST START", "ACTIVE", "SUCCEEDED", "FAILED"]
+)
 
 
 def templates_table(templates: Sequence[JobTemplate]) -> str:
