@@ -15,9 +15,22 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any, cast
 
-from sae_job.cli import output
 from sae_job.cli.failures import EXIT_OK, Call, UsageError
-from sae_job.cli.output import Output, Progress
+from sae_job.cli.output import (
+    HISTORY_HEADER,
+    Output,
+    Progress,
+    final_line,
+    format_duration,
+    history_row,
+    settings_json,
+    settings_text,
+    status_json,
+    status_text,
+    template_json,
+    templates_table,
+    utc_text,
+)
 
 if TYPE_CHECKING:
     from sae_job.arguments import ConfigMapEnv, Env, ExecJobArguments
@@ -78,7 +91,7 @@ def parse_at(value: str, now: datetime | None = None) -> datetime | None:
         raise UsageError(f"--at {value!r} has no timezone: add Z or an offset such as +08:00")
     if parsed < now - PAST_AT_GRACE:
         raise UsageError(
-            f"--at {value!r} is {output.format_duration((now - parsed).total_seconds())} in the past: "
+            f"--at {value!r} is {format_duration((now - parsed).total_seconds())} in the past: "
             "give a time to come, or --at now to start the job at once"
         )
     return parsed
@@ -170,7 +183,7 @@ def run_exec(args: argparse.Namespace, out: Output, call: Call) -> int:
         found: dict[str, Any] = {
             name: getattr(launch, name) for name in ("job_id", "request_id", "trace_id", "event_id", "app_id")
         }
-        found["trigger_time"] = output.utc_text(at)
+        found["trigger_time"] = utc_text(at)
         if not out.json:
             when = f"triggers at {found['trigger_time']}" if at is not None else "triggers now"
             out.result(
@@ -179,9 +192,9 @@ def run_exec(args: argparse.Namespace, out: Output, call: Call) -> int:
             )
         if call.wait_timeout is not None and args.wait:
             status = _wait(client, target, launch.job_id, call.wait_timeout, progress)
-            found["status"] = output.status_json(status, target.app_id)
+            found["status"] = status_json(status, target.app_id)
             if not out.json:
-                out.result(output.final_line(status))
+                out.result(final_line(status))
         if out.json:
             out.json_line(found)
     return EXIT_OK
@@ -202,7 +215,7 @@ def run_wait(args: argparse.Namespace, out: Output, call: Call) -> int:
             progress.show(first)
         left = max(timeout - (time.monotonic() - started), 0.001)
         status = _wait(client, target, args.job_id, left, progress)
-    out.emit(output.status_json(status, target.app_id), output.final_line(status))
+    out.emit(status_json(status, target.app_id), final_line(status))
     return EXIT_OK
 
 
@@ -211,7 +224,7 @@ def run_status(args: argparse.Namespace, out: Output, call: Call) -> int:
     with _client(args, out, call) as client:
         target = _target(client, args, call, out)
         status = client.describe_job(target.app_id, args.job_id)
-    out.emit(output.status_json(status, target.app_id), output.status_text(status, target.app_id))
+    out.emit(status_json(status, target.app_id), status_text(status, target.app_id))
     return EXIT_OK
 
 
@@ -222,8 +235,8 @@ def run_history(args: argparse.Namespace, out: Output, call: Call) -> int:
         jobs = client.job_history(target.app_id, state=args.state, page_size=min(args.limit or 100, 100))
         shown = 0
         for status in itertools.islice(jobs, args.limit):
-            row = ("" if shown else output.HISTORY_HEADER + "\n") + output.history_row(status) + "\n"
-            out.emit(output.status_json(status, target.app_id), row)
+            row = ("" if shown else HISTORY_HEADER + "\n") + history_row(status) + "\n"
+            out.emit(status_json(status, target.app_id), row)
             shown += 1
     if not shown and not out.json:
         out.say(f"no{' ' + args.state if args.state else ''} jobs for app {target.app_id}")
@@ -240,15 +253,15 @@ def run_templates(args: argparse.Namespace, out: Output, call: Call) -> int:
                 settings = client.describe_template(args.show)
             except ApplicationNotFoundError:
                 settings = client.describe_template(client.find_template(args.show, args.namespace).app_id)
-            out.emit(output.settings_json(settings), output.settings_text(settings))
+            out.emit(settings_json(settings), settings_text(settings))
             return EXIT_OK
         found: list[JobTemplate] = []
         for template in client.list_templates(name=args.name or None, namespace_id=args.namespace):
             if out.json:
-                out.json_line(output.template_json(template))
+                out.json_line(template_json(template))
             found.append(template)
     if not out.json and found:
-        out.result(output.templates_table(found))
+        out.result(templates_table(found))
     if not found:
         named = f" whose name contains {args.name!r}" if args.name else ""
         out.say(f"no job templates{named}{f' in namespace {args.namespace}' if args.namespace else ''}")
@@ -389,10 +402,10 @@ def _wait_timeout(args: argparse.Namespace, out: Output, settings: TemplateSetti
     else:
         margin = max(60.0, settings.timeout / 10)
         seconds = settings.timeout + margin
-        template = output.format_duration(settings.timeout)
-        why = f": the template's timeout, {template}, and {output.format_duration(margin)} more"
+        template = format_duration(settings.timeout)
+        why = f": the template's timeout, {template}, and {format_duration(margin)} more"
     if not args.quiet:
-        out.say(f"waiting up to {output.format_duration(seconds)}{why} (--wait-timeout sets it)")
+        out.say(f"waiting up to {format_duration(seconds)}{why} (--wait-timeout sets it)")
     return seconds
 
 
