@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import json
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta, timezone
@@ -568,7 +569,7 @@ def test_no_command_and_an_unknown_one_name_every_command(capsys: pytest.Capture
 
 
 def test_status_and_history_show_the_state_by_name_and_fit_the_job_id() -> None:
-    from sae_job.cli_output import HISTORY_HEADER, history_row, status_text
+    from sae_job.cli.output import HISTORY_HEADER, history_row, status_text
     from sae_job.models import JobState, JobStatus
 
     job_id = "manual-13ec2687-27df-42e4-841e-afbb214a1cc0"  # 43 characters, as SAE's are
@@ -578,6 +579,26 @@ def test_status_and_history_show_the_state_by_name_and_fit_the_job_id() -> None:
     assert "state      unknown (State '9')\n" in status_text(odd, "app")
     row = history_row(known)
     assert row.index("running") == HISTORY_HEADER.index("STATE") and row[len(job_id)] == " "
+
+
+def test_history_rows_and_the_live_line_count_display_width() -> None:
+    from sae_job.cli.output import HISTORY_HEADER, Progress, display_width, history_row
+    from sae_job.models import JobState, JobStatus
+
+    wide = JobStatus("每日报表-13ec2687", JobState.RUNNING, "3", 1, 0, 0, None, None, None, "R")
+    row = history_row(wide)
+    assert display_width(row[: row.index("running")]) == HISTORY_HEADER.index("STATE")
+
+    class Terminal(io.StringIO):
+        def isatty(self) -> bool:
+            return True
+
+    stream = Terminal()
+    progress = Progress(stream, live=True, monotonic=lambda: 0.0, columns=lambda: 12)
+    progress.show(wide)
+    progress.close()
+    drawn = stream.getvalue().split("\r\x1b[K")[1]
+    assert drawn == "job 每日报" and display_width(drawn) == 10  # 11 columns at most, a wide one not halved
 
 
 def test_a_name_that_finds_no_template_carries_no_event_id(
@@ -594,12 +615,45 @@ def test_a_name_that_finds_no_template_carries_no_event_id(
     assert (code, error["code"], error["event_id"]) == (3, "TemplateNotFound", None)
 
 
+def test_a_bad_value_after_a_request_was_sent_is_no_usage_error(
+    httpserver: HTTPServer, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # A job ID no check accepts, from the server: the job started, so exit 2 ("nothing was sent") would lie.
+    httpserver.expect_request(PATH).respond_with_json(ok("job with space"))
+    argv = ["exec", "app-1", "--endpoint", httpserver.url_for("/"), "--max-attempts", "1", "--wait"]
+    code, out, err = run([*argv, "--wait-timeout", "1m", "--json", "--", "true"], capsys)
+    error = json.loads(out)["error"]
+    assert code == cli.EXIT_ERROR and error["event_id"] is not None
+    assert "The job job with space did start; see it with:\n  sae-job status app-1 'job with space'" in err
+
+
+@pytest.mark.parametrize(
+    "argv",
+    [
+        ["exec", "--app", "report", "--", "", "x"],  # the executable empty: ExecJob's own check
+        ["exec", "app-1", "--wait", "--", "", "x"],
+        ["wait", "--app", "report", "job with space"],
+        ["wait", "app-1", "job with space"],
+        ["status", "--app", "report", "job with space"],
+    ],
+)
+def test_bad_input_is_refused_before_any_request_even_where_a_lookup_comes_first(
+    httpserver: HTTPServer, capsys: pytest.CaptureFixture[str], argv: list[str]
+) -> None:
+    code, _, err = run([argv[0], "--endpoint", httpserver.url_for("/"), *argv[1:]], capsys)
+    assert code == cli.EXIT_USAGE and len(httpserver.log) == 0, err
+
+
 def test_a_message_ending_in_a_url_gets_no_full_stop() -> None:
-    from sae_job.cli_output import _sentence
+    from sae_job.cli.failures import Failure
 
     url = "https://api.aliyun.com/troubleshoot?q=InternalError&product=sae"
-    assert _sentence(f"InternalError: failed\nsee {url}") == f"InternalError: failed\nsee {url}"
-    assert _sentence("InternalError: failed") == "InternalError: failed."
+
+    def text(message: str) -> str:
+        return Failure(3, "InternalError", message).text()
+
+    assert text(f"InternalError: failed\nsee {url}") == f"sae-job: InternalError: failed\nsee {url}\n"
+    assert text("InternalError: failed") == "sae-job: InternalError: failed.\n"
 
 
 def test_a_leftover_security_token_is_named_among_the_likeliest_causes(
@@ -627,7 +681,7 @@ def test_each_command_s_help_lists_the_exit_codes_it_can_end_with(
 
 
 def test_templates_table_pads_by_display_width_for_cjk_and_combining_names() -> None:
-    from sae_job.cli_output import display_width, templates_table
+    from sae_job.cli.output import display_width, templates_table
     from sae_job.models import JobTemplate
 
     names = ["每日报表", "e\u0301t\u00e9", "ascii-name"]

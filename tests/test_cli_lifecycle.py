@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 
 from sae_job import cli
-from sae_job.cli_output import Progress
+from sae_job.cli.output import Progress
 from sae_job.models import JobState, JobStatus
 
 SECRET_NAMES = ("ALIBABA_CLOUD_ACCESS_KEY_ID", "ALIBABA_CLOUD_ACCESS_KEY_SECRET")
@@ -219,6 +219,63 @@ def test_in_a_log_one_timestamped_line_per_change_and_nothing_between() -> None:
     ]
 
 
+class Log(io.StringIO):
+    """A CI log that notes when, by ``clock``, each line was written."""
+
+    def __init__(self, clock: Clock) -> None:
+        super().__init__()
+        self.clock, self.times = clock, list[float]()
+
+    def write(self, text: str) -> int:
+        self.times += [self.clock.now] * text.count("\n")
+        return super().write(text)
+
+
+def test_in_a_log_a_heartbeat_comes_within_five_minutes_of_the_last_line() -> None:
+    from sae_job.retries import run_sync
+    from sae_job.waiting import WaitPolicy, wait_loop
+
+    assert WaitPolicy().max_delay <= 60  # a look at least every minute: the heartbeat comes at a look
+    clock = Clock()
+    log = Log(clock)
+    moment = datetime(2026, 12, 1, tzinfo=UTC)
+    progress = Progress(log, live=False, monotonic=lambda: clock.now, now=lambda: moment, sleep=clock.sleep)
+
+    def look(attempt: int) -> JobStatus:  # pending for 7 minutes, running until 40, then done
+        if clock.now < 420:
+            return status(JobState.PENDING)
+        return status(JobState.RUNNING, active=1) if clock.now < 2400 else status(JobState.SUCCEEDED)
+
+    run_sync(wait_loop(3600, WaitPolicy(), lambda: clock.now, progress.show), look, progress.sleep)
+    lines = log.getvalue().splitlines()
+    assert max(b - a for a, b in zip([0.0, *log.times], [*log.times, clock.now], strict=True)) <= 300
+    beats = [i for i, line in enumerate(lines) if " still running: job job-1 " in line]
+    assert lines[beats[0]] == "2026-12-01T00:00:00Z still running: job job-1 (pending), 4m00s elapsed"
+    assert len(beats) >= 2400 // 300 - 1
+    for i in beats:  # each a whole interval after the line before it, a change line or a heartbeat
+        assert log.times[i] - log.times[i - 1] >= 240
+
+
+def test_in_a_log_a_long_sleep_between_looks_still_lets_the_heartbeat_through() -> None:
+    clock, stream = Clock(), io.StringIO()
+    moment = datetime(2026, 12, 1, 8, 0, 5, tzinfo=UTC)
+    progress = Progress(
+        stream, live=False, monotonic=lambda: clock.now, now=lambda: moment, sleep=clock.sleep
+    )
+    progress.show(status(JobState.RUNNING, active=1))
+    progress.sleep(600)  # a server's retry-after of ten minutes
+    progress.show(status(JobState.RUNNING, active=1))
+    progress.show(status(JobState.SUCCEEDED, succeeded=1))
+    progress.close()
+    assert clock.now == 600
+    assert stream.getvalue().splitlines() == [
+        "2026-12-01T08:00:05Z job job-1 running: 1 active, 0 succeeded, 0 failed (0s elapsed)",
+        "2026-12-01T08:00:05Z still running: job job-1 (running), 4m00s elapsed",
+        "2026-12-01T08:00:05Z still running: job job-1 (running), 8m00s elapsed",
+        "2026-12-01T08:00:05Z job job-1 succeeded: 0 active, 1 succeeded, 0 failed (10m00s elapsed)",
+    ]
+
+
 @pytest.mark.sae_emulator(templates=[{"app_id": "quick", "run_seconds": 0.2}])
 def test_the_cli_redraws_on_a_terminal_and_quiet_silences_it(
     sae_emulator: Any, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
@@ -395,6 +452,13 @@ def test_a_duration_without_its_unit_says_which_units_there_are() -> None:
 
     with pytest.raises(argparse.ArgumentTypeError, match="'30' has no unit: write 30s, 30m or 30h"):
         cli.parse_duration("30")
+
+
+def test_wait_help_says_a_bare_number_is_refused(capsys: pytest.CaptureFixture[str]) -> None:
+    for command in ("wait", "exec"):
+        with pytest.raises(SystemExit):
+            cli.main([command, "--help"])
+        assert "(a bare 30 is refused)" in " ".join(capsys.readouterr().out.split())
 
 
 def test_at_now_and_just_past_are_accepted() -> None:

@@ -12,6 +12,8 @@ from typing import Any
 
 import httpx
 
+from sae_job.arguments import ArgumentError
+
 __all__ = [
     "ENDPOINT_ENV",
     "KNOWN_REGIONS",
@@ -87,19 +89,20 @@ def _checked_url(endpoint: object, name: str) -> httpx.URL:
     try:
         url = httpx.URL(endpoint)
     except httpx.InvalidURL as exc:
-        raise ValueError(f"{name} {shown!r} is not a URL: {exc}") from None
+        raise ArgumentError(name, f"{shown!r} is not a URL: {exc}") from None
     if url.scheme not in ("http", "https") or not url.host:
-        raise ValueError(
-            f"{name} {shown!r} is not an http(s) URL such as https://sae.cn-hangzhou.aliyuncs.com"
+        raise ArgumentError(
+            name, f"{shown!r} is not an http(s) URL such as https://sae.cn-hangzhou.aliyuncs.com"
         )
     if url.query or url.fragment or url.userinfo or "?" in endpoint or "#" in endpoint:
-        raise ValueError(f"{name} {shown!r} must not carry a query, a fragment or user info")
+        raise ArgumentError(name, f"{shown!r} must not carry a query, a fragment or user info")
     if url.port is not None and not 0 < url.port < 65536:
-        raise ValueError(f"{name} {shown!r} has port {url.port}, which is not 1 to 65535")
+        raise ArgumentError(name, f"{shown!r} has port {url.port}, which is not 1 to 65535")
     if url.scheme == "http" and not _is_loopback(url.host):
-        raise ValueError(
-            f"{name} {shown!r} uses plain http to a host that is not loopback: use https "
-            "(plain http is allowed only for a local emulator on 127.0.0.1, ::1 or localhost)"
+        raise ArgumentError(
+            name,
+            f"{shown!r} uses plain http to a host that is not loopback: use https "
+            "(plain http is allowed only for a local emulator on 127.0.0.1, ::1 or localhost)",
         )
     return url
 
@@ -124,7 +127,8 @@ def find_endpoint(
     environ: Mapping[str, str] | None = None,
 ) -> Endpoint:
     """The endpoint to call and where it came from (``vpc=True``: ``sae-vpc.<region>``). Raises
-    ``ValueError`` for a malformed endpoint or region, for none, for ``http://`` beyond loopback."""
+    :class:`~sae_job.arguments.ArgumentError` (a ``ValueError``) for a malformed endpoint or region or
+    ``http://`` beyond loopback, ``ValueError`` for no region at all."""
     environ = os.environ if environ is None else environ
     for given, name in ((endpoint, "endpoint"), (environ.get(ENDPOINT_ENV) or None, ENDPOINT_ENV)):
         if given is not None:
@@ -147,7 +151,7 @@ def find_endpoint(
                 f"  - endpoint=, or the environment variable {ENDPOINT_ENV}" + source
             )
     if not isinstance(region, str) or not _REGION.fullmatch(region):
-        raise ValueError(f"{name} {region!r} is not a region ID such as 'cn-hangzhou'")
+        raise ArgumentError(name, f"{region!r} is not a region ID such as 'cn-hangzhou'")
     host = f"sae{'-vpc' if vpc else ''}.{region}.aliyuncs.com"
     return Endpoint(f"https://{host}", host, region, source)
 

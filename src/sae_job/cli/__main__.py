@@ -1,0 +1,3 @@
+from sae_job.cli import run
+
+run()
