@@ -713,3 +713,17 @@ def test_global_options_before_the_command_are_taken_and_the_one_after_wins() ->
     )
     assert (args.region, args.app_id) == ("b", "APP")
     assert "global options" in build_parser().format_help()
+
+
+@pytest.mark.parametrize("broken", [False, True])
+def test_no_region_lists_the_ways_to_give_one_and_why_the_profile_gave_none(
+    broken: bool, monkeypatch: pytest.MonkeyPatch, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    if broken:  # a directory where the config file should be: the profile could not be read
+        (tmp_path / "config.json").mkdir()
+        monkeypatch.setenv("ALIBABA_CLOUD_CONFIG_FILE", str(tmp_path / "config.json"))
+    code, out, err = run(["status", "app-1"], capsys)
+    assert (code, out) == (2, "")
+    assert "no region. Give one of:\n  - --region cn-hangzhou" in err
+    assert "--endpoint URL, or the environment variable SAE_JOB_ENDPOINT" in err
+    assert ("(the aliyun CLI config file was not read: " in err) is broken

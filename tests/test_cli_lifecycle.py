@@ -569,7 +569,11 @@ def test_app_shows_the_resolved_id_in_verbose_output_and_the_text(
         (
             ["exec", "--app", "report", "--", "true"],
             3,
-            ["AmbiguousTemplate", "--namespace NAMESPACE: cn-hangzhou, cn-hangzhou:dev"],
+            [
+                "AmbiguousTemplate",
+                "(app-report in cn-hangzhou, app-report-dev in cn-hangzhou:dev)",
+                "--namespace NAMESPACE: cn-hangzhou, cn-hangzhou:dev",
+            ],
         ),
         (
             ["status", "--app", "repor"],

@@ -49,6 +49,8 @@ def test_a_name_shared_across_namespaces_is_ambiguous_and_a_namespace_picks_one(
         ("cn-hangzhou", "cn-hangzhou:dev"),
     )
     assert "namespace_id=NAMESPACE: cn-hangzhou, cn-hangzhou:dev" in str(error) and error.request_id
+    assert error.templates == (("app-report", "cn-hangzhou"), ("app-report-dev", "cn-hangzhou:dev"))
+    assert pickle.loads(pickle.dumps(error)).templates == error.templates
     assert pickle.loads(pickle.dumps(error)).namespaces == error.namespaces
     assert client.find_template("report", namespace_id="cn-hangzhou:dev").app_id == "app-report-dev"
     assert client.find_template("report", "cn-hangzhou").app_id == "app-report"

@@ -477,4 +477,5 @@ def picked(
         request_id=request_id,
     )
     ambiguous.name, ambiguous.namespaces = name, namespaces
+    ambiguous.templates = tuple((t.app_id, t.namespace_id) for t in matches)
     raise ambiguous

@@ -17,6 +17,7 @@ from sae_job.arguments import ArgumentError
 __all__ = [
     "ENDPOINT_ENV",
     "KNOWN_REGIONS",
+    "NoRegionError",
     "REGION_ENV",
     "Endpoint",
     "find_endpoint",
@@ -107,6 +108,24 @@ def _checked_url(endpoint: object, name: str) -> httpx.URL:
     return url
 
 
+class NoRegionError(ValueError):
+    """No region or endpoint was given anywhere; ``reason`` says why the aliyun CLI profile gave none
+    (empty when it has no ``region_id``)."""
+
+    def __init__(self, reason: str = "") -> None:
+        super().__init__(
+            "no region. Give one of:\n"
+            "  - region='cn-hangzhou' (or another region ID)\n"
+            f"  - the environment variable {REGION_ENV}\n"
+            "  - region_id in the aliyun CLI profile (aliyun configure)\n"
+            f"  - endpoint=, or the environment variable {ENDPOINT_ENV}" + (f"\n{reason}" if reason else "")
+        )
+        self.reason = reason
+
+    def __reduce__(self) -> tuple[object, ...]:
+        return type(self), (self.reason,)
+
+
 def _profile_region(profile: str | None, environ: Mapping[str, str]) -> tuple[str | None, str]:
     """The ``region_id`` of the aliyun CLI profile and where it was found; or None and why not."""
     from sae_job.credentials import profile_region  # credentials imports nothing of this module
@@ -114,7 +133,7 @@ def _profile_region(profile: str | None, environ: Mapping[str, str]) -> tuple[st
     try:
         found = profile_region(profile=profile, environ=environ)
     except Exception as exc:  # a broken config file: the credentials step names it; here it is a reason
-        return None, f"\n(the aliyun CLI config file was not read: {exc})"
+        return None, f"(the aliyun CLI config file was not read: {exc})"
     return found if found is not None else (None, "")
 
 
@@ -128,7 +147,7 @@ def find_endpoint(
 ) -> Endpoint:
     """The endpoint to call and where it came from (``vpc=True``: ``sae-vpc.<region>``). Raises
     :class:`~sae_job.arguments.ArgumentError` (a ``ValueError``) for a malformed endpoint or region or
-    ``http://`` beyond loopback, ``ValueError`` for no region at all."""
+    ``http://`` beyond loopback, :class:`NoRegionError` (a ``ValueError``) for no region at all."""
     environ = os.environ if environ is None else environ
     for given, name in ((endpoint, "endpoint"), (environ.get(ENDPOINT_ENV) or None, ENDPOINT_ENV)):
         if given is not None:
@@ -143,13 +162,7 @@ def find_endpoint(
         region, source = _profile_region(profile, environ)
         name = source
         if region is None:
-            raise ValueError(
-                "no region. Give one of:\n"
-                "  - region='cn-hangzhou' (or another region ID)\n"
-                f"  - the environment variable {REGION_ENV}\n"
-                "  - region_id in the aliyun CLI profile (aliyun configure)\n"
-                f"  - endpoint=, or the environment variable {ENDPOINT_ENV}" + source
-            )
+            raise NoRegionError(source.strip())
     if not isinstance(region, str) or not _REGION.fullmatch(region):
         raise ArgumentError(name, f"{region!r} is not a region ID such as 'cn-hangzhou'")
     host = f"sae{'-vpc' if vpc else ''}.{region}.aliyuncs.com"

@@ -187,11 +187,12 @@ class TemplateNotFoundError(SaeError):
 
 class AmbiguousTemplateError(SaeError):
     """``AmbiguousTemplate``: job templates in several namespaces have this ``name``; ``namespaces`` lists
-    them, and ``namespace_id=`` (``--namespace`` on the command line) picks one. Raised by
-    ``find_template``."""
+    them, ``templates`` each one's ``(app_id, namespace_id)``, and ``namespace_id=`` (``--namespace`` on
+    the command line) picks one. Raised by ``find_template``."""
 
     name: str = ""
     namespaces: tuple[str, ...] = ()
+    templates: tuple[tuple[str, str | None], ...] = ()
 
 
 class AuthenticationError(SaeError):

@@ -312,16 +312,13 @@ no region. Give one of:
 
 def _endpoint(args: argparse.Namespace, out: Output) -> Endpoint:
     """The endpoint to call, with a warning when its region is not one SAE is known to have."""
-    from sae_job.arguments import ArgumentError
     from sae_job.cli.failures import flag
-    from sae_job.endpoints import KNOWN_REGIONS, find_endpoint, nearest_regions
+    from sae_job.endpoints import KNOWN_REGIONS, NoRegionError, find_endpoint, nearest_regions
 
     try:
         found = find_endpoint(region=args.region, endpoint=args.endpoint, vpc=args.vpc, profile=args.profile)
-    except ArgumentError:
-        raise
-    except ValueError:  # the one not about a given value: no region anywhere
-        raise UsageError(_NO_REGION) from None
+    except NoRegionError as exc:
+        raise UsageError(_NO_REGION + (f"\n{exc.reason}" if exc.reason else "")) from None
     if found.region is None and (args.region is not None or args.vpc):
         ignored = "--region" if args.region is not None else "--vpc"
         out.warn(f"{ignored} is ignored: the endpoint {found.url} comes from {flag(found.source)}")

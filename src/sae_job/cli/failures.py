@@ -323,9 +323,10 @@ def _sae_failure(exc: errors.SaeError, call: Call) -> Failure:
     elif isinstance(exc, errors.ServerError):
         exit_code = EXIT_UNAVAILABLE
     elif isinstance(exc, errors.AmbiguousTemplateError):
+        ids = ", ".join(f"{app_id} in {namespace or '?'}" for app_id, namespace in exc.templates)
         message = (
-            f"{exc.code}: job templates in several namespaces are named {exc.name!r}{request}; pick one "
-            f"with --namespace NAMESPACE: {', '.join(exc.namespaces)}"
+            f"{exc.code}: job templates in several namespaces are named {exc.name!r} ({ids}){request}; "
+            f"pick one with --namespace NAMESPACE: {', '.join(exc.namespaces)}"
         )
     elif isinstance(exc, errors.TemplateNotFoundError):
         listing = f"sae-job templates --name {shlex.quote(exc.name)}"
