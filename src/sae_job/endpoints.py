@@ -17,9 +17,9 @@ from sae_job.arguments import ArgumentError
 __all__ = [
     "ENDPOINT_ENV",
     "KNOWN_REGIONS",
-    "NoRegionError",
     "REGION_ENV",
     "Endpoint",
+    "NoRegionError",
     "find_endpoint",
     "nearest_regions",
     "resolve_endpoint",
