@@ -1078,6 +1078,12 @@ def run() -> NoReturn:
         # Nothing more can reach the reader; without this, the exit's own flush would raise again.
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         code = EXIT_PIPE_CLOSED
+    if code == EXIT_INTERRUPTED:
+        # Our KeyboardInterrupt, handled: under `python -m sae_job.cli` CPython would still end the
+        # process by SIGINT (returncode -2, not 130) had the Ctrl-C landed in a string exec() (a
+        # dataclass being made during a lazy import). Such an exec leaves a flag that Py_RunMain
+        # reads at exit (Modules/main.c, bpo-41602); each string exec clears it as it starts.
+        exec("")
     raise SystemExit(code)
 
 
