@@ -85,7 +85,7 @@ test: validate-spec check-generated lint
 		ahead=$$(( fake - real )); test $${ahead#-} -ge 86400 || \
 		{ echo "faketime -f '$(FAKE_AHEAD)' did not move Python's clock by a day or more"; exit 1; }
 	PYTHONDONTWRITEBYTECODE= faketime -f '$(FAKE_AHEAD)' $(PY) -m pytest -n 3 -m 'not real_clock_only'
-	@PIP_QUIET='$(PIP_QUIET)' PYTEST_ARGS='-n 3' bash scripts/test-pythons.sh $(PY) $(TEST_PYTHONS)
+	@TEST_PIP_OPTIONS='$(PIP_QUIET)' TEST_PYTEST_OPTIONS='-n 3' bash scripts/test-pythons.sh $(PY) $(TEST_PYTHONS)
 
 # The tests marked soak, at the issue's full size (make test runs them reduced); prints the numbers.
 soak: $(VENV)/.installed

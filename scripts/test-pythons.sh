@@ -10,8 +10,11 @@
 set -uo pipefail
 main_python=$1
 shift
-pytest_args=${PYTEST_ARGS:--n 3}
-pip_quiet=${PIP_QUIET:---quiet --disable-pip-version-check}
+# Options for pytest and pip; unset once read, so that neither these nor any PIP_* name reach pip or the
+# tests (pip reads PIP_QUIET=... as its own --quiet).
+pytest_args=${TEST_PYTEST_OPTIONS:--n 3}
+pip_quiet=${TEST_PIP_OPTIONS:---quiet --disable-pip-version-check}
+unset TEST_PYTEST_OPTIONS TEST_PIP_OPTIONS
 
 version_of() {  # the interpreter's full version (3.12.1), or nothing when it does not run
   "$1" -c 'import platform; print(platform.python_version())' 2>/dev/null

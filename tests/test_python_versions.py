@@ -22,7 +22,9 @@ def fake_python(path: Path, version: str | None, pytest_exit: int = 0) -> Path:
     else:
         path.write_text(
             "#!/bin/sh\n"
-            f'case "$1 $2" in\n'
+            # The script's own options must not reach pip or the tests (pip reads PIP_QUIET as --quiet).
+            'env | grep -E "^(PIP_|PYTEST_|TEST_)" && exit 3\n'
+            'case "$1 $2" in\n'
             f'  "-c "*) echo {version} ;;\n'
             '  "-m venv") mkdir -p "$3/bin" && cp "$0" "$3/bin/python" ;;\n'
             '  "-m pip") ;;\n'
@@ -40,7 +42,13 @@ def run(tmp_path: Path, *versions: str) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
         ["bash", str(SCRIPT), str(tmp_path / "main" / "python"), *versions],
         cwd=tmp_path,
-        env={"PATH": f"{tmp_path / 'bin'}:/usr/bin:/bin", "PYENV_ROOT": str(tmp_path / "pyenv"), "HOME": "/"},
+        env={
+            "PATH": f"{tmp_path / 'bin'}:/usr/bin:/bin",
+            "PYENV_ROOT": str(tmp_path / "pyenv"),
+            "HOME": "/",
+            "TEST_PIP_OPTIONS": "--quiet",
+            "TEST_PYTEST_OPTIONS": "-q",
+        },
         capture_output=True,
         text=True,
         timeout=60,
