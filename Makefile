@@ -14,7 +14,8 @@ PIP_QUIET := --quiet --disable-pip-version-check
 
 help:
 	@echo "make demo             run a job end to end against the local SAE emulator"
-	@echo "make test             validate the spec, check generated/, lint, run the tests, then again a year ahead"
+	@echo "make test             validate the spec, check generated/, lint, run the tests, then again a year ahead,"
+	@echo "                      then again under each other Python of 3.11, 3.12, 3.13 found; prints which ran"
 	@echo "make soak             the load and soak tests in full: 20,000 requests, 10,000 calls (minutes)"
 	@echo "make mutate           mutation scores of signing, arguments, errors, attempts, answers, jobs (minutes)"
 	@echo "make generate         regenerate generated/sae_job_api from openapi/sae-job.yaml"
@@ -71,7 +72,11 @@ lint: $(VENV)/.installed
 # clock=). Tests marked real_clock_only (pyproject.toml) are left out: under libfaketime a timed wait on a
 # lock (Event.wait(0.05)) never times out, since CPython's sem_clockwait is not intercepted.
 # make test FAKE_AHEAD=+730d tries another date.
+# Last, scripts/test-pythons.sh: the normal pass again under each of TEST_PYTHONS other than .venv's, each
+# in its own .venv-3.X (python3.X on PATH if it runs, else a pyenv build); an absent one is skipped, a
+# failing one fails make test, and it ends with a line naming the versions tested, one those skipped.
 FAKE_AHEAD ?= +400d
+TEST_PYTHONS ?= 3.11 3.12 3.13
 test: validate-spec check-generated lint
 	PYTHONDONTWRITEBYTECODE= $(PY) -m pytest -n 3
 	@command -v faketime >/dev/null || \
@@ -80,6 +85,7 @@ test: validate-spec check-generated lint
 		ahead=$$(( fake - real )); test $${ahead#-} -ge 86400 || \
 		{ echo "faketime -f '$(FAKE_AHEAD)' did not move Python's clock by a day or more"; exit 1; }
 	PYTHONDONTWRITEBYTECODE= faketime -f '$(FAKE_AHEAD)' $(PY) -m pytest -n 3 -m 'not real_clock_only'
+	@TEST_PIP_OPTIONS='$(PIP_QUIET)' TEST_PYTEST_OPTIONS='-n 3' bash scripts/test-pythons.sh $(PY) $(TEST_PYTHONS)
 
 # The tests marked soak, at the issue's full size (make test runs them reduced); prints the numbers.
 soak: $(VENV)/.installed
@@ -122,4 +128,4 @@ generator-lock:
 	@touch $(GEN_VENV)/.installed
 
 clean:
-	rm -rf $(VENV) $(GEN_VENV) $(BENCH_VENV) .mypy_cache .ruff_cache .pytest_cache .hypothesis mutants
+	rm -rf $(VENV) $(VENV)-3.* $(GEN_VENV) $(BENCH_VENV) .mypy_cache .ruff_cache .pytest_cache .hypothesis mutants

@@ -11,6 +11,7 @@ import subprocess
 import sys
 import time
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 
@@ -133,3 +134,44 @@ def test_a_name_latin_1_cannot_show_is_replaced_not_a_codec_error(json_wanted: b
         assert out.isascii() and json.loads(out)["name"] == "每日报表-é"
     else:
         assert "????-é" in out
+
+
+def test_a_ctrl_c_handled_in_a_string_exec_still_exits_130_under_python_m(
+    long_jobs: RunningEmulator, tmp_path: Path
+) -> None:
+    # A Ctrl-C that lands while a lazy import makes a dataclass (dataclasses exec()s a string) leaves
+    # a flag by which CPython ends a `python -m` process by SIGINT after our message (returncode -2).
+    # Here the wait itself raises KeyboardInterrupt inside a string exec(), as the signal would.
+    job_id = long_jobs.client.exec_job(LONG.app_id).job_id
+    (tmp_path / "interrupted_in_exec.py").write_text(
+        "from sae_job.cli import run\n"
+        "from sae_job.client import SaeJobClient\n"
+        "SaeJobClient.wait_for_job = lambda *args, **kwargs: exec('raise KeyboardInterrupt')\n"
+        "run()\n"
+    )
+    env = {name: value for name, value in os.environ.items() if not name.startswith("ALIBABA_CLOUD_")}
+    env.update(
+        ALIBABA_CLOUD_ACCESS_KEY_ID=KEY.access_key_id,
+        ALIBABA_CLOUD_ACCESS_KEY_SECRET=KEY.access_key_secret,
+        HOME=str(ROOT / "tests"),
+        PYTHONPATH=os.pathsep.join([str(tmp_path), *filter(None, [os.environ.get("PYTHONPATH")])]),
+    )
+    done = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "interrupted_in_exec",
+            "wait",
+            LONG.app_id,
+            job_id,
+            "--endpoint",
+            long_jobs.url,
+        ],
+        stdin=subprocess.DEVNULL,
+        capture_output=True,
+        env=env,
+        text=True,
+        timeout=20,
+    )
+    assert done.returncode == 130 and "Traceback" not in done.stderr
+    assert f"interrupted by SIGINT: job {job_id} was not cancelled" in done.stderr

@@ -209,5 +209,8 @@ def test_the_client_in_a_soak(emulator: EmulatorProcess, flavour: str) -> None:
     assert fds_before == fds_after
     # Flat: no allocation site gained a block for every few calls (a block a call is 270 blocks over the
     # reduced size's last stretch, 4,500 in full), and little grew at all (noise stays under 16 KiB).
+    # Async, also what asyncio keeps on purpose: a cancelled timer handle (aiohttp's, one a call) stays in
+    # the loop's heap, with its copy of the context and the answer that holds, until over half of over 100
+    # are cancelled (base_events._MIN_SCHEDULED_TIMER_HANDLES): up to ~100 at a snapshot, 86 were 35.9 KB.
     assert many == []
-    assert size <= 32 * 1024, size
+    assert size <= (32 if flavour == "sync" else 64) * 1024, size

@@ -588,4 +588,9 @@ def run() -> NoReturn:
         # Nothing more can reach the reader; without this, the exit's own flush would raise again.
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         code = failures.EXIT_PIPE_CLOSED
+    if code == failures.EXIT_INTERRUPTED:
+        # Our KeyboardInterrupt, handled: under `python -m` CPython would still end the process by
+        # SIGINT (-2, not 130) had the Ctrl-C landed in a string exec() (a dataclass made by a lazy
+        # import), which leaves a flag Py_RunMain reads at exit (bpo-41602); a string exec clears it.
+        exec("")
     raise SystemExit(code)
