@@ -727,3 +727,27 @@ def test_no_region_lists_the_ways_to_give_one_and_why_the_profile_gave_none(
     assert "no region. Give one of:\n  - --region cn-hangzhou" in err
     assert "--endpoint URL, or the environment variable SAE_JOB_ENDPOINT" in err
     assert ("(the aliyun CLI config file was not read: " in err) is broken
+
+
+def test_a_profile_mode_sae_job_does_not_read_is_explained_in_the_shells_terms(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    for name in (
+        "ALIBABA_CLOUD_ACCESS_KEY_ID",
+        "ALIBABA_CLOUD_ACCESS_KEY_SECRET",
+        "ALIBABA_CLOUD_SECURITY_TOKEN",
+    ):
+        monkeypatch.delenv(name)
+    config = tmp_path / "config.json"
+    config.write_text(
+        json.dumps({"current": "default", "profiles": [{"name": "default", "mode": "RamRoleArn"}]})
+    )
+    monkeypatch.setenv("ALIBABA_CLOUD_CONFIG_FILE", str(config))
+    code, out, err = run(["status", "app-1", "--region", "cn-hangzhou"], capsys)
+    assert (code, out) == (cli.EXIT_AUTH, "")
+    assert err == (
+        f"sae-job: credentials: profile 'default' in {config} uses mode 'RamRoleArn', which sae-job does not "
+        "read itself; for that mode, export the temporary key's ALIBABA_CLOUD_ACCESS_KEY_ID, "
+        "ALIBABA_CLOUD_ACCESS_KEY_SECRET and ALIBABA_CLOUD_SECURITY_TOKEN "
+        "(from `aliyun sts AssumeRole`, say).\n"
+    )

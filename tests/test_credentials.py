@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import pickle
 import time
 from pathlib import Path
 from types import SimpleNamespace
@@ -287,6 +288,8 @@ def test_unsupported_mode_points_to_a_provider_object(tmp_path: Path, mode: str 
     assert "alibabacloud_credentials.client.Client()" in message
     assert "credentials=" in message
     assert_no_canary(message)
+    assert (info.value.profile, info.value.mode) == (f"profile 'default' in {config}", str(mode))
+    assert pickle.loads(pickle.dumps(info.value)).mode == str(mode)
 
 
 def test_missing_profile_lists_the_available_ones(tmp_path: Path) -> None:

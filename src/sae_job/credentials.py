@@ -225,10 +225,12 @@ def _from_profile(path: Path, config: dict[str, Any], name: str, entry: Any, cho
     where = f"profile {name!r} in {path}"
     mode = entry.get("mode")
     if mode not in ("AK", "StsToken"):
-        raise CredentialsError(
+        unread = CredentialsError(
             f"{where} uses mode {mode!r}, which sae-job does not read itself; for that mode, "
             f"{_PROVIDER_HINT} (its default chain reads this profile too)"
         )
+        unread.profile, unread.mode = where, str(mode)
+        raise unread
     required = ["access_key_id", "access_key_secret"] + (["sts_token"] if mode == "StsToken" else [])
     missing = [key for key in required if not entry.get(key)]
     if missing:
@@ -279,7 +281,7 @@ def default_credentials(
         which = f"profile {name!r} ({chosen_by})" if name else "its current profile"
         tried.append(f"aliyun CLI config file {path}, {which}: no such file")
 
-    raise CredentialsNotFoundError(
+    not_found = CredentialsNotFoundError(
         "no Alibaba Cloud credentials found. Tried:\n"
         + "".join(f"  - {step}\n" for step in tried)
         + f"Fix: set {_ENV_ID} and {_ENV_SECRET} (and {_ENV_TOKEN} for an STS token); "
@@ -287,6 +289,8 @@ def default_credentials(
         "or pass credentials= explicitly. "
         f"For RAM roles, OIDC (RRSA) or ECS instance roles, {_PROVIDER_HINT}."
     )
+    not_found.tried = tuple(tried)
+    raise not_found
 
 
 def profile_region(

@@ -69,11 +69,19 @@ def _rebuild(cls: type[SaeJobError], args: tuple[object, ...], state: Mapping[st
 
 
 class CredentialsError(SaeJobError):
-    """Credentials were found but cannot be used, or a credentials provider gave unusable ones."""
+    """Credentials were found but cannot be used, or a credentials provider gave unusable ones. When the
+    aliyun CLI ``profile`` (``"profile 'x' in PATH"``) has a ``mode`` that sae-job does not read itself,
+    both are set: a provider object reads it."""
+
+    profile: str | None = None
+    mode: str | None = None
 
 
 class CredentialsNotFoundError(CredentialsError):
-    """No credentials where the default chain looks, or the chosen profile does not exist."""
+    """No credentials where the default chain looks (``tried``: each place and why it gave none), or the
+    chosen profile does not exist (``tried`` empty)."""
+
+    tried: tuple[str, ...] = ()
 
 
 class TransportError(SaeJobError):

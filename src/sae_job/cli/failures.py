@@ -196,13 +196,12 @@ def describe_failure(exc: BaseException, call: Call) -> Failure:
     if isinstance(exc, errors.SaeError):
         return _sae_failure(exc, call)
     if isinstance(exc, errors.CredentialsNotFoundError):
-        return Failure(EXIT_AUTH, "CredentialsNotFound", _no_credentials(str(exc)))
+        return Failure(EXIT_AUTH, "CredentialsNotFound", _no_credentials(exc))
     if isinstance(exc, errors.CredentialsError):
-        from sae_job.credentials import _PROVIDER_HINT
-
-        return Failure(
-            EXIT_AUTH, "CredentialsError", f"credentials: {exc}".replace(_PROVIDER_HINT, _CLI_HINT)
-        )
+        if exc.mode is not None:  # what a Python caller passes as credentials=, the shell exports
+            message = f"{exc.profile} uses mode {exc.mode!r}, which sae-job does not read itself; {_CLI_HINT}"
+            return Failure(EXIT_AUTH, "CredentialsError", f"credentials: {message}")
+        return Failure(EXIT_AUTH, "CredentialsError", f"credentials: {exc}")
     if isinstance(exc, errors.TransportError) and not exc.sent:
         why = _why_not_connected(exc.__cause__)
         started = ", so no job started" if call.command == "exec" and not call.started else ""
@@ -227,10 +226,9 @@ def describe_failure(exc: BaseException, call: Call) -> Failure:
     return failure
 
 
-# What a Python caller passes as credentials=, the command line takes from the environment.
 _CLI_HINT = (
-    "export the temporary key's ALIBABA_CLOUD_ACCESS_KEY_ID, ALIBABA_CLOUD_ACCESS_KEY_SECRET and "
-    "ALIBABA_CLOUD_SECURITY_TOKEN (from `aliyun sts AssumeRole`, say)"
+    "for that mode, export the temporary key's ALIBABA_CLOUD_ACCESS_KEY_ID, "
+    "ALIBABA_CLOUD_ACCESS_KEY_SECRET and ALIBABA_CLOUD_SECURITY_TOKEN (from `aliyun sts AssumeRole`, say)"
 )
 
 
@@ -358,10 +356,11 @@ def _maybe_started(failure: Failure, call: Call) -> Failure:
     return failure
 
 
-def _no_credentials(message: str) -> str:
-    """What the library tried, then the fixes in the shell's terms, one a line."""
-    tried = message.partition("Fix:")[0].rstrip()
-    return tried + (
+def _no_credentials(exc: errors.CredentialsNotFoundError) -> str:
+    """What the library tried (or why the chosen profile is not there), then the fixes in the shell's
+    terms, one a line."""
+    tried = "".join(f"\n  - {step}" for step in exc.tried)
+    return (f"no Alibaba Cloud credentials found. Tried:{tried}" if exc.tried else str(exc)) + (
         "\nFix, one of:\n"
         "  - export ALIBABA_CLOUD_ACCESS_KEY_ID and ALIBABA_CLOUD_ACCESS_KEY_SECRET\n"
         "    (and ALIBABA_CLOUD_SECURITY_TOKEN for an STS token)\n"
