@@ -10,7 +10,6 @@ import httpx
 import pytest
 
 from sae_job.answers import (
-    NO_SECOND_JOB,
     read_data,
     read_exec_job,
     read_history_page,
@@ -18,6 +17,7 @@ from sae_job.answers import (
     read_reply,
 )
 from sae_job.errors import (
+    NO_SECOND_JOB,
     ApplicationNotFoundError,
     AuthenticationError,
     JobSuspendError,
@@ -156,7 +156,8 @@ def test_a_field_of_the_wrong_type_is_named_in_the_error(status: int, body: obje
     # names the field by its wire name; the error keeps the status and the event ID.
     error = exec_job(answer(status, body))
     assert isinstance(error, UnexpectedResponseError)
-    assert str(error) == f"HTTP {status} answer whose {named}, which the spec does not allow"
+    assert error.problem == f"HTTP {status} answer whose {named}, which the spec does not allow"
+    assert str(error) == f"{error.problem}; {NO_SECOND_JOB}"  # an ExecJob's: its event ID is known
     assert (error.status_code, error.event_id) == (status, "evt-1")
 
 
@@ -166,7 +167,7 @@ def test_a_200_with_a_null_request_id_names_it() -> None:
         200,
         "evt-1",
     )
-    assert str(error) == "HTTP 200 answer whose RequestId is NoneType None, which the spec does not allow"
+    assert error.problem == "HTTP 200 answer whose RequestId is NoneType None, which the spec does not allow"
 
 
 def test_a_200_that_is_not_json_is_an_answer_the_spec_does_not_describe() -> None:

@@ -9,6 +9,7 @@ import pytest
 
 from sae_job import errors
 from sae_job.errors import (
+    NO_SECOND_JOB,
     AmbiguousTemplateError,
     ApplicationNotFoundError,
     AuthenticationError,
@@ -146,8 +147,11 @@ def test_a_transport_error_counts_one_attempt_and_may_have_been_sent_unless_told
 
 def test_an_unexpected_response_keeps_its_message_status_and_body() -> None:
     error = UnexpectedResponseError("not JSON: teapot", status_code=418, body=b"teapot", event_id="e-1")
-    assert str(error) == "not JSON: teapot"
+    # with an event ID (ExecJob's), the message says what calling again does; problem is the rest
+    assert str(error) == f"not JSON: teapot; {NO_SECOND_JOB}" and error.problem == "not JSON: teapot"
     assert (error.status_code, error.body, error.event_id) == (418, b"teapot", "e-1")
+    assert str(UnexpectedResponseError("not JSON", status_code=418, body=b"")) == "not JSON"
+    assert str(pickle.loads(pickle.dumps(error))) == str(error)
 
 
 def test_an_unexpected_response_keeps_only_the_first_2000_bytes_of_the_body() -> None:

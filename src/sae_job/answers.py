@@ -119,9 +119,6 @@ def job_status(data: Any, request_id: str | None, job_id: str | None = None) -> 
     )
 
 
-NO_SECOND_JOB = "calling again with the same event_id cannot start a second job"
-
-
 class Reply(NamedTuple):
     """A 200 answer in the spec's form: its envelope and its ``Data``, as the generated model read them."""
 
@@ -194,7 +191,7 @@ def transport_error(
 ) -> TransportError:
     """No answer: what the caller is told, with the httpx error as its cause."""
     if event_id is not None:
-        message = f"no answer from SAE ({type(exc).__name__}: {exc}) for event {event_id}; {NO_SECOND_JOB}"
+        message = f"no answer from SAE ({type(exc).__name__}: {exc}) for event {event_id}"
     else:
         message = f"no answer from SAE to {operation.action} ({type(exc).__name__}: {exc})"
     # Could not connect (no such name, refused, TLS handshake failed, connect timeout): nothing was sent.
@@ -263,7 +260,7 @@ def read_reply(
             retry_after=_retry_after(response),
             event_id=event_id,
         )
-    tail = f" (event {event_id}); {NO_SECOND_JOB}" if event_id is not None else ""
+    tail = f" (event {event_id})" if event_id is not None else ""
     return UnexpectedResponseError(
         f"HTTP {status} answer that the {operation.action} spec does not describe{tail}",
         status_code=status,
@@ -304,7 +301,7 @@ def read_exec_job(answer: Answer, attempt: int, *, app_id: str, event_id: str) -
         return transport_error(answer, EXEC_JOB, event_id, attempt)
     if isinstance(answer, UnexpectedResponseError):
         return UnexpectedResponseError(
-            f"{answer} (event {event_id}); {NO_SECOND_JOB}",
+            f"{answer.problem} (event {event_id})",
             status_code=int(answer.status_code),
             body=answer.body,
             event_id=event_id,
@@ -326,7 +323,7 @@ def read_exec_job(answer: Answer, attempt: int, *, app_id: str, event_id: str) -
         return failed_call(reply, event_id)
     if not job_id:
         return UnexpectedResponseError(
-            f"HTTP 200 answer with no job ID in Data.Data (event {event_id}); {NO_SECOND_JOB}",
+            f"HTTP 200 answer with no job ID in Data.Data (event {event_id})",
             status_code=int(answer.status_code),
             body=answer.content,
             event_id=event_id,

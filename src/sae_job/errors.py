@@ -84,7 +84,25 @@ class CredentialsNotFoundError(CredentialsError):
     tried: tuple[str, ...] = ()
 
 
-class TransportError(SaeJobError):
+NO_SECOND_JOB = "calling again with the same event_id cannot start a second job"
+
+
+class _MayHaveStarted(SaeJobError):
+    """An error after which ExecJob's job may have started: with an ``event_id``, ``str()`` ends by saying
+    that calling again with it cannot start a second job; :attr:`problem` is what went wrong alone."""
+
+    event_id: str | None = None
+
+    @property
+    def problem(self) -> str:
+        """The message without the sentence on calling again."""
+        return str(self.args[0]) if self.args else ""
+
+    def __str__(self) -> str:
+        return self.problem + (f"; {NO_SECOND_JOB}" if self.event_id is not None else "")
+
+
+class TransportError(_MayHaveStarted):
     """No answer after every retry (its ``httpx`` error is ``__cause__``). The job may have started: call
     again with the same :attr:`event_id` to find out without starting a second one. :attr:`sent` is
     False when no attempt got as far as a connection: then nothing reached the server."""
@@ -98,7 +116,7 @@ class TransportError(SaeJobError):
         self.sent = sent
 
 
-class UnexpectedResponseError(SaeJobError):
+class UnexpectedResponseError(_MayHaveStarted):
     """The server answered with something the spec does not describe (not JSON, missing fields)."""
 
     def __init__(self, message: str, *, status_code: int, body: bytes, event_id: str | None = None) -> None:

@@ -188,7 +188,6 @@ def interrupted(sigint: bool, call: Call) -> Failure:
 def describe_failure(exc: BaseException, call: Call) -> Failure:
     """The failure an exception stands for, in the shell's terms."""
     from sae_job import errors
-    from sae_job.answers import NO_SECOND_JOB
     from sae_job.arguments import ArgumentError
 
     if isinstance(exc, UsageError):
@@ -211,8 +210,12 @@ def describe_failure(exc: BaseException, call: Call) -> Failure:
         cause = exc.__cause__
         message = f"no answer from {_where(call.endpoint)} ({type(cause).__name__}: {cause})"
         return _maybe_started(Failure(EXIT_UNAVAILABLE, "NoAnswer", message, event_id=call.event_id), call)
-    if isinstance(exc, errors.SaeJobError):  # the library's own sentences, the event ID tail left to us
-        message = str(exc).removesuffix(f"; {NO_SECOND_JOB}")
+    if isinstance(exc, errors.SaeJobError):  # the library's own sentences; calling again is said below
+        message = (
+            exc.problem
+            if isinstance(exc, errors.TransportError | errors.UnexpectedResponseError)
+            else str(exc)
+        )
         code = "UnexpectedResponse" if isinstance(exc, errors.UnexpectedResponseError) else type(exc).__name__
         return _maybe_started(Failure(EXIT_UNAVAILABLE, code, message, event_id=call.event_id), call)
     if isinstance(exc, ValueError | TypeError) and not call.signed:  # exit 2 only if nothing was sent
