@@ -13,11 +13,12 @@ import threading
 import uuid
 from collections import OrderedDict
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field, fields, replace
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any, Literal
 
 from sae_job.emulator.config import EmulatorConfig, Template
+from sae_job.signing import format_acs_date
 
 if TYPE_CHECKING:
     from sae_job.emulator.auth import Caller
@@ -76,16 +77,8 @@ class Job:
 
     def to_dict(self) -> dict[str, Any]:
         """The job as JSON-ready values; ``created_at`` as ``yyyy-MM-ddTHH:mm:ssZ`` in UTC."""
-        return {
-            "job_id": self.job_id,
-            "app_id": self.app_id,
-            **self.parameters,
-            "created_at": self.created_at.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
-            "status": self.status,
-            "message": self.message,
-            "access_key_id": self.access_key_id,
-            "signature_version": self.signature_version,
-        }
+        shown = {f.name: getattr(self, f.name) for f in fields(self)}
+        return {**shown.pop("parameters"), **shown, "created_at": format_acs_date(self.created_at)}
 
 
 @dataclass(slots=True)

@@ -4,10 +4,9 @@ in Python or TOML (the README's emulator section shows every key); :func:`defaul
 
 from __future__ import annotations
 
-import os
-import stat
 import tomllib
-from collections.abc import Iterable, Mapping
+from collections import Counter
+from collections.abc import Mapping
 from dataclasses import dataclass, field, fields, replace
 from importlib import resources
 from pathlib import Path
@@ -16,6 +15,7 @@ from typing import Literal, get_args
 from sae_job.credentials import Credentials
 from sae_job.emulator.faults import FAULTS_SCHEMA, MAX_SECONDS, Faults
 from sae_job.emulator.spec import SettingsValidator, conform, table_schema
+from sae_job.files import MAX_FILE_BYTES, read_small_file
 
 ConcurrencyPolicy = Literal["Allow", "Forbid", "Replace"]
 _POLICIES: tuple[str, ...] = get_args(ConcurrencyPolicy)
@@ -136,8 +136,13 @@ class EmulatorConfig:
             for value in values:
                 if not isinstance(value, kind):
                     raise ValueError(f"{what} must be {kind.__name__}, not {type(value).__name__}")
-        _unique("access_key_id", (c.access_key_id for c in self.credentials))
-        _unique("app_id", (t.app_id for t in self.templates))
+        for what, keys in (
+            ("access_key_id", [c.access_key_id for c in self.credentials]),
+            ("app_id", [t.app_id for t in self.templates]),
+        ):
+            twice = [value for value, count in Counter(keys).items() if count > 1]
+            if twice:
+                raise ValueError(f"{what} {twice[0]!r} is configured twice")
         named = [(t.namespace_id, t.name) for t in self.templates]
         for namespace_id, name in named:
             if named.count((namespace_id, name)) > 1:  # as SAE: a name is unique in its namespace
@@ -158,14 +163,6 @@ class EmulatorConfig:
     def with_faults(self, faults: Faults) -> EmulatorConfig:
         """This configuration with other faults."""
         return replace(self, faults=faults)
-
-
-def _unique(what: str, values: Iterable[str]) -> None:
-    seen: set[str] = set()
-    for value in values:
-        if value in seen:
-            raise ValueError(f"{what} {value!r} is configured twice")
-        seen.add(value)
 
 
 def parse_config(text: str, *, source: str = "<string>") -> EmulatorConfig:
@@ -202,23 +199,18 @@ def parse_config(text: str, *, source: str = "<string>") -> EmulatorConfig:
         raise ConfigError(f"{source}: {exc}") from None
 
 
-MAX_CONFIG_BYTES = 1 << 20  # far beyond any real configuration; what a wrong path can cost
+MAX_CONFIG_BYTES = MAX_FILE_BYTES
 
 
 def load_config(path: str | Path) -> EmulatorConfig:
     """The configuration in the TOML file at ``path``; :class:`ConfigError` when it is not a regular file
     (a FIFO is never waited on), is over :data:`MAX_CONFIG_BYTES`, unreadable or not a configuration."""
     try:
-        fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK)  # a FIFO opens at once, to be refused below
-        with os.fdopen(fd, "rb") as file:
-            if not stat.S_ISREG(os.fstat(fd).st_mode):
-                raise ConfigError(f"cannot read the emulator config {path}: not a regular file")
-            data = file.read(MAX_CONFIG_BYTES + 1)
-        if len(data) > MAX_CONFIG_BYTES:
-            raise ConfigError(f"cannot read the emulator config {path}: larger than {MAX_CONFIG_BYTES} bytes")
-        text = data.decode("utf-8")
-    except (OSError, UnicodeDecodeError) as exc:
-        reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else type(exc).__name__
+        text = read_small_file(path, MAX_CONFIG_BYTES)
+    except (OSError, ValueError) as exc:
+        reason = (
+            exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc).removeprefix("it is ")
+        )
         raise ConfigError(f"cannot read the emulator config {path}: {reason}") from None
     return parse_config(text, source=str(path))
 
