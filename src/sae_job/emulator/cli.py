@@ -1,4 +1,4 @@
-"""``sae-job emulator`` (and ``python -m sae_job.emulator``): serve the emulator until SIGINT/SIGTERM.
+"""``sae-job emulator`` (``python -m sae_job.emulator`` too): serve the emulator until SIGINT/SIGTERM.
 Prints ``SAE emulator listening on http://HOST:PORT`` first, then what it serves (the embedded demo key in
 full, or only the key IDs of a ``--config`` file), each template's state, and the shell lines to export.
 Requests are logged to stderr, path and outcome only."""
@@ -101,18 +101,6 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
             metavar=metavar,
             help=help_text,
         )
-
-
-def main(argv: list[str] | None = None) -> int:
-    """``python -m sae_job.emulator``: parse ``argv`` (default: the process's) and serve until a signal."""
-    parser = argparse.ArgumentParser(
-        prog="python -m sae_job.emulator",
-        description="Serve a local SAE ExecJob emulator until interrupted.",
-        epilog=EXAMPLES.replace("sae-job emulator", "python -m sae_job.emulator"),
-        formatter_class=argparse.RawDescriptionHelpFormatter,
-    )
-    add_arguments(parser)
-    return run(parser.parse_args(argv))
 
 
 def _faults(args: argparse.Namespace, config: EmulatorConfig) -> EmulatorConfig:
