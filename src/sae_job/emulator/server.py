@@ -45,14 +45,6 @@ _RECEIVE = 1 << 16
 _HOSTLESS = "Missing mandatory Host: header"
 
 
-class _Refused(Exception):
-    """A request the server answers itself with ``status``, then closes the connection."""
-
-    def __init__(self, status: int) -> None:
-        super().__init__(status)
-        self.status = status
-
-
 class _Connection:
     """One client connection: h11 reads its requests, the emulator answers them, until it closes."""
 
@@ -65,11 +57,13 @@ class _Connection:
         while True:
             try:
                 request = self._request()
-            except _Refused as refused:
-                phrase = HTTPStatus(refused.status).phrase
-                answer = error_response(
-                    refused.status, "MalformedRequest", f"The request is malformed: {phrase}."
-                )
+            except h11.RemoteProtocolError as refused:
+                if self.h11.their_state is h11.ERROR and self.h11.trailing_data[1]:  # closed: none to answer
+                    return
+                # h11 answers 501 to a Transfer-Encoding other than chunked; here any is 411
+                status = 411 if refused.error_status_hint == 501 else refused.error_status_hint
+                phrase = HTTPStatus(status).phrase
+                answer = error_response(status, "MalformedRequest", f"The request is malformed: {phrase}.")
                 with contextlib.suppress(OSError, h11.LocalProtocolError):  # the client may be gone
                     self._send(replace(answer, headers=(*answer.headers, ("Connection", "close"))))
                 return
@@ -95,15 +89,12 @@ class _Connection:
             unread, closed = self.h11.trailing_data
             line_end = unread.find(b"\n")
             if (line_end if line_end >= 0 else len(unread) - 1) >= MAX_REQUEST_LINE:
-                raise _Refused(414)
+                raise h11.RemoteProtocolError("request line too long", 414)
             try:
                 event = self.h11.next_event()
             except h11.RemoteProtocolError as exc:
-                if closed:  # cut short by the client closing: nobody to answer
-                    return None
-                if str(exc) != _HOSTLESS or hostless:
-                    # h11 answers 501 to a Transfer-Encoding other than chunked; here any is 411
-                    raise _Refused(411 if exc.error_status_hint == 501 else exc.error_status_hint) from None
+                if closed or str(exc) != _HOSTLESS or hostless:
+                    raise
                 # http.server served HTTP/1.1 without a Host, and so does the emulator: h11 is lent one
                 hostless = True
                 self.h11 = _parser(unread[: line_end + 1] + b"Host: \r\n" + unread[line_end + 1 :], closed)
@@ -118,13 +109,13 @@ class _Connection:
         headers = [(n, v) for n, v in headers if not (hostless and n.lower() == "host")]
         fields = dict(event.headers)
         if event.http_version not in (b"1.0", b"1.1"):
-            raise _Refused(505)
+            raise h11.RemoteProtocolError("HTTP version", 505)
         if len(headers) > MAX_HEADERS or any(len(n) + len(v) + 2 > MAX_HEADER_LINE for n, v in headers):
-            raise _Refused(431)
+            raise h11.RemoteProtocolError("headers", 431)
         if b"transfer-encoding" in fields:
-            raise _Refused(411)
+            raise h11.RemoteProtocolError("Transfer-Encoding", 411)
         if int(fields.get(b"content-length", 0)) > MAX_BODY:
-            raise _Refused(413)
+            raise h11.RemoteProtocolError("body", 413)
         body = b""
         while not isinstance(part := self._next(), h11.EndOfMessage):
             if not isinstance(part, h11.Data):
