@@ -1,7 +1,5 @@
-"""``sae-job emulator`` (``python -m sae_job.emulator`` too): serve the emulator until SIGINT/SIGTERM.
-Prints ``SAE emulator listening on http://HOST:PORT`` first, then what it serves (the embedded demo key in
-full, or only the key IDs of a ``--config`` file), each template's state, and the shell lines to export.
-Requests are logged to stderr, path and outcome only."""
+"""``sae-job emulator``: serve the emulator until SIGINT or SIGTERM, after a banner of where, what (no secret
+of a ``--config`` file) and the lines to export; requests are logged to stderr, path and outcome only."""
 
 from __future__ import annotations
 
@@ -118,7 +116,7 @@ _POLICY_WORDS = {
 
 
 def _template_state(template: Template) -> str:
-    """One template's state as ExecJob meets it: suspended or not, its policy, how its jobs run and end."""
+    """One template's state as ExecJob meets it."""
     suspended = "SUSPENDED: every ExecJob is refused (JobSuspend); " if template.suspended else ""
     runs = (
         f"each job runs {template.run_seconds:g} s, then"
@@ -130,9 +128,8 @@ def _template_state(template: Template) -> str:
 
 
 def _banner(config: EmulatorConfig, embedded: bool, url: str, token: str | None) -> list[str]:
-    """The start banner: where it listens, the keys (a secret only for the embedded demo key), each
-    template's state, the account, the faults, and the shell lines that point ``sae-job`` and
-    ``SaeJobClient`` at it (a configured key's secret and token named where they live)."""
+    """The banner's lines: where, the keys (the embedded demo's secret only), the templates, account, faults,
+    and the lines to export."""
     lines = [f"SAE emulator listening on {url}"]
     if token:
         lines.append(f"  /_emulator/* needs: Authorization: Bearer {token}")
@@ -199,9 +196,8 @@ def _log_to_stderr() -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    """Serve the emulator as ``args`` say until SIGINT or SIGTERM; the exit code: 0 after a signal, 2 when
-    the configuration cannot be used or the address cannot be bound. Messages go to stderr and never hold a
-    secret from the configuration file."""
+    """Serve as ``args`` say until a signal: exit 0; 2 for a configuration that cannot be used or an address
+    that cannot be bound, said on stderr without a secret."""
     config_path: Path | None = args.config
     demo = {k: v for k in ("run_seconds", "outcome") if (v := getattr(args, k, None)) is not None}
     if demo and config_path is not None:

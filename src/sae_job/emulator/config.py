@@ -1,6 +1,5 @@
-"""What the emulator knows: AccessKeys, job templates, the account's standing and the faults to inject,
-in Python or TOML (the README's emulator section shows every key); :func:`default_config` is the embedded
-``default.toml``: one demo key, one demo template."""
+"""The emulator's keys, templates, account and faults, in Python or TOML (the README's emulator section
+shows every key); :func:`default_config` is the embedded ``default.toml``."""
 
 from __future__ import annotations
 
@@ -69,18 +68,8 @@ class ConfigError(ValueError):
 
 @dataclass(frozen=True, slots=True)
 class Template:
-    """A job template (an SAE job application) that ExecJob starts jobs from.
-
-    ``concurrency_policy``: ``Allow`` runs every job; ``Forbid`` refuses one while another is pending or
-    running (``JobForbidPolicy``); ``Replace`` ends those as failed. ``suspended`` refuses every job
-    (``JobSuspend``). A job runs ``run_seconds`` from its ``Time``, then ends as ``outcome`` says.
-    ListJobs lists it under ``name`` (default: ``app_id``) in ``namespace_id``. Its jobs' IDs start
-    ``manual-``, as ExecJob's do, or ``event-``, as HTTP- and event-triggered jobs' do in SAE's examples
-    (``job_id_prefix``). ``retried_failures``: instances that fail during a run and are retried (SAE's
-    ``BackoffLimit``), counted in ``Failed`` while the job still runs. DescribeJob answers its settings:
-    ``timeout`` (seconds a job may run) and ``backoff_limit`` among them. Raises ``ValueError`` for a
-    value out of range.
-    """
+    """A job template (an SAE job application) that ExecJob starts jobs from, each field as the README's
+    TOML example says (``name`` defaults to ``app_id``); ``ValueError`` for a value out of range."""
 
     app_id: str
     concurrency_policy: ConcurrencyPolicy = "Allow"
@@ -114,9 +103,8 @@ class Template:
 
 @dataclass(frozen=True, slots=True)
 class EmulatorConfig:
-    """AccessKeys the gateway accepts, templates jobs start from, and whether the account is in debt
-    (every ExecJob answers ``user.indebt``). Raises ``ValueError`` for no key or a key or app ID given twice.
-    """
+    """The keys the gateway accepts, the templates, whether the account is in debt, the faults; ``ValueError``
+    for no key, or a key, app ID or name in a namespace given twice."""
 
     credentials: tuple[Credentials, ...]
     templates: tuple[Template, ...] = ()
@@ -166,8 +154,7 @@ class EmulatorConfig:
 
 
 def parse_config(text: str, *, source: str = "<string>") -> EmulatorConfig:
-    """An :class:`EmulatorConfig` from TOML text; :class:`ConfigError` names ``source`` and the entry at
-    fault, never a secret."""
+    """An :class:`EmulatorConfig` of TOML; :class:`ConfigError` names ``source`` and the entry, no secret."""
     try:
         document = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
@@ -203,8 +190,8 @@ MAX_CONFIG_BYTES = MAX_FILE_BYTES
 
 
 def load_config(path: str | Path) -> EmulatorConfig:
-    """The configuration in the TOML file at ``path``; :class:`ConfigError` when it is not a regular file
-    (a FIFO is never waited on), is over :data:`MAX_CONFIG_BYTES`, unreadable or not a configuration."""
+    """The configuration in the TOML file ``path``; :class:`ConfigError` as ``sae_job.files`` refuses it, or
+    for one that is not a configuration."""
     try:
         text = read_small_file(path, MAX_CONFIG_BYTES)
     except (OSError, ValueError) as exc:

@@ -1,11 +1,6 @@
-"""The standalone harness: the emulator's handler behind a threaded HTTP/1.1 server on h11.
-
-One thread accepts connections and reads each one's request line with a selector; only then does a
-connection take a thread of its own, which serves it with keep-alive through an ``h11.Connection``. So a
-connection that closes before its request line costs no thread, and thousands closing together delay no
-one. Connections idle for :data:`IDLE_TIMEOUT` seconds close. Beside h11's checks, the server answers a
-request line over 8 KiB 414, too many or too long headers 431, another HTTP version 505, any
-Transfer-Encoding 411 and a body over :data:`MAX_BODY` 413.
+"""The standalone harness: the emulator's handler behind HTTP/1.1 on h11. A selector reads each request line;
+only then does a connection take a thread, so one closing before it costs none. Beyond h11's checks: 414,
+431, 505, 411 for any Transfer-Encoding, 413 over :data:`MAX_BODY`; :data:`IDLE_TIMEOUT` closes idle ones.
 """
 
 from __future__ import annotations
@@ -273,9 +268,9 @@ def _tls_context() -> ssl.SSLContext:
 
 
 def serve(emulator: Emulator | None = None, *, host: str = "127.0.0.1", port: int = 0) -> RunningEmulator:
-    """Serve ``emulator`` (default: one on the embedded demo configuration) over HTTP on ``host:port`` (0:
-    a free port) in a daemon thread until the result is closed; beyond loopback, ``/_emulator/*`` needs
-    ``emulator.introspection_token`` (made when unset) as a Bearer token. ``OSError``: cannot bind."""
+    """Serve ``emulator`` (default: the demo's) on ``host:port`` (0: any free) until the result is closed;
+    beyond loopback ``/_emulator/*`` needs ``emulator.introspection_token`` (made if unset). ``OSError``: no
+    bind."""
     emulator = emulator if emulator is not None else Emulator()
     server = EmulatorHTTPServer((host, port), emulator)
     if not ipaddress.ip_address(str(server.server_address[0])).is_loopback:
@@ -291,8 +286,7 @@ def serve(emulator: Emulator | None = None, *, host: str = "127.0.0.1", port: in
 
 
 class RunningEmulator:
-    """An emulator served over HTTP (see :func:`serve`): ``emulator`` is what it serves, ``url`` where.
-    Stop it with :meth:`close` or by leaving a ``with`` block."""
+    """An emulator served (:func:`serve`): ``emulator`` what, ``url`` where; ended by :meth:`close`."""
 
     def __init__(self, emulator: Emulator, server: EmulatorHTTPServer, thread: threading.Thread) -> None:
         self.emulator, self.url, self._server, self._thread = emulator, server.url, server, thread
@@ -321,8 +315,7 @@ class RunningEmulator:
         return self._client
 
     def new_client(self, **options: Any) -> SaeJobClient:
-        """A new :class:`~sae_job.SaeJobClient` for this emulator, ``options`` given to its constructor
-        (``signature_version="v2"``, other ``credentials=``, ...); the caller closes it."""
+        """A new :class:`~sae_job.SaeJobClient` here, ``options`` to its constructor; the caller closes it."""
         import httpx
 
         from sae_job.client import SaeJobClient

@@ -1,8 +1,5 @@
-"""The contract as the emulator enforces it: ``openapi/sae-job.yaml`` (as the ``openapi.json`` that
-``make generate`` puts in ``sae_job_api``), checked with ``jsonschema``. Where JSON Schema leaves the choice
-to the application, as the gateway does: ``pattern`` is ECMA-262's (``$`` only at the very end, ``\\d``
-ASCII only), and ``contentMediaType: application/json`` content is decoded and checked.
-"""
+"""``openapi/sae-job.yaml`` (``sae_job_api``'s ``openapi.json``) enforced with ``jsonschema``, as the gateway:
+``pattern`` is ECMA-262's and ``contentMediaType: application/json`` content is decoded and checked."""
 
 from __future__ import annotations
 
@@ -148,8 +145,7 @@ _INTEGER = re.compile(r"-?[0-9]{1,18}", re.ASCII)
 
 @dataclass(frozen=True, slots=True)
 class Parameter:
-    """One query parameter: its wire name, the generated client's name for it (``command_args``), the
-    validators of its value and of its JSON content, and its schema's ``type``."""
+    """One query parameter: its wire and Python names, validators of its value and JSON content, its type."""
 
     name: str
     python_name: str
@@ -159,8 +155,7 @@ class Parameter:
     kind: str
 
     def decoded(self, value: str) -> Any:
-        """The value as the service reads it: JSON content decoded, an integer or a boolean read (as
-        httpx writes them: ``true``/``false``), any other as sent."""
+        """The value as the service reads it: JSON decoded, an integer or a ``true``/``false`` read."""
         if self.kind == "integer":
             return int(value)
         if self.kind == "boolean":
@@ -258,8 +253,7 @@ def _parameter(raw: Mapping[str, Any], document: Mapping[str, Any]) -> Parameter
 
 
 def parse_spec(document: Mapping[str, Any]) -> Spec:
-    """A :class:`Spec` from a parsed OpenAPI document; ``ValueError`` for a parameter the emulator cannot
-    enforce (not in the query, or a schema ``jsonschema`` refuses)."""
+    """A :class:`Spec` of an OpenAPI document; ``ValueError`` for a parameter it cannot enforce."""
     operations = []
     for path, item in document.get("paths", {}).items():
         for method, node in item.items():
