@@ -80,10 +80,9 @@ def _reason(error: ValidationError, relative: bool = False, within: tuple[str, .
         allowed = cast(Mapping[str, Any], error.schema).get("properties", {})
         extra = sorted(set(instance) - set(allowed))
         rule = f"has the property {extra[0]!r}, which is not allowed here (allowed: {', '.join(allowed)})"
-    elif keyword in ("minimum", "maximum"):
-        rule = f"must be at {'least' if keyword == 'minimum' else 'most'} {value}"
-    elif keyword in ("minLength", "maxLength"):
-        rule = f"must be at {'least' if keyword == 'minLength' else 'most'} {value} character(s) long"
+    elif keyword in ("minimum", "maximum", "minLength", "maxLength"):
+        long = " character(s) long" if keyword.endswith("Length") else ""
+        rule = f"must be at {'least' if keyword.startswith('min') else 'most'} {value}{long}"
     elif keyword == "enum":
         rule = f"must be one of {json.dumps(value)}"
     elif keyword == "oneOf" and error.context:
