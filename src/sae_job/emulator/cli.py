@@ -213,8 +213,7 @@ def run(args: argparse.Namespace) -> int:
     except ValueError as exc:  # a ConfigError, or a --fault-* value out of range
         sys.stderr.write(f"sae-job emulator: {exc}\n")
         return EXIT_USAGE
-    nonce_window: float | None = getattr(args, "nonce_window", None)
-    max_jobs: int = getattr(args, "max_jobs", 10_000)
+    nonce_window, max_jobs = args.nonce_window, args.max_jobs
     if (nonce_window is not None and not 0 < nonce_window <= MAX_SECONDS) or max_jobs < 1:
         sys.stderr.write(
             f"sae-job emulator: --nonce-window (at most {MAX_SECONDS}) and --max-jobs must be positive\n"
@@ -227,19 +226,15 @@ def run(args: argparse.Namespace) -> int:
     _log_to_stderr()  # before serve(), which may warn
     try:
         try:
-            emulator = Emulator(
-                config,
-                nonce_window=timedelta(seconds=nonce_window) if nonce_window is not None else None,
-                max_jobs=max_jobs,
-            )
+            window = timedelta(seconds=nonce_window) if nonce_window is not None else None
+            emulator = Emulator(config, nonce_window=window, max_jobs=max_jobs)
             running = serve(emulator, host=args.host, port=args.port)
         except OSError as exc:
             sys.stderr.write(_cannot_listen(args.host, args.port, exc))
             return EXIT_USAGE
         with running:
             lines = _banner(config, config_path is None, running.url, running.emulator.introspection_token)
-            sys.stdout.write("\n".join(lines) + "\n")
-            sys.stdout.flush()
+            print("\n".join(lines), flush=True)
             while not stop.wait(0.5):
                 pass
         sys.stderr.write("SAE emulator stopped\n")
