@@ -118,13 +118,9 @@ _POLICY_WORDS = {
 def _template_state(template: Template) -> str:
     """One template's state as ExecJob meets it."""
     suspended = "SUSPENDED: every ExecJob is refused (JobSuspend); " if template.suspended else ""
-    runs = (
-        f"each job runs {template.run_seconds:g} s, then"
-        if template.run_seconds
-        else "each job ends at once and"
-    )
+    runs = f"runs {template.run_seconds:g} s, then" if template.run_seconds else "ends at once and"
     ends = "succeeds" if template.outcome == "succeeded" else "fails"
-    return f"{suspended}{_POLICY_WORDS[template.concurrency_policy]}; {runs} {ends}"
+    return f"{suspended}{_POLICY_WORDS[template.concurrency_policy]}; each job {runs} {ends}"
 
 
 def _banner(config: EmulatorConfig, embedded: bool, url: str, token: str | None) -> list[str]:

@@ -139,10 +139,8 @@ class EmulatorConfig:
     def __repr__(self) -> str:
         keys = ", ".join(repr(c) for c in self.credentials)  # Credentials' repr redacts the secret
         faults = f", faults={self.faults!r}" if self.faults.enabled else ""
-        return (
-            f"EmulatorConfig(credentials=({keys}), templates={self.templates!r}, in_debt={self.in_debt}"
-            f"{faults})"
-        )
+        shown = f"credentials=({keys}), templates={self.templates!r}, in_debt={self.in_debt}{faults}"
+        return f"EmulatorConfig({shown})"
 
     def with_templates(self, *templates: Template, in_debt: bool | None = None) -> EmulatorConfig:
         """This configuration (same keys) with other templates, and optionally another debt state."""

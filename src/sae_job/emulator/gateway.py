@@ -26,6 +26,7 @@ logger = logging.getLogger("sae_job.emulator")
 
 DEFAULT_HOST_ID = "sae.cn-hangzhou.aliyuncs.com"
 _NOT_FOUND = (404, "InvalidAction.NotFound", "Specified api is not found, please check your url and method.")
+_UNAVAILABLE = (503, "ServiceUnavailable", "The request has failed due to a temporary failure of the server.")
 _RAM_DENIED = "User not authorized to operate on the specified resource, or this API doesn't support RAM."
 
 
@@ -104,11 +105,8 @@ class Emulator:
     def stats(self) -> dict[str, Any]:
         """Counts since the start or :meth:`reset`, as ``GET /_emulator/stats`` shows them."""
         with self._stats_lock:
-            counts = {
-                "requests": self._answers.total(),
-                "answers": dict(self._answers),
-                "faults": dict(self._faults),
-            }
+            answers, faults = dict(self._answers), dict(self._faults)
+        counts = {"requests": sum(answers.values()), "answers": answers, "faults": faults}
         counts |= self.backend.counts() | {"nonces_held": len(self._nonces)}
         return counts | {name: source() for name, source in self._stat_sources.items()}
 
@@ -150,9 +148,7 @@ class Emulator:
             return answer
         faults = self._injector.faults
         if fault == "error_503":  # before anything is done: no job, no nonce used up
-            raise _Refusal(
-                503, "ServiceUnavailable", "The request has failed due to a temporary failure of the server."
-            )
+            raise _Refusal(*_UNAVAILABLE)
         if fault == "throttle":  # x-acs-retry-after in whole milliseconds, as the gateway sends it
             retry_after = (("x-acs-retry-after", str(round(faults.retry_after * 1000))),)
             message = "Request was denied due to user flow control."

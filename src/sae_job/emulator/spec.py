@@ -66,11 +66,8 @@ def _location(path: Iterable[str | int]) -> str:
 
 def _reason(error: ValidationError, relative: bool = False, within: tuple[str, ...] = ()) -> str:
     """What ``error`` says, in the gateway's words: where, then the rule broken; never the value."""
-    keyword, value, instance = (
-        str(error.validator),
-        cast(Any, error.validator_value),
-        cast(Any, error.instance),
-    )
+    keyword = str(error.validator)
+    value, instance = cast(Any, error.validator_value), cast(Any, error.instance)
     if keyword == "type":
         names = value if isinstance(value, list) else [value]
         rule = f"must be of type {' or '.join(names)}, not {_json_type(instance)}"
