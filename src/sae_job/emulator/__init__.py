@@ -6,20 +6,13 @@
 ...     [job.command_args for job in running.emulator.jobs() if job.job_id == launch.job_id]
 [['hi']]
 
-- As moto splits a service: ``backend`` holds the state and the operations, ``gateway``'s :class:`Emulator`
-  the one request handler, :meth:`Emulator.handle` (:class:`Request` in, :class:`Response` out), ``control``
-  the ``/_emulator`` routes. :func:`serve` runs it over HTTP (:class:`RunningEmulator`);
-  ``werkzeug_harness.install`` serves it from ``pytest-httpserver``.
-- :class:`EmulatorConfig` / :class:`Template` configure it, in Python or TOML (:func:`load_config`);
-  :func:`default_config` is the embedded demo; :class:`Faults` (or :meth:`Emulator.set_faults`) makes it
-  fail on purpose. ``auth`` authenticates POP-signed requests as the gateway does; ``spec`` enforces
-  ``openapi/sae-job.yaml`` with ``jsonschema``.
-- It needs the ``emulator`` extra (``pip install 'sae-job[emulator]'``); ``sae-job emulator`` /
-  ``python -m sae_job.emulator`` serve it standalone.
+As moto splits a service: ``backend`` (state and operations), ``gateway`` (:meth:`Emulator.handle`, the one
+handler), ``control`` (``/_emulator``); ``server`` and ``werkzeug_harness`` only translate. The README's
+emulator section shows the rest; it needs the ``emulator`` extra.
 """
 
 try:
-    import jsonschema  # noqa: F401  (the one dependency the emulator adds to the client's)
+    import jsonschema  # noqa: F401  (a dependency the emulator adds to the client's)
 except ImportError as exc:  # pragma: no cover - depends on the installation
     raise ImportError(
         "the SAE emulator needs jsonschema: pip install 'sae-job[emulator]'", name=exc.name

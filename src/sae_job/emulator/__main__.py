@@ -1,6 +1,8 @@
 """``python -m sae_job.emulator``: the same as ``sae-job emulator``."""
 
-from sae_job.emulator.cli import main
+import sys
+
+from sae_job.cli import main
 
 if __name__ == "__main__":
-    raise SystemExit(main())
+    raise SystemExit(main(["emulator", *sys.argv[1:]]))

@@ -1,16 +1,14 @@
-"""The gateway's authentication of a POP-signed request (V3 and ROA V2): :func:`verify_request` names the
-:class:`Caller` or raises :class:`AuthFailure`, recomputing signatures with :mod:`sae_job.signing`'s steps.
-The checks run in the gateway's order: form, key, clock, token, signature, then the nonce (last, so a
-forged request never uses one up). No message shows the STS token.
-"""
+"""The gateway's authentication of a V3 or ROA V2 signed request with :mod:`sae_job.signing`'s steps, in its
+order: form, key, clock, token, signature, then the nonce (so a forged request uses none up)."""
 
 from __future__ import annotations
 
+import contextlib
 import heapq
 import hmac
 import re
 import threading
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from email.utils import parsedate_to_datetime
@@ -27,7 +25,6 @@ REQUIRED_SIGNED_HEADERS_V3 = frozenset(
     {"host", "x-acs-date", "x-acs-signature-nonce", "x-acs-action", "x-acs-version"}
 )
 NONCE_HEADER = "x-acs-signature-nonce"
-_ACS_DATE = re.compile(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}Z", re.ASCII)
 
 _MESSAGES = {
     "IncompleteSignature": "The request signature does not conform to Aliyun standards.",
@@ -42,8 +39,7 @@ _SIGNATURE_MISMATCH = "Specified signature is not matched with our calculation. 
 
 
 class AuthFailure(Exception):
-    """The gateway refused the request: ``code``, ``message`` and ``status`` as it answers; ``reason``
-    says, for a log, which check failed. No attribute holds a secret."""
+    """The gateway refused the request: ``code``, ``message``, ``status``; ``reason``, for a log."""
 
     def __init__(self, code: str, message: str | None = None, *, reason: str = "") -> None:
         self.code = code
@@ -68,9 +64,8 @@ class Caller:
 
 
 class NonceCache:
-    """The signature nonces still able to replay a request, to refuse the replay; thread-safe. A nonce is
-    kept ``window`` past the later of its arrival and its request's date (with ``by_date`` false, past its
-    arrival only: a load test's knob); at most ``max_entries``, the first to expire going first."""
+    """Nonces that could still replay a request, thread-safe: each kept ``window`` past the later of its
+    arrival and its request's date (``by_date`` false: its arrival); at most ``max_entries``."""
 
     def __init__(
         self, window: timedelta = DEFAULT_WINDOW, *, max_entries: int = 200_000, by_date: bool = True
@@ -83,8 +78,7 @@ class NonceCache:
         self._lock = threading.Lock()
 
     def use(self, nonce: str, now: datetime, dated: datetime | None = None) -> bool:
-        """Record ``nonce`` as used at ``now`` by a request ``dated`` (default: ``now``); False if a request
-        that is still valid used it already."""
+        """Record ``nonce`` used at ``now`` by a request ``dated``; False if a valid request used it."""
         until = max(now, dated if dated is not None and self.by_date else now) + self.window
         with self._lock:
             while self._by_expiry and (self._by_expiry[0][0] < now or len(self._expiry) >= self.max_entries):
@@ -113,8 +107,8 @@ _AUTHORIZATION_V2 = re.compile(r"acs ([^\s:]+):([A-Za-z0-9+/]{27}=)")
 
 
 def parse_authorization_v3(value: str) -> tuple[str, list[str], str]:
-    """Split a V3 ``Authorization`` value, exactly as ``signing.authorization_v3`` writes it, into (access
-    key id, signed names, signature). Raises ``ValueError`` on anything else, without echoing the value.
+    """(access key id, signed names, signature) of a V3 ``Authorization`` as ``signing.authorization_v3``
+    writes it; ``ValueError``, not echoing it, for anything else.
 
     >>> header = "ACS3-HMAC-SHA256 Credential=AKID,SignedHeaders=host;x-acs-date,Signature="
     >>> parse_authorization_v3(header + 64 * "0")
@@ -131,8 +125,7 @@ def parse_authorization_v3(value: str) -> tuple[str, list[str], str]:
 
 
 def parse_authorization_v2(value: str) -> tuple[str, str]:
-    """Split a ROA V2 ``Authorization`` value, ``acs AKID:`` + a base64 HMAC-SHA1, into (access key id,
-    signature); ``ValueError`` on anything else.
+    """(access key id, signature) of a ROA V2 ``Authorization`` (``acs AKID:`` + base64); else ``ValueError``.
 
     >>> parse_authorization_v2("acs AKID:D9uFJAJgLL+dryjBfQK+YeqGtoY=")
     ('AKID', 'D9uFJAJgLL+dryjBfQK+YeqGtoY=')
@@ -168,12 +161,10 @@ def _one(headers: dict[str, list[str]], name: str) -> str:
 
 
 def _parse_acs_date(value: str) -> datetime:
-    if not _ACS_DATE.fullmatch(value):
-        raise AuthFailure("InvalidTimeStamp.Format", reason="x-acs-date is not yyyy-MM-ddTHH:mm:ssZ")
-    try:
-        return datetime.strptime(value, "%Y-%m-%dT%H:%M:%SZ").replace(tzinfo=UTC)
-    except ValueError:
-        raise AuthFailure("InvalidTimeStamp.Format", reason="x-acs-date is not a date") from None
+    with contextlib.suppress(ValueError):  # exactly as signing writes it: 2023-10-26T10:22:32Z
+        if signing.format_acs_date(parsed := datetime.fromisoformat(value)) == value:
+            return parsed
+    raise AuthFailure("InvalidTimeStamp.Format", reason="x-acs-date is not yyyy-MM-ddTHH:mm:ssZ")
 
 
 def _parse_http_date(value: str) -> datetime:
@@ -215,12 +206,9 @@ def verify_request(
     nonces: NonceCache | None = None,
     window: timedelta = DEFAULT_WINDOW,
 ) -> Caller:
-    """Who sent a request, authenticated as the gateway does. ``path`` and ``query`` are as received
-    (percent-encoded, no ``?``); ``credentials`` maps key IDs to keys; ``now`` (timezone-aware) is the
-    gateway's clock; ``nonces``, when given, refuses a nonce seen within its window. Raises
-    :class:`AuthFailure` (``IncompleteSignature``, ``InvalidAccessKeyId.NotFound``, ``InvalidTimeStamp.*``,
-    ``InvalidSecurityToken.*``, ``SignatureDoesNotMatch`` with the server's string to sign,
-    ``SignatureNonceUsed``); ``ValueError`` for a naive ``now``."""
+    """Who sent a request (``path`` and ``query`` raw, no ``?``), checked against ``credentials`` by key ID at
+    ``now`` (aware), a nonce refused if ``nonces`` holds it. Raises :class:`AuthFailure` with the gateway's
+    code (``SignatureDoesNotMatch`` shows the server's string to sign); ``ValueError`` for a naive ``now``."""
     now = signing.as_utc(now)
     grouped = signing.group_headers(headers)
     authorization = grouped.get("authorization", [])
@@ -239,11 +227,12 @@ def verify_request(
     key = credentials.get(claim.access_key_id)
     if key is None:
         raise AuthFailure("InvalidAccessKeyId.NotFound", reason=f"no key {claim.access_key_id!r}")
-    dated = claim.parse_date(claim.date)
+    parse_date, sign = _SCHEMES[claim.signature_version]
+    dated = parse_date(claim.date)
     if abs(now - dated) > window:
         raise AuthFailure("InvalidTimeStamp.Expired", reason=f"the request is dated {dated.isoformat()}")
     token = _check_token(grouped, key)
-    matches = compare_signatures(claim.sign(key.access_key_secret, claim.string_to_sign), claim.signature)
+    matches = compare_signatures(sign(key.access_key_secret, claim.string_to_sign), claim.signature)
     # Methods are case-sensitive (RFC 9110) but signed upper-cased: "gET" is not the "GET" signed.
     if not matches or method != method.upper():
         shown = claim.string_to_sign.replace(token, REDACTED) if token else claim.string_to_sign
@@ -257,16 +246,13 @@ def verify_request(
 
 @dataclass(frozen=True, slots=True)
 class _Claim:
-    """What a signed request claims, read from its form alone: the key, the date, the signature, and
-    the string to sign the server computes from what arrived."""
+    """What a request claims, read from its form alone, and the string to sign computed from what arrived."""
 
     signature_version: Literal["v3", "v2"]
     access_key_id: str
     signature: str
     date: str
-    parse_date: Callable[[str], datetime]
     string_to_sign: str
-    sign: Callable[[str, str], str]
 
 
 def _claim_v3(
@@ -288,10 +274,8 @@ def _claim_v3(
         signing.signed_headers_v3(signed),
         signing.hashed_payload(body),  # of the body received, so a body changed on the way cannot verify
     )
-    string_to_sign, sign = signing.string_to_sign_v3(canonical_request), signing.signature_v3
-    return _Claim(
-        "v3", access_key_id, signature, _one(headers, "x-acs-date"), _parse_acs_date, string_to_sign, sign
-    )
+    date = _one(headers, "x-acs-date")
+    return _Claim("v3", access_key_id, signature, date, signing.string_to_sign_v3(canonical_request))
 
 
 def _claim_v2(
@@ -320,5 +304,7 @@ def _claim_v2(
         signing.canonical_headers_v2(_pairs(headers)),
         signing.canonical_resource_v2(path, signing.decoded_query(query)),
     )
-    sign = signing.signature_v2
-    return _Claim("v2", access_key_id, signature, date, _parse_http_date, string_to_sign, sign)
+    return _Claim("v2", access_key_id, signature, date, string_to_sign)
+
+
+_SCHEMES = {"v3": (_parse_acs_date, signing.signature_v3), "v2": (_parse_http_date, signing.signature_v2)}

@@ -1,8 +1,5 @@
-"""SAE's job service as plain Python (moto's ``models``): templates, jobs, policies, the clock and the
-operations, which take the query's checked parameters and return the answer's fields or raise
-:class:`JobError`; nothing of HTTP. A job is pending until its ``Time``, runs ``run_seconds``, then ends
-as its template's ``outcome`` says, unless ``Replace`` or :meth:`Backend.finish` ends it first.
-"""
+"""SAE's job service as plain Python (moto's ``models``), nothing of HTTP: the operations take the query's
+checked parameters and return the answer's fields or raise :class:`JobError`."""
 
 from __future__ import annotations
 
@@ -13,7 +10,7 @@ import threading
 import uuid
 from collections import OrderedDict
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field, fields, replace
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any, Literal
 
@@ -28,6 +25,7 @@ logger = logging.getLogger("sae_job.emulator")
 JobStatus = Literal["Pending", "Running", "Succeeded", "Failed"]
 #: The wire's ``State`` of each status (DescribeJobStatus, DescribeJobHistory).
 WIRE_STATES: Mapping[JobStatus, str] = {"Pending": "0", "Running": "3", "Succeeded": "1", "Failed": "2"}
+_DATE = "%Y-%m-%dT%H:%M:%SZ"  # as ExecJob's Time and x-acs-date
 REPLACED_MESSAGE = "The job was stopped: a newer job of its Replace template started."
 #: The OSS key pair every template's DescribeJob answer carries, as SAE's does: a client must never show it.
 OSS_KEY = ("emulator-oss-key-id", "emulator-oss-key-secret")
@@ -54,10 +52,8 @@ def _utc_now() -> datetime:
 
 @dataclass(frozen=True, slots=True)
 class Job:
-    """A job the emulator started (as ``GET /_emulator/jobs`` shows it). ``parameters``: every other
-    ExecJob parameter of the spec by the generated client's name, decoded as the service reads it, None
-    when not sent; each is an attribute too (``job.command_args``). ``status`` is its state now;
-    ``message`` says why the emulator ended it early."""
+    """A job started (as ``GET /_emulator/jobs`` shows it). ``parameters``: ExecJob's others by the generated
+    client's names, decoded (None when not sent), attributes too (``job.command_args``)."""
 
     job_id: str
     app_id: str
@@ -76,21 +72,14 @@ class Job:
 
     def to_dict(self) -> dict[str, Any]:
         """The job as JSON-ready values; ``created_at`` as ``yyyy-MM-ddTHH:mm:ssZ`` in UTC."""
-        return {
-            "job_id": self.job_id,
-            "app_id": self.app_id,
-            **self.parameters,
-            "created_at": self.created_at.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
-            "status": self.status,
-            "message": self.message,
-            "access_key_id": self.access_key_id,
-            "signature_version": self.signature_version,
-        }
+        shown = {f.name: getattr(self, f.name) for f in fields(self)}
+        shown["created_at"] = self.created_at.astimezone(UTC).strftime(_DATE)
+        return {**shown.pop("parameters"), **shown}
 
 
 @dataclass(slots=True)
 class _Record:
-    """A started job and its schedule; what changes when the job ends early changes under the lock."""
+    """A started job and its schedule; what an early end changes, it changes under the lock."""
 
     job: Job
     starts_at: datetime
@@ -110,12 +99,11 @@ class _Record:
         self.outcome, self.message = outcome, message
 
     def snapshot(self, now: datetime) -> Job:
-        """The job as it is now; a deep copy, so that a test editing it cannot edit the emulator's record."""
+        """The job now, a deep copy: a test editing it cannot edit the record."""
         return replace(copy.deepcopy(self.job), status=self.status(now), message=self.message)
 
     def _failed_instances(self, status: JobStatus, now: datetime) -> int:
-        # Per instance: a running job counts its retried failures (BackoffLimit) as they happen; a failed
-        # job adds its last instances.
+        # Per instance: retried failures (BackoffLimit) as they happen, a failed job's last ones at its end
         if status == "Pending":
             return 0
         if status == "Running":
@@ -143,9 +131,7 @@ class _Record:
 
 @dataclass(slots=True)
 class _State:
-    """The jobs held, oldest first, and indexes that keep every call's cost flat in the jobs held: each
-    template's jobs in order, and those that may still be pending or running (a job leaves that set
-    once, when a call finds it ended)."""
+    """The jobs held, oldest first, and the indexes that keep each call's cost flat in their number."""
 
     jobs: OrderedDict[str, _Record] = field(default_factory=OrderedDict)
     by_event: dict[tuple[str, str], str] = field(default_factory=dict)
@@ -183,9 +169,8 @@ class _State:
 
 
 class Backend:
-    """The job service's state and operations, thread-safe: racing calls with one ``EventId`` start one
-    job. ``clock`` (timezone-aware) drives the jobs; ``max_jobs`` are kept, the oldest forgotten first;
-    ``exec_job`` is the spec's ExecJob, whose parameters a job records."""
+    """The job service's state and operations, thread-safe; ``exec_job``: the spec's ExecJob, whose parameters
+    a job records. The rest as :class:`~sae_job.emulator.Emulator` says."""
 
     def __init__(
         self,
@@ -379,7 +364,7 @@ def _application(template: Template, last: _Record | None, now: datetime) -> dic
 def _parsed_time(value: str | None) -> datetime | None:
     """ExecJob's ``Time``; None when absent or not a date (the spec's pattern allows ``0000-02-31``)."""
     try:
-        return datetime.strptime(value, "%Y-%m-%dT%H:%M:%SZ").replace(tzinfo=UTC) if value else None
+        return datetime.strptime(value, _DATE).replace(tzinfo=UTC) if value else None
     except ValueError:
         return None
 

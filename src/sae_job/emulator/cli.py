@@ -1,7 +1,5 @@
-"""``sae-job emulator`` (and ``python -m sae_job.emulator``): serve the emulator until SIGINT/SIGTERM.
-Prints ``SAE emulator listening on http://HOST:PORT`` first, then what it serves (the embedded demo key in
-full, or only the key IDs of a ``--config`` file), each template's state, and the shell lines to export.
-Requests are logged to stderr, path and outcome only."""
+"""``sae-job emulator``: serve the emulator until SIGINT or SIGTERM, after a banner of where, what (no secret
+of a ``--config`` file) and the lines to export; requests are logged to stderr, path and outcome only."""
 
 from __future__ import annotations
 
@@ -103,18 +101,6 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         )
 
 
-def main(argv: list[str] | None = None) -> int:
-    """``python -m sae_job.emulator``: parse ``argv`` (default: the process's) and serve until a signal."""
-    parser = argparse.ArgumentParser(
-        prog="python -m sae_job.emulator",
-        description="Serve a local SAE ExecJob emulator until interrupted.",
-        epilog=EXAMPLES.replace("sae-job emulator", "python -m sae_job.emulator"),
-        formatter_class=argparse.RawDescriptionHelpFormatter,
-    )
-    add_arguments(parser)
-    return run(parser.parse_args(argv))
-
-
 def _faults(args: argparse.Namespace, config: EmulatorConfig) -> EmulatorConfig:
     """``config`` with the ``--fault-*`` flags given applied over its ``[faults]``."""
     given = {name: getattr(args, "fault_" + name, None) for name, _, _ in _FAULT_FLAGS}
@@ -130,21 +116,16 @@ _POLICY_WORDS = {
 
 
 def _template_state(template: Template) -> str:
-    """One template's state as ExecJob meets it: suspended or not, its policy, how its jobs run and end."""
+    """One template's state as ExecJob meets it."""
     suspended = "SUSPENDED: every ExecJob is refused (JobSuspend); " if template.suspended else ""
-    runs = (
-        f"each job runs {template.run_seconds:g} s, then"
-        if template.run_seconds
-        else "each job ends at once and"
-    )
+    runs = f"runs {template.run_seconds:g} s, then" if template.run_seconds else "ends at once and"
     ends = "succeeds" if template.outcome == "succeeded" else "fails"
-    return f"{suspended}{_POLICY_WORDS[template.concurrency_policy]}; {runs} {ends}"
+    return f"{suspended}{_POLICY_WORDS[template.concurrency_policy]}; each job {runs} {ends}"
 
 
 def _banner(config: EmulatorConfig, embedded: bool, url: str, token: str | None) -> list[str]:
-    """The start banner: where it listens, the keys (a secret only for the embedded demo key), each
-    template's state, the account, the faults, and the shell lines that point ``sae-job`` and
-    ``SaeJobClient`` at it (a configured key's secret and token named where they live)."""
+    """The banner's lines: where, the keys (the embedded demo's secret only), the templates, account, faults,
+    and the lines to export."""
     lines = [f"SAE emulator listening on {url}"]
     if token:
         lines.append(f"  /_emulator/* needs: Authorization: Bearer {token}")
@@ -211,9 +192,8 @@ def _log_to_stderr() -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    """Serve the emulator as ``args`` say until SIGINT or SIGTERM; the exit code: 0 after a signal, 2 when
-    the configuration cannot be used or the address cannot be bound. Messages go to stderr and never hold a
-    secret from the configuration file."""
+    """Serve as ``args`` say until a signal: exit 0; 2 for a configuration that cannot be used or an address
+    that cannot be bound, said on stderr without a secret."""
     config_path: Path | None = args.config
     demo = {k: v for k in ("run_seconds", "outcome") if (v := getattr(args, k, None)) is not None}
     if demo and config_path is not None:
@@ -229,8 +209,7 @@ def run(args: argparse.Namespace) -> int:
     except ValueError as exc:  # a ConfigError, or a --fault-* value out of range
         sys.stderr.write(f"sae-job emulator: {exc}\n")
         return EXIT_USAGE
-    nonce_window: float | None = getattr(args, "nonce_window", None)
-    max_jobs: int = getattr(args, "max_jobs", 10_000)
+    nonce_window, max_jobs = args.nonce_window, args.max_jobs
     if (nonce_window is not None and not 0 < nonce_window <= MAX_SECONDS) or max_jobs < 1:
         sys.stderr.write(
             f"sae-job emulator: --nonce-window (at most {MAX_SECONDS}) and --max-jobs must be positive\n"
@@ -243,19 +222,15 @@ def run(args: argparse.Namespace) -> int:
     _log_to_stderr()  # before serve(), which may warn
     try:
         try:
-            emulator = Emulator(
-                config,
-                nonce_window=timedelta(seconds=nonce_window) if nonce_window is not None else None,
-                max_jobs=max_jobs,
-            )
+            window = timedelta(seconds=nonce_window) if nonce_window is not None else None
+            emulator = Emulator(config, nonce_window=window, max_jobs=max_jobs)
             running = serve(emulator, host=args.host, port=args.port)
         except OSError as exc:
             sys.stderr.write(_cannot_listen(args.host, args.port, exc))
             return EXIT_USAGE
         with running:
             lines = _banner(config, config_path is None, running.url, running.emulator.introspection_token)
-            sys.stdout.write("\n".join(lines) + "\n")
-            sys.stdout.flush()
+            print("\n".join(lines), flush=True)
             while not stop.wait(0.5):
                 pass
         sys.stderr.write("SAE emulator stopped\n")

@@ -1,13 +1,11 @@
-"""What the emulator knows: AccessKeys, job templates, the account's standing and the faults to inject,
-in Python or TOML (the README's emulator section shows every key); :func:`default_config` is the embedded
-``default.toml``: one demo key, one demo template."""
+"""The emulator's keys, templates, account and faults, in Python or TOML (the README's emulator section
+shows every key); :func:`default_config` is the embedded ``default.toml``."""
 
 from __future__ import annotations
 
-import os
-import stat
 import tomllib
-from collections.abc import Iterable, Mapping
+from collections import Counter
+from collections.abc import Mapping
 from dataclasses import dataclass, field, fields, replace
 from importlib import resources
 from pathlib import Path
@@ -16,6 +14,7 @@ from typing import Literal, get_args
 from sae_job.credentials import Credentials
 from sae_job.emulator.faults import FAULTS_SCHEMA, MAX_SECONDS, Faults
 from sae_job.emulator.spec import SettingsValidator, conform, table_schema
+from sae_job.files import MAX_FILE_BYTES, read_small_file
 
 ConcurrencyPolicy = Literal["Allow", "Forbid", "Replace"]
 _POLICIES: tuple[str, ...] = get_args(ConcurrencyPolicy)
@@ -69,18 +68,8 @@ class ConfigError(ValueError):
 
 @dataclass(frozen=True, slots=True)
 class Template:
-    """A job template (an SAE job application) that ExecJob starts jobs from.
-
-    ``concurrency_policy``: ``Allow`` runs every job; ``Forbid`` refuses one while another is pending or
-    running (``JobForbidPolicy``); ``Replace`` ends those as failed. ``suspended`` refuses every job
-    (``JobSuspend``). A job runs ``run_seconds`` from its ``Time``, then ends as ``outcome`` says.
-    ListJobs lists it under ``name`` (default: ``app_id``) in ``namespace_id``. Its jobs' IDs start
-    ``manual-``, as ExecJob's do, or ``event-``, as HTTP- and event-triggered jobs' do in SAE's examples
-    (``job_id_prefix``). ``retried_failures``: instances that fail during a run and are retried (SAE's
-    ``BackoffLimit``), counted in ``Failed`` while the job still runs. DescribeJob answers its settings:
-    ``timeout`` (seconds a job may run) and ``backoff_limit`` among them. Raises ``ValueError`` for a
-    value out of range.
-    """
+    """A job template (an SAE job application) that ExecJob starts jobs from, each field as the README's
+    TOML example says (``name`` defaults to ``app_id``); ``ValueError`` for a value out of range."""
 
     app_id: str
     concurrency_policy: ConcurrencyPolicy = "Allow"
@@ -114,9 +103,8 @@ class Template:
 
 @dataclass(frozen=True, slots=True)
 class EmulatorConfig:
-    """AccessKeys the gateway accepts, templates jobs start from, and whether the account is in debt
-    (every ExecJob answers ``user.indebt``). Raises ``ValueError`` for no key or a key or app ID given twice.
-    """
+    """The keys the gateway accepts, the templates, whether the account is in debt, the faults; ``ValueError``
+    for no key, or a key, app ID or name in a namespace given twice."""
 
     credentials: tuple[Credentials, ...]
     templates: tuple[Template, ...] = ()
@@ -136,8 +124,13 @@ class EmulatorConfig:
             for value in values:
                 if not isinstance(value, kind):
                     raise ValueError(f"{what} must be {kind.__name__}, not {type(value).__name__}")
-        _unique("access_key_id", (c.access_key_id for c in self.credentials))
-        _unique("app_id", (t.app_id for t in self.templates))
+        for what, keys in (
+            ("access_key_id", [c.access_key_id for c in self.credentials]),
+            ("app_id", [t.app_id for t in self.templates]),
+        ):
+            twice = [value for value, count in Counter(keys).items() if count > 1]
+            if twice:
+                raise ValueError(f"{what} {twice[0]!r} is configured twice")
         named = [(t.namespace_id, t.name) for t in self.templates]
         for namespace_id, name in named:
             if named.count((namespace_id, name)) > 1:  # as SAE: a name is unique in its namespace
@@ -146,10 +139,8 @@ class EmulatorConfig:
     def __repr__(self) -> str:
         keys = ", ".join(repr(c) for c in self.credentials)  # Credentials' repr redacts the secret
         faults = f", faults={self.faults!r}" if self.faults.enabled else ""
-        return (
-            f"EmulatorConfig(credentials=({keys}), templates={self.templates!r}, in_debt={self.in_debt}"
-            f"{faults})"
-        )
+        shown = f"credentials=({keys}), templates={self.templates!r}, in_debt={self.in_debt}{faults}"
+        return f"EmulatorConfig({shown})"
 
     def with_templates(self, *templates: Template, in_debt: bool | None = None) -> EmulatorConfig:
         """This configuration (same keys) with other templates, and optionally another debt state."""
@@ -160,17 +151,8 @@ class EmulatorConfig:
         return replace(self, faults=faults)
 
 
-def _unique(what: str, values: Iterable[str]) -> None:
-    seen: set[str] = set()
-    for value in values:
-        if value in seen:
-            raise ValueError(f"{what} {value!r} is configured twice")
-        seen.add(value)
-
-
 def parse_config(text: str, *, source: str = "<string>") -> EmulatorConfig:
-    """An :class:`EmulatorConfig` from TOML text; :class:`ConfigError` names ``source`` and the entry at
-    fault, never a secret."""
+    """An :class:`EmulatorConfig` of TOML; :class:`ConfigError` names ``source`` and the entry, no secret."""
     try:
         document = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
@@ -202,23 +184,18 @@ def parse_config(text: str, *, source: str = "<string>") -> EmulatorConfig:
         raise ConfigError(f"{source}: {exc}") from None
 
 
-MAX_CONFIG_BYTES = 1 << 20  # far beyond any real configuration; what a wrong path can cost
+MAX_CONFIG_BYTES = MAX_FILE_BYTES
 
 
 def load_config(path: str | Path) -> EmulatorConfig:
-    """The configuration in the TOML file at ``path``; :class:`ConfigError` when it is not a regular file
-    (a FIFO is never waited on), is over :data:`MAX_CONFIG_BYTES`, unreadable or not a configuration."""
+    """The configuration in the TOML file ``path``; :class:`ConfigError` as ``sae_job.files`` refuses it, or
+    for one that is not a configuration."""
     try:
-        fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK)  # a FIFO opens at once, to be refused below
-        with os.fdopen(fd, "rb") as file:
-            if not stat.S_ISREG(os.fstat(fd).st_mode):
-                raise ConfigError(f"cannot read the emulator config {path}: not a regular file")
-            data = file.read(MAX_CONFIG_BYTES + 1)
-        if len(data) > MAX_CONFIG_BYTES:
-            raise ConfigError(f"cannot read the emulator config {path}: larger than {MAX_CONFIG_BYTES} bytes")
-        text = data.decode("utf-8")
-    except (OSError, UnicodeDecodeError) as exc:
-        reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else type(exc).__name__
+        text = read_small_file(path, MAX_CONFIG_BYTES)
+    except (OSError, ValueError) as exc:
+        reason = (
+            exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc).removeprefix("it is ")
+        )
         raise ConfigError(f"cannot read the emulator config {path}: {reason}") from None
     return parse_config(text, source=str(path))
 

@@ -1,5 +1,4 @@
-"""The emulator's own routes, ``/_emulator/*``, for tests and demos: the jobs, the counts, a reset, and
-ending a job. They are never faulted; beyond loopback they need the Bearer token."""
+"""The emulator's own routes, ``/_emulator/*`` (jobs, stats, reset, finish); beyond loopback, Bearer only."""
 
 from __future__ import annotations
 

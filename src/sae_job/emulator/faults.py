@@ -1,6 +1,5 @@
-"""Fault injection, off by default (the README's table says what each fault does): for each ExecJob
-request, one draw from a seeded random source picks at most one fault; the draws repeat for one seed and
-one order of requests. ``/_emulator/...`` is never faulted."""
+"""Fault injection (the README's table says what each does): per request, one seeded draw picks at most one
+fault, the same for one seed and one order of requests."""
 
 from __future__ import annotations
 
@@ -35,11 +34,8 @@ _FAULTS = SettingsValidator(FAULTS_SCHEMA)
 
 @dataclass(frozen=True, slots=True)
 class Faults:
-    """What the emulator does wrong, and how often: four probabilities per ExecJob request, at most 1
-    together. ``error_503`` and ``throttle`` answer before anything is done; ``drop_after_commit`` handles
-    the request, then closes the connection unanswered; ``stall`` holds the answer ``stall_seconds``.
-    ``retry_after``: the wait a throttled answer asks for, in seconds (sent in whole milliseconds);
-    ``throttle_status``: 400 as the gateway, or 429 as a proxy may. Raises ``ValueError`` out of range."""
+    """What the emulator does wrong, as the README's table says: four probabilities per request, at most 1
+    together, and their settings; ``ValueError`` out of range."""
 
     drop_after_commit: float = 0.0
     error_503: float = 0.0
@@ -59,8 +55,7 @@ class Faults:
 
     @classmethod
     def from_mapping(cls, table: Mapping[str, Any]) -> Faults:
-        """Faults from a mapping of field names (a TOML ``[faults]`` table, a pytest marker's ``faults=``);
-        ``ValueError`` names an unknown key or a bad value."""
+        """Faults from a mapping of field names; ``ValueError`` names an unknown key or a bad value."""
         conform(_FAULTS, dict(table), "faults")
         return cls(**table)
 

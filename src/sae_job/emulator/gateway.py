@@ -1,7 +1,5 @@
-"""SAE's API gateway before the :mod:`~sae_job.emulator.backend` (moto's ``responses`` and ``urls``):
-:meth:`Emulator.handle` routes a request by the spec, injects faults, authenticates, checks the query,
-calls the operation, and answers in the spec's shape or error form. The harnesses only translate.
-"""
+"""SAE's API gateway before the backend (moto's ``responses`` and ``urls``): :meth:`Emulator.handle` routes by
+the spec, injects faults, authenticates, checks the query, calls the operation and answers."""
 
 from __future__ import annotations
 
@@ -28,6 +26,7 @@ logger = logging.getLogger("sae_job.emulator")
 
 DEFAULT_HOST_ID = "sae.cn-hangzhou.aliyuncs.com"
 _NOT_FOUND = (404, "InvalidAction.NotFound", "Specified api is not found, please check your url and method.")
+_UNAVAILABLE = (503, "ServiceUnavailable", "The request has failed due to a temporary failure of the server.")
 _RAM_DENIED = "User not authorized to operate on the specified resource, or this API doesn't support RAM."
 
 
@@ -43,10 +42,9 @@ class _Refusal(Exception):
 
 
 class Emulator:
-    """SAE's job operations behind its API gateway, in memory; thread-safe (racing requests with one
-    ``EventId`` start one job). ``clock`` (timezone-aware) drives signatures and jobs; ``window`` is the
-    gateway's clock-skew tolerance; ``nonce_window`` keeps nonces that long after arrival whatever their
-    date (a load test's knob); ``max_jobs`` jobs are kept, the oldest forgotten first."""
+    """SAE's job operations behind its gateway, in memory, thread-safe. ``clock`` (aware) drives signatures
+    and jobs; ``window``: the clock skew allowed; ``nonce_window``: nonces kept that long after arrival,
+    whatever their date; ``max_jobs`` kept, the oldest forgotten first."""
 
     def __init__(
         self,
@@ -94,8 +92,7 @@ class Emulator:
         return self.backend.jobs()
 
     def finish(self, job_id: str, failed: bool = False, message: str | None = None) -> Job:
-        """End the job ``job_id`` now, succeeded or ``failed``, with ``message``; return it. ``KeyError``
-        for a job the emulator does not hold."""
+        """End the job ``job_id`` now, succeeded or ``failed``, and return it; ``KeyError`` for none held."""
         return self.backend.finish(job_id, failed, message)
 
     def reset(self) -> None:
@@ -106,14 +103,10 @@ class Emulator:
             self._answers, self._faults = Counter(), Counter()
 
     def stats(self) -> dict[str, Any]:
-        """Counts since the start or :meth:`reset`, as ``GET /_emulator/stats`` shows them: ``requests``,
-        ``answers`` and ``faults`` by code or kind, ``jobs_started``, ``jobs_held``, ``nonces_held``."""
+        """Counts since the start or :meth:`reset`, as ``GET /_emulator/stats`` shows them."""
         with self._stats_lock:
-            counts = {
-                "requests": self._answers.total(),
-                "answers": dict(self._answers),
-                "faults": dict(self._faults),
-            }
+            answers, faults = dict(self._answers), dict(self._faults)
+        counts = {"requests": sum(answers.values()), "answers": answers, "faults": faults}
         counts |= self.backend.counts() | {"nonces_held": len(self._nonces)}
         return counts | {name: source() for name, source in self._stat_sources.items()}
 
@@ -122,8 +115,7 @@ class Emulator:
         self._stat_sources[name] = source
 
     def handle(self, request: Request) -> Response:
-        """The emulator's answer to ``request``, injected faults included. Never raises: a bug in the
-        emulator answers 500 ``InternalError`` in the spec's error form."""
+        """The answer to ``request``, faults included; never raises (a bug answers 500 ``InternalError``)."""
         host_id = request.header("host") or DEFAULT_HOST_ID
         injector = self._injector
         operation = self.spec.route(request.method, unquote(request.path))
@@ -156,9 +148,7 @@ class Emulator:
             return answer
         faults = self._injector.faults
         if fault == "error_503":  # before anything is done: no job, no nonce used up
-            raise _Refusal(
-                503, "ServiceUnavailable", "The request has failed due to a temporary failure of the server."
-            )
+            raise _Refusal(*_UNAVAILABLE)
         if fault == "throttle":  # x-acs-retry-after in whole milliseconds, as the gateway sends it
             retry_after = (("x-acs-retry-after", str(round(faults.retry_after * 1000))),)
             message = "Request was denied due to user flow control."

@@ -54,8 +54,7 @@ class Request(_Message):
 
 @dataclass(frozen=True, slots=True)
 class Response(_Message):
-    """An HTTP answer; injected faults set ``delay`` (seconds to hold it back) or ``drop`` (close the
-    connection instead)."""
+    """An HTTP answer; a fault sets ``delay`` (seconds to hold it) or ``drop`` (close instead)."""
 
     status: int
     headers: tuple[tuple[str, str], ...]

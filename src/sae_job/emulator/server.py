@@ -1,11 +1,6 @@
-"""The standalone harness: the emulator's handler behind a threaded HTTP/1.1 server on h11.
-
-One thread accepts connections and reads each one's request line with a selector; only then does a
-connection take a thread of its own, which serves it with keep-alive through an ``h11.Connection``. So a
-connection that closes before its request line costs no thread, and thousands closing together delay no
-one. Connections idle for :data:`IDLE_TIMEOUT` seconds close. Beside h11's checks, the server answers a
-request line over 8 KiB 414, too many or too long headers 431, another HTTP version 505, any
-Transfer-Encoding 411 and a body over :data:`MAX_BODY` 413.
+"""The standalone harness: the emulator's handler behind HTTP/1.1 on h11. A selector reads each request line;
+only then does a connection take a thread, so one closing before it costs none. Beyond h11's checks: 414,
+431, 505, 411 for any Transfer-Encoding, 413 over :data:`MAX_BODY`; :data:`IDLE_TIMEOUT` closes idle ones.
 """
 
 from __future__ import annotations
@@ -45,14 +40,6 @@ _RECEIVE = 1 << 16
 _HOSTLESS = "Missing mandatory Host: header"
 
 
-class _Refused(Exception):
-    """A request the server answers itself with ``status``, then closes the connection."""
-
-    def __init__(self, status: int) -> None:
-        super().__init__(status)
-        self.status = status
-
-
 class _Connection:
     """One client connection: h11 reads its requests, the emulator answers them, until it closes."""
 
@@ -65,11 +52,13 @@ class _Connection:
         while True:
             try:
                 request = self._request()
-            except _Refused as refused:
-                phrase = HTTPStatus(refused.status).phrase
-                answer = error_response(
-                    refused.status, "MalformedRequest", f"The request is malformed: {phrase}."
-                )
+            except h11.RemoteProtocolError as refused:
+                if self.h11.their_state is h11.ERROR and self.h11.trailing_data[1]:  # closed: none to answer
+                    return
+                # h11 answers 501 to a Transfer-Encoding other than chunked; here any is 411
+                status = 411 if refused.error_status_hint == 501 else refused.error_status_hint
+                phrase = HTTPStatus(status).phrase
+                answer = error_response(status, "MalformedRequest", f"The request is malformed: {phrase}.")
                 with contextlib.suppress(OSError, h11.LocalProtocolError):  # the client may be gone
                     self._send(replace(answer, headers=(*answer.headers, ("Connection", "close"))))
                 return
@@ -95,15 +84,12 @@ class _Connection:
             unread, closed = self.h11.trailing_data
             line_end = unread.find(b"\n")
             if (line_end if line_end >= 0 else len(unread) - 1) >= MAX_REQUEST_LINE:
-                raise _Refused(414)
+                raise h11.RemoteProtocolError("request line too long", 414)
             try:
                 event = self.h11.next_event()
             except h11.RemoteProtocolError as exc:
-                if closed:  # cut short by the client closing: nobody to answer
-                    return None
-                if str(exc) != _HOSTLESS or hostless:
-                    # h11 answers 501 to a Transfer-Encoding other than chunked; here any is 411
-                    raise _Refused(411 if exc.error_status_hint == 501 else exc.error_status_hint) from None
+                if closed or str(exc) != _HOSTLESS or hostless:
+                    raise
                 # http.server served HTTP/1.1 without a Host, and so does the emulator: h11 is lent one
                 hostless = True
                 self.h11 = _parser(unread[: line_end + 1] + b"Host: \r\n" + unread[line_end + 1 :], closed)
@@ -118,13 +104,13 @@ class _Connection:
         headers = [(n, v) for n, v in headers if not (hostless and n.lower() == "host")]
         fields = dict(event.headers)
         if event.http_version not in (b"1.0", b"1.1"):
-            raise _Refused(505)
+            raise h11.RemoteProtocolError("HTTP version", 505)
         if len(headers) > MAX_HEADERS or any(len(n) + len(v) + 2 > MAX_HEADER_LINE for n, v in headers):
-            raise _Refused(431)
+            raise h11.RemoteProtocolError("headers", 431)
         if b"transfer-encoding" in fields:
-            raise _Refused(411)
+            raise h11.RemoteProtocolError("Transfer-Encoding", 411)
         if int(fields.get(b"content-length", 0)) > MAX_BODY:
-            raise _Refused(413)
+            raise h11.RemoteProtocolError("body", 413)
         body = b""
         while not isinstance(part := self._next(), h11.EndOfMessage):
             if not isinstance(part, h11.Data):
@@ -282,9 +268,9 @@ def _tls_context() -> ssl.SSLContext:
 
 
 def serve(emulator: Emulator | None = None, *, host: str = "127.0.0.1", port: int = 0) -> RunningEmulator:
-    """Serve ``emulator`` (default: one on the embedded demo configuration) over HTTP on ``host:port`` (0:
-    a free port) in a daemon thread until the result is closed; beyond loopback, ``/_emulator/*`` needs
-    ``emulator.introspection_token`` (made when unset) as a Bearer token. ``OSError``: cannot bind."""
+    """Serve ``emulator`` (default: the demo's) on ``host:port`` (0: any free) until the result is closed;
+    beyond loopback ``/_emulator/*`` needs ``emulator.introspection_token`` (made if unset). ``OSError``: no
+    bind."""
     emulator = emulator if emulator is not None else Emulator()
     server = EmulatorHTTPServer((host, port), emulator)
     if not ipaddress.ip_address(str(server.server_address[0])).is_loopback:
@@ -300,8 +286,7 @@ def serve(emulator: Emulator | None = None, *, host: str = "127.0.0.1", port: in
 
 
 class RunningEmulator:
-    """An emulator served over HTTP (see :func:`serve`): ``emulator`` is what it serves, ``url`` where.
-    Stop it with :meth:`close` or by leaving a ``with`` block."""
+    """An emulator served (:func:`serve`): ``emulator`` what, ``url`` where; ended by :meth:`close`."""
 
     def __init__(self, emulator: Emulator, server: EmulatorHTTPServer, thread: threading.Thread) -> None:
         self.emulator, self.url, self._server, self._thread = emulator, server.url, server, thread
@@ -330,8 +315,7 @@ class RunningEmulator:
         return self._client
 
     def new_client(self, **options: Any) -> SaeJobClient:
-        """A new :class:`~sae_job.SaeJobClient` for this emulator, ``options`` given to its constructor
-        (``signature_version="v2"``, other ``credentials=``, ...); the caller closes it."""
+        """A new :class:`~sae_job.SaeJobClient` here, ``options`` to its constructor; the caller closes it."""
         import httpx
 
         from sae_job.client import SaeJobClient

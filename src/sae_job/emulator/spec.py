@@ -1,8 +1,5 @@
-"""The contract as the emulator enforces it: ``openapi/sae-job.yaml`` (as the ``openapi.json`` that
-``make generate`` puts in ``sae_job_api``), checked with ``jsonschema``. Where JSON Schema leaves the choice
-to the application, as the gateway does: ``pattern`` is ECMA-262's (``$`` only at the very end, ``\\d``
-ASCII only), and ``contentMediaType: application/json`` content is decoded and checked.
-"""
+"""``openapi/sae-job.yaml`` (``sae_job_api``'s ``openapi.json``) enforced with ``jsonschema``, as the gateway:
+``pattern`` is ECMA-262's and ``contentMediaType: application/json`` content is decoded and checked."""
 
 from __future__ import annotations
 
@@ -69,11 +66,8 @@ def _location(path: Iterable[str | int]) -> str:
 
 def _reason(error: ValidationError, relative: bool = False, within: tuple[str, ...] = ()) -> str:
     """What ``error`` says, in the gateway's words: where, then the rule broken; never the value."""
-    keyword, value, instance = (
-        str(error.validator),
-        cast(Any, error.validator_value),
-        cast(Any, error.instance),
-    )
+    keyword = str(error.validator)
+    value, instance = cast(Any, error.validator_value), cast(Any, error.instance)
     if keyword == "type":
         names = value if isinstance(value, list) else [value]
         rule = f"must be of type {' or '.join(names)}, not {_json_type(instance)}"
@@ -83,10 +77,9 @@ def _reason(error: ValidationError, relative: bool = False, within: tuple[str, .
         allowed = cast(Mapping[str, Any], error.schema).get("properties", {})
         extra = sorted(set(instance) - set(allowed))
         rule = f"has the property {extra[0]!r}, which is not allowed here (allowed: {', '.join(allowed)})"
-    elif keyword in ("minimum", "maximum"):
-        rule = f"must be at {'least' if keyword == 'minimum' else 'most'} {value}"
-    elif keyword in ("minLength", "maxLength"):
-        rule = f"must be at {'least' if keyword == 'minLength' else 'most'} {value} character(s) long"
+    elif keyword in ("minimum", "maximum", "minLength", "maxLength"):
+        long = " character(s) long" if keyword.endswith("Length") else ""
+        rule = f"must be at {'least' if keyword.startswith('min') else 'most'} {value}{long}"
     elif keyword == "enum":
         rule = f"must be one of {json.dumps(value)}"
     elif keyword == "oneOf" and error.context:
@@ -148,8 +141,7 @@ _INTEGER = re.compile(r"-?[0-9]{1,18}", re.ASCII)
 
 @dataclass(frozen=True, slots=True)
 class Parameter:
-    """One query parameter: its wire name, the generated client's name for it (``command_args``), the
-    validators of its value and of its JSON content, and its schema's ``type``."""
+    """One query parameter: its wire and Python names, validators of its value and JSON content, its type."""
 
     name: str
     python_name: str
@@ -159,8 +151,7 @@ class Parameter:
     kind: str
 
     def decoded(self, value: str) -> Any:
-        """The value as the service reads it: JSON content decoded, an integer or a boolean read (as
-        httpx writes them: ``true``/``false``), any other as sent."""
+        """The value as the service reads it: JSON decoded, an integer or a ``true``/``false`` read."""
         if self.kind == "integer":
             return int(value)
         if self.kind == "boolean":
@@ -258,8 +249,7 @@ def _parameter(raw: Mapping[str, Any], document: Mapping[str, Any]) -> Parameter
 
 
 def parse_spec(document: Mapping[str, Any]) -> Spec:
-    """A :class:`Spec` from a parsed OpenAPI document; ``ValueError`` for a parameter the emulator cannot
-    enforce (not in the query, or a schema ``jsonschema`` refuses)."""
+    """A :class:`Spec` of an OpenAPI document; ``ValueError`` for a parameter it cannot enforce."""
     operations = []
     for path, item in document.get("paths", {}).items():
         for method, node in item.items():

@@ -1,8 +1,5 @@
-"""The ``pytest-httpserver`` harness: the emulator's handler as a werkzeug request handler;
-``install(httpserver, Emulator())`` makes every request to ``httpserver`` the emulator's. Injected faults
-are honoured: a held-back answer sleeps on the server's thread, a dropped one shuts the connection.
-:func:`verify_werkzeug` authenticates a werkzeug request as the gateway does.
-"""
+"""The ``pytest-httpserver`` harness: ``install(httpserver, Emulator())`` answers every request with the
+emulator, faults honoured; :func:`verify_werkzeug` authenticates a werkzeug request as the gateway does."""
 
 from __future__ import annotations
 
@@ -27,8 +24,7 @@ if TYPE_CHECKING:
 
 
 def raw_target(request: WerkzeugRequest) -> tuple[str, str]:
-    """The path and query of a ``werkzeug.Request`` as sent: the raw request target's path when the server
-    kept it (``RAW_URI``, as werkzeug's and gunicorn's do), else the decoded path re-encoded."""
+    """The path and query as sent: the raw target's (``RAW_URI``) when the server kept it, else re-encoded."""
     target = request.environ.get("RAW_URI") or request.environ.get("REQUEST_URI")
     path = target.partition("?")[0] if isinstance(target, str) and target.startswith("/") else None
     return path or quote(request.path, safe="/"), request.query_string.decode("latin-1")
@@ -47,8 +43,7 @@ def verify_werkzeug(
     now: datetime | None = None,
     nonces: NonceCache | None = None,
 ) -> Caller:
-    """:func:`~sae_job.emulator.auth.verify_request` for a ``werkzeug.Request``, as it arrived on the wire;
-    ``now`` defaults to the current time."""
+    """:func:`~sae_job.emulator.auth.verify_request` of a ``werkzeug.Request`` as it arrived."""
     arrived = to_request(request)
     return verify_request(
         **{name: getattr(arrived, name) for name in ("method", "path", "query", "headers", "body")},
