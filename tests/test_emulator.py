@@ -573,7 +573,10 @@ def test_the_embedded_configuration_is_one_demo_key_and_template() -> None:
         False,
         30,
         name="nightly-report",
-        description="The demo template: its jobs run 30 s, then succeed.",
+        description=(
+            "The demo template: its jobs run 30 s, then succeed "
+            "(sae-job emulator --run-seconds N --outcome failed changes both)."
+        ),
     )
     assert embedded.in_debt is False
     assert Emulator().config == embedded
