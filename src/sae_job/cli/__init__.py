@@ -99,15 +99,23 @@ def _positive_float(text: str) -> float:
 
 
 class _ArgumentError(Exception):
-    """An argparse mistake, raised instead of exiting so that main() prints it the CLI's way."""
+    """An argparse mistake, raised instead of exiting so that main() prints it the CLI's way; ``missing``
+    names the arguments left out (argparse's "required" message, read once here, or our own checks)."""
 
-    def __init__(self, parser: argparse.ArgumentParser, message: str) -> None:
+    def __init__(
+        self, parser: argparse.ArgumentParser, message: str, missing: Sequence[str] | None = None
+    ) -> None:
         super().__init__(message)
-        self.parser, self.message = parser, message
+        self.parser, self.message, self.missing = parser, message, missing
+
+
+_REQUIRED = "the following arguments are required: "
 
 
 class _Parser(argparse.ArgumentParser):
     def error(self, message: str) -> NoReturn:
+        if message.startswith(_REQUIRED):
+            raise _ArgumentError(self, message, message.removeprefix(_REQUIRED).split(", "))
         raise _ArgumentError(self, message)
 
 
@@ -408,7 +416,7 @@ def build_parser(argv: Sequence[str] | None = None) -> argparse.ArgumentParser:
             p.add_argument("app_id", metavar="APP_ID", nargs="?", help=spec.app_id)
         spec.options(p)
         _add_common_options(p, spec.json)
-        p.set_defaults(parser=p, handler=functools.partial(_run_command, name, spec.run))
+        p.set_defaults(parser=p, verb=name, handler=functools.partial(_run_command, name, spec.run))
     if argv is None or not argv or "emulator" in argv or any(a in ("-h", "--help") for a in argv):
         _add_emulator(subparsers)
     return parser
@@ -459,14 +467,11 @@ def _hoist_global_options(argv: list[str]) -> list[str]:
     return argv
 
 
-_REQUIRED = "the following arguments are required: "
-
-
 def _argument_error(error: _ArgumentError, json_wanted: bool) -> int:
     """An argparse mistake: the subcommand's usage, what is wrong in a sentence, and a hint."""
     parser, message, hint = error.parser, error.message, ""
-    if message.startswith(_REQUIRED):
-        names = [name for name in message.removeprefix(_REQUIRED).split(", ") if name != "COMMAND"]
+    if error.missing is not None:
+        names = [name for name in error.missing if name != "COMMAND"]
         if parser.prog == "sae-job" and not names:  # no subcommand at all
             message = f"a command is missing: {', '.join(NAMES)}"
             hint = "sae-job --help says what each does; sae-job COMMAND --help, its options"
@@ -497,14 +502,14 @@ def _argument_error(error: _ArgumentError, json_wanted: bool) -> int:
 def _check_template_choice(args: argparse.Namespace) -> None:
     """APP_ID or ``--app NAME``, exactly one; ``--namespace`` only beside ``--app``: a usage error (through
     the subcommand's parser) otherwise. Nothing is sent yet."""
-    parser, command = args.parser, args.parser.prog.rpartition(" ")[2]
+    parser, command = args.parser, args.verb
     if args.app is None:
         if args.namespace is not None:
             parser.error("--namespace picks among the templates named --app NAME: give --app too")
         if args.app_id is None and command == "wait" and args.job_id is not None:
-            parser.error(_REQUIRED + "JOB_ID")  # `wait APP_ID` alone
+            raise _ArgumentError(parser, "", ["JOB_ID"])  # `wait APP_ID` alone
         if args.app_id is None:
-            parser.error(_REQUIRED + "APP_ID")
+            raise _ArgumentError(parser, "", ["APP_ID"])
         return
     if args.app_id is not None and command == "status" and args.job_id is None:
         args.app_id, args.job_id = None, args.app_id  # `status --app NAME JOB_ID`
