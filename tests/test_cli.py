@@ -352,15 +352,19 @@ def test_argparse_usage_errors_exit_2(argv: list[str], capsys: pytest.CaptureFix
     assert err.startswith("usage: sae-job") and "error: " in err and "Traceback" not in err
 
 
-def test_no_credentials_lists_what_was_tried_and_the_fixes_one_a_line(
-    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
-) -> None:
+def _without_key_in_env(monkeypatch: pytest.MonkeyPatch) -> None:
     for name in (
         "ALIBABA_CLOUD_ACCESS_KEY_ID",
         "ALIBABA_CLOUD_ACCESS_KEY_SECRET",
         "ALIBABA_CLOUD_SECURITY_TOKEN",
     ):
         monkeypatch.delenv(name)
+
+
+def test_no_credentials_lists_what_was_tried_and_the_fixes_one_a_line(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    _without_key_in_env(monkeypatch)
     code, _, err = run(["exec", "app", "--region", "cn-hangzhou", "--", "true"], capsys)
     assert code == cli.EXIT_AUTH
     assert err.startswith("sae-job: no Alibaba Cloud credentials found. Tried:\n  - environment variables")
@@ -732,12 +736,7 @@ def test_no_region_lists_the_ways_to_give_one_and_why_the_profile_gave_none(
 def test_a_profile_mode_sae_job_does_not_read_is_explained_in_the_shells_terms(
     monkeypatch: pytest.MonkeyPatch, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    for name in (
-        "ALIBABA_CLOUD_ACCESS_KEY_ID",
-        "ALIBABA_CLOUD_ACCESS_KEY_SECRET",
-        "ALIBABA_CLOUD_SECURITY_TOKEN",
-    ):
-        monkeypatch.delenv(name)
+    _without_key_in_env(monkeypatch)
     config = tmp_path / "config.json"
     config.write_text(
         json.dumps({"current": "default", "profiles": [{"name": "default", "mode": "RamRoleArn"}]})

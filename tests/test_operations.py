@@ -169,21 +169,7 @@ def test_each_async_method_calls_the_generated_asyncio_detailed(
 
 def _runtime_imports(tree: ast.AST) -> set[str]:
     """``sae_job.*`` modules imported when the module runs (``if TYPE_CHECKING:`` blocks left out)."""
-    found: set[str] = set()
-    pending = [tree]
-    while pending:
-        node = pending.pop()
-        if isinstance(node, ast.If) and isinstance(node.test, ast.Name) and node.test.id == "TYPE_CHECKING":
-            pending += node.orelse
-            continue
-        if (
-            isinstance(node, ast.ImportFrom)
-            and node.level == 0
-            and (node.module or "").startswith("sae_job.")
-        ):
-            found.add(node.module or "")
-        pending += ast.iter_child_nodes(node)
-    return found
+    return {name for name in _imports(tree) if name.startswith("sae_job.")}
 
 
 def test_no_import_cycle_in_the_package() -> None:
