@@ -162,7 +162,7 @@ def find_endpoint(
         region, source = _profile_region(profile, environ)
         name = source
         if region is None:
-            raise NoRegionError(source.strip())
+            raise NoRegionError(source)
     if not isinstance(region, str) or not _REGION.fullmatch(region):
         raise ArgumentError(name, f"{region!r} is not a region ID such as 'cn-hangzhou'")
     host = f"sae{'-vpc' if vpc else ''}.{region}.aliyuncs.com"
