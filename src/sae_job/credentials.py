@@ -56,8 +56,6 @@ class Credentials:
         token = ", security_token=<redacted>" if self.security_token else ""
         return f"Credentials(access_key_id={self.access_key_id!r}, access_key_secret=<redacted>{token})"
 
-    __str__ = __repr__
-
     def get_credentials(self) -> Credentials:
         """Itself: a ``Credentials`` is its own provider."""
         return self
@@ -181,25 +179,22 @@ def _config_file(environ: Mapping[str, str], config_path: str | os.PathLike[str]
 
 def _read_config(path: Path) -> dict[str, Any] | None:
     """The parsed aliyun CLI config file, or None when there is no such file."""
+    file = f"the aliyun CLI config file {path}"
     try:
-        text = read_small_file(path)
+        config = json.loads(read_small_file(path))
     except FileNotFoundError:
         return None
-    except ValueError as exc:
-        raise CredentialsError(f"cannot read the aliyun CLI config file {path}: {exc}") from None
-    try:
-        config = json.loads(text)
-    except (RecursionError, json.JSONDecodeError) as exc:
-        # Only the position: the document itself holds secrets.
-        why = (
-            "is nested too deeply to be a config"
-            if isinstance(exc, RecursionError)
-            else f"is not valid JSON ({exc.msg} at line {exc.lineno}, column {exc.colno}); "
+    except RecursionError:
+        raise CredentialsError(f"{file} is nested too deeply to be a config") from None
+    except json.JSONDecodeError as exc:  # only the position: the document itself holds secrets
+        raise CredentialsError(
+            f"{file} is not valid JSON ({exc.msg} at line {exc.lineno}, column {exc.colno}); "
             "fix it or run `aliyun configure` again"
-        )
-        raise CredentialsError(f"the aliyun CLI config file {path} {why}") from None
+        ) from None
+    except ValueError as exc:  # read_small_file's: not a regular file, too large, not UTF-8
+        raise CredentialsError(f"cannot read {file}: {exc}") from None
     if not isinstance(config, dict) or not isinstance(config.get("profiles", []), list):
-        raise CredentialsError(f"the aliyun CLI config file {path} is not an object with a list of profiles")
+        raise CredentialsError(f"{file} is not an object with a list of profiles")
     return config
 
 
@@ -207,14 +202,14 @@ def _profiles(config: dict[str, Any]) -> list[dict[str, Any]]:
     return [entry for entry in config.get("profiles", []) if isinstance(entry, dict)]
 
 
-def _profile(config: dict[str, Any], profile: str | None, env: Mapping[str, str]) -> tuple[str, Any]:
-    """The name of the profile to read (``profile``, else ALIBABA_CLOUD_PROFILE, else the file's
-    current one) and its entry in ``config``, None when it has none."""
-    name = profile or env.get(_ENV_PROFILE) or config.get("current") or "default"
+def _profile(config: dict[str, Any], name: str | None) -> tuple[str, dict[str, Any] | None]:
+    """The name of the profile to read (``name``, else the file's current one) and its entry, if any."""
+    name = name or config.get("current") or "default"
     return name, next((p for p in _profiles(config) if p.get("name") == name), None)
 
 
-def _from_profile(path: Path, config: dict[str, Any], name: str, entry: Any, chosen_by: str) -> Credentials:
+def _from_profile(path: Path, config: dict[str, Any], name: str | None, chosen_by: str) -> Credentials:
+    name, entry = _profile(config, name)
     if entry is None:
         available = ", ".join(repr(p.get("name")) for p in _profiles(config)) or "none"
         raise CredentialsNotFoundError(
@@ -257,30 +252,24 @@ def default_credentials(
     is not in the file, :class:`CredentialsError` when what was found cannot be used.
     """
     env = os.environ if environ is None else environ
-    tried: list[str] = []
     if profile:
-        name, chosen_by = profile, "given explicitly"
-        tried.append("environment variables: skipped, a profile was given explicitly")
+        tried = ["environment variables: skipped, a profile was given explicitly"]
+        chosen_by = "given explicitly"
     else:
         found = _from_environment(env)
         if found is not None:
             return found
-        tried.append(f"environment variables {_ENV_ID} and {_ENV_SECRET}: not set")
-        name, chosen_by = env.get(_ENV_PROFILE, ""), f"from {_ENV_PROFILE}"
-
+        tried = [f"environment variables {_ENV_ID} and {_ENV_SECRET}: not set"]
+        profile = env.get(_ENV_PROFILE)
+        chosen_by = f"from {_ENV_PROFILE}" if profile else "the file's current profile"
     path = _config_file(env, config_path)
     if env.get(_ENV_CLI_PROFILE_DISABLED, "").lower() == "true":
         tried.append(f"aliyun CLI config file {path}: skipped, {_ENV_CLI_PROFILE_DISABLED} is true")
+    elif (config := _read_config(path)) is not None:
+        return _from_profile(path, config, profile, chosen_by)
     else:
-        config = _read_config(path)
-        if config is not None:
-            if not name:
-                chosen_by = "the file's current profile"
-            name, entry = _profile(config, name, {})
-            return _from_profile(path, config, name, entry, chosen_by)
-        which = f"profile {name!r} ({chosen_by})" if name else "its current profile"
+        which = f"profile {profile!r} ({chosen_by})" if profile else "its current profile"
         tried.append(f"aliyun CLI config file {path}, {which}: no such file")
-
     not_found = CredentialsNotFoundError(
         "no Alibaba Cloud credentials found. Tried:\n"
         + "".join(f"  - {step}\n" for step in tried)
@@ -309,8 +298,8 @@ def profile_region(
     config = _read_config(path)
     if config is None:
         return None
-    name, entry = _profile(config, profile, env)
-    region = entry.get("region_id") if entry is not None else None
+    name, entry = _profile(config, profile or env.get(_ENV_PROFILE))
+    region = (entry or {}).get("region_id")
     if not isinstance(region, str) or not region:
         return None
     return region, f"region_id of profile {name!r} in {path}"
