@@ -66,11 +66,6 @@ def _is_loopback(host: str) -> bool:
 _USERINFO = re.compile(r"(?<=//)[^/?#@]*@")
 
 
-def _shown(endpoint: str) -> str:
-    """``endpoint`` fit for a message: a ``user:password@`` in it becomes ``<redacted>@``."""
-    return _USERINFO.sub("<redacted>@", endpoint)
-
-
 @dataclass(frozen=True, slots=True)
 class Endpoint:
     """The base URL to call, and where it came from."""
@@ -86,7 +81,7 @@ class Endpoint:
 def _checked_url(endpoint: object, name: str) -> httpx.URL:
     if not isinstance(endpoint, str):
         raise TypeError(f"{name} must be a str URL, not {type(endpoint).__name__}")
-    shown = _shown(endpoint)
+    shown = _USERINFO.sub("<redacted>@", endpoint)  # a user:password@ is never shown
     try:
         url = httpx.URL(endpoint)
     except httpx.InvalidURL as exc:
@@ -126,17 +121,6 @@ class NoRegionError(ValueError):
         return type(self), (self.reason,)
 
 
-def _profile_region(profile: str | None, environ: Mapping[str, str]) -> tuple[str | None, str]:
-    """The ``region_id`` of the aliyun CLI profile and where it was found; or None and why not."""
-    from sae_job.credentials import profile_region  # credentials imports nothing of this module
-
-    try:
-        found = profile_region(profile=profile, environ=environ)
-    except Exception as exc:  # a broken config file: the credentials step names it; here it is a reason
-        return None, f"(the aliyun CLI config file was not read: {exc})"
-    return found if found is not None else (None, "")
-
-
 def find_endpoint(
     *,
     region: str | None = None,
@@ -149,22 +133,26 @@ def find_endpoint(
     :class:`~sae_job.arguments.ArgumentError` (a ``ValueError``) for a malformed endpoint or region or
     ``http://`` beyond loopback, :class:`NoRegionError` (a ``ValueError``) for no region at all."""
     environ = os.environ if environ is None else environ
-    for given, name in ((endpoint, "endpoint"), (environ.get(ENDPOINT_ENV) or None, ENDPOINT_ENV)):
+    # A source is the argument's name, "=" after a keyword argument's.
+    for given, source in ((endpoint, "endpoint="), (environ.get(ENDPOINT_ENV) or None, ENDPOINT_ENV)):
         if given is not None:
-            url = _checked_url(given, name)
-            return Endpoint(str(url).rstrip("/"), url.host, None, "endpoint=" if name == "endpoint" else name)
-    if region is not None:
-        source, name = "region=", "region"
-    elif environ.get(REGION_ENV):
+            url = _checked_url(given, source.removesuffix("="))
+            return Endpoint(str(url).rstrip("/"), url.host, None, source)
+    source = "region="
+    if region is None and environ.get(REGION_ENV):
         region, source = environ[REGION_ENV], REGION_ENV
-        name = source
-    else:
-        region, source = _profile_region(profile, environ)
-        name = source
-        if region is None:
-            raise NoRegionError(source)
+    elif region is None:
+        from sae_job.credentials import profile_region  # credentials imports nothing of this module
+
+        try:
+            found = profile_region(profile=profile, environ=environ)
+        except Exception as exc:  # a broken config file: the credentials step names it; here it is a reason
+            raise NoRegionError(f"(the aliyun CLI config file was not read: {exc})") from None
+        if found is None:
+            raise NoRegionError()
+        region, source = found
     if not isinstance(region, str) or not _REGION.fullmatch(region):
-        raise ArgumentError(name, f"{region!r} is not a region ID such as 'cn-hangzhou'")
+        raise ArgumentError(source.removesuffix("="), f"{region!r} is not a region ID such as 'cn-hangzhou'")
     host = f"sae{'-vpc' if vpc else ''}.{region}.aliyuncs.com"
     return Endpoint(f"https://{host}", host, region, source)
 
