@@ -34,15 +34,6 @@ _ERRORS: tuple[tuple[type[BaseException], type[httpx.TransportError]], ...] = (
 )
 
 
-def _as_httpx_error(exc: BaseException, request: httpx.Request) -> httpx.TransportError | None:
-    for aiohttp_error, httpx_error in _ERRORS:
-        if isinstance(exc, aiohttp_error):
-            return httpx_error(
-                f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__, request=request
-            )
-    return None
-
-
 class AiohttpTransport(httpx.AsyncBaseTransport):
     """Sends httpx requests with one aiohttp session (opened on the first request, closed by ``aclose``).
 
@@ -51,9 +42,6 @@ class AiohttpTransport(httpx.AsyncBaseTransport):
     (httpx's default is 100 too). ``trust_env``: honour ``HTTPS_PROXY``/``HTTP_PROXY``/``NO_PROXY`` (and
     ``~/.netrc``), as httpx's own transport does.
     """
-
-    honours_proxies = True
-    """It reads the proxy variables itself (``trust_env``): a client needs no proxy mounts for it."""
 
     def __init__(
         self,
@@ -68,7 +56,6 @@ class AiohttpTransport(httpx.AsyncBaseTransport):
         self._trust_env = trust_env
         self._max_connections = max_connections
         self._session: aiohttp.ClientSession | None = None
-        self._timeouts: dict[tuple[float | None, ...], aiohttp.ClientTimeout] = {}
 
     def _open(self) -> aiohttp.ClientSession:
         ssl_context = httpx.create_ssl_context(verify=self._verify) if self._verify is True else self._verify
@@ -83,16 +70,6 @@ class AiohttpTransport(httpx.AsyncBaseTransport):
             session._retry_connection = False
         return session
 
-    def _timeout(self, request: httpx.Request) -> aiohttp.ClientTimeout:
-        # httpx's connect / read / pool timeouts; one ClientTimeout per distinct setting, not per request
-        given = request.extensions.get("timeout", {})
-        key = (given.get("connect"), given.get("read"), given.get("pool"))
-        timeout = self._timeouts.get(key)
-        if timeout is None:
-            timeout = aiohttp.ClientTimeout(sock_connect=key[0], sock_read=key[1], connect=key[2])
-            self._timeouts[key] = timeout
-        return timeout
-
     async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
         session = self._session
         if session is None:
@@ -102,6 +79,10 @@ class AiohttpTransport(httpx.AsyncBaseTransport):
             (name.decode(encoding), value.decode(encoding)) for name, value in request.headers.raw
         )
         body = await request.aread()
+        given = request.extensions.get("timeout", {})  # httpx's connect / read / pool timeouts
+        timeout = aiohttp.ClientTimeout(
+            sock_connect=given.get("connect"), sock_read=given.get("read"), connect=given.get("pool")
+        )
         try:
             async with session.request(
                 request.method,
@@ -110,7 +91,7 @@ class AiohttpTransport(httpx.AsyncBaseTransport):
                 data=body or None,
                 allow_redirects=False,
                 auto_decompress=False,  # httpx decodes Content-Encoding itself, as on its own transport
-                timeout=self._timeout(request),
+                timeout=timeout,
             ) as answer:
                 length = answer.content_length
                 if length is not None and length <= self._max_answer_bytes:
@@ -118,10 +99,11 @@ class AiohttpTransport(httpx.AsyncBaseTransport):
                 else:
                     content = await self._read_capped(answer)
         except Exception as exc:
-            mapped = _as_httpx_error(exc, request)
-            if mapped is None:
-                raise
-            raise mapped from exc
+            for aiohttp_error, httpx_error in _ERRORS:
+                if isinstance(exc, aiohttp_error):
+                    message = f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__
+                    raise httpx_error(message, request=request) from exc
+            raise
         return httpx.Response(
             answer.status,
             headers=answer.raw_headers,
