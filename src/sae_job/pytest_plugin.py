@@ -38,16 +38,6 @@ def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line("markers", _MARKER_HELP)
 
 
-def _require_the_emulator_extra() -> None:
-    try:
-        import sae_job.emulator  # noqa: F401
-    except ImportError as exc:
-        raise pytest.UsageError(
-            f"the sae_emulator fixture needs the emulator's dependencies ({exc}): "
-            "pip install 'sae-job[emulator]'"
-        ) from None
-
-
 def _template(value: object) -> Template:
     from sae_job.emulator import Template
 
@@ -93,9 +83,13 @@ def sae_emulator_config(request: pytest.FixtureRequest) -> EmulatorConfig:
     """The :class:`~sae_job.emulator.EmulatorConfig` that ``sae_emulator`` serves: the embedded demo
     configuration, changed by the test's ``sae_emulator`` marker. Override it to configure a whole
     module or suite. A malformed marker raises ``TypeError``/``ValueError`` at setup."""
-    _require_the_emulator_extra()
-    from sae_job.emulator import default_config
-
+    try:
+        from sae_job.emulator import default_config
+    except ImportError as exc:
+        raise pytest.UsageError(
+            f"the sae_emulator fixture needs the emulator's dependencies ({exc}): "
+            "pip install 'sae-job[emulator]'"
+        ) from None
     config = default_config()
     marker = request.node.get_closest_marker(MARKER)
     if marker is not None:
