@@ -51,13 +51,7 @@ DESCRIBE_JOB_HISTORY = _job_operation("DescribeJobHistory")
 LIST_JOBS = _job_operation("ListJobs")
 DESCRIBE_JOB = _job_operation("DescribeJob")
 
-OPERATIONS: tuple[Operation, ...] = (
-    EXEC_JOB,
-    DESCRIBE_JOB_STATUS,
-    DESCRIBE_JOB_HISTORY,
-    LIST_JOBS,
-    DESCRIBE_JOB,
-)
+OPERATIONS = (EXEC_JOB, DESCRIBE_JOB_STATUS, DESCRIBE_JOB_HISTORY, LIST_JOBS, DESCRIBE_JOB)
 
 _BY_PATH = {operation.path: operation for operation in OPERATIONS}
 
