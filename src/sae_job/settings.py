@@ -13,8 +13,9 @@ from sae_job.answers import read_data
 from sae_job.errors import SaeJobError, UnexpectedResponseError
 from sae_job.operations import DESCRIBE_JOB
 from sae_job.retries import Answer
+from sae_job.signing import REDACTED
 
-__all__ = ["REDACTED", "TemplateSettings", "read_template_settings"]
+__all__ = ["TemplateSettings", "read_template_settings"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -50,7 +51,6 @@ class TemplateSettings:
 # The OSS key pair a DescribeJob answer carries: kept by no result, shown by no error.
 _OSS_KEY_FIELDS = ("OssAkId", "OssAkSecret")
 _OSS_KEY_IN_BODY = re.compile(rb'("OssAk(?:Id|Secret)"\s*:\s*)"(?:[^"\\]|\\.)*"')
-REDACTED = "<redacted>"
 
 
 def _typed(value: object, kind: type) -> Any:
