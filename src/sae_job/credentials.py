@@ -8,7 +8,7 @@ import inspect
 import json
 import os
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import Any, Protocol, runtime_checkable
 
@@ -68,7 +68,7 @@ class CredentialsProvider(Protocol):
     def get_credentials(self) -> Credentials: ...
 
 
-_Fields = tuple[Any, Any, Any]  # id, secret, token as the third party gave them: checked by Credentials
+_Fields = tuple[Any, ...]  # id, secret, token as the third party gave them: checked by Credentials
 
 
 def _takes_no_arguments(method: Callable[..., object]) -> bool:
@@ -89,11 +89,7 @@ def _reader(client: object) -> Callable[[], _Fields] | None:
 
         def read_model() -> _Fields:
             model = get_credential()
-            return (
-                getattr(model, "access_key_id", None),
-                getattr(model, "access_key_secret", None),
-                getattr(model, "security_token", None),
-            )
+            return tuple(getattr(model, f.name, None) for f in fields(Credentials))
 
         return read_model
     get_id = getattr(client, "get_access_key_id", None)
