@@ -1,8 +1,6 @@
-"""Typed errors: what SAE, its gateway or the network said, as exceptions a caller can branch on.
-
-Every exception this package raises on purpose derives from :class:`SaeJobError`, except bad arguments,
-which raise the built-in ``ValueError``/``TypeError`` before anything is sent.
-"""
+"""Typed errors: what SAE, its gateway or the network said, as exceptions a caller can branch on. Every
+exception this package raises on purpose derives from :class:`SaeJobError`, except bad arguments, which
+raise ``ValueError``/``TypeError`` (:class:`~sae_job.ArgumentError` and the like) before anything is sent."""
 
 from __future__ import annotations
 
@@ -222,11 +220,9 @@ class AmbiguousTemplateError(SaeError):
 
 
 class AuthenticationError(SaeError):
-    """The gateway refused the signature or the credentials.
-
-    ``SignatureDoesNotMatch``, ``InvalidAccessKeyId.*``, ``InvalidSecurityToken.*``, ``IncompleteSignature``,
-    ``InvalidTimeStamp.*``, ``SignatureNonceUsed``, ``Forbidden.RAM``.
-    """
+    """The gateway refused the signature or the credentials: ``SignatureDoesNotMatch``,
+    ``InvalidAccessKeyId.*``, ``InvalidSecurityToken.*``, ``IncompleteSignature``, ``InvalidTimeStamp.*``,
+    ``SignatureNonceUsed``, ``Forbidden.RAM``."""
 
 
 class ThrottlingError(SaeError):
