@@ -68,9 +68,6 @@ class CredentialsProvider(Protocol):
     def get_credentials(self) -> Credentials: ...
 
 
-_Fields = tuple[Any, ...]  # id, secret, token as the third party gave them: checked by Credentials
-
-
 def _takes_no_arguments(method: Callable[..., object]) -> bool:
     try:
         inspect.signature(method).bind()
@@ -81,13 +78,13 @@ def _takes_no_arguments(method: Callable[..., object]) -> bool:
     return True
 
 
-def _reader(client: object) -> Callable[[], _Fields] | None:
-    """How to read ``client``'s current credentials, or None if it is not a credential client."""
+def _reader(client: object) -> Callable[[], tuple[Any, ...]] | None:
+    """How to read ``client``'s current id, secret and token (unchecked); None for another object."""
     get_credential = getattr(client, "get_credential", None)
     # Some alibabacloud-credentials releases have a static get_credential(config) factory instead.
     if callable(get_credential) and _takes_no_arguments(get_credential):
 
-        def read_model() -> _Fields:
+        def read_model() -> tuple[Any, ...]:
             model = get_credential()
             return tuple(getattr(model, f.name, None) for f in fields(Credentials))
 
