@@ -2,8 +2,7 @@
 (why: bench/LIMITS.md). Made for small signed calls: the URL goes out byte for byte as signed (never
 re-quoted), the answer is read up to ``max_answer_bytes`` and one more, proxies come from the environment
 with ``trust_env``, and there are no cookies, redirects or resends of its own (a resend would reuse the
-signature's nonce); aiohttp's errors become httpx's. One instance serves one event loop.
-"""
+signature's nonce); aiohttp's errors become httpx's. One instance serves one event loop."""
 
 from __future__ import annotations
 
@@ -36,12 +35,10 @@ _ERRORS: tuple[tuple[type[BaseException], type[httpx.TransportError]], ...] = (
 
 class AiohttpTransport(httpx.AsyncBaseTransport):
     """Sends httpx requests with one aiohttp session (opened on the first request, closed by ``aclose``).
-
     ``verify``: an ``ssl.SSLContext``, or True for httpx's default context (certifi's CAs, made when the
     session opens), or False for no verification. ``max_connections``: aiohttp's connection limit
     (httpx's default is 100 too). ``trust_env``: honour ``HTTPS_PROXY``/``HTTP_PROXY``/``NO_PROXY`` (and
-    ``~/.netrc``), as httpx's own transport does.
-    """
+    ``~/.netrc``), as httpx's own transport does."""
 
     def __init__(
         self,
