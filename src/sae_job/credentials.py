@@ -171,7 +171,7 @@ def _config_file(environ: Mapping[str, str], config_path: str | os.PathLike[str]
 
 
 def _read_config(path: Path) -> dict[str, Any] | None:
-    """The parsed aliyun CLI config file, or None when there is no such file."""
+    """The parsed aliyun CLI config file (``profiles`` only its objects), or None when there is none."""
     file = f"the aliyun CLI config file {path}"
     try:
         config = json.loads(read_small_file(path))
@@ -188,23 +188,20 @@ def _read_config(path: Path) -> dict[str, Any] | None:
         raise CredentialsError(f"cannot read {file}: {exc}") from None
     if not isinstance(config, dict) or not isinstance(config.get("profiles", []), list):
         raise CredentialsError(f"{file} is not an object with a list of profiles")
+    config["profiles"] = [entry for entry in config.get("profiles", []) if isinstance(entry, dict)]
     return config
-
-
-def _profiles(config: dict[str, Any]) -> list[dict[str, Any]]:
-    return [entry for entry in config.get("profiles", []) if isinstance(entry, dict)]
 
 
 def _profile(config: dict[str, Any], name: str | None) -> tuple[str, dict[str, Any] | None]:
     """The name of the profile to read (``name``, else the file's current one) and its entry, if any."""
     name = name or config.get("current") or "default"
-    return name, next((p for p in _profiles(config) if p.get("name") == name), None)
+    return name, next((p for p in config["profiles"] if p.get("name") == name), None)
 
 
 def _from_profile(path: Path, config: dict[str, Any], name: str | None, chosen_by: str) -> Credentials:
     name, entry = _profile(config, name)
     if entry is None:
-        available = ", ".join(repr(p.get("name")) for p in _profiles(config)) or "none"
+        available = ", ".join(repr(p.get("name")) for p in config["profiles"]) or "none"
         raise CredentialsNotFoundError(
             f"profile {name!r} ({chosen_by}) is not in the aliyun CLI config file {path}; "
             f"profiles there: {available}. Choose one with --profile or {_ENV_PROFILE}, "
