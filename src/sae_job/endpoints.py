@@ -7,8 +7,7 @@ from __future__ import annotations
 import os
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 import httpx
 
@@ -66,8 +65,8 @@ def _is_loopback(host: str) -> bool:
 _USERINFO = re.compile(r"(?<=//)[^/?#@]*@")
 
 
-@dataclass(frozen=True, slots=True)
-class Endpoint:
+# A named tuple, not a frozen dataclass: 3.7 M instructions less at each start (bench/LIMITS.md).
+class Endpoint(NamedTuple):
     """The base URL to call, and where it came from."""
 
     url: str
