@@ -132,7 +132,7 @@ def find_endpoint(
     :class:`~sae_job.arguments.ArgumentError` (a ``ValueError``) for a malformed endpoint or region or
     ``http://`` beyond loopback, :class:`NoRegionError` (a ``ValueError``) for no region at all."""
     environ = os.environ if environ is None else environ
-    # A source is the argument's name, "=" after a keyword argument's.
+    # A source says what gave the value: "endpoint=" or "region=" (keywords), a variable, or a profile.
     for given, source in ((endpoint, "endpoint="), (environ.get(ENDPOINT_ENV) or None, ENDPOINT_ENV)):
         if given is not None:
             url = _checked_url(given, source.removesuffix("="))
