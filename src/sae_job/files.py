@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import os
 import stat
-from pathlib import Path
 
 __all__ = ["MAX_FILE_BYTES", "read_small_file"]
 
@@ -19,7 +18,7 @@ def read_small_file(path: str | os.PathLike[str], max_bytes: int = MAX_FILE_BYTE
     without waiting for a writer), larger than ``max_bytes``, not UTF-8, unreadable."""
     flags = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_NOCTTY", 0)
     try:
-        fd = os.open(Path(path), flags)
+        fd = os.open(path, flags)
     except FileNotFoundError:
         raise
     except OSError as exc:
