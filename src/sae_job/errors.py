@@ -5,7 +5,6 @@ raise ``ValueError``/``TypeError`` (:class:`~sae_job.ArgumentError` and the like
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
@@ -55,15 +54,9 @@ class SaeJobError(Exception):
     """The base of every error this package raises on purpose."""
 
     def __reduce__(self) -> tuple[object, ...]:
-        # Keyword-only attributes would be lost, or the constructor refuse the args, in the default pickling.
-        return (_rebuild, (type(self), self.args, dict(self.__dict__)))
-
-
-def _rebuild(cls: type[SaeJobError], args: tuple[object, ...], state: Mapping[str, object]) -> SaeJobError:
-    error = cls.__new__(cls)
-    Exception.__init__(error, *args)
-    error.__dict__.update(state)
-    return error
+        # Rebuilt without __init__: the default pickling would lose keyword-only attributes, or the
+        # constructor refuse the args. __new__ sets args, the state the attributes.
+        return (type(self).__new__, (type(self), *self.args), dict(self.__dict__))
 
 
 class CredentialsError(SaeJobError):
