@@ -9,7 +9,7 @@ import hmac
 import re
 import threading
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from email.utils import parsedate_to_datetime
 from typing import Literal
@@ -51,16 +51,11 @@ class AuthFailure(Exception):
 
 @dataclass(frozen=True, slots=True)
 class Caller:
-    """Who sent a request whose signature verified."""
+    """Who sent a request whose signature verified (its STS token, never in its repr)."""
 
     access_key_id: str
     signature_version: Literal["v3", "v2"]
-    security_token: str | None
-
-    def __repr__(self) -> str:
-        token = ", security_token=<redacted>" if self.security_token else ""
-        version = self.signature_version
-        return f"Caller(access_key_id={self.access_key_id!r}, signature_version={version!r}{token})"
+    security_token: str | None = field(repr=False)
 
 
 class NonceCache:
@@ -211,10 +206,7 @@ def verify_request(
     code (``SignatureDoesNotMatch`` shows the server's string to sign); ``ValueError`` for a naive ``now``."""
     now = signing.as_utc(now)
     grouped = signing.group_headers(headers)
-    authorization = grouped.get("authorization", [])
-    if len(authorization) != 1:
-        raise AuthFailure("IncompleteSignature", reason="no single Authorization header")
-    value = authorization[0].strip()
+    value = _one(grouped, "authorization")
     if not value.startswith((signing.ALGORITHM_V3 + " ", "acs ")):
         raise AuthFailure("IncompleteSignature", reason="Authorization is neither ACS3-HMAC-SHA256 nor acs")
     try:  # a ValueError: the Authorization or the signed headers are malformed

@@ -185,13 +185,11 @@ class Backend:
         self._lock, self._state = threading.Lock(), _State()
 
     def jobs(self) -> list[Job]:
-        """See :meth:`Emulator.jobs <sae_job.emulator.Emulator.jobs>`."""
         now = self.clock()
         with self._lock:
             return [record.snapshot(now) for record in self._state.jobs.values()]
 
     def finish(self, job_id: str, failed: bool = False, message: str | None = None) -> Job:
-        """See :meth:`Emulator.finish <sae_job.emulator.Emulator.finish>`."""
         now = self.clock()
         with self._lock:
             record = self._state.jobs[job_id]

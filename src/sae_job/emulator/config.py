@@ -13,33 +13,60 @@ from typing import Literal, get_args
 
 from sae_job.credentials import Credentials
 from sae_job.emulator.faults import FAULTS_SCHEMA, MAX_SECONDS, Faults
-from sae_job.emulator.spec import SettingsValidator, conform, table_schema
+from sae_job.emulator.spec import SettingsValidator, conform, setting, settings_schema, table_schema
 from sae_job.files import MAX_FILE_BYTES, read_small_file
 
 ConcurrencyPolicy = Literal["Allow", "Forbid", "Replace"]
-_POLICIES: tuple[str, ...] = get_args(ConcurrencyPolicy)
 Outcome = Literal["succeeded", "failed"]
-_OUTCOMES: tuple[str, ...] = get_args(Outcome)
 DEFAULT_NAMESPACE = "cn-hangzhou"  # a region's default namespace has the region's ID
 
 
 _STRING, _BOOLEAN, _NON_BLANK = {"type": "string"}, {"type": "boolean"}, {"type": "string", "pattern": r"\S"}
-_TEMPLATE_SCHEMA = table_schema(
-    ["app_id"],
-    app_id=_NON_BLANK,
-    concurrency_policy={"enum": list(_POLICIES)},
-    suspended=_BOOLEAN,
-    run_seconds={"type": "number", "minimum": 0, "maximum": MAX_SECONDS},
-    outcome={"enum": list(_OUTCOMES)},
-    job_id_prefix={"enum": ["manual", "event"]},
-    retried_failures={"type": "integer", "minimum": 0, "maximum": 1000},
-    timeout={"type": "integer", "minimum": 1, "maximum": 7 * 86400},
-    backoff_limit={"type": "integer", "minimum": 0, "maximum": 1000},
-    name=_NON_BLANK,
-    namespace_id=_NON_BLANK,
-    description=_STRING,
-    tags={"type": "object", "propertyNames": _STRING, "additionalProperties": _STRING},
-)
+_TAGS = {"type": "object", "propertyNames": _STRING, "additionalProperties": _STRING}
+_POLICY, _OUTCOME = {"enum": list(get_args(ConcurrencyPolicy))}, {"enum": list(get_args(Outcome))}
+
+
+class ConfigError(ValueError):
+    """The emulator's configuration cannot be used; the message names the file and the entry, never a
+    secret's value."""
+
+
+@dataclass(frozen=True, slots=True)
+class Template:
+    """A job template (an SAE job application) that ExecJob starts jobs from, each field as the README's
+    TOML example says (``name`` defaults to ``app_id``); ``ValueError`` for a value out of range."""
+
+    app_id: str = field(metadata=_NON_BLANK)
+    concurrency_policy: ConcurrencyPolicy = field(default="Allow", metadata=_POLICY)
+    suspended: bool = setting(False, _BOOLEAN)
+    run_seconds: float = setting(30, {"type": "number", "minimum": 0, "maximum": MAX_SECONDS})
+    outcome: Outcome = field(default="succeeded", metadata=_OUTCOME)
+    job_id_prefix: Literal["manual", "event"] = setting("manual", {"enum": ["manual", "event"]})
+    retried_failures: int = setting(0, {"type": "integer", "minimum": 0, "maximum": 1000})
+    timeout: int = setting(3600, {"type": "integer", "minimum": 1, "maximum": 7 * 86400})
+    backoff_limit: int = setting(0, {"type": "integer", "minimum": 0, "maximum": 1000})
+    name: str | None = setting(None, _NON_BLANK)
+    namespace_id: str = setting(DEFAULT_NAMESPACE, _NON_BLANK)
+    description: str = setting("", _STRING)
+    tags: Mapping[str, str] = field(default_factory=dict, metadata=_TAGS)
+
+    def __post_init__(self) -> None:
+        if isinstance(self.tags, Mapping):
+            object.__setattr__(self, "tags", dict(self.tags))
+        given = {f.name: getattr(self, f.name) for f in fields(self)}
+        if self.name is None:  # defaults to app_id, once that is known to be good
+            del given["name"]
+        conform(_TEMPLATE, given, "template")
+        if self.name is None:
+            object.__setattr__(self, "name", self.app_id)
+
+    @property
+    def region_id(self) -> str:
+        """The namespace's region: ``cn-hangzhou`` of ``cn-hangzhou:dev``."""
+        return self.namespace_id.partition(":")[0]
+
+
+_TEMPLATE_SCHEMA = settings_schema(Template, ["app_id"])
 _TEMPLATE = SettingsValidator(_TEMPLATE_SCHEMA)
 # The TOML file (the README's emulator section shows every key); Credentials checks its own values.
 _DOCUMENT = SettingsValidator(
@@ -59,46 +86,6 @@ _DOCUMENT = SettingsValidator(
         faults=FAULTS_SCHEMA,
     )
 )
-
-
-class ConfigError(ValueError):
-    """The emulator's configuration cannot be used; the message names the file and the entry, never a
-    secret's value."""
-
-
-@dataclass(frozen=True, slots=True)
-class Template:
-    """A job template (an SAE job application) that ExecJob starts jobs from, each field as the README's
-    TOML example says (``name`` defaults to ``app_id``); ``ValueError`` for a value out of range."""
-
-    app_id: str
-    concurrency_policy: ConcurrencyPolicy = "Allow"
-    suspended: bool = False
-    run_seconds: float = 30
-    outcome: Outcome = "succeeded"
-    job_id_prefix: Literal["manual", "event"] = "manual"
-    retried_failures: int = 0
-    timeout: int = 3600
-    backoff_limit: int = 0
-    name: str | None = None
-    namespace_id: str = DEFAULT_NAMESPACE
-    description: str = ""
-    tags: Mapping[str, str] = field(default_factory=dict)
-
-    def __post_init__(self) -> None:
-        if isinstance(self.tags, Mapping):
-            object.__setattr__(self, "tags", dict(self.tags))
-        given = {f.name: getattr(self, f.name) for f in fields(self)}
-        if self.name is None:  # defaults to app_id, once that is known to be good
-            del given["name"]
-        conform(_TEMPLATE, given, "template")
-        if self.name is None:
-            object.__setattr__(self, "name", self.app_id)
-
-    @property
-    def region_id(self) -> str:
-        """The namespace's region: ``cn-hangzhou`` of ``cn-hangzhou:dev``."""
-        return self.namespace_id.partition(":")[0]
 
 
 @dataclass(frozen=True, slots=True)

@@ -40,6 +40,15 @@ class _Refusal(Exception):
     gateway: bool = True
     headers: tuple[tuple[str, str], ...] = ()
 
+    def answer(self, host_id: str = DEFAULT_HOST_ID) -> Response:
+        """The refusal in the spec's error form."""
+        request_id = str(uuid.uuid4()).upper()
+        body = {"RequestId": request_id, "Code": self.code, "Message": self.message, "HostId": host_id}
+        if self.gateway:
+            body["Recommend"] = f"https://api.aliyun.com/troubleshoot?q={self.code}&product=sae"
+        extra = [("x-acs-request-id", request_id), *self.headers]
+        return json_response(self.status, {**body, "Success": False}, extra)
+
 
 class Emulator:
     """SAE's job operations behind its gateway, in memory, thread-safe. ``clock`` (aware) drives signatures
@@ -124,11 +133,11 @@ class Emulator:
             response, code = self._answer(request, operation, fault), "200"
         except _Refusal as refusal:
             logger.info("%s %s -> %d %s", request.method, request.path, refusal.status, refusal.code)
-            response, code = _error(refusal, host_id), refusal.code
+            response, code = refusal.answer(host_id), refusal.code
         except Exception:  # an emulator bug must still answer in the spec's form
             logger.exception("%s %s -> 500 InternalError", request.method, request.path)
             message = "The request processing has failed due to some unknown error."
-            response, code = _error(_Refusal(500, "InternalError", message, False), host_id), "InternalError"
+            response, code = _Refusal(500, "InternalError", message, False).answer(host_id), "InternalError"
         with self._stats_lock:
             self._answers[code] += 1
             if fault is not None:
@@ -189,16 +198,6 @@ class Emulator:
         return caller
 
 
-def error_response(status: int, code: str, message: str) -> Response:
+def error_response(status: int, code: str, message: str, *headers: tuple[str, str]) -> Response:
     """An answer in the spec's error form, as the gateway sends it (for a harness's own refusals)."""
-    return _error(_Refusal(status, code, message), DEFAULT_HOST_ID)
-
-
-def _error(refusal: _Refusal, host_id: str) -> Response:
-    request_id, code = str(uuid.uuid4()).upper(), refusal.code
-    body: dict[str, Any] = {"RequestId": request_id, "Code": code, "Message": refusal.message}
-    body["HostId"] = host_id
-    if refusal.gateway:
-        body["Recommend"] = f"https://api.aliyun.com/troubleshoot?q={code}&product=sae"
-    body["Success"] = False
-    return json_response(refusal.status, body, [("x-acs-request-id", request_id), *refusal.headers])
+    return _Refusal(status, code, message, headers=headers).answer()

@@ -57,10 +57,9 @@ class _Connection:
                     return
                 # h11 answers 501 to a Transfer-Encoding other than chunked; here any is 411
                 status = 411 if refused.error_status_hint == 501 else refused.error_status_hint
-                phrase = HTTPStatus(status).phrase
-                answer = error_response(status, "MalformedRequest", f"The request is malformed: {phrase}.")
+                message = f"The request is malformed: {HTTPStatus(status).phrase}."
                 with contextlib.suppress(OSError, h11.LocalProtocolError):  # the client may be gone
-                    self._send(replace(answer, headers=(*answer.headers, ("Connection", "close"))))
+                    self._send(error_response(status, "MalformedRequest", message, ("Connection", "close")))
                 return
             if request is None:
                 return

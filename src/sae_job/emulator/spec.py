@@ -7,14 +7,16 @@ import json
 import math
 import re
 from collections.abc import Iterable, Iterator, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field, fields
 from functools import lru_cache
 from importlib import resources
-from typing import Any, cast
+from typing import Any, TypeVar, cast
 
 import jsonschema
 from jsonschema import Draft202012Validator, ValidationError, validators
 from jsonschema.exceptions import best_match
+
+_T = TypeVar("_T")
 
 
 class ParameterError(Exception):
@@ -120,6 +122,16 @@ def table_schema(required: Iterable[str] = (), **properties: object) -> dict[str
         "additionalProperties": False,
         "properties": properties,
     }
+
+
+def setting(default: _T, schema: Mapping[str, object]) -> _T:
+    """A field of a settings dataclass: its default, and its JSON Schema kept for :func:`settings_schema`."""
+    return field(default=default, metadata=schema)
+
+
+def settings_schema(settings: Any, required: Iterable[str] = ()) -> dict[str, object]:
+    """The table schema of a settings dataclass: its fields, each by the schema its metadata holds."""
+    return table_schema(required, **{f.name: dict(f.metadata) for f in fields(settings)})
 
 
 def conform(validator: Any, instance: object, within: str = "") -> None:
