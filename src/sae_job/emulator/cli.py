@@ -46,8 +46,8 @@ _FAULT_FLAGS = (
 )
 
 
-def _run_seconds(text: str) -> float:
-    """``--run-seconds``: a positive number of seconds, at most :data:`MAX_SECONDS`."""
+def _seconds(text: str) -> float:
+    """``--run-seconds``, ``--nonce-window``: a positive number of seconds, at most :data:`MAX_SECONDS`."""
     try:
         seconds = float(text)
     except ValueError:
@@ -78,7 +78,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     embedded_only = "the embedded demo template's; with --config, set it in the file's [[templates]]"
     add(
         "--run-seconds",
-        type=_run_seconds,
+        type=_seconds,
         metavar="N",
         help=f"how long each job runs (default: 30; {embedded_only})",
     )
@@ -87,7 +87,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     max_jobs_help = "jobs kept; the oldest (and their event IDs) are forgotten first (default: 10000)"
     add("--max-jobs", type=int, default=10_000, metavar="N", help=max_jobs_help)
     nonce_help = "remember signature nonces this long instead of the 15-minute date window (for load tests)"
-    add("--nonce-window", type=float, metavar="SECONDS", help=nonce_help)
+    add("--nonce-window", type=_seconds, metavar="SECONDS", help=nonce_help)
     faults = parser.add_argument_group(
         "fault injection", "off by default; probabilities are per ExecJob request and add up to at most 1"
     )
@@ -182,48 +182,39 @@ def _cannot_listen(host: str, port: int, exc: OSError) -> str:
     return f"sae-job emulator: cannot listen on {host}:{port}: {reason}. Check --host and --port.\n"
 
 
-def _log_to_stderr() -> None:
-    logger = logging.getLogger("sae_job.emulator")
-    if not logger.handlers:
-        handler = logging.StreamHandler(sys.stderr)
-        handler.setFormatter(logging.Formatter("%(asctime)s %(message)s", "%H:%M:%S"))
-        logger.addHandler(handler)
-        logger.setLevel(logging.INFO)
-
-
 def run(args: argparse.Namespace) -> int:
     """Serve as ``args`` say until a signal: exit 0; 2 for a configuration that cannot be used or an address
     that cannot be bound, said on stderr without a secret."""
     config_path: Path | None = args.config
     demo = {k: v for k in ("run_seconds", "outcome") if (v := getattr(args, k, None)) is not None}
-    if demo and config_path is not None:
-        sys.stderr.write(
-            "sae-job emulator: --run-seconds and --outcome set the embedded demo template; with --config, "
-            "set run_seconds and outcome in the file's [[templates]]\n"
-        )
-        return EXIT_USAGE
     try:
+        if demo and config_path is not None:
+            raise ValueError(
+                "--run-seconds and --outcome set the embedded demo template; with --config, set run_seconds "
+                "and outcome in the file's [[templates]]"
+            )
+        if args.max_jobs < 1:
+            raise ValueError("--max-jobs must be positive")
         config = load_config(config_path) if config_path is not None else default_config()
         config = config.with_templates(*(replace(t, **demo) for t in config.templates))
         config = _faults(args, config)
-    except ValueError as exc:  # a ConfigError, or a --fault-* value out of range
+    except ValueError as exc:  # flags that clash, a ConfigError, a --fault-* value out of range, no job kept
         sys.stderr.write(f"sae-job emulator: {exc}\n")
-        return EXIT_USAGE
-    nonce_window, max_jobs = args.nonce_window, args.max_jobs
-    if (nonce_window is not None and not 0 < nonce_window <= MAX_SECONDS) or max_jobs < 1:
-        sys.stderr.write(
-            f"sae-job emulator: --nonce-window (at most {MAX_SECONDS}) and --max-jobs must be positive\n"
-        )
         return EXIT_USAGE
     stop, previous = threading.Event(), {}
     if threading.current_thread() is threading.main_thread():
         for signum in (signal.SIGINT, signal.SIGTERM):
             previous[signum] = signal.signal(signum, lambda *_: stop.set())
-    _log_to_stderr()  # before serve(), which may warn
+    logger = logging.getLogger("sae_job.emulator")
+    if not logger.handlers:  # before serve(), which may warn
+        stream = logging.StreamHandler(sys.stderr)
+        stream.setFormatter(logging.Formatter("%(asctime)s %(message)s", "%H:%M:%S"))
+        logger.addHandler(stream)
+        logger.setLevel(logging.INFO)
     try:
         try:
-            window = timedelta(seconds=nonce_window) if nonce_window is not None else None
-            emulator = Emulator(config, nonce_window=window, max_jobs=max_jobs)
+            window = timedelta(seconds=args.nonce_window) if args.nonce_window is not None else None
+            emulator = Emulator(config, nonce_window=window, max_jobs=args.max_jobs)
             running = serve(emulator, host=args.host, port=args.port)
         except OSError as exc:
             sys.stderr.write(_cannot_listen(args.host, args.port, exc))

@@ -93,7 +93,7 @@ class EmulatorConfig:
     """The keys the gateway accepts, the templates, whether the account is in debt, the faults; ``ValueError``
     for no key, or a key, app ID or name in a namespace given twice."""
 
-    credentials: tuple[Credentials, ...]
+    credentials: tuple[Credentials, ...]  # their repr redacts the secrets and tokens
     templates: tuple[Template, ...] = ()
     in_debt: bool = False
     faults: Faults = field(default_factory=Faults)
@@ -122,12 +122,6 @@ class EmulatorConfig:
         for namespace_id, name in named:
             if named.count((namespace_id, name)) > 1:  # as SAE: a name is unique in its namespace
                 raise ValueError(f"the name {name!r} is configured twice in namespace {namespace_id!r}")
-
-    def __repr__(self) -> str:
-        keys = ", ".join(repr(c) for c in self.credentials)  # Credentials' repr redacts the secret
-        faults = f", faults={self.faults!r}" if self.faults.enabled else ""
-        shown = f"credentials=({keys}), templates={self.templates!r}, in_debt={self.in_debt}{faults}"
-        return f"EmulatorConfig({shown})"
 
     def with_templates(self, *templates: Template, in_debt: bool | None = None) -> EmulatorConfig:
         """This configuration (same keys) with other templates, and optionally another debt state."""

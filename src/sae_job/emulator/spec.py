@@ -62,10 +62,6 @@ def _json_type(instance: object) -> str:
     return type(instance).__name__
 
 
-def _location(path: Iterable[str | int]) -> str:
-    return "".join(f"[{part}]" if isinstance(part, int) else f".{part}" for part in path).removeprefix(".")
-
-
 def _reason(error: ValidationError, relative: bool = False, within: tuple[str, ...] = ()) -> str:
     """What ``error`` says, in the gateway's words: where, then the rule broken; never the value."""
     keyword = str(error.validator)
@@ -88,13 +84,15 @@ def _reason(error: ValidationError, relative: bool = False, within: tuple[str, .
         forms: dict[int, list[str]] = {}
         for sub in error.context:
             forms.setdefault(int(sub.schema_path[0]), []).append(_reason(sub, relative=True))
-        shown = [f"as {_form_name(value[i], i)}: {'; '.join(reasons)}" for i, reasons in forms.items()]
+        names = [str(form.get("$ref", "")).rsplit("/", 1)[-1] or form.get("title") for form in value]
+        shown = [f"as {names[i] or f'choice {i + 1}'}: {'; '.join(reasons)}" for i, reasons in forms.items()]
         rule = "matches none of the allowed forms (" + "; ".join(shown) + ")"
     elif keyword == "oneOf":
         rule = "matches more than one of the allowed forms"
     else:
         rule = error.message if keyword == "pattern" else f"breaks the rule {keyword}"
-    where = _location([*within, *(error.relative_path if relative else error.absolute_path)])
+    path = [*within, *(error.relative_path if relative else error.absolute_path)]
+    where = "".join(f"[{part}]" if isinstance(part, int) else f".{part}" for part in path).removeprefix(".")
     return f"{where} {rule}" if where else rule if relative else f"it {rule}"
 
 
@@ -140,12 +138,6 @@ def conform(validator: Any, instance: object, within: str = "") -> None:
     error = best_match(validator.iter_errors(instance))
     if error is not None:
         raise ValueError(_reason(error, within=(within,) if within else ()))
-
-
-def _form_name(schema: Mapping[str, Any], index: int) -> str:
-    if "$ref" in schema:
-        return str(schema["$ref"]).rsplit("/", 1)[-1]
-    return str(schema.get("title", f"choice {index + 1}"))
 
 
 _INTEGER = re.compile(r"-?[0-9]{1,18}", re.ASCII)
