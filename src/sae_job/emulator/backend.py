@@ -197,7 +197,6 @@ class Backend:
             return record.snapshot(now)
 
     def reset(self) -> None:
-        """Forget every job and event ID."""
         with self._lock:
             self._state = _State()
 

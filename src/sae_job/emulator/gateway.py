@@ -68,11 +68,6 @@ class Emulator:
         self.config = config if config is not None else default_config()
         self.spec = spec if spec is not None else load_spec()
         self.backend = Backend(self.config, self.spec.operation("ExecJob"), clock=clock, max_jobs=max_jobs)
-        # As moto dispatches: each operation of the spec to the backend's method of its name (exec_job).
-        names = {op.operation_id: python_name(op.operation_id) for op in self.spec.operations}
-        self._handlers: dict[str, Callable[[dict[str, str], Caller, datetime], dict[str, Any]]] = {
-            op: getattr(self.backend, name) for op, name in names.items() if hasattr(self.backend, name)
-        }
         self._credentials = {c.access_key_id: c for c in self.config.credentials}
         self._clock, self._window = clock, window
         self._nonces = NonceCache(nonce_window or window, by_date=nonce_window is None)
@@ -165,7 +160,9 @@ class Emulator:
         caller = self._authenticate(request, operation)
         try:
             params = operation.check_query(decoded_query(request.query))
-            fields = self._handlers[operation.operation_id](params, caller, self._clock())
+            # As moto dispatches: an operation of the spec to the backend's method of its name (exec_job).
+            handler = getattr(self.backend, python_name(operation.operation_id))
+            fields = handler(params, caller, self._clock())
         except ParameterError as exc:
             raise _Refusal(400, exc.code, exc.message) from None
         except JobError as exc:
