@@ -169,8 +169,7 @@ class _State:
 
 
 class Backend:
-    """The job service's state and operations, thread-safe; ``exec_job``: the spec's ExecJob, whose parameters
-    a job records. The rest as :class:`~sae_job.emulator.Emulator` says."""
+    """The job service's state and operations, thread-safe; ``exec_job`` names what parameters a job keeps."""
 
     def __init__(
         self, config: EmulatorConfig, exec_job: Operation, *, clock: Callable[[], datetime], max_jobs: int

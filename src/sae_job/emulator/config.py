@@ -27,8 +27,7 @@ _POLICY, _OUTCOME = {"enum": list(get_args(ConcurrencyPolicy))}, {"enum": list(g
 
 
 class ConfigError(ValueError):
-    """The emulator's configuration cannot be used; the message names the file and the entry, never a
-    secret's value."""
+    """The configuration cannot be used: the message names the file and the entry, never a secret."""
 
 
 @dataclass(frozen=True, slots=True)

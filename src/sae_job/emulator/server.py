@@ -162,8 +162,7 @@ def _tls_context() -> ssl.SSLContext:
 
 
 class RunningEmulator:
-    """An emulator served (:func:`serve`): ``emulator`` what, ``url`` where, ``accepted_connections`` since
-    the start; a selector thread accepts connections and reads their request lines until :meth:`close`."""
+    """An emulator served (:func:`serve`): ``emulator`` what, ``url`` where; ended by :meth:`close`."""
 
     def __init__(self, emulator: Emulator, address: tuple[str, int]) -> None:
         family = socket.AF_INET6 if ":" in address[0] else socket.AF_INET
@@ -171,7 +170,7 @@ class RunningEmulator:
         self._socket = socket.create_server(address, family=family, backlog=4096)
         host, port = str(self._socket.getsockname()[0]), self._socket.getsockname()[1]
         self.url = f"http://[{host}]:{port}" if ":" in host else f"http://{host}:{port}"
-        self.emulator, self.accepted_connections = emulator, 0
+        self.emulator, self.accepted_connections = emulator, 0  # connections accepted since the start
         self._client: SaeJobClient | None = None
         self._connections: set[socket.socket] = set()
         self._closing, self._lock = threading.Event(), threading.Lock()
