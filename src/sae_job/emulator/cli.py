@@ -101,13 +101,6 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         )
 
 
-def _faults(args: argparse.Namespace, config: EmulatorConfig) -> EmulatorConfig:
-    """``config`` with the ``--fault-*`` flags given applied over its ``[faults]``."""
-    given = {name: getattr(args, "fault_" + name, None) for name, _, _ in _FAULT_FLAGS}
-    changes = {name: value for name, value in given.items() if value is not None}
-    return config.with_faults(replace(config.faults, **changes)) if changes else config
-
-
 _POLICY_WORDS = {
     "Allow": "Allow: jobs run side by side",
     "Forbid": "Forbid: a new job is refused while one runs",
@@ -197,7 +190,9 @@ def run(args: argparse.Namespace) -> int:
             raise ValueError("--max-jobs must be positive")
         config = load_config(config_path) if config_path is not None else default_config()
         config = config.with_templates(*(replace(t, **demo) for t in config.templates))
-        config = _faults(args, config)
+        flags = {name: getattr(args, "fault_" + name) for name, _, _ in _FAULT_FLAGS}
+        given = {name: value for name, value in flags.items() if value is not None}  # over the [faults]
+        config = config.with_faults(replace(config.faults, **given))
     except ValueError as exc:  # flags that clash, a ConfigError, a --fault-* value out of range, no job kept
         sys.stderr.write(f"sae-job emulator: {exc}\n")
         return EXIT_USAGE
