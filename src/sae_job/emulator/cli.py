@@ -13,9 +13,10 @@ import threading
 from dataclasses import replace
 from datetime import timedelta
 from pathlib import Path
+from typing import get_args
 
-from sae_job.emulator.config import EmulatorConfig, Template, default_config, load_config
-from sae_job.emulator.faults import MAX_SECONDS
+from sae_job.emulator.config import EmulatorConfig, Outcome, Template, default_config, load_config
+from sae_job.emulator.faults import MAX_SECONDS, Faults
 from sae_job.emulator.gateway import Emulator
 from sae_job.emulator.server import serve
 from sae_job.endpoints import ENDPOINT_ENV
@@ -68,22 +69,16 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     add("--host", default="127.0.0.1", help=host_help)
     port_help = "the port to listen on (default: 0, any free port; the banner prints it and the export lines)"
     add("--port", type=int, default=0, help=port_help)
-    add(
-        "--config",
-        metavar="FILE",
-        type=Path,
-        help="a TOML file of [[credentials]], [[templates]], [account] and [faults] "
-        "(default: the embedded demo key and template, printed at start)",
+    config_help = (
+        "a TOML file of [[credentials]], [[templates]], [account] and [faults] (default: the embedded demo "
+        "key and template, printed at start)"
     )
+    add("--config", metavar="FILE", type=Path, help=config_help)
     embedded_only = "the embedded demo template's; with --config, set it in the file's [[templates]]"
-    add(
-        "--run-seconds",
-        type=_seconds,
-        metavar="N",
-        help=f"how long each job runs (default: 30; {embedded_only})",
-    )
+    run_help = f"how long each job runs (default: 30; {embedded_only})"
+    add("--run-seconds", type=_seconds, metavar="N", help=run_help)
     outcome_help = f"how each job ends (default: succeeded; {embedded_only})"
-    add("--outcome", choices=("succeeded", "failed"), help=outcome_help)
+    add("--outcome", choices=get_args(Outcome), help=outcome_help)
     max_jobs_help = "jobs kept; the oldest (and their event IDs) are forgotten first (default: 10000)"
     add("--max-jobs", type=int, default=10_000, metavar="N", help=max_jobs_help)
     nonce_help = "remember signature nonces this long instead of the 15-minute date window (for load tests)"
@@ -91,14 +86,10 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     faults = parser.add_argument_group(
         "fault injection", "off by default; probabilities are per ExecJob request and add up to at most 1"
     )
+    defaults = Faults()  # each flag takes its field's type, and argparse names it fault_<field>
     for name, metavar, help_text in _FAULT_FLAGS:
-        faults.add_argument(
-            "--fault-" + name.replace("_", "-"),
-            dest="fault_" + name,
-            type=int if name in ("seed", "throttle_status") else float,
-            metavar=metavar,
-            help=help_text,
-        )
+        kind = type(getattr(defaults, name))
+        faults.add_argument("--fault-" + name.replace("_", "-"), type=kind, metavar=metavar, help=help_text)
 
 
 _POLICY_WORDS = {
