@@ -20,11 +20,9 @@ from sae_job.credentials import Credentials
 from sae_job.signing import REDACTED, SECURITY_TOKEN_HEADER
 
 DEFAULT_WINDOW = timedelta(minutes=15)
-#: A V3 request must sign at least these; it may sign more (the official SDK signs all it sends).
-REQUIRED_SIGNED_HEADERS_V3 = frozenset(
-    {"host", "x-acs-date", "x-acs-signature-nonce", "x-acs-action", "x-acs-version"}
-)
 NONCE_HEADER = "x-acs-signature-nonce"
+#: A V3 request must sign at least these; it may sign more (the official SDK signs all it sends).
+REQUIRED_SIGNED_HEADERS_V3 = frozenset({"host", "x-acs-date", NONCE_HEADER, "x-acs-action", "x-acs-version"})
 
 _MESSAGES = {
     "IncompleteSignature": "The request signature does not conform to Aliyun standards.",
@@ -205,9 +203,8 @@ def verify_request(
     grouped = signing.group_headers(headers)
     value = _one(grouped, "authorization")
     try:  # a ValueError: the Authorization (acs, else V3) or the signed headers are malformed
-        claim = (_claim_v2 if value.startswith("acs ") else _claim_v3)(
-            method, unquote(path), query, grouped, body, value
-        )
+        read_claim = _claim_v2 if value.startswith("acs ") else _claim_v3
+        claim = read_claim(method, unquote(path), query, grouped, body, value)
     except ValueError as exc:
         raise AuthFailure("IncompleteSignature", reason=str(exc)) from None
     nonce = _one(grouped, NONCE_HEADER)
