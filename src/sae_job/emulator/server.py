@@ -7,13 +7,11 @@ from __future__ import annotations
 
 import _thread
 import contextlib
-import functools
 import ipaddress
 import logging
 import secrets
 import selectors
 import socket
-import ssl
 import threading
 import time
 from dataclasses import dataclass, field, replace
@@ -156,11 +154,6 @@ def serve(emulator: Emulator | None = None, *, host: str = "127.0.0.1", port: in
     return RunningEmulator(emulator if emulator is not None else Emulator(), (host, port))
 
 
-@functools.cache
-def _tls_context() -> ssl.SSLContext:
-    return ssl.create_default_context()
-
-
 class RunningEmulator:
     """An emulator served (:func:`serve`): ``emulator`` what, ``url`` where; ended by :meth:`close`."""
 
@@ -285,13 +278,9 @@ class RunningEmulator:
 
     def new_client(self, **options: Any) -> SaeJobClient:
         """A new :class:`~sae_job.SaeJobClient` here, ``options`` to its constructor; the caller closes it."""
-        import httpx
-
         from sae_job.client import SaeJobClient
 
         options.setdefault("credentials", self.credentials)
-        # Plain HTTP: one shared TLS context spares each client building its own (about 15 ms).
-        options.setdefault("transport", httpx.HTTPTransport(verify=_tls_context()))
         return SaeJobClient(endpoint=self.url, **options)
 
     @property
