@@ -138,11 +138,9 @@ def _banner(config: EmulatorConfig, embedded: bool, url: str, token: str | None)
         lines.append("  account: in debt (every ExecJob answers user.indebt)")
     if config.faults.enabled:
         lines.append(f"  faults injected: {config.faults.describe()}")
-    token_line = (
-        f"# export ALIBABA_CLOUD_SECURITY_TOKEN=…  (its security_token in {config.source})"
-        if key.security_token
-        else "unset ALIBABA_CLOUD_SECURITY_TOKEN  # this key takes none"
-    )
+    token_line = "unset ALIBABA_CLOUD_SECURITY_TOKEN  # this key takes none"
+    if key.security_token:
+        token_line = f"# export ALIBABA_CLOUD_SECURITY_TOKEN=…  (its security_token in {config.source})"
     # The client sends plain http only to loopback: a wildcard host (0.0.0.0, ::) is exported as loopback.
     endpoint = url.replace("//0.0.0.0:", "//127.0.0.1:").replace("//[::]:", "//[::1]:")
     return [
