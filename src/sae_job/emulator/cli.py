@@ -108,8 +108,7 @@ def _template_state(template: Template) -> str:
 
 
 def _banner(config: EmulatorConfig, embedded: bool, url: str, token: str | None) -> list[str]:
-    """The banner's lines: where, the keys (the embedded demo's secret only), the templates, account, faults,
-    and the lines to export."""
+    """The banner: where, the keys (the embedded demo's secret only), templates, account, faults, exports."""
     lines = [f"SAE emulator listening on {url}"]
     if token:
         lines.append(f"  /_emulator/* needs: Authorization: Bearer {token}")

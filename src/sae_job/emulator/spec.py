@@ -172,11 +172,10 @@ class Parameter:
         errors = list(self.validator.iter_errors(self.decoded(value) if read else value))
         if not errors and self.content_validator is not None:
             try:
-                decoded = json.loads(value)
+                errors = list(self.content_validator.iter_errors(json.loads(value)))
             except ValueError as exc:
                 where = f" at character {exc.pos}" if isinstance(exc, json.JSONDecodeError) else ""
                 return [f"it is not valid JSON{where}"]
-            errors = list(self.content_validator.iter_errors(decoded))
         return [_reason(error) for error in errors]
 
 
