@@ -173,9 +173,8 @@ def load_config(path: str | Path) -> EmulatorConfig:
     try:
         text = read_small_file(path, MAX_CONFIG_BYTES)
     except (OSError, ValueError) as exc:
-        reason = (
-            exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc).removeprefix("it is ")
-        )
+        strerror = exc.strerror if isinstance(exc, OSError) else None
+        reason = strerror or str(exc).removeprefix("it is ")
         raise ConfigError(f"cannot read the emulator config {path}: {reason}") from None
     return parse_config(text, source=str(path))
 

@@ -3,6 +3,7 @@ the spec, injects faults, authenticates, checks the query, calls the operation a
 
 from __future__ import annotations
 
+import functools
 import logging
 import threading
 import uuid
@@ -68,9 +69,9 @@ class Emulator:
         self.config = config if config is not None else default_config()
         self.spec = spec if spec is not None else load_spec()
         self.backend = Backend(self.config, self.spec.operation("ExecJob"), clock=clock, max_jobs=max_jobs)
-        self._credentials = {c.access_key_id: c for c in self.config.credentials}
-        self._clock, self._window = clock, window
-        self._nonces = NonceCache(nonce_window or window, by_date=nonce_window is None)
+        self._clock, self._nonces = clock, NonceCache(nonce_window or window, by_date=nonce_window is None)
+        keys = {c.access_key_id: c for c in self.config.credentials}
+        self._verify = functools.partial(verify_request, credentials=keys, nonces=self._nonces, window=window)
         self._injector = FaultInjector(self.config.faults)
         self._stats_lock = threading.Lock()
         self._answers: Counter[str] = Counter()  # by code, and the faults injected by kind
@@ -146,8 +147,7 @@ class Emulator:
 
     def _answer(self, request: Request, operation: Operation | None, fault: FaultKind | None) -> Response:
         if operation is None:
-            answer = answer_control(self, request)
-            if answer is None:
+            if (answer := answer_control(self, request)) is None:
                 raise _Refusal(*_NOT_FOUND)
             return answer
         faults = self._injector.faults
@@ -173,14 +173,9 @@ class Emulator:
         return json_response(200, body, [("x-acs-request-id", request_id)])
 
     def _authenticate(self, request: Request, operation: Operation) -> Caller:
+        arrived = {name: getattr(request, name) for name in ("method", "path", "query", "headers", "body")}
         try:
-            caller = verify_request(
-                **{name: getattr(request, name) for name in ("method", "path", "query", "headers", "body")},
-                credentials=self._credentials,
-                now=self._clock(),
-                nonces=self._nonces,
-                window=self._window,
-            )
+            caller = self._verify(**arrived, now=self._clock())
         except AuthFailure as failure:
             logger.info("authentication failed: %s", failure.reason or failure.code)
             raise _Refusal(failure.status, failure.code, failure.message) from None
