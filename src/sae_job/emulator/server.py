@@ -109,16 +109,14 @@ class _Connection:
         if int(fields.get(b"content-length", 0)) > MAX_BODY:
             raise h11.RemoteProtocolError("body", 413)
         body = b""
-        while not isinstance(part := self._next(), h11.EndOfMessage):
-            if not isinstance(part, h11.Data):
+        while not isinstance(part := self.h11.next_event(), h11.EndOfMessage):
+            if part is h11.NEED_DATA:
+                self.h11.receive_data(self.sock.recv(_RECEIVE))
+            elif isinstance(part, h11.Data):
+                body += part.data
+            else:
                 return None
-            body += part.data
         return Request.from_target(event.method.decode("ascii"), event.target.decode("ascii"), headers, body)
-
-    def _next(self) -> Any:
-        while (event := self.h11.next_event()) is h11.NEED_DATA:
-            self.h11.receive_data(self.sock.recv(_RECEIVE))
-        return event
 
     def _send(self, response: Response) -> None:
         headers = [*response.headers, ("Content-Length", str(len(response.body)))]

@@ -114,12 +114,8 @@ SettingsValidator = validators.extend(_Validator, type_checker=_SETTINGS_TYPES) 
 
 def table_schema(required: Iterable[str] = (), **properties: object) -> dict[str, object]:
     """The JSON Schema of a settings table (an object) with these keys, no other."""
-    return {
-        "type": "object",
-        "required": list(required),
-        "additionalProperties": False,
-        "properties": properties,
-    }
+    closed = {"type": "object", "required": list(required), "additionalProperties": False}
+    return {**closed, "properties": properties}
 
 
 def setting(default: _T, schema: Mapping[str, object]) -> _T:
