@@ -27,22 +27,14 @@ class ParameterError(Exception):
         self.code, self.message = code, message
 
 
+# An escape or a character class, kept as it is; or a "$" outside both, which ECMA-262 reads as the end.
+_ESCAPE_CLASS_OR_DOLLAR = re.compile(r"(\\.|\[(?:\\.|[^\]\\])*\])|\$")
+
+
 @lru_cache(maxsize=64)
 def _ecma_regex(pattern: str) -> re.Pattern[str]:
     """``pattern`` as ECMA-262 reads it: ``$`` outside a class is the end of input, ``\\d`` is ASCII."""
-    out: list[str] = []
-    escaped = in_class = False
-    for char in pattern:
-        if escaped:
-            escaped = False
-        elif char == "\\":
-            escaped = True
-        elif char in "[]":
-            in_class = char == "["
-        elif char == "$" and not in_class:
-            char = r"\Z"
-        out.append(char)
-    return re.compile("".join(out), re.ASCII)
+    return re.compile(_ESCAPE_CLASS_OR_DOLLAR.sub(lambda m: m.group(1) or r"\Z", pattern), re.ASCII)
 
 
 def _ecma_pattern(validator: Any, pattern: str, instance: Any, schema: Any) -> Iterator[ValidationError]:
