@@ -34,6 +34,11 @@ _MESSAGES = {
     "SignatureNonceUsed": "Specified signature nonce was used already.",
 }
 _SIGNATURE_MISMATCH = "Specified signature is not matched with our calculation. server string to sign is:"
+_AUTHORIZATION_V3 = re.compile(
+    r"ACS3-HMAC-SHA256 Credential=([^\s,;=]+),SignedHeaders=([a-z0-9_.-]+(?:;[a-z0-9_.-]+)*),"
+    r"Signature=([0-9a-f]{64})"
+)
+_AUTHORIZATION_V2 = re.compile(r"acs ([^\s:]+):([A-Za-z0-9+/]{27}=)")
 
 
 class AuthFailure(Exception):
@@ -90,13 +95,6 @@ class NonceCache:
     def __len__(self) -> int:
         with self._lock:
             return len(self._expiry)
-
-
-_AUTHORIZATION_V3 = re.compile(
-    r"ACS3-HMAC-SHA256 Credential=([^\s,;=]+),SignedHeaders=([a-z0-9_.-]+(?:;[a-z0-9_.-]+)*),"
-    r"Signature=([0-9a-f]{64})"
-)
-_AUTHORIZATION_V2 = re.compile(r"acs ([^\s:]+):([A-Za-z0-9+/]{27}=)")
 
 
 def parse_authorization_v3(value: str) -> tuple[str, list[str], str]:

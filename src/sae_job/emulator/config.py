@@ -19,8 +19,7 @@ from sae_job.files import MAX_FILE_BYTES, read_small_file
 ConcurrencyPolicy = Literal["Allow", "Forbid", "Replace"]
 Outcome = Literal["succeeded", "failed"]
 DEFAULT_NAMESPACE = "cn-hangzhou"  # a region's default namespace has the region's ID
-
-
+MAX_CONFIG_BYTES = MAX_FILE_BYTES
 _STRING, _BOOLEAN, _NON_BLANK = {"type": "string"}, {"type": "boolean"}, {"type": "string", "pattern": r"\S"}
 _TAGS = {"type": "object", "propertyNames": _STRING, "additionalProperties": _STRING}
 _POLICY, _OUTCOME = {"enum": list(get_args(ConcurrencyPolicy))}, {"enum": list(get_args(Outcome))}
@@ -162,9 +161,6 @@ def parse_config(text: str, *, source: str = "<string>") -> EmulatorConfig:
         )
     except ValueError as exc:
         raise ConfigError(f"{source}: {exc}") from None
-
-
-MAX_CONFIG_BYTES = MAX_FILE_BYTES
 
 
 def load_config(path: str | Path) -> EmulatorConfig:

@@ -16,8 +16,6 @@ FaultKind = Literal["error_503", "throttle", "drop_after_commit", "stall"]
 FAULT_KINDS: tuple[FaultKind, ...] = get_args(FaultKind)
 #: The longest time any setting may give, in seconds (a day): a bound that keeps every clock sum finite.
 MAX_SECONDS = 86_400
-
-
 _PROBABILITY = {"type": "number", "minimum": 0, "maximum": 1}
 _SECONDS = {"type": "number", "minimum": 0, "maximum": MAX_SECONDS}
 

@@ -17,6 +17,9 @@ from jsonschema import Draft202012Validator, ValidationError, validators
 from jsonschema.exceptions import best_match
 
 _T = TypeVar("_T")
+# An escape or a character class, kept as it is; or a "$" outside both, which ECMA-262 reads as the end.
+_ESCAPE_CLASS_OR_DOLLAR = re.compile(r"(\\.|\[(?:\\.|[^\]\\])*\])|\$")
+_INTEGER = re.compile(r"-?[0-9]{1,18}", re.ASCII)
 
 
 class ParameterError(Exception):
@@ -25,10 +28,6 @@ class ParameterError(Exception):
     def __init__(self, code: str, message: str) -> None:
         super().__init__(f"{code}: {message}")
         self.code, self.message = code, message
-
-
-# An escape or a character class, kept as it is; or a "$" outside both, which ECMA-262 reads as the end.
-_ESCAPE_CLASS_OR_DOLLAR = re.compile(r"(\\.|\[(?:\\.|[^\]\\])*\])|\$")
 
 
 @lru_cache(maxsize=64)
@@ -126,9 +125,6 @@ def conform(validator: Any, instance: object, within: str = "") -> None:
     error = best_match(validator.iter_errors(instance))
     if error is not None:
         raise ValueError(_reason(error, within=(within,) if within else ()))
-
-
-_INTEGER = re.compile(r"-?[0-9]{1,18}", re.ASCII)
 
 
 @dataclass(frozen=True, slots=True)
