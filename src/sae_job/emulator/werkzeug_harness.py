@@ -55,8 +55,7 @@ def werkzeug_handler(emulator: Emulator) -> Callable[[WerkzeugRequest], Werkzeug
 
     def handler(request: WerkzeugRequest) -> WerkzeugResponse:
         answer = emulator.handle(to_request(request))
-        if answer.delay > 0:
-            time.sleep(answer.delay)
+        time.sleep(answer.delay)
         connection = request.environ.get("werkzeug.socket")
         if answer.drop and isinstance(connection, socket.socket):
             with contextlib.suppress(OSError):
