@@ -138,19 +138,16 @@ def parse_config(text: str, *, source: str = "<string>") -> EmulatorConfig:
         raise ConfigError(f"{source}: not valid TOML: {exc}") from None
     except RecursionError:
         raise ConfigError(f"{source}: not a configuration: its TOML is nested too deeply") from None
-    try:
+    try:  # every message names the entry, never a value
         conform(_DOCUMENT, document)
-    except ValueError as exc:
-        raise ConfigError(f"{source}: {exc}") from None
-    credentials, ram_denied = [], set()
-    for index, table in enumerate(document.get("credentials", [])):
-        if table.pop("ram_denied", False):
-            ram_denied.add(table["access_key_id"])
-        try:
-            credentials.append(Credentials(**table))
-        except ValueError as exc:  # Credentials' messages never hold the value
-            raise ConfigError(f"{source}: credentials[{index}]: {exc}") from None
-    try:
+        credentials, ram_denied = [], set()
+        for index, table in enumerate(document.get("credentials", [])):
+            if table.pop("ram_denied", False):
+                ram_denied.add(table["access_key_id"])
+            try:
+                credentials.append(Credentials(**table))
+            except ValueError as exc:  # Credentials' messages never hold the value
+                raise ValueError(f"credentials[{index}]: {exc}") from None
         return EmulatorConfig(
             tuple(credentials),
             tuple(Template(**table) for table in document.get("templates", [])),
