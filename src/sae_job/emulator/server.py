@@ -1,7 +1,6 @@
 """The standalone harness: the emulator's handler behind HTTP/1.1 on h11. A selector reads each request line;
 only then does a connection take a thread, so one closing before it costs none. Beyond h11's checks: 414,
-431, 505, 411 for any Transfer-Encoding, 413 over :data:`MAX_BODY`; :data:`IDLE_TIMEOUT` closes idle ones.
-"""
+431, 505, 411 for any Transfer-Encoding, 413 over :data:`MAX_BODY`; :data:`IDLE_TIMEOUT` ends idle ones."""
 
 from __future__ import annotations
 
@@ -146,9 +145,8 @@ class _Pending:
 
 
 def serve(emulator: Emulator | None = None, *, host: str = "127.0.0.1", port: int = 0) -> RunningEmulator:
-    """Serve ``emulator`` (default: the demo's) on ``host:port`` (0: any free) until the result is closed;
-    beyond loopback ``/_emulator/*`` needs ``emulator.introspection_token`` (made if unset). ``OSError``: no
-    bind."""
+    """Serve ``emulator`` (default: the demo's) on ``host:port`` (0: any free) until the result is closed,
+    ``OSError`` if it cannot bind; beyond loopback ``/_emulator/*`` needs its token (made if unset)."""
     return RunningEmulator(emulator if emulator is not None else Emulator(), (host, port))
 
 
@@ -287,8 +285,7 @@ class RunningEmulator:
         return len(self._connections)
 
     def close(self) -> None:
-        """Stop serving, wake answers held back by a stall, close the client and every connection still
-        open; safe to call twice."""
+        """Stop serving, wake stalled answers, close the client and every open connection; safe twice."""
         if self._client is not None:
             self._client.close()
             self._client = None
