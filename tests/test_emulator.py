@@ -405,7 +405,7 @@ def test_an_emulator_fault_still_answers_in_the_spec_error_form(
     def broken(*args: Any) -> Any:
         raise RuntimeError("a bug")
 
-    monkeypatch.setitem(rig.emulator._handlers, "ExecJob", broken)
+    monkeypatch.setattr(rig.emulator.backend, "exec_job", broken)
     response = rig.exec_job()
     assert error_of(response) == (500, "InternalError")
     assert "Recommend" not in response.json()

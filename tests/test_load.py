@@ -41,7 +41,7 @@ def test_answers_are_not_held_back_by_nagle() -> None:
     # delayed ACK, about 40 ms a request. The server's sockets must not delay small writes.
     with serve(Emulator(EmulatorConfig([KEY], [APP]))) as running, running.new_client() as client:
         client.exec_job(APP.app_id)
-        connections = list(running._server._connections)
+        connections = list(running._connections)
         assert connections
         for connection in connections:
             assert connection.getsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY) != 0

@@ -169,29 +169,21 @@ class _State:
 
 
 class Backend:
-    """The job service's state and operations, thread-safe; ``exec_job``: the spec's ExecJob, whose parameters
-    a job records. The rest as :class:`~sae_job.emulator.Emulator` says."""
+    """The job service's state and operations, thread-safe; ``exec_job`` names what parameters a job keeps."""
 
     def __init__(
-        self,
-        config: EmulatorConfig,
-        exec_job: Operation,
-        *,
-        clock: Callable[[], datetime] = _utc_now,
-        max_jobs: int = 10_000,
+        self, config: EmulatorConfig, exec_job: Operation, *, clock: Callable[[], datetime], max_jobs: int
     ) -> None:
         self.config, self.clock, self._exec_job_operation, self._max_jobs = config, clock, exec_job, max_jobs
         self._templates: Mapping[str, Template] = {t.app_id: t for t in config.templates}
         self._lock, self._state = threading.Lock(), _State()
 
     def jobs(self) -> list[Job]:
-        """See :meth:`Emulator.jobs <sae_job.emulator.Emulator.jobs>`."""
         now = self.clock()
         with self._lock:
             return [record.snapshot(now) for record in self._state.jobs.values()]
 
     def finish(self, job_id: str, failed: bool = False, message: str | None = None) -> Job:
-        """See :meth:`Emulator.finish <sae_job.emulator.Emulator.finish>`."""
         now = self.clock()
         with self._lock:
             record = self._state.jobs[job_id]
@@ -199,7 +191,6 @@ class Backend:
             return record.snapshot(now)
 
     def reset(self) -> None:
-        """Forget every job and event ID."""
         with self._lock:
             self._state = _State()
 
@@ -219,7 +210,6 @@ class Backend:
     def exec_job(self, params: dict[str, str], caller: Caller, now: datetime) -> dict[str, Any]:
         app_id = params["AppId"]
         event_id = params.get("EventId") or None  # an empty EventId makes no call idempotent
-        starts_at = max(now, _parsed_time(params.get("Time")) or now)  # a job dated later waits for it
         with self._lock:
             template = self._template(app_id)
             first = self._state.by_event.get((app_id, event_id)) if event_id is not None else None
@@ -235,7 +225,7 @@ class Backend:
             if template.concurrency_policy == "Replace":
                 for record in active:
                     record.end(now, "Failed", REPLACED_MESSAGE)
-            record = self._new_record(params, caller, now, starts_at, template)
+            record = self._new_record(params, caller, now, template)
             self._state.add(record)
             while len(self._state.jobs) > self._max_jobs:
                 self._state.drop_oldest()
@@ -281,9 +271,7 @@ class Backend:
         position = {"CurrentPage": page, "PageSize": size, "TotalSize": len(found)}
         return {**position, "Data": {**position, "Applications": applications}}
 
-    def _new_record(
-        self, params: Mapping[str, str], caller: Caller, now: datetime, starts_at: datetime, t: Template
-    ) -> _Record:
+    def _new_record(self, params: Mapping[str, str], caller: Caller, now: datetime, t: Template) -> _Record:
         parameters = {
             p.python_name: p.decoded(params[p.name]) if p.name in params else None
             for p in self._exec_job_operation.parameters
@@ -293,6 +281,7 @@ class Backend:
         job_id, app_id = f"{t.job_id_prefix}-{uuid.uuid4()}", params["AppId"]
         job = Job(job_id, app_id, parameters, now, "Running", caller.access_key_id, caller.signature_version)
         outcome: Literal["Succeeded", "Failed"] = "Failed" if t.outcome == "failed" else "Succeeded"
+        starts_at = max(now, _parsed_time(params.get("Time")) or now)  # a job dated later waits for it
         ends_at = starts_at + timedelta(seconds=t.run_seconds)
         replicas = parameters.get("replicas") or 1
         return _Record(job, starts_at, ends_at, outcome, replicas, retried_failures=t.retried_failures)
@@ -370,5 +359,4 @@ def _parsed_time(value: str | None) -> datetime | None:
 
 
 def _launched(job_id: str) -> dict[str, Any]:
-    """ExecJob's answer fields for the job ``job_id``."""
     return {"Data": {"Data": job_id, "Msg": "success", "Success": "true", "Code": "200"}, "ErrorCode": ""}

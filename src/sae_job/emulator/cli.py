@@ -13,9 +13,10 @@ import threading
 from dataclasses import replace
 from datetime import timedelta
 from pathlib import Path
+from typing import get_args
 
-from sae_job.emulator.config import EmulatorConfig, Template, default_config, load_config
-from sae_job.emulator.faults import MAX_SECONDS
+from sae_job.emulator.config import EmulatorConfig, Outcome, Template, default_config, load_config
+from sae_job.emulator.faults import MAX_SECONDS, Faults
 from sae_job.emulator.gateway import Emulator
 from sae_job.emulator.server import serve
 from sae_job.endpoints import ENDPOINT_ENV
@@ -46,8 +47,8 @@ _FAULT_FLAGS = (
 )
 
 
-def _run_seconds(text: str) -> float:
-    """``--run-seconds``: a positive number of seconds, at most :data:`MAX_SECONDS`."""
+def _seconds(text: str) -> float:
+    """``--run-seconds``, ``--nonce-window``: a positive number of seconds, at most :data:`MAX_SECONDS`."""
     try:
         seconds = float(text)
     except ValueError:
@@ -68,44 +69,27 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     add("--host", default="127.0.0.1", help=host_help)
     port_help = "the port to listen on (default: 0, any free port; the banner prints it and the export lines)"
     add("--port", type=int, default=0, help=port_help)
-    add(
-        "--config",
-        metavar="FILE",
-        type=Path,
-        help="a TOML file of [[credentials]], [[templates]], [account] and [faults] "
-        "(default: the embedded demo key and template, printed at start)",
+    config_help = (
+        "a TOML file of [[credentials]], [[templates]], [account] and [faults] (default: the embedded demo "
+        "key and template, printed at start)"
     )
+    add("--config", metavar="FILE", type=Path, help=config_help)
     embedded_only = "the embedded demo template's; with --config, set it in the file's [[templates]]"
-    add(
-        "--run-seconds",
-        type=_run_seconds,
-        metavar="N",
-        help=f"how long each job runs (default: 30; {embedded_only})",
-    )
+    run_help = f"how long each job runs (default: 30; {embedded_only})"
+    add("--run-seconds", type=_seconds, metavar="N", help=run_help)
     outcome_help = f"how each job ends (default: succeeded; {embedded_only})"
-    add("--outcome", choices=("succeeded", "failed"), help=outcome_help)
+    add("--outcome", choices=get_args(Outcome), help=outcome_help)
     max_jobs_help = "jobs kept; the oldest (and their event IDs) are forgotten first (default: 10000)"
     add("--max-jobs", type=int, default=10_000, metavar="N", help=max_jobs_help)
     nonce_help = "remember signature nonces this long instead of the 15-minute date window (for load tests)"
-    add("--nonce-window", type=float, metavar="SECONDS", help=nonce_help)
+    add("--nonce-window", type=_seconds, metavar="SECONDS", help=nonce_help)
     faults = parser.add_argument_group(
         "fault injection", "off by default; probabilities are per ExecJob request and add up to at most 1"
     )
+    defaults = Faults()  # each flag takes its field's type, and argparse names it fault_<field>
     for name, metavar, help_text in _FAULT_FLAGS:
-        faults.add_argument(
-            "--fault-" + name.replace("_", "-"),
-            dest="fault_" + name,
-            type=int if name in ("seed", "throttle_status") else float,
-            metavar=metavar,
-            help=help_text,
-        )
-
-
-def _faults(args: argparse.Namespace, config: EmulatorConfig) -> EmulatorConfig:
-    """``config`` with the ``--fault-*`` flags given applied over its ``[faults]``."""
-    given = {name: getattr(args, "fault_" + name, None) for name, _, _ in _FAULT_FLAGS}
-    changes = {name: value for name, value in given.items() if value is not None}
-    return config.with_faults(replace(config.faults, **changes)) if changes else config
+        kind = type(getattr(defaults, name))
+        faults.add_argument("--fault-" + name.replace("_", "-"), type=kind, metavar=metavar, help=help_text)
 
 
 _POLICY_WORDS = {
@@ -124,8 +108,7 @@ def _template_state(template: Template) -> str:
 
 
 def _banner(config: EmulatorConfig, embedded: bool, url: str, token: str | None) -> list[str]:
-    """The banner's lines: where, the keys (the embedded demo's secret only), the templates, account, faults,
-    and the lines to export."""
+    """The banner: where, the keys (the embedded demo's secret only), templates, account, faults, exports."""
     lines = [f"SAE emulator listening on {url}"]
     if token:
         lines.append(f"  /_emulator/* needs: Authorization: Bearer {token}")
@@ -154,11 +137,9 @@ def _banner(config: EmulatorConfig, embedded: bool, url: str, token: str | None)
         lines.append("  account: in debt (every ExecJob answers user.indebt)")
     if config.faults.enabled:
         lines.append(f"  faults injected: {config.faults.describe()}")
-    token_line = (
-        f"# export ALIBABA_CLOUD_SECURITY_TOKEN=…  (its security_token in {config.source})"
-        if key.security_token
-        else "unset ALIBABA_CLOUD_SECURITY_TOKEN  # this key takes none"
-    )
+    token_line = "unset ALIBABA_CLOUD_SECURITY_TOKEN  # this key takes none"
+    if key.security_token:
+        token_line = f"# export ALIBABA_CLOUD_SECURITY_TOKEN=…  (its security_token in {config.source})"
     # The client sends plain http only to loopback: a wildcard host (0.0.0.0, ::) is exported as loopback.
     endpoint = url.replace("//0.0.0.0:", "//127.0.0.1:").replace("//[::]:", "//[::1]:")
     return [
@@ -182,48 +163,41 @@ def _cannot_listen(host: str, port: int, exc: OSError) -> str:
     return f"sae-job emulator: cannot listen on {host}:{port}: {reason}. Check --host and --port.\n"
 
 
-def _log_to_stderr() -> None:
-    logger = logging.getLogger("sae_job.emulator")
-    if not logger.handlers:
-        handler = logging.StreamHandler(sys.stderr)
-        handler.setFormatter(logging.Formatter("%(asctime)s %(message)s", "%H:%M:%S"))
-        logger.addHandler(handler)
-        logger.setLevel(logging.INFO)
-
-
 def run(args: argparse.Namespace) -> int:
     """Serve as ``args`` say until a signal: exit 0; 2 for a configuration that cannot be used or an address
     that cannot be bound, said on stderr without a secret."""
     config_path: Path | None = args.config
     demo = {k: v for k in ("run_seconds", "outcome") if (v := getattr(args, k, None)) is not None}
-    if demo and config_path is not None:
-        sys.stderr.write(
-            "sae-job emulator: --run-seconds and --outcome set the embedded demo template; with --config, "
-            "set run_seconds and outcome in the file's [[templates]]\n"
-        )
-        return EXIT_USAGE
     try:
+        if demo and config_path is not None:
+            raise ValueError(
+                "--run-seconds and --outcome set the embedded demo template; with --config, set run_seconds "
+                "and outcome in the file's [[templates]]"
+            )
+        if args.max_jobs < 1:
+            raise ValueError("--max-jobs must be positive")
         config = load_config(config_path) if config_path is not None else default_config()
         config = config.with_templates(*(replace(t, **demo) for t in config.templates))
-        config = _faults(args, config)
-    except ValueError as exc:  # a ConfigError, or a --fault-* value out of range
+        flags = {name: getattr(args, "fault_" + name) for name, _, _ in _FAULT_FLAGS}
+        given = {name: value for name, value in flags.items() if value is not None}  # over the [faults]
+        config = config.with_faults(replace(config.faults, **given))
+    except ValueError as exc:  # flags that clash, a ConfigError, a --fault-* value out of range, no job kept
         sys.stderr.write(f"sae-job emulator: {exc}\n")
-        return EXIT_USAGE
-    nonce_window, max_jobs = args.nonce_window, args.max_jobs
-    if (nonce_window is not None and not 0 < nonce_window <= MAX_SECONDS) or max_jobs < 1:
-        sys.stderr.write(
-            f"sae-job emulator: --nonce-window (at most {MAX_SECONDS}) and --max-jobs must be positive\n"
-        )
         return EXIT_USAGE
     stop, previous = threading.Event(), {}
     if threading.current_thread() is threading.main_thread():
         for signum in (signal.SIGINT, signal.SIGTERM):
             previous[signum] = signal.signal(signum, lambda *_: stop.set())
-    _log_to_stderr()  # before serve(), which may warn
+    logger = logging.getLogger("sae_job.emulator")
+    if not logger.handlers:  # before serve(), which may warn
+        stream = logging.StreamHandler(sys.stderr)
+        stream.setFormatter(logging.Formatter("%(asctime)s %(message)s", "%H:%M:%S"))
+        logger.addHandler(stream)
+        logger.setLevel(logging.INFO)
     try:
         try:
-            window = timedelta(seconds=nonce_window) if nonce_window is not None else None
-            emulator = Emulator(config, nonce_window=window, max_jobs=max_jobs)
+            window = timedelta(seconds=args.nonce_window) if args.nonce_window is not None else None
+            emulator = Emulator(config, nonce_window=window, max_jobs=args.max_jobs)
             running = serve(emulator, host=args.host, port=args.port)
         except OSError as exc:
             sys.stderr.write(_cannot_listen(args.host, args.port, exc))

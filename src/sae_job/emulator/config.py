@@ -13,33 +13,58 @@ from typing import Literal, get_args
 
 from sae_job.credentials import Credentials
 from sae_job.emulator.faults import FAULTS_SCHEMA, MAX_SECONDS, Faults
-from sae_job.emulator.spec import SettingsValidator, conform, table_schema
+from sae_job.emulator.spec import SettingsValidator, conform, setting, settings_schema, table_schema
 from sae_job.files import MAX_FILE_BYTES, read_small_file
 
 ConcurrencyPolicy = Literal["Allow", "Forbid", "Replace"]
-_POLICIES: tuple[str, ...] = get_args(ConcurrencyPolicy)
 Outcome = Literal["succeeded", "failed"]
-_OUTCOMES: tuple[str, ...] = get_args(Outcome)
 DEFAULT_NAMESPACE = "cn-hangzhou"  # a region's default namespace has the region's ID
-
-
+MAX_CONFIG_BYTES = MAX_FILE_BYTES
 _STRING, _BOOLEAN, _NON_BLANK = {"type": "string"}, {"type": "boolean"}, {"type": "string", "pattern": r"\S"}
-_TEMPLATE_SCHEMA = table_schema(
-    ["app_id"],
-    app_id=_NON_BLANK,
-    concurrency_policy={"enum": list(_POLICIES)},
-    suspended=_BOOLEAN,
-    run_seconds={"type": "number", "minimum": 0, "maximum": MAX_SECONDS},
-    outcome={"enum": list(_OUTCOMES)},
-    job_id_prefix={"enum": ["manual", "event"]},
-    retried_failures={"type": "integer", "minimum": 0, "maximum": 1000},
-    timeout={"type": "integer", "minimum": 1, "maximum": 7 * 86400},
-    backoff_limit={"type": "integer", "minimum": 0, "maximum": 1000},
-    name=_NON_BLANK,
-    namespace_id=_NON_BLANK,
-    description=_STRING,
-    tags={"type": "object", "propertyNames": _STRING, "additionalProperties": _STRING},
-)
+_TAGS = {"type": "object", "propertyNames": _STRING, "additionalProperties": _STRING}
+_POLICY, _OUTCOME = {"enum": list(get_args(ConcurrencyPolicy))}, {"enum": list(get_args(Outcome))}
+
+
+class ConfigError(ValueError):
+    """The configuration cannot be used: the message names the file and the entry, never a secret."""
+
+
+@dataclass(frozen=True, slots=True)
+class Template:
+    """A job template (an SAE job application) that ExecJob starts jobs from, each field as the README's
+    TOML example says (``name`` defaults to ``app_id``); ``ValueError`` for a value out of range."""
+
+    app_id: str = field(metadata=_NON_BLANK)
+    concurrency_policy: ConcurrencyPolicy = field(default="Allow", metadata=_POLICY)
+    suspended: bool = setting(False, _BOOLEAN)
+    run_seconds: float = setting(30, {"type": "number", "minimum": 0, "maximum": MAX_SECONDS})
+    outcome: Outcome = field(default="succeeded", metadata=_OUTCOME)
+    job_id_prefix: Literal["manual", "event"] = setting("manual", {"enum": ["manual", "event"]})
+    retried_failures: int = setting(0, {"type": "integer", "minimum": 0, "maximum": 1000})
+    timeout: int = setting(3600, {"type": "integer", "minimum": 1, "maximum": 7 * 86400})
+    backoff_limit: int = setting(0, {"type": "integer", "minimum": 0, "maximum": 1000})
+    name: str | None = setting(None, _NON_BLANK)
+    namespace_id: str = setting(DEFAULT_NAMESPACE, _NON_BLANK)
+    description: str = setting("", _STRING)
+    tags: Mapping[str, str] = field(default_factory=dict, metadata=_TAGS)
+
+    def __post_init__(self) -> None:
+        if isinstance(self.tags, Mapping):
+            object.__setattr__(self, "tags", dict(self.tags))
+        given = {f.name: getattr(self, f.name) for f in fields(self)}
+        if self.name is None:  # defaults to app_id, once that is known to be good
+            del given["name"]
+        conform(_TEMPLATE, given, "template")
+        if self.name is None:
+            object.__setattr__(self, "name", self.app_id)
+
+    @property
+    def region_id(self) -> str:
+        """The namespace's region: ``cn-hangzhou`` of ``cn-hangzhou:dev``."""
+        return self.namespace_id.partition(":")[0]
+
+
+_TEMPLATE_SCHEMA = settings_schema(Template, ["app_id"])
 _TEMPLATE = SettingsValidator(_TEMPLATE_SCHEMA)
 # The TOML file (the README's emulator section shows every key); Credentials checks its own values.
 _DOCUMENT = SettingsValidator(
@@ -61,52 +86,12 @@ _DOCUMENT = SettingsValidator(
 )
 
 
-class ConfigError(ValueError):
-    """The emulator's configuration cannot be used; the message names the file and the entry, never a
-    secret's value."""
-
-
-@dataclass(frozen=True, slots=True)
-class Template:
-    """A job template (an SAE job application) that ExecJob starts jobs from, each field as the README's
-    TOML example says (``name`` defaults to ``app_id``); ``ValueError`` for a value out of range."""
-
-    app_id: str
-    concurrency_policy: ConcurrencyPolicy = "Allow"
-    suspended: bool = False
-    run_seconds: float = 30
-    outcome: Outcome = "succeeded"
-    job_id_prefix: Literal["manual", "event"] = "manual"
-    retried_failures: int = 0
-    timeout: int = 3600
-    backoff_limit: int = 0
-    name: str | None = None
-    namespace_id: str = DEFAULT_NAMESPACE
-    description: str = ""
-    tags: Mapping[str, str] = field(default_factory=dict)
-
-    def __post_init__(self) -> None:
-        if isinstance(self.tags, Mapping):
-            object.__setattr__(self, "tags", dict(self.tags))
-        given = {f.name: getattr(self, f.name) for f in fields(self)}
-        if self.name is None:  # defaults to app_id, once that is known to be good
-            del given["name"]
-        conform(_TEMPLATE, given, "template")
-        if self.name is None:
-            object.__setattr__(self, "name", self.app_id)
-
-    @property
-    def region_id(self) -> str:
-        """The namespace's region: ``cn-hangzhou`` of ``cn-hangzhou:dev``."""
-        return self.namespace_id.partition(":")[0]
-
-
 @dataclass(frozen=True, slots=True)
 class EmulatorConfig:
     """The keys the gateway accepts, the templates, whether the account is in debt, the faults; ``ValueError``
     for no key, or a key, app ID or name in a namespace given twice."""
 
-    credentials: tuple[Credentials, ...]
+    credentials: tuple[Credentials, ...]  # their repr redacts the secrets and tokens
     templates: tuple[Template, ...] = ()
     in_debt: bool = False
     faults: Faults = field(default_factory=Faults)
@@ -136,12 +121,6 @@ class EmulatorConfig:
             if named.count((namespace_id, name)) > 1:  # as SAE: a name is unique in its namespace
                 raise ValueError(f"the name {name!r} is configured twice in namespace {namespace_id!r}")
 
-    def __repr__(self) -> str:
-        keys = ", ".join(repr(c) for c in self.credentials)  # Credentials' repr redacts the secret
-        faults = f", faults={self.faults!r}" if self.faults.enabled else ""
-        shown = f"credentials=({keys}), templates={self.templates!r}, in_debt={self.in_debt}{faults}"
-        return f"EmulatorConfig({shown})"
-
     def with_templates(self, *templates: Template, in_debt: bool | None = None) -> EmulatorConfig:
         """This configuration (same keys) with other templates, and optionally another debt state."""
         return replace(self, templates=templates, in_debt=self.in_debt if in_debt is None else in_debt)
@@ -159,19 +138,16 @@ def parse_config(text: str, *, source: str = "<string>") -> EmulatorConfig:
         raise ConfigError(f"{source}: not valid TOML: {exc}") from None
     except RecursionError:
         raise ConfigError(f"{source}: not a configuration: its TOML is nested too deeply") from None
-    try:
+    try:  # every message names the entry, never a value
         conform(_DOCUMENT, document)
-    except ValueError as exc:
-        raise ConfigError(f"{source}: {exc}") from None
-    credentials, ram_denied = [], set()
-    for index, table in enumerate(document.get("credentials", [])):
-        if table.pop("ram_denied", False):
-            ram_denied.add(table["access_key_id"])
-        try:
-            credentials.append(Credentials(**table))
-        except ValueError as exc:  # Credentials' messages never hold the value
-            raise ConfigError(f"{source}: credentials[{index}]: {exc}") from None
-    try:
+        credentials, ram_denied = [], set()
+        for index, table in enumerate(document.get("credentials", [])):
+            if table.pop("ram_denied", False):
+                ram_denied.add(table["access_key_id"])
+            try:
+                credentials.append(Credentials(**table))
+            except ValueError as exc:  # Credentials' messages never hold the value
+                raise ValueError(f"credentials[{index}]: {exc}") from None
         return EmulatorConfig(
             tuple(credentials),
             tuple(Template(**table) for table in document.get("templates", [])),
@@ -184,18 +160,14 @@ def parse_config(text: str, *, source: str = "<string>") -> EmulatorConfig:
         raise ConfigError(f"{source}: {exc}") from None
 
 
-MAX_CONFIG_BYTES = MAX_FILE_BYTES
-
-
 def load_config(path: str | Path) -> EmulatorConfig:
     """The configuration in the TOML file ``path``; :class:`ConfigError` as ``sae_job.files`` refuses it, or
     for one that is not a configuration."""
     try:
         text = read_small_file(path, MAX_CONFIG_BYTES)
     except (OSError, ValueError) as exc:
-        reason = (
-            exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc).removeprefix("it is ")
-        )
+        strerror = exc.strerror if isinstance(exc, OSError) else None
+        reason = strerror or str(exc).removeprefix("it is ")
         raise ConfigError(f"cannot read the emulator config {path}: {reason}") from None
     return parse_config(text, source=str(path))
 

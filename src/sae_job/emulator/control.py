@@ -42,9 +42,8 @@ def answer_control(emulator: Emulator, request: Request) -> Response | None:
         if outcome not in ("succeeded", "failed") or not isinstance(message, str | None):
             raise ValueError
     except (ValueError, AttributeError):
-        return json_response(
-            400, {"error": 'the body is {"outcome": "succeeded" | "failed", "message": "..."}'}
-        )
+        shape = '{"outcome": "succeeded" | "failed", "message": "..."}'
+        return json_response(400, {"error": f"the body is {shape}"})
     try:
         job = emulator.finish(finish.group(1), failed=outcome == "failed", message=message)
     except KeyError:

@@ -9,27 +9,15 @@ from collections.abc import Mapping
 from dataclasses import dataclass, fields
 from typing import Any, Literal, get_args
 
-from sae_job.emulator.spec import SettingsValidator, conform, table_schema
+from sae_job.emulator.spec import SettingsValidator, conform, setting, settings_schema
 
 FaultKind = Literal["error_503", "throttle", "drop_after_commit", "stall"]
 #: The faults a draw can pick, in the order their probabilities are stacked on [0, 1).
 FAULT_KINDS: tuple[FaultKind, ...] = get_args(FaultKind)
 #: The longest time any setting may give, in seconds (a day): a bound that keeps every clock sum finite.
 MAX_SECONDS = 86_400
-
-
 _PROBABILITY = {"type": "number", "minimum": 0, "maximum": 1}
 _SECONDS = {"type": "number", "minimum": 0, "maximum": MAX_SECONDS}
-#: What a ``[faults]`` table or ``Faults`` may hold.
-FAULTS_SCHEMA = table_schema(
-    **dict.fromkeys(FAULT_KINDS, _PROBABILITY),
-    latency_ms={"type": "number", "minimum": 0, "maximum": MAX_SECONDS * 1000},
-    retry_after=_SECONDS,
-    stall_seconds=_SECONDS,
-    seed={"type": "integer"},
-    throttle_status={"enum": [400, 429]},
-)
-_FAULTS = SettingsValidator(FAULTS_SCHEMA)
 
 
 @dataclass(frozen=True, slots=True)
@@ -37,15 +25,15 @@ class Faults:
     """What the emulator does wrong, as the README's table says: four probabilities per request, at most 1
     together, and their settings; ``ValueError`` out of range."""
 
-    drop_after_commit: float = 0.0
-    error_503: float = 0.0
-    throttle: float = 0.0
-    stall: float = 0.0
-    latency_ms: float = 0.0
-    retry_after: float = 1.0
-    stall_seconds: float = 30.0
-    seed: int = 0
-    throttle_status: int = 400
+    drop_after_commit: float = setting(0.0, _PROBABILITY)
+    error_503: float = setting(0.0, _PROBABILITY)
+    throttle: float = setting(0.0, _PROBABILITY)
+    stall: float = setting(0.0, _PROBABILITY)
+    latency_ms: float = setting(0.0, {"type": "number", "minimum": 0, "maximum": MAX_SECONDS * 1000})
+    retry_after: float = setting(1.0, _SECONDS)
+    stall_seconds: float = setting(30.0, _SECONDS)
+    seed: int = setting(0, {"type": "integer"})
+    throttle_status: int = setting(400, {"enum": [400, 429]})
 
     def __post_init__(self) -> None:
         conform(_FAULTS, {f.name: getattr(self, f.name) for f in fields(self)}, "faults")
@@ -74,6 +62,11 @@ class Faults:
         if self.latency_ms > 0:
             on.append(f"latency_ms={self.latency_ms:g}")
         return f"{', '.join(on)} (seed {self.seed})" if on else "none"
+
+
+#: What a ``[faults]`` table or ``Faults`` may hold.
+FAULTS_SCHEMA = settings_schema(Faults)
+_FAULTS = SettingsValidator(FAULTS_SCHEMA)
 
 
 class FaultInjector:

@@ -3,6 +3,7 @@ the spec, injects faults, authenticates, checks the query, calls the operation a
 
 from __future__ import annotations
 
+import functools
 import logging
 import threading
 import uuid
@@ -40,6 +41,15 @@ class _Refusal(Exception):
     gateway: bool = True
     headers: tuple[tuple[str, str], ...] = ()
 
+    def answer(self, host_id: str = DEFAULT_HOST_ID) -> Response:
+        """The refusal in the spec's error form."""
+        request_id = str(uuid.uuid4()).upper()
+        body = {"RequestId": request_id, "Code": self.code, "Message": self.message, "HostId": host_id}
+        if self.gateway:
+            body["Recommend"] = f"https://api.aliyun.com/troubleshoot?q={self.code}&product=sae"
+        extra = [("x-acs-request-id", request_id), *self.headers]
+        return json_response(self.status, {**body, "Success": False}, extra)
+
 
 class Emulator:
     """SAE's job operations behind its gateway, in memory, thread-safe. ``clock`` (aware) drives signatures
@@ -59,14 +69,9 @@ class Emulator:
         self.config = config if config is not None else default_config()
         self.spec = spec if spec is not None else load_spec()
         self.backend = Backend(self.config, self.spec.operation("ExecJob"), clock=clock, max_jobs=max_jobs)
-        # As moto dispatches: each operation of the spec to the backend's method of its name (exec_job).
-        names = {op.operation_id: python_name(op.operation_id) for op in self.spec.operations}
-        self._handlers: dict[str, Callable[[dict[str, str], Caller, datetime], dict[str, Any]]] = {
-            op: getattr(self.backend, name) for op, name in names.items() if hasattr(self.backend, name)
-        }
-        self._credentials = {c.access_key_id: c for c in self.config.credentials}
-        self._clock, self._window = clock, window
-        self._nonces = NonceCache(nonce_window or window, by_date=nonce_window is None)
+        self._clock, self._nonces = clock, NonceCache(nonce_window or window, by_date=nonce_window is None)
+        keys = {c.access_key_id: c for c in self.config.credentials}
+        self._verify = functools.partial(verify_request, credentials=keys, nonces=self._nonces, window=window)
         self._injector = FaultInjector(self.config.faults)
         self._stats_lock = threading.Lock()
         self._answers: Counter[str] = Counter()  # by code, and the faults injected by kind
@@ -124,11 +129,11 @@ class Emulator:
             response, code = self._answer(request, operation, fault), "200"
         except _Refusal as refusal:
             logger.info("%s %s -> %d %s", request.method, request.path, refusal.status, refusal.code)
-            response, code = _error(refusal, host_id), refusal.code
+            response, code = refusal.answer(host_id), refusal.code
         except Exception:  # an emulator bug must still answer in the spec's form
             logger.exception("%s %s -> 500 InternalError", request.method, request.path)
             message = "The request processing has failed due to some unknown error."
-            response, code = _error(_Refusal(500, "InternalError", message, False), host_id), "InternalError"
+            response, code = _Refusal(500, "InternalError", message, False).answer(host_id), "InternalError"
         with self._stats_lock:
             self._answers[code] += 1
             if fault is not None:
@@ -142,8 +147,7 @@ class Emulator:
 
     def _answer(self, request: Request, operation: Operation | None, fault: FaultKind | None) -> Response:
         if operation is None:
-            answer = answer_control(self, request)
-            if answer is None:
+            if (answer := answer_control(self, request)) is None:
                 raise _Refusal(*_NOT_FOUND)
             return answer
         faults = self._injector.faults
@@ -156,7 +160,9 @@ class Emulator:
         caller = self._authenticate(request, operation)
         try:
             params = operation.check_query(decoded_query(request.query))
-            fields = self._handlers[operation.operation_id](params, caller, self._clock())
+            # As moto dispatches: an operation of the spec to the backend's method of its name (exec_job).
+            handler = getattr(self.backend, python_name(operation.operation_id))
+            fields = handler(params, caller, self._clock())
         except ParameterError as exc:
             raise _Refusal(400, exc.code, exc.message) from None
         except JobError as exc:
@@ -167,14 +173,9 @@ class Emulator:
         return json_response(200, body, [("x-acs-request-id", request_id)])
 
     def _authenticate(self, request: Request, operation: Operation) -> Caller:
+        arrived = {name: getattr(request, name) for name in ("method", "path", "query", "headers", "body")}
         try:
-            caller = verify_request(
-                **{name: getattr(request, name) for name in ("method", "path", "query", "headers", "body")},
-                credentials=self._credentials,
-                now=self._clock(),
-                nonces=self._nonces,
-                window=self._window,
-            )
+            caller = self._verify(**arrived, now=self._clock())
         except AuthFailure as failure:
             logger.info("authentication failed: %s", failure.reason or failure.code)
             raise _Refusal(failure.status, failure.code, failure.message) from None
@@ -189,16 +190,6 @@ class Emulator:
         return caller
 
 
-def error_response(status: int, code: str, message: str) -> Response:
+def error_response(status: int, code: str, message: str, *headers: tuple[str, str]) -> Response:
     """An answer in the spec's error form, as the gateway sends it (for a harness's own refusals)."""
-    return _error(_Refusal(status, code, message), DEFAULT_HOST_ID)
-
-
-def _error(refusal: _Refusal, host_id: str) -> Response:
-    request_id, code = str(uuid.uuid4()).upper(), refusal.code
-    body: dict[str, Any] = {"RequestId": request_id, "Code": code, "Message": refusal.message}
-    body["HostId"] = host_id
-    if refusal.gateway:
-        body["Recommend"] = f"https://api.aliyun.com/troubleshoot?q={code}&product=sae"
-    body["Success"] = False
-    return json_response(refusal.status, body, [("x-acs-request-id", request_id), *refusal.headers])
+    return _Refusal(status, code, message, headers=headers).answer()

@@ -42,14 +42,9 @@ class Request(_Message):
 
     def __repr__(self) -> str:
         # The headers may carry an STS token: never shown, as in every repr of this package.
-        headers = tuple(
-            (name, REDACTED if name.lower() == SECURITY_TOKEN_HEADER else value)
-            for name, value in self.headers
-        )
-        return (
-            f"Request(method={self.method!r}, path={self.path!r}, query={self.query!r}, "
-            f"headers={headers!r}, body={self.body!r})"
-        )
+        headers = tuple((n, REDACTED if n.lower() == SECURITY_TOKEN_HEADER else v) for n, v in self.headers)
+        shown = f"path={self.path!r}, query={self.query!r}, headers={headers!r}, body={self.body!r}"
+        return f"Request(method={self.method!r}, {shown})"
 
 
 @dataclass(frozen=True, slots=True)

@@ -1,19 +1,16 @@
 """The standalone harness: the emulator's handler behind HTTP/1.1 on h11. A selector reads each request line;
 only then does a connection take a thread, so one closing before it costs none. Beyond h11's checks: 414,
-431, 505, 411 for any Transfer-Encoding, 413 over :data:`MAX_BODY`; :data:`IDLE_TIMEOUT` closes idle ones.
-"""
+431, 505, 411 for any Transfer-Encoding, 413 over :data:`MAX_BODY`; :data:`IDLE_TIMEOUT` ends idle ones."""
 
 from __future__ import annotations
 
 import _thread
 import contextlib
-import functools
 import ipaddress
 import logging
 import secrets
 import selectors
 import socket
-import ssl
 import threading
 import time
 from dataclasses import dataclass, field, replace
@@ -43,7 +40,7 @@ _HOSTLESS = "Missing mandatory Host: header"
 class _Connection:
     """One client connection: h11 reads its requests, the emulator answers them, until it closes."""
 
-    def __init__(self, server: EmulatorHTTPServer, sock: socket.socket, received: bytes) -> None:
+    def __init__(self, server: RunningEmulator, sock: socket.socket, received: bytes) -> None:
         self.server, self.sock, self.method = server, sock, b""
         self.h11 = _parser(received, closed=False)
 
@@ -57,16 +54,15 @@ class _Connection:
                     return
                 # h11 answers 501 to a Transfer-Encoding other than chunked; here any is 411
                 status = 411 if refused.error_status_hint == 501 else refused.error_status_hint
-                phrase = HTTPStatus(status).phrase
-                answer = error_response(status, "MalformedRequest", f"The request is malformed: {phrase}.")
+                message = f"The request is malformed: {HTTPStatus(status).phrase}."
                 with contextlib.suppress(OSError, h11.LocalProtocolError):  # the client may be gone
-                    self._send(replace(answer, headers=(*answer.headers, ("Connection", "close"))))
+                    self._send(error_response(status, "MalformedRequest", message, ("Connection", "close")))
                 return
             if request is None:
                 return
             logger.debug("%s %s", request.method, request.path)  # not the query: its Envs may be private
             response = self.server.emulator.handle(request)
-            if response.delay > 0 and self.server.closing.wait(response.delay):
+            if response.delay > 0 and self.server._closing.wait(response.delay):
                 response = replace(response, drop=True)  # the server is closing: no answer after all
             if response.drop:  # an injected fault: the request was handled, its answer is lost
                 with contextlib.suppress(OSError):
@@ -112,16 +108,14 @@ class _Connection:
         if int(fields.get(b"content-length", 0)) > MAX_BODY:
             raise h11.RemoteProtocolError("body", 413)
         body = b""
-        while not isinstance(part := self._next(), h11.EndOfMessage):
-            if not isinstance(part, h11.Data):
+        while not isinstance(part := self.h11.next_event(), h11.EndOfMessage):
+            if part is h11.NEED_DATA:
+                self.h11.receive_data(self.sock.recv(_RECEIVE))
+            elif isinstance(part, h11.Data):
+                body += part.data
+            else:
                 return None
-            body += part.data
         return Request.from_target(event.method.decode("ascii"), event.target.decode("ascii"), headers, body)
-
-    def _next(self) -> Any:
-        while (event := self.h11.next_event()) is h11.NEED_DATA:
-            self.h11.receive_data(self.sock.recv(_RECEIVE))
-        return event
 
     def _send(self, response: Response) -> None:
         headers = [*response.headers, ("Content-Length", str(len(response.body)))]
@@ -150,30 +144,49 @@ class _Pending:
     received: bytearray = field(default_factory=bytearray)
 
 
-class EmulatorHTTPServer:
-    """A listening socket whose connections ``emulator.handle`` answers, as the module says."""
+def serve(emulator: Emulator | None = None, *, host: str = "127.0.0.1", port: int = 0) -> RunningEmulator:
+    """Serve ``emulator`` (default: the demo's) on ``host:port`` (0: any free) until the result is closed,
+    ``OSError`` if it cannot bind; beyond loopback ``/_emulator/*`` needs its token (made if unset)."""
+    return RunningEmulator(emulator if emulator is not None else Emulator(), (host, port))
 
-    def __init__(self, address: tuple[str, int], emulator: Emulator) -> None:
+
+class RunningEmulator:
+    """An emulator served (:func:`serve`): ``emulator`` what, ``url`` where; ended by :meth:`close`."""
+
+    def __init__(self, emulator: Emulator, address: tuple[str, int]) -> None:
         family = socket.AF_INET6 if ":" in address[0] else socket.AF_INET
         # A backlog of thousands: as many clients may connect at once.
-        self.socket = socket.create_server(address, family=family, backlog=4096)
-        self.server_address: tuple[str, int] = self.socket.getsockname()[:2]
-        self.emulator, self.closing, self.accepted_connections = emulator, threading.Event(), 0
+        self._socket = socket.create_server(address, family=family, backlog=4096)
+        host, port = str(self._socket.getsockname()[0]), self._socket.getsockname()[1]
+        self.url = f"http://[{host}]:{port}" if ":" in host else f"http://{host}:{port}"
+        self.emulator, self.accepted_connections = emulator, 0  # connections accepted since the start
+        self._client: SaeJobClient | None = None
         self._connections: set[socket.socket] = set()
-        self._lock = threading.Lock()
+        self._closing, self._lock = threading.Event(), threading.Lock()
         self._wake_reader, self._wake_writer = socket.socketpair()
         emulator.add_stat("connections_accepted", lambda: self.accepted_connections)
+        if not ipaddress.ip_address(host).is_loopback:
+            emulator.introspection_token = emulator.introspection_token or secrets.token_urlsafe(24)
+            logger.warning(
+                "WARNING: listening on %s, beyond loopback: whoever reaches it may call it with the keys "
+                "configured, and /_emulator/* needs the Bearer token given at start",
+                self.url,
+            )
+        self._thread = threading.Thread(target=self._serve_until_closed, name="sae-emulator", daemon=True)
+        self._thread.start()
 
-    def serve_until_closed(self) -> None:
-        """Accept connections and read their request lines until :meth:`close`."""
-        self.socket.setblocking(False)
+    def __repr__(self) -> str:
+        return f"RunningEmulator(url={self.url!r})"
+
+    def _serve_until_closed(self) -> None:
+        self._socket.setblocking(False)
         with selectors.DefaultSelector() as selector:
-            selector.register(self.socket, selectors.EVENT_READ)
+            selector.register(self._socket, selectors.EVENT_READ)
             selector.register(self._wake_reader, selectors.EVENT_READ)
             next_sweep = time.monotonic() + 1.0
-            while not self.closing.is_set():
+            while not self._closing.is_set():
                 for key, _ in selector.select(timeout=1.0):
-                    if key.fileobj is self.socket:
+                    if key.fileobj is self._socket:
                         self._accept_all(selector)
                     elif key.data is not None:
                         self._read_request_line(selector, key.data)
@@ -192,11 +205,11 @@ class EmulatorHTTPServer:
         deadline = time.monotonic() + IDLE_TIMEOUT
         while True:
             try:
-                connection, _ = self.socket.accept()
+                connection, _ = self._socket.accept()
             except BlockingIOError:  # none left
                 return
             except OSError:  # out of files: the queue stays readable, so pause rather than spin
-                self.closing.wait(0.05)
+                self._closing.wait(0.05)
                 return
             connection.setblocking(False)
             # A large body's last segment would otherwise wait for the client's delayed ACK (40 ms).
@@ -240,61 +253,6 @@ class EmulatorHTTPServer:
             connection.shutdown(socket.SHUT_WR)
         connection.close()
 
-    def close(self) -> None:
-        """Stop accepting, wake answers held back by a stall, close every connection still open."""
-        self.closing.set()
-        with contextlib.suppress(OSError):
-            self._wake_writer.send(b"x")
-
-    def server_close(self) -> None:
-        for closed in (self.socket, self._wake_reader, self._wake_writer):
-            closed.close()
-        with self._lock:
-            connections = list(self._connections)
-        for connection in connections:  # wakes the threads that wait on them
-            with contextlib.suppress(OSError):  # already closed by the client
-                connection.shutdown(socket.SHUT_RDWR)
-
-    @property
-    def url(self) -> str:
-        """``http://host:port`` (an IPv6 host in brackets)."""
-        host, port = str(self.server_address[0]), self.server_address[1]
-        return f"http://[{host}]:{port}" if ":" in host else f"http://{host}:{port}"
-
-
-@functools.cache
-def _tls_context() -> ssl.SSLContext:
-    return ssl.create_default_context()
-
-
-def serve(emulator: Emulator | None = None, *, host: str = "127.0.0.1", port: int = 0) -> RunningEmulator:
-    """Serve ``emulator`` (default: the demo's) on ``host:port`` (0: any free) until the result is closed;
-    beyond loopback ``/_emulator/*`` needs ``emulator.introspection_token`` (made if unset). ``OSError``: no
-    bind."""
-    emulator = emulator if emulator is not None else Emulator()
-    server = EmulatorHTTPServer((host, port), emulator)
-    if not ipaddress.ip_address(str(server.server_address[0])).is_loopback:
-        emulator.introspection_token = emulator.introspection_token or secrets.token_urlsafe(24)
-        logger.warning(
-            "WARNING: listening on %s, beyond loopback: whoever reaches it may call it with the keys "
-            "configured, and /_emulator/* needs the Bearer token given at start",
-            server.url,
-        )
-    thread = threading.Thread(target=server.serve_until_closed, name="sae-emulator", daemon=True)
-    thread.start()
-    return RunningEmulator(emulator, server, thread)
-
-
-class RunningEmulator:
-    """An emulator served (:func:`serve`): ``emulator`` what, ``url`` where; ended by :meth:`close`."""
-
-    def __init__(self, emulator: Emulator, server: EmulatorHTTPServer, thread: threading.Thread) -> None:
-        self.emulator, self.url, self._server, self._thread = emulator, server.url, server, thread
-        self._client: SaeJobClient | None = None
-
-    def __repr__(self) -> str:
-        return f"RunningEmulator(url={self.url!r})"
-
     @property
     def credentials(self) -> Credentials:
         """The first configured AccessKey (the demo key with the embedded configuration)."""
@@ -316,33 +274,32 @@ class RunningEmulator:
 
     def new_client(self, **options: Any) -> SaeJobClient:
         """A new :class:`~sae_job.SaeJobClient` here, ``options`` to its constructor; the caller closes it."""
-        import httpx
-
         from sae_job.client import SaeJobClient
 
         options.setdefault("credentials", self.credentials)
-        # Plain HTTP: one shared TLS context spares each client building its own (about 15 ms).
-        options.setdefault("transport", httpx.HTTPTransport(verify=_tls_context()))
         return SaeJobClient(endpoint=self.url, **options)
 
     @property
     def open_connections(self) -> int:
         """How many client connections the server holds open now."""
-        return len(self._server._connections)
-
-    @property
-    def accepted_connections(self) -> int:
-        """How many client connections the server accepted since it started."""
-        return self._server.accepted_connections
+        return len(self._connections)
 
     def close(self) -> None:
-        """Stop serving, close open connections and the client; safe to call twice."""
+        """Stop serving, wake stalled answers, close the client and every open connection; safe twice."""
         if self._client is not None:
             self._client.close()
             self._client = None
-        self._server.close()
+        self._closing.set()
+        with contextlib.suppress(OSError):
+            self._wake_writer.send(b"x")
         self._thread.join()
-        self._server.server_close()
+        for closed in (self._socket, self._wake_reader, self._wake_writer):
+            closed.close()
+        with self._lock:
+            connections = list(self._connections)
+        for connection in connections:  # wakes the threads that wait on them
+            with contextlib.suppress(OSError):  # already closed by the client
+                connection.shutdown(socket.SHUT_RDWR)
 
     def __enter__(self) -> Self:
         return self

@@ -7,14 +7,19 @@ import json
 import math
 import re
 from collections.abc import Iterable, Iterator, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field, fields
 from functools import lru_cache
 from importlib import resources
-from typing import Any, cast
+from typing import Any, TypeVar, cast
 
 import jsonschema
 from jsonschema import Draft202012Validator, ValidationError, validators
 from jsonschema.exceptions import best_match
+
+_T = TypeVar("_T")
+# An escape or a character class, kept as it is; or a "$" outside both, which ECMA-262 reads as the end.
+_ESCAPE_CLASS_OR_DOLLAR = re.compile(r"(\\.|\[(?:\\.|[^\]\\])*\])|\$")
+_INTEGER = re.compile(r"-?[0-9]{1,18}", re.ASCII)
 
 
 class ParameterError(Exception):
@@ -28,19 +33,7 @@ class ParameterError(Exception):
 @lru_cache(maxsize=64)
 def _ecma_regex(pattern: str) -> re.Pattern[str]:
     """``pattern`` as ECMA-262 reads it: ``$`` outside a class is the end of input, ``\\d`` is ASCII."""
-    out: list[str] = []
-    escaped = in_class = False
-    for char in pattern:
-        if escaped:
-            escaped = False
-        elif char == "\\":
-            escaped = True
-        elif char in "[]":
-            in_class = char == "["
-        elif char == "$" and not in_class:
-            char = r"\Z"
-        out.append(char)
-    return re.compile("".join(out), re.ASCII)
+    return re.compile(_ESCAPE_CLASS_OR_DOLLAR.sub(lambda m: m.group(1) or r"\Z", pattern), re.ASCII)
 
 
 def _ecma_pattern(validator: Any, pattern: str, instance: Any, schema: Any) -> Iterator[ValidationError]:
@@ -58,10 +51,6 @@ def _json_type(instance: object) -> str:
         if _Validator.TYPE_CHECKER.is_type(instance, name):
             return name
     return type(instance).__name__
-
-
-def _location(path: Iterable[str | int]) -> str:
-    return "".join(f"[{part}]" if isinstance(part, int) else f".{part}" for part in path).removeprefix(".")
 
 
 def _reason(error: ValidationError, relative: bool = False, within: tuple[str, ...] = ()) -> str:
@@ -86,13 +75,15 @@ def _reason(error: ValidationError, relative: bool = False, within: tuple[str, .
         forms: dict[int, list[str]] = {}
         for sub in error.context:
             forms.setdefault(int(sub.schema_path[0]), []).append(_reason(sub, relative=True))
-        shown = [f"as {_form_name(value[i], i)}: {'; '.join(reasons)}" for i, reasons in forms.items()]
+        names = [str(form.get("$ref", "")).rsplit("/", 1)[-1] or form.get("title") for form in value]
+        shown = [f"as {names[i] or f'choice {i + 1}'}: {'; '.join(reasons)}" for i, reasons in forms.items()]
         rule = "matches none of the allowed forms (" + "; ".join(shown) + ")"
     elif keyword == "oneOf":
         rule = "matches more than one of the allowed forms"
     else:
         rule = error.message if keyword == "pattern" else f"breaks the rule {keyword}"
-    where = _location([*within, *(error.relative_path if relative else error.absolute_path)])
+    path = [*within, *(error.relative_path if relative else error.absolute_path)]
+    where = "".join(f"[{part}]" if isinstance(part, int) else f".{part}" for part in path).removeprefix(".")
     return f"{where} {rule}" if where else rule if relative else f"it {rule}"
 
 
@@ -114,12 +105,18 @@ SettingsValidator = validators.extend(_Validator, type_checker=_SETTINGS_TYPES) 
 
 def table_schema(required: Iterable[str] = (), **properties: object) -> dict[str, object]:
     """The JSON Schema of a settings table (an object) with these keys, no other."""
-    return {
-        "type": "object",
-        "required": list(required),
-        "additionalProperties": False,
-        "properties": properties,
-    }
+    closed = {"type": "object", "required": list(required), "additionalProperties": False}
+    return {**closed, "properties": properties}
+
+
+def setting(default: _T, schema: Mapping[str, object]) -> _T:
+    """A field of a settings dataclass: its default, and its JSON Schema kept for :func:`settings_schema`."""
+    return field(default=default, metadata=schema)
+
+
+def settings_schema(settings: Any, required: Iterable[str] = ()) -> dict[str, object]:
+    """The table schema of a settings dataclass: its fields, each by the schema its metadata holds."""
+    return table_schema(required, **{f.name: dict(f.metadata) for f in fields(settings)})
 
 
 def conform(validator: Any, instance: object, within: str = "") -> None:
@@ -128,15 +125,6 @@ def conform(validator: Any, instance: object, within: str = "") -> None:
     error = best_match(validator.iter_errors(instance))
     if error is not None:
         raise ValueError(_reason(error, within=(within,) if within else ()))
-
-
-def _form_name(schema: Mapping[str, Any], index: int) -> str:
-    if "$ref" in schema:
-        return str(schema["$ref"]).rsplit("/", 1)[-1]
-    return str(schema.get("title", f"choice {index + 1}"))
-
-
-_INTEGER = re.compile(r"-?[0-9]{1,18}", re.ASCII)
 
 
 @dataclass(frozen=True, slots=True)
@@ -168,11 +156,10 @@ class Parameter:
         errors = list(self.validator.iter_errors(self.decoded(value) if read else value))
         if not errors and self.content_validator is not None:
             try:
-                decoded = json.loads(value)
+                errors = list(self.content_validator.iter_errors(json.loads(value)))
             except ValueError as exc:
                 where = f" at character {exc.pos}" if isinstance(exc, json.JSONDecodeError) else ""
                 return [f"it is not valid JSON{where}"]
-            errors = list(self.content_validator.iter_errors(decoded))
         return [_reason(error) for error in errors]
 
 

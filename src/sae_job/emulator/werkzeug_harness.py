@@ -8,6 +8,7 @@ import re
 import socket
 import time
 from collections.abc import Callable, Mapping
+from dataclasses import asdict
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING
 from urllib.parse import quote
@@ -44,13 +45,8 @@ def verify_werkzeug(
     nonces: NonceCache | None = None,
 ) -> Caller:
     """:func:`~sae_job.emulator.auth.verify_request` of a ``werkzeug.Request`` as it arrived."""
-    arrived = to_request(request)
-    return verify_request(
-        **{name: getattr(arrived, name) for name in ("method", "path", "query", "headers", "body")},
-        credentials=credentials,
-        now=now if now is not None else datetime.now(UTC),
-        nonces=nonces,
-    )
+    when = now if now is not None else datetime.now(UTC)
+    return verify_request(**asdict(to_request(request)), credentials=credentials, now=when, nonces=nonces)
 
 
 def werkzeug_handler(emulator: Emulator) -> Callable[[WerkzeugRequest], WerkzeugResponse]:
@@ -59,8 +55,7 @@ def werkzeug_handler(emulator: Emulator) -> Callable[[WerkzeugRequest], Werkzeug
 
     def handler(request: WerkzeugRequest) -> WerkzeugResponse:
         answer = emulator.handle(to_request(request))
-        if answer.delay > 0:
-            time.sleep(answer.delay)
+        time.sleep(answer.delay)
         connection = request.environ.get("werkzeug.socket")
         if answer.drop and isinstance(connection, socket.socket):
             with contextlib.suppress(OSError):
