@@ -99,23 +99,17 @@ def _positive_float(text: str) -> float:
 
 
 class _ArgumentError(Exception):
-    """An argparse mistake, raised instead of exiting so that main() prints it the CLI's way; ``missing``
-    names the arguments left out (argparse's "required" message, read once here, or our own checks)."""
+    """A command-line mistake, raised instead of exiting so that main() prints it the CLI's way: the
+    parser whose usage to show, what is wrong, and a hint. Argparse's own (a bad value) come as it words them.
+    """
 
-    def __init__(
-        self, parser: argparse.ArgumentParser, message: str, missing: Sequence[str] | None = None
-    ) -> None:
+    def __init__(self, parser: argparse.ArgumentParser, message: str, hint: str = "") -> None:
         super().__init__(message)
-        self.parser, self.message, self.missing = parser, message, missing
-
-
-_REQUIRED = "the following arguments are required: "
+        self.parser, self.message, self.hint = parser, message, hint
 
 
 class _Parser(argparse.ArgumentParser):
     def error(self, message: str) -> NoReturn:
-        if message.startswith(_REQUIRED):
-            raise _ArgumentError(self, message, message.removeprefix(_REQUIRED).split(", "))
         raise _ArgumentError(self, message)
 
 
@@ -240,7 +234,7 @@ def _add_exec(p: argparse.ArgumentParser) -> None:
 
 
 def _add_wait(p: argparse.ArgumentParser) -> None:
-    p.add_argument("job_id", metavar="JOB_ID", help="the job's ID, as `sae-job exec` printed it")
+    p.add_argument("job_id", metavar="JOB_ID", nargs="?", help="the job's ID, as `sae-job exec` printed it")
     _add_template_options(p)
     _add_wait_options(p, with_wait_flag=False)
 
@@ -269,7 +263,8 @@ def _add_templates(p: argparse.ArgumentParser) -> None:
     )
 
 
-def _add_emulator(commands: Any) -> None:
+def _add_emulator(p: argparse.ArgumentParser) -> None:
+    """The emulator's options and examples: loaded only when `emulator` is asked for."""
     from sae_job.emulator.cli import EXAMPLES, add_arguments
     from sae_job.emulator.cli import run as serve
 
@@ -277,15 +272,9 @@ def _add_emulator(commands: Any) -> None:
         lasting()
         return serve(args)
 
-    p = commands.add_parser(
-        "emulator",
-        help="serve a local SAE emulator (for demos and tests)",
-        description="Serve a local SAE emulator until interrupted.",
-        epilog=EXAMPLES,
-        formatter_class=argparse.RawDescriptionHelpFormatter,
-    )
+    p.epilog = EXAMPLES
     add_arguments(p)
-    p.set_defaults(handler=run_emulator, parser=p)
+    p.set_defaults(handler=run_emulator)
 
 
 class Spec(NamedTuple):
@@ -402,7 +391,7 @@ def build_parser(argv: Sequence[str] | None = None) -> argparse.ArgumentParser:
     top.add_argument("--json", action="store_true", dest="_json", help="print JSON (see COMMAND --help)")
     for option, metavar in (("--profile", "NAME"), ("--region", "ID"), ("--endpoint", "URL")):
         top.add_argument(option, metavar=metavar, dest="_" + option[2:], help="as COMMAND --help says")
-    subparsers = parser.add_subparsers(title="commands", metavar="COMMAND", required=True)
+    subparsers = parser.add_subparsers(title="commands", metavar="COMMAND")
     for name, spec in COMMANDS.items():
         p = subparsers.add_parser(
             name,
@@ -417,8 +406,15 @@ def build_parser(argv: Sequence[str] | None = None) -> argparse.ArgumentParser:
         spec.options(p)
         _add_common_options(p, spec.json)
         p.set_defaults(parser=p, verb=name, handler=functools.partial(_run_command, name, spec.run))
-    if argv is None or not argv or "emulator" in argv or any(a in ("-h", "--help") for a in argv):
-        _add_emulator(subparsers)
+    p = subparsers.add_parser(
+        "emulator",
+        help="serve a local SAE emulator (for demos and tests)",
+        description="Serve a local SAE emulator until interrupted.",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    p.set_defaults(parser=p, verb="emulator")
+    if argv is None or "emulator" in argv:
+        _add_emulator(p)
     return parser
 
 
@@ -447,51 +443,29 @@ def _glue_text_options(argv: list[str]) -> list[str]:
     return glued
 
 
-def _hoist_global_options(argv: list[str]) -> list[str]:
-    """``sae-job --json status …`` as ``sae-job status --json …``: the global options given before the
-    command move to just after it, so that one given after the command too wins (argparse keeps the last)."""
-    moved: list[str] = []
+def _after_global_options(argv: list[str]) -> int:
+    """Where the command's word is in argv: after the global options given before it."""
     i = 0
     while i < len(argv):
-        arg = argv[i]
-        if arg in COMMANDS:
-            return [arg, *moved, *argv[i + 1 :]]
-        if arg == "--json" or arg.startswith(tuple(f"{o}=" for o in _GLOBAL_OPTIONS)):
-            moved.append(arg)
-        elif arg in _GLOBAL_OPTIONS and i + 1 < len(argv):
-            moved += argv[i : i + 2]
+        if argv[i] in _GLOBAL_OPTIONS and i + 1 < len(argv):
+            i += 2
+        elif argv[i] == "--json" or argv[i].startswith(tuple(f"{o}=" for o in _GLOBAL_OPTIONS)):
             i += 1
         else:
             break
-        i += 1
-    return argv
+    return i
+
+
+def _hoist_global_options(argv: list[str]) -> list[str]:
+    """``sae-job --json status …`` as ``sae-job status --json …``: the global options given before the
+    command move to just after it, so that one given after the command too wins (argparse keeps the last)."""
+    i = _after_global_options(argv)
+    return [argv[i], *argv[:i], *argv[i + 1 :]] if i < len(argv) and argv[i] in COMMANDS else argv
 
 
 def _argument_error(error: _ArgumentError, json_wanted: bool) -> int:
-    """An argparse mistake: the subcommand's usage, what is wrong in a sentence, and a hint."""
-    parser, message, hint = error.parser, error.message, ""
-    if error.missing is not None:
-        names = [name for name in error.missing if name != "COMMAND"]
-        if parser.prog == "sae-job" and not names:  # no subcommand at all
-            message = f"a command is missing: {', '.join(NAMES)}"
-            hint = "sae-job --help says what each does; sae-job COMMAND --help, its options"
-        else:
-            names = names or ["COMMAND"]
-            message = f"{' and '.join(names)} {'is' if len(names) == 1 else 'are'} missing"
-        if names[:1] == ["APP_ID"]:
-            hint = (
-                "the job template's ID comes first, e.g. ee1a7a07-abcb-4652-a1d3-2d57f415b0a1, "
-                "or give its name with --app NAME"
-            )
-    elif message.startswith("argument COMMAND: invalid choice:"):  # the emulator's parser loads lazily
-        given = message.partition("invalid choice: ")[2].partition(" (")[0]
-        message = f"{given} is not a command: choose from {', '.join(NAMES)}"
-    elif message.startswith("unrecognized arguments:"):
-        extras = message.partition(":")[2].split()
-        if parser.prog.endswith(" exec") and any(not extra.startswith("-") for extra in extras):
-            hint = "put the job's command after --: sae-job exec APP_ID [options] -- COMMAND [ARG ...]"
-        else:
-            hint = f"{parser.prog} --help lists the options"
+    """A command-line mistake: the (sub)command's usage, what is wrong in a sentence, and a hint."""
+    parser, message, hint = error.parser, error.message, error.hint
     sys.stderr.write(parser.format_usage())
     sys.stderr.write(f"{parser.prog}: error: {message}\n" + (f"hint: {hint}\n" if hint else ""))
     if json_wanted:
@@ -499,25 +473,56 @@ def _argument_error(error: _ArgumentError, json_wanted: bool) -> int:
     return failures.EXIT_USAGE
 
 
+def _check_command_word(parser: argparse.ArgumentParser, head: list[str]) -> None:
+    """The word after the global options, when it is no option, names one of the commands."""
+    word = head[_after_global_options(head) :][:1]
+    if word and not word[0].startswith("-") and word[0] not in NAMES:
+        raise _ArgumentError(parser, f"{word[0]!r} is not a command: choose from {', '.join(NAMES)}")
+
+
+def _check_command(parser: argparse.ArgumentParser, args: argparse.Namespace) -> None:
+    if not hasattr(args, "handler"):
+        hint = "sae-job --help says what each does; sae-job COMMAND --help, its options"
+        raise _ArgumentError(parser, f"a command is missing: {', '.join(NAMES)}", hint)
+
+
+def _check_extras(args: argparse.Namespace, extras: list[str]) -> None:
+    if args.verb == "exec" and any(not extra.startswith("-") for extra in extras):
+        hint = "put the job's command after --: sae-job exec APP_ID [options] -- COMMAND [ARG ...]"
+    else:
+        hint = f"{args.parser.prog} --help lists the options"
+    raise _ArgumentError(args.parser, f"unrecognized arguments: {' '.join(extras)}", hint)
+
+
 def _check_template_choice(args: argparse.Namespace) -> None:
-    """APP_ID or ``--app NAME``, exactly one; ``--namespace`` only beside ``--app``: a usage error (through
-    the subcommand's parser) otherwise. Nothing is sent yet."""
+    """APP_ID or ``--app NAME``, exactly one; ``--namespace`` only beside ``--app``; wait's JOB_ID: a usage
+    error (through the subcommand's parser) otherwise. Nothing is sent yet."""
     parser, command = args.parser, args.verb
-    if args.app is None:
-        if args.namespace is not None:
-            parser.error("--namespace picks among the templates named --app NAME: give --app too")
-        if args.app_id is None and command == "wait" and args.job_id is not None:
-            raise _ArgumentError(parser, "", ["JOB_ID"])  # `wait APP_ID` alone
-        if args.app_id is None:
-            raise _ArgumentError(parser, "", ["APP_ID"])
-        return
-    if args.app_id is not None and command == "status" and args.job_id is None:
+    job_id = getattr(args, "job_id", None)
+    if args.app is not None and args.app_id is not None and job_id is None and command in ("wait", "status"):
         args.app_id, args.job_id = None, args.app_id  # `status --app NAME JOB_ID`
-    if args.app_id is not None:
+    if args.app is not None and args.app_id is not None:
         hint = "; put the job's command after --" if command == "exec" else ""
         parser.error(
             f"give the job template as APP_ID ({args.app_id}) or as --app {args.app}, not both{hint}"
         )
+    if args.app is None and args.namespace is not None:
+        parser.error("--namespace picks among the templates named --app NAME: give --app too")
+    missing = [
+        name
+        for name, absent in (
+            ("APP_ID", args.app is None and args.app_id is None),
+            ("JOB_ID", command == "wait" and args.job_id is None),
+        )
+        if absent
+    ]
+    if missing:
+        hint = (
+            "the job template's ID comes first, e.g. ee1a7a07-abcb-4652-a1d3-2d57f415b0a1, "
+            "or give its name with --app NAME"
+        )
+        message = f"{' and '.join(missing)} {'is' if len(missing) == 1 else 'are'} missing"
+        raise _ArgumentError(parser, message, hint if missing[0] == "APP_ID" else "")
 
 
 def _run_command(name: str, run: Command, args: argparse.Namespace) -> int:
@@ -552,9 +557,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     # argparse gives a nargs="*" positional nothing once options follow it, so split at "--" here.
     head, tail = (argv[: argv.index("--")], argv[argv.index("--") + 1 :]) if "--" in argv else (argv, None)
     try:
+        _check_command_word(parser, head)
         args, extras = parser.parse_known_args(_glue_text_options(head))
+        _check_command(parser, args)
         if extras:
-            getattr(args, "parser", parser).error(f"unrecognized arguments: {' '.join(extras)}")
+            _check_extras(args, extras)
         if tail is not None:
             if getattr(args, "command", None):
                 args.parser.error("give the command either before or after --, not both")
