@@ -1,10 +1,7 @@
-"""The `sae-job` command line: `exec` starts a job, `wait`, `status` and `history` follow jobs,
-`templates` lists the job templates (each command takes a template by name, `--app NAME`, as well as by
-ID), and `emulator` serves a local SAE. This module is the entry point and the table of commands; they
-are :mod:`sae_job.cli.commands`, their output :mod:`~sae_job.cli.output`, their failures
+"""The `sae-job` command line: its entry point and its table of commands, which are
+:mod:`sae_job.cli.commands`, print through :mod:`~sae_job.cli.output` and fail through
 :mod:`~sae_job.cli.failures`. Only argparse is imported at start: a pipeline step pays as little
-interpreter start-up as it can.
-"""
+interpreter start-up as it can."""
 
 from __future__ import annotations
 
@@ -100,8 +97,7 @@ def _positive_float(text: str) -> float:
 
 class _ArgumentError(Exception):
     """A command-line mistake, raised instead of exiting so that main() prints it the CLI's way: the
-    parser whose usage to show, what is wrong, and a hint. Argparse's own (a bad value) come as it words them.
-    """
+    parser whose usage to show, what is wrong, and a hint. Argparse's own (a bad value) it words itself."""
 
     def __init__(self, parser: argparse.ArgumentParser, message: str, hint: str = "") -> None:
         super().__init__(message)
@@ -114,123 +110,89 @@ class _Parser(argparse.ArgumentParser):
 
 
 class _AppendTagged(argparse.Action):
-    """Keeps --env, --env-from-configmap and --env-all-from-configmap in one list, in order."""
+    """Keeps --env, --env-from-configmap and --env-all-from-configmap in one list, in order: each as
+    (option, its form, value)."""
 
     def __call__(self, parser: Any, namespace: argparse.Namespace, values: Any, option: Any = None) -> None:
-        setattr(namespace, self.dest, [*(getattr(namespace, self.dest) or []), (self.const, values)])
+        setattr(namespace, self.dest, [*getattr(namespace, self.dest), (option, self.metavar, values)])
+
+
+def _add(group: Any, usage: str, help: str, **settings: Any) -> None:
+    """One option as its help shows it: ``"--limit N"`` takes a value, N; ``"-q --quiet"`` none: a flag,
+    unless it has ``choices``."""
+    *flags, value = usage.split()
+    if value.startswith("-"):
+        flags.append(value)
+        settings.setdefault("action", "store" if "choices" in settings else "store_true")
+    else:
+        settings["metavar"] = value
+    group.add_argument(*flags, help=help, **settings)
 
 
 def _add_common_options(p: argparse.ArgumentParser, json_help: str) -> None:
     """Where to call, with which credentials, and how to print: the options every SAE command takes."""
     where = p.add_argument_group("where and how")
-    where.add_argument("--region", help="region ID, e.g. cn-hangzhou (see 'settings' below for the default)")
-    where.add_argument("--vpc", action="store_true", help="use the VPC endpoint sae-vpc.REGION.aliyuncs.com")
-    where.add_argument(
-        "--endpoint", metavar="URL", help="any endpoint URL, e.g. http://127.0.0.1:PORT (emulator)"
+    _add(where, "--region REGION", "region ID, e.g. cn-hangzhou (see 'settings' below for the default)")
+    _add(where, "--vpc", "use the VPC endpoint sae-vpc.REGION.aliyuncs.com")
+    _add(where, "--endpoint URL", "any endpoint URL, e.g. http://127.0.0.1:PORT (emulator)")
+    _add(where, "--profile NAME", "the aliyun CLI profile to use, e.g. prod")
+    signatures = "v3 = ACS3-HMAC-SHA256 (default), v2 = ROA HMAC-SHA1"
+    _add(where, "--signature-version", signatures, choices=["v3", "v2"], default="v3")
+    timeout = (
+        "the whole call, every attempt and wait between them included (default 60); each attempt gives up "
+        "after 10 s. Waiting for a job is --wait-timeout"
     )
-    where.add_argument("--profile", metavar="NAME", help="the aliyun CLI profile to use, e.g. prod")
-    where.add_argument(
-        "--signature-version",
-        choices=["v3", "v2"],
-        default="v3",
-        help="v3 = ACS3-HMAC-SHA256 (default), v2 = ROA HMAC-SHA1",
-    )
-    where.add_argument(
-        "--timeout",
-        type=_positive_float,
-        default=60.0,
-        metavar="SECONDS",
-        help="the whole call, every attempt and wait between them included (default 60); each attempt "
-        "gives up after 10 s. Waiting for a job is --wait-timeout",
-    )
-    where.add_argument(
-        "--max-attempts",
-        type=_positive_int,
-        default=3,
-        metavar="N",
-        help="attempts per call, retries included, e.g. 3 (default)",
-    )
+    _add(where, "--timeout SECONDS", timeout, type=_positive_float, default=60.0)
+    attempts = "attempts per call, retries included, e.g. 3 (default)"
+    _add(where, "--max-attempts N", attempts, type=_positive_int, default=3)
     out = p.add_argument_group("output")
-    out.add_argument("--json", action="store_true", help=json_help + '; on failure {"error": {...}}')
-    out.add_argument(
-        "-v",
-        "--verbose",
-        action="store_true",
-        help="log requests, retries and signing steps (secrets redacted); tracebacks on errors",
-    )
+    _add(out, "--json", json_help + '; on failure {"error": {...}}')
+    verbose = "log requests, retries and signing steps (secrets redacted); tracebacks on errors"
+    _add(out, "-v --verbose", verbose)
     if p.prog.endswith(" exec"):
-        out.add_argument(
-            "--dry-run",
-            action="store_true",
-            help="send nothing: print the signed request, canonical request and string to sign",
-        )
+        _add(out, "--dry-run", "send nothing: print the signed request, canonical request and string to sign")
 
 
 def _add_wait_options(p: argparse.ArgumentParser, *, with_wait_flag: bool) -> None:
     group = p.add_argument_group("waiting")
     if with_wait_flag:
-        group.add_argument("--wait", action="store_true", help="wait for the job to end: exit 7 if it fails")
-    group.add_argument(
-        "--wait-timeout",
-        type=parse_duration,
-        default=None,
-        metavar="DURATION",
-        help="give up waiting after this long, with its unit: 90s, 30m, 2h, 1d, 1h30m (a bare 30 is "
-        "refused); default: the template's own timeout plus a tenth, at least 1m, read with DescribeJob, "
-        "1h if it cannot be read. Exit 8, the job runs on",
+        _add(group, "--wait", "wait for the job to end: exit 7 if it fails")
+    wait_timeout = (
+        "give up waiting after this long, with its unit: 90s, 30m, 2h, 1d, 1h30m (a bare 30 is refused); "
+        "default: the template's own timeout plus a tenth, at least 1m, read with DescribeJob, 1h if it "
+        "cannot be read. Exit 8, the job runs on"
     )
-    group.add_argument(
-        "-q", "--quiet", action="store_true", help="no progress line while waiting (errors still show)"
-    )
+    _add(group, "--wait-timeout DURATION", wait_timeout, type=parse_duration)
+    _add(group, "-q --quiet", "no progress line while waiting (errors still show)")
 
 
 def _add_template_options(p: argparse.ArgumentParser) -> None:
     """``--app NAME`` (and ``--namespace``), which stand for APP_ID: the template found by its name."""
     by_name = p.add_argument_group("the template by name, instead of APP_ID")
-    by_name.add_argument(
-        "--app",
-        metavar="NAME",
-        help="the job template's exact name, e.g. nightly-report (looked up once, with ListJobs)",
-    )
-    by_name.add_argument(
-        "--namespace",
-        metavar="ID",
-        help="with --app: the namespace of the template, when several have the name, e.g. cn-hangzhou:dev",
-    )
+    app = "the job template's exact name, e.g. nightly-report (looked up once, with ListJobs)"
+    _add(by_name, "--app NAME", app)
+    namespace = "with --app: the namespace of the template, when several have the name, e.g. cn-hangzhou:dev"
+    _add(by_name, "--namespace ID", namespace)
 
 
 def _add_exec(p: argparse.ArgumentParser) -> None:
     _add_template_options(p)
     p.add_argument("command", metavar="COMMAND", nargs="*", help="the command and its arguments, after --")
     job = p.add_argument_group("the job")
-    for option, const, metavar, text in (
-        ("--env", "env", "NAME=VALUE", "an environment variable (repeatable; the value may contain '='), "
-         "e.g. STAGE=prod"),
-        ("--env-from-configmap", "configmap", "NAME=CONFIGMAP_ID:KEY",
-         "a variable from a ConfigMap key, e.g. DB_HOST=123:db_host"),
-        ("--env-all-from-configmap", "all", "CONFIGMAP_NAME=CONFIGMAP_ID",
-         "every key of a ConfigMap, e.g. app-config=124"),
-    ):  # fmt: skip
-        job.add_argument(option, dest="envs", action=_AppendTagged, const=const, metavar=metavar, help=text)
-    job.add_argument("--replicas", type=_positive_int, metavar="N", help="instances to run at once, e.g. 3")
-    job.add_argument(
-        "--at",
-        metavar="TIME",
-        help="when to trigger: now (default), +10m, +2h, +1d, 2026-12-01T08:00:00Z or …+08:00",
-    )
-    job.add_argument(
-        "--event-id",
-        metavar="ID",
-        help='idempotency key: one job per event ID, e.g. "$CI_PIPELINE_ID" (default: a new uuid)',
-    )
-    for option, text in (
-        ("--jar-start-options", "JAR start options, e.g. '-Xms4G -Xmx4G'"),
-        ("--jar-start-args", "JAR start arguments, e.g. custom-args"),
-        ("--war-start-options", "WAR start command, e.g. 'catalina.sh run'"),
-    ):
-        job.add_argument(option, metavar="TEXT", help=text)
+    env = "an environment variable (repeatable; the value may contain '='), e.g. STAGE=prod"
+    _add(job, "--env NAME=VALUE", env, dest="envs", action=_AppendTagged, default=[])
+    env = "a variable from a ConfigMap key, e.g. DB_HOST=123:db_host"
+    _add(job, "--env-from-configmap NAME=CONFIGMAP_ID:KEY", env, dest="envs", action=_AppendTagged)
+    env = "every key of a ConfigMap, e.g. app-config=124"
+    _add(job, "--env-all-from-configmap CONFIGMAP_NAME=CONFIGMAP_ID", env, dest="envs", action=_AppendTagged)
+    _add(job, "--replicas N", "instances to run at once, e.g. 3", type=_positive_int)
+    _add(job, "--at TIME", "when to trigger: now (default), +10m, +2h, +1d, 2026-12-01T08:00:00Z or …+08:00")
+    event_id = 'idempotency key: one job per event ID, e.g. "$CI_PIPELINE_ID" (default: a new uuid)'
+    _add(job, "--event-id ID", event_id)
+    _add(job, "--jar-start-options TEXT", "JAR start options, e.g. '-Xms4G -Xmx4G'")
+    _add(job, "--jar-start-args TEXT", "JAR start arguments, e.g. custom-args")
+    _add(job, "--war-start-options TEXT", "WAR start command, e.g. 'catalina.sh run'")
     _add_wait_options(p, with_wait_flag=True)
-    p.set_defaults(envs=[])
 
 
 def _add_wait(p: argparse.ArgumentParser) -> None:
@@ -247,20 +209,15 @@ def _add_status(p: argparse.ArgumentParser) -> None:
 def _add_history(p: argparse.ArgumentParser) -> None:
     _add_template_options(p)
     states = ["pending", "running", "succeeded", "failed"]
-    p.add_argument("--state", choices=states, help="only the jobs in this state")
-    p.add_argument("--limit", type=_positive_int, metavar="N", help="at most N jobs, e.g. 20 (default: all)")
+    _add(p, "--state", "only the jobs in this state", choices=states)
+    _add(p, "--limit N", "at most N jobs, e.g. 20 (default: all)", type=_positive_int)
 
 
 def _add_templates(p: argparse.ArgumentParser) -> None:
-    p.add_argument("--name", metavar="PART", help="only the templates whose name contains PART, e.g. report")
-    p.add_argument(
-        "--namespace", metavar="ID", help="only the templates of this namespace, e.g. cn-hangzhou:dev"
-    )
-    p.add_argument(
-        "--show",
-        metavar="TEMPLATE",
-        help="show one template's settings (DescribeJob): its ID, or its name (in --namespace)",
-    )
+    _add(p, "--name PART", "only the templates whose name contains PART, e.g. report")
+    _add(p, "--namespace ID", "only the templates of this namespace, e.g. cn-hangzhou:dev")
+    show = "show one template's settings (DescribeJob): its ID, or its name (in --namespace)"
+    _add(p, "--show TEMPLATE", show)
 
 
 def _add_emulator(p: argparse.ArgumentParser) -> None:
@@ -508,14 +465,8 @@ def _check_template_choice(args: argparse.Namespace) -> None:
         )
     if args.app is None and args.namespace is not None:
         parser.error("--namespace picks among the templates named --app NAME: give --app too")
-    missing = [
-        name
-        for name, absent in (
-            ("APP_ID", args.app is None and args.app_id is None),
-            ("JOB_ID", command == "wait" and args.job_id is None),
-        )
-        if absent
-    ]
+    missing = ["APP_ID"] if args.app is None and args.app_id is None else []
+    missing += ["JOB_ID"] if command == "wait" and args.job_id is None else []
     if missing:
         hint = (
             "the job template's ID comes first, e.g. ee1a7a07-abcb-4652-a1d3-2d57f415b0a1, "
