@@ -133,13 +133,15 @@ class Failure:
 
 @dataclass
 class Call:
-    """What the command was doing, for its failure's message."""
+    """What the command was doing, for its failure's message: the command line as given (after
+    ``sae-job``), for the line that runs it again; the flags that chose the endpoint and credentials, for
+    a ``sae-job wait``/``status`` line; whether the job is known to have started (``exec`` after the
+    launch), and whether a request was signed, so may have been sent (a bad value is then no usage error).
+    """
 
     command: str
     argv: Sequence[str]
-    """The command line as given (after ``sae-job``), for the line that runs it again."""
     connection_flags: Sequence[str] = ()
-    """The flags that chose the endpoint and credentials, for a ``sae-job wait``/``status`` line."""
     endpoint: Endpoint | None = None
     app_id: str | None = None
     job_id: str | None = None
@@ -147,9 +149,7 @@ class Call:
     wait_timeout: float | None = None
     credentials_source: str = "the credentials"
     started: bool = False
-    """Whether the job is known to have started (``exec`` after the launch)."""
     signed: bool = False
-    """Whether a request was signed, so may have been sent: a bad value is then no usage error."""
 
     def rerun(self) -> str:
         """The same command line, with ``--event-id`` set: finds out whether the job started."""
@@ -171,7 +171,7 @@ def interrupted(sigint: bool, call: Call) -> Failure:
     """What a command interrupted by SIGINT (else SIGTERM) says: the job it follows, or the event ID it
     started one under, and the command that goes on from there without starting a second job."""
     signal_name, exit_code = ("SIGINT", EXIT_INTERRUPTED) if sigint else ("SIGTERM", EXIT_TERMINATED)
-    details: dict[str, Any] = {"signal": signal_name, "app_id": call.app_id, "job_id": call.job_id}
+    details = {"signal": signal_name, "app_id": call.app_id, "job_id": call.job_id}
     message = f"interrupted by {signal_name}"
     if call.job_id is not None:
         message += (
@@ -197,10 +197,10 @@ def describe_failure(exc: BaseException, call: Call) -> Failure:
     if isinstance(exc, errors.CredentialsNotFoundError):
         return Failure(EXIT_AUTH, "CredentialsNotFound", _no_credentials(exc))
     if isinstance(exc, errors.CredentialsError):
+        why = str(exc)
         if exc.mode is not None:  # what a Python caller passes as credentials=, the shell exports
-            message = f"{exc.profile} uses mode {exc.mode!r}, which sae-job does not read itself; {_CLI_HINT}"
-            return Failure(EXIT_AUTH, "CredentialsError", f"credentials: {message}")
-        return Failure(EXIT_AUTH, "CredentialsError", f"credentials: {exc}")
+            why = f"{exc.profile} uses mode {exc.mode!r}, which sae-job does not read itself; {_CLI_HINT}"
+        return Failure(EXIT_AUTH, "CredentialsError", f"credentials: {why}")
     if isinstance(exc, errors.TransportError) and not exc.sent:
         why = _why_not_connected(exc.__cause__)
         started = ", so no job started" if call.command == "exec" and not call.started else ""
@@ -211,22 +211,19 @@ def describe_failure(exc: BaseException, call: Call) -> Failure:
         message = f"no answer from {_where(call.endpoint)} ({type(cause).__name__}: {cause})"
         return _maybe_started(Failure(EXIT_UNAVAILABLE, "NoAnswer", message, event_id=call.event_id), call)
     if isinstance(exc, errors.SaeJobError):  # the library's own sentences; calling again is said below
-        message = (
-            exc.problem
-            if isinstance(exc, errors.TransportError | errors.UnexpectedResponseError)
-            else str(exc)
-        )
+        message = str(exc)
+        if isinstance(exc, errors.TransportError | errors.UnexpectedResponseError):
+            message = exc.problem
         code = "UnexpectedResponse" if isinstance(exc, errors.UnexpectedResponseError) else type(exc).__name__
         return _maybe_started(Failure(EXIT_UNAVAILABLE, code, message, event_id=call.event_id), call)
     if isinstance(exc, ValueError | TypeError) and not call.signed:  # exit 2 only if nothing was sent
         problem = f"{flag(exc.parameter)} {exc.problem}" if isinstance(exc, ArgumentError) else str(exc)
         return Failure(EXIT_USAGE, "UsageError", problem)
     message = f"unexpected error: {exc!r} (a bug: please report it, with --verbose)"
-    failure = Failure(EXIT_ERROR, type(exc).__name__, message)
-    if call.signed:
-        failure.event_id = call.event_id
-        return _maybe_started(failure, call)
-    return failure
+    failure = Failure(
+        EXIT_ERROR, type(exc).__name__, message, event_id=call.event_id if call.signed else None
+    )
+    return _maybe_started(failure, call) if call.signed else failure
 
 
 _CLI_HINT = (
@@ -338,9 +335,8 @@ def _sae_failure(exc: errors.SaeError, call: Call) -> Failure:
     lookup = isinstance(exc, errors.TemplateNotFoundError | errors.AmbiguousTemplateError)
     event_id = None if lookup and not call.started else call.event_id
     failure = Failure(exit_code, exc.code, message.rstrip("\n"), exc.request_id, event_id, details)
-    if exit_code not in (EXIT_JOB_FAILED, EXIT_WAIT_TIMEOUT) and (
-        exit_code == EXIT_UNAVAILABLE or call.started
-    ):
+    waited_for = exit_code in (EXIT_JOB_FAILED, EXIT_WAIT_TIMEOUT)
+    if exit_code == EXIT_UNAVAILABLE or (call.started and not waited_for):
         return _maybe_started(failure, call)
     return failure
 
