@@ -18,7 +18,7 @@ from typing import Any, NamedTuple, NoReturn, cast
 from sae_job import __version__
 from sae_job.cli import commands, failures
 from sae_job.cli.commands import Command, lasting, parse_at
-from sae_job.cli.failures import Call, Failure, UsageError, exit_codes_help
+from sae_job.cli.failures import Failure, UsageError, exit_codes_help
 
 __all__ = ["UsageError", "build_parser", "main", "parse_at", "parse_duration", "run"]
 
@@ -489,10 +489,7 @@ def _run_command(name: str, run: Command, args: argparse.Namespace) -> int:
             level=logging.DEBUG, format="%(levelname)s %(name)s: %(message)s", stream=sys.stderr
         )
     out = Output(sys.stdout, sys.stderr, json=args.json, verbose=args.verbose)
-    flags, source = commands.connection_flags(args), commands.credentials_source(args)
-    call = Call(name, args.argv, flags, credentials_source=source)
-    call.app_id, call.job_id = getattr(args, "app_id", None), getattr(args, "job_id", None)
-    call.event_id, call.wait_timeout = getattr(args, "event_id", None), getattr(args, "wait_timeout", None)
+    call = commands.new_call(name, args)
     try:
         return run(args, out, call)
     except (KeyboardInterrupt, Terminated) as exc:  # a progress line was ended by its own close()

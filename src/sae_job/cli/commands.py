@@ -249,23 +249,20 @@ def _print_dry_run(dry: Any, out: Output) -> None:
     out.result(text + f"\nevent id: {dry.event_id}\nnothing was sent (--dry-run)\n")
 
 
-def connection_flags(args: argparse.Namespace) -> list[str]:
-    """The flags that chose the endpoint and the credentials, for a command line that follows the job."""
+def new_call(command: str, args: argparse.Namespace) -> Call:
+    """What the command sets out to do, for its failure's message; among it the flags that chose the
+    endpoint and the credentials, for a command line that follows the job."""
     flags: list[str] = []
     for name in ("region", "endpoint", "profile"):
-        if getattr(args, name, None) is not None:
+        if getattr(args, name) is not None:
             flags += [f"--{name}", getattr(args, name)]
-    if getattr(args, "vpc", False):
-        flags.append("--vpc")
-    if getattr(args, "signature_version", "v3") != "v3":
-        flags += ["--signature-version", args.signature_version]
-    return flags
-
-
-def credentials_source(args: argparse.Namespace) -> str:
-    if args.profile or not os.environ.get("ALIBABA_CLOUD_ACCESS_KEY_ID"):
-        return "the aliyun CLI profile's access_key_secret"
-    return "ALIBABA_CLOUD_ACCESS_KEY_SECRET"
+    flags += ["--vpc"] if args.vpc else []
+    flags += ["--signature-version", args.signature_version] if args.signature_version != "v3" else []
+    from_env = os.environ.get("ALIBABA_CLOUD_ACCESS_KEY_ID") and not args.profile
+    source = "ALIBABA_CLOUD_ACCESS_KEY_SECRET" if from_env else "the aliyun CLI profile's access_key_secret"
+    known = ("app_id", "job_id", "event_id", "wait_timeout")  # as far as the command line says
+    given: dict[str, Any] = {name: getattr(args, name, None) for name in known}
+    return Call(command, args.argv, flags, credentials_source=source, **given)
 
 
 _NO_REGION = """\
