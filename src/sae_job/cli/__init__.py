@@ -220,8 +220,7 @@ def _add_templates(p: argparse.ArgumentParser) -> None:
     _add(p, "--show TEMPLATE", show)
 
 
-def _add_emulator(p: argparse.ArgumentParser) -> None:
-    """The emulator's options and examples: loaded only when `emulator` is asked for."""
+def _add_emulator(subparsers: Any) -> None:
     from sae_job.emulator.cli import EXAMPLES, add_arguments
     from sae_job.emulator.cli import run as serve
 
@@ -229,9 +228,15 @@ def _add_emulator(p: argparse.ArgumentParser) -> None:
         lasting()
         return serve(args)
 
-    p.epilog = EXAMPLES
+    p = subparsers.add_parser(
+        "emulator",
+        help="serve a local SAE emulator (for demos and tests)",
+        description="Serve a local SAE emulator until interrupted.",
+        epilog=EXAMPLES,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
     add_arguments(p)
-    p.set_defaults(handler=run_emulator)
+    p.set_defaults(handler=run_emulator, parser=p, verb="emulator")
 
 
 class Spec(NamedTuple):
@@ -363,15 +368,8 @@ def build_parser(argv: Sequence[str] | None = None) -> argparse.ArgumentParser:
         spec.options(p)
         _add_common_options(p, spec.json)
         p.set_defaults(parser=p, verb=name, handler=functools.partial(_run_command, name, spec.run))
-    p = subparsers.add_parser(
-        "emulator",
-        help="serve a local SAE emulator (for demos and tests)",
-        description="Serve a local SAE emulator until interrupted.",
-        formatter_class=argparse.RawDescriptionHelpFormatter,
-    )
-    p.set_defaults(parser=p, verb="emulator")
-    if argv is None or "emulator" in argv:
-        _add_emulator(p)
+    if argv is None or "emulator" in argv or any(a in ("-h", "--help") for a in argv):
+        _add_emulator(subparsers)
     return parser
 
 
