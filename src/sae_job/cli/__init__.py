@@ -435,18 +435,16 @@ def _check_command_word(parser: argparse.ArgumentParser, head: list[str]) -> Non
         raise _ArgumentError(parser, f"{word[0]!r} is not a command: choose from {', '.join(NAMES)}")
 
 
-def _check_command(parser: argparse.ArgumentParser, args: argparse.Namespace) -> None:
+def _check_parsed(parser: argparse.ArgumentParser, args: argparse.Namespace, extras: list[str]) -> None:
+    """A command was given, and argparse found a place for every argument."""
     if not hasattr(args, "handler"):
         hint = "sae-job --help says what each does; sae-job COMMAND --help, its options"
         raise _ArgumentError(parser, f"a command is missing: {', '.join(NAMES)}", hint)
-
-
-def _check_extras(args: argparse.Namespace, extras: list[str]) -> None:
-    if args.verb == "exec" and any(not extra.startswith("-") for extra in extras):
-        hint = "put the job's command after --: sae-job exec APP_ID [options] -- COMMAND [ARG ...]"
-    else:
+    if extras:
         hint = f"{args.parser.prog} --help lists the options"
-    raise _ArgumentError(args.parser, f"unrecognized arguments: {' '.join(extras)}", hint)
+        if args.verb == "exec" and any(not extra.startswith("-") for extra in extras):
+            hint = "put the job's command after --: sae-job exec APP_ID [options] -- COMMAND [ARG ...]"
+        raise _ArgumentError(args.parser, f"unrecognized arguments: {' '.join(extras)}", hint)
 
 
 def _check_template_choice(args: argparse.Namespace) -> None:
@@ -505,9 +503,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         _check_command_word(parser, head)
         args, extras = parser.parse_known_args(_glue_text_options(head))
-        _check_command(parser, args)
-        if extras:
-            _check_extras(args, extras)
+        _check_parsed(parser, args, extras)
         if tail is not None:
             if getattr(args, "command", None):
                 args.parser.error("give the command either before or after --, not both")

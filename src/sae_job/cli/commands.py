@@ -1,6 +1,6 @@
 """The commands: each a short function on its parsed arguments and the job template, resolved once
-(:class:`Target`); what they print is :mod:`sae_job.cli.output`, how they fail :mod:`sae_job.cli.failures`.
-The client (and httpx) load only here, when a command runs."""
+(:func:`_session`); what they print is :mod:`sae_job.cli.output`, how they fail
+:mod:`sae_job.cli.failures`. The client (and httpx) load only here, when a command runs."""
 
 from __future__ import annotations
 
@@ -14,7 +14,7 @@ import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
-from typing import TYPE_CHECKING, Any, NamedTuple, cast
+from typing import TYPE_CHECKING, Any, cast
 
 from sae_job.cli import output as show
 from sae_job.cli.failures import EXIT_OK, Call, UsageError, flag
@@ -36,17 +36,6 @@ PAST_AT_GRACE = timedelta(minutes=1)  # a time just past (a clock a little behin
 DEFAULT_WAIT = 3600.0  # seconds a wait lasts when neither --wait-timeout nor the template says
 # Stands for --app's template while the arguments are checked, before the lookup.
 _ANY_ID = "00000000-0000-0000-0000-000000000000"
-
-
-class Target(NamedTuple):
-    """The job template a command works on: its ID, and the name it was found by (``--app``), if any.
-    A named tuple, as the client's own records are: cheaper at start than a dataclass (bench/LIMITS.md)."""
-
-    app_id: str
-    name: str | None = None
-
-    def named(self) -> str:
-        return f" ({self.name})" if self.name is not None else ""
 
 
 def parse_at(value: str, now: datetime | None = None) -> datetime | None:
@@ -139,29 +128,30 @@ def run_exec(args: argparse.Namespace, out: Output, call: Call) -> int:
             _print_dry_run(client.explain_exec_job(args.app_id, **arguments), out)
         return EXIT_OK
     progress = _progress(args, out) if args.wait else None
-    with _session(args, out, call, progress) as (client, target):
+    with _session(args, out, call, progress) as (client, app_id):
         if args.wait:  # before starting: a Replace template ends the job running now
-            settings = _settings(client, target, out)
+            settings = _settings(client, app_id, out)
             if settings is not None and settings.concurrency_policy == "Replace":
                 out.warn(
-                    f"template {target.app_id} has concurrency policy Replace: starting this job ends any "
+                    f"template {app_id} has concurrency policy Replace: starting this job ends any "
                     "job of it still running (as failed)"
                 )
             call.wait_timeout = _wait_timeout(args, out, settings)
-        launch = client.exec_job(target.app_id, **arguments)
+        launch = client.exec_job(app_id, **arguments)
         call.started, call.job_id = True, launch.job_id
         fields = ("job_id", "request_id", "trace_id", "event_id", "app_id")
         found: dict[str, Any] = {name: getattr(launch, name) for name in fields}
         found["trigger_time"] = show.utc_text(at)
         if not out.json:
             when = f"triggers at {found['trigger_time']}" if at is not None else "triggers now"
+            named = f" ({args.app})" if args.app is not None else ""
             out.result(
-                f"Started job {launch.job_id} for app {launch.app_id}{target.named()}; it {when} "
+                f"Started job {launch.job_id} for app {launch.app_id}{named}; it {when} "
                 f"(event {launch.event_id}, request {launch.request_id})\n"
             )
         if call.wait_timeout is not None and args.wait:
-            status = _wait(client, target, launch.job_id, call.wait_timeout, progress)
-            found["status"] = show.status_json(status, target.app_id)
+            status = _wait(client, app_id, launch.job_id, call.wait_timeout, progress)
+            found["status"] = show.status_json(status, app_id)
             if not out.json:
                 out.result(show.final_line(status))
         if out.json:
@@ -172,39 +162,39 @@ def run_exec(args: argparse.Namespace, out: Output, call: Call) -> int:
 def run_wait(args: argparse.Namespace, out: Output, call: Call) -> int:
     """`sae-job wait`: wait for the job to end; exit 0, 7 (failed) or 8 (timed out)."""
     started, progress = time.monotonic(), _progress(args, out)
-    with _session(args, out, call, progress) as (client, target):
-        settings = _settings(client, target, out) if args.wait_timeout is None else None
+    with _session(args, out, call, progress) as (client, app_id):
+        settings = _settings(client, app_id, out) if args.wait_timeout is None else None
         call.wait_timeout = timeout = _wait_timeout(args, out, settings)
         # One look first: an unknown job, a refused key or no connection at all ends the command
         # now, rather than being waited out as a passing fault until the timeout.
-        first = client.describe_job(target.app_id, args.job_id)
+        first = client.describe_job(app_id, args.job_id)
         if progress is not None:
             progress.show(first)
         left = max(timeout - (time.monotonic() - started), 0.001)
-        status = _wait(client, target, args.job_id, left, progress)
-    out.emit(show.status_json(status, target.app_id), show.final_line(status))
+        status = _wait(client, app_id, args.job_id, left, progress)
+    out.emit(show.status_json(status, app_id), show.final_line(status))
     return EXIT_OK
 
 
 def run_status(args: argparse.Namespace, out: Output, call: Call) -> int:
     """`sae-job status`: the job's state and counts."""
-    with _session(args, out, call) as (client, target):
-        status = client.describe_job(target.app_id, args.job_id)
-    out.emit(show.status_json(status, target.app_id), show.status_text(status, target.app_id))
+    with _session(args, out, call) as (client, app_id):
+        status = client.describe_job(app_id, args.job_id)
+    out.emit(show.status_json(status, app_id), show.status_text(status, app_id))
     return EXIT_OK
 
 
 def run_history(args: argparse.Namespace, out: Output, call: Call) -> int:
     """`sae-job history`: the template's jobs, newest first, printed as they come."""
-    with _session(args, out, call) as (client, target):
-        jobs = client.job_history(target.app_id, state=args.state, page_size=min(args.limit or 100, 100))
+    with _session(args, out, call) as (client, app_id):
+        jobs = client.job_history(app_id, state=args.state, page_size=min(args.limit or 100, 100))
         shown = 0
         for status in itertools.islice(jobs, args.limit):
             row = ("" if shown else show.HISTORY_HEADER + "\n") + show.history_row(status) + "\n"
-            out.emit(show.status_json(status, target.app_id), row)
+            out.emit(show.status_json(status, app_id), row)
             shown += 1
     if not shown and not out.json:
-        out.say(f"no{' ' + args.state if args.state else ''} jobs for app {target.app_id}")
+        out.say(f"no{' ' + args.state if args.state else ''} jobs for app {app_id}")
     return EXIT_OK
 
 
@@ -328,29 +318,30 @@ def _client(
 @contextmanager
 def _session(
     args: argparse.Namespace, out: Output, call: Call, progress: Progress | None = None
-) -> Iterator[tuple[SaeJobClient, Target]]:
-    """The command's client and its template: APP_ID as given, or the one named --app (one ListJobs call)."""
+) -> Iterator[tuple[SaeJobClient, str]]:
+    """The command's client and its template's ID: APP_ID as given, or the one named --app's (one ListJobs
+    call)."""
     with _client(args, out, call, progress) as client:
         if args.app is None:
-            yield client, Target(args.app_id)
+            yield client, args.app_id
             return
         template = client.find_template(args.app, args.namespace)
         call.app_id = template.app_id
         if out.verbose:
             namespace = template.namespace_id or "-"
             out.say(f"--app {args.app} is job template {template.app_id} (namespace {namespace})")
-        yield client, Target(template.app_id, args.app)
+        yield client, template.app_id
 
 
-def _settings(client: SaeJobClient, target: Target, out: Output) -> TemplateSettings | None:
+def _settings(client: SaeJobClient, app_id: str, out: Output) -> TemplateSettings | None:
     """The template's settings (DescribeJob), or None, with a warning, when they cannot be read."""
     from sae_job.errors import SaeError, SaeJobError
 
     try:
-        return client.describe_template(target.app_id)
+        return client.describe_template(app_id)
     except SaeJobError as exc:
         why = exc.code if isinstance(exc, SaeError) else type(exc).__name__
-        out.warn(f"could not read template {target.app_id}'s settings ({why})")
+        out.warn(f"could not read template {app_id}'s settings ({why})")
         return None
 
 
@@ -377,12 +368,12 @@ def _progress(args: argparse.Namespace, out: Output) -> Progress | None:
 
 
 def _wait(
-    client: SaeJobClient, target: Target, job_id: str, timeout: float, progress: Progress | None
+    client: SaeJobClient, app_id: str, job_id: str, timeout: float, progress: Progress | None
 ) -> JobStatus:
     lasting()
     try:
         on_status = progress.show if progress is not None else None
-        return client.wait_for_job(target.app_id, job_id, timeout=timeout, on_status=on_status)
+        return client.wait_for_job(app_id, job_id, timeout=timeout, on_status=on_status)
     finally:
         if progress is not None:
             progress.close()
