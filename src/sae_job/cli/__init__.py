@@ -241,8 +241,8 @@ def _add_emulator(subparsers: Any) -> None:
 
 class Spec(NamedTuple):
     """A command: its help line, description, usage and examples, what it prints with --json, its own
-    options, the function that runs it, the exit codes it can end with (7 and 8 only where a job is
-    waited for; None: all), and the help of APP_ID (None: it takes none)."""
+    options, the function that runs it, whether it can wait for a job (so end with exit code 7 or 8),
+    and the help of APP_ID (None: it takes none)."""
 
     help: str
     description: str
@@ -251,11 +251,9 @@ class Spec(NamedTuple):
     json: str
     options: Callable[[argparse.ArgumentParser], None]
     run: Command
-    exit_codes: tuple[int, ...] | None = None
+    waits: bool = True
     app_id: str | None = "the job template's ID (or --app NAME)"
 
-
-_ONE_LOOK = (0, 1, 2, 3, 4, 5, 6, 9, 130, 141, 143)
 
 # The table of commands (and `emulator`, whose options load only when it is asked for).
 COMMANDS = {
@@ -302,7 +300,7 @@ COMMANDS = {
         "print the status as one JSON object",
         _add_status,
         commands.run_status,
-        _ONE_LOOK,
+        waits=False,
     ),
     "history": Spec(
         "list a template's jobs, newest first (DescribeJobHistory)",
@@ -316,7 +314,7 @@ COMMANDS = {
         "print one JSON object per job, one a line",
         _add_history,
         commands.run_history,
-        _ONE_LOOK,
+        waits=False,
     ),
     "templates": Spec(
         "list the job templates, each with its last job (ListJobs)",
@@ -331,7 +329,7 @@ COMMANDS = {
         "print one JSON object per template, one a line",
         _add_templates,
         commands.run_templates,
-        _ONE_LOOK,
+        waits=False,
         app_id=None,
     ),
 }
@@ -360,7 +358,7 @@ def build_parser(argv: Sequence[str] | None = None) -> argparse.ArgumentParser:
             help=spec.help,
             description=spec.description,
             usage=spec.usage,
-            epilog=f"examples:\n{spec.examples}\n{SETTINGS_HELP}\n{exit_codes_help(spec.exit_codes)}",
+            epilog=f"examples:\n{spec.examples}\n{SETTINGS_HELP}\n{exit_codes_help(spec.waits)}",
             formatter_class=argparse.RawDescriptionHelpFormatter,
         )
         if spec.app_id is not None:

@@ -4,7 +4,7 @@ words (a library parameter -> its flag through :data:`FLAGS`)."""
 from __future__ import annotations
 
 import shlex
-from collections.abc import Collection, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -14,7 +14,7 @@ if TYPE_CHECKING:
     from sae_job import errors
     from sae_job.endpoints import Endpoint
 
-# Exit codes, documented in --help and the README. 0-6 keep the meaning they always had.
+# Exit codes, documented in --help (the table below) and the README. 0-6 keep the meaning they always had.
 EXIT_OK = 0
 EXIT_ERROR = 1
 EXIT_USAGE = 2
@@ -29,7 +29,7 @@ EXIT_INTERRUPTED = 130  # SIGINT (Ctrl-C), as a shell reports a process it ended
 EXIT_PIPE_CLOSED = 141  # whoever read stdout went away (`| head`): 128 + SIGPIPE
 EXIT_TERMINATED = 143  # SIGTERM (a CI runner cancelling the step): 128 + 15
 
-EXIT_CODES_HELP = """\
+_EXIT_CODES_HEAD = """\
 exit codes:
   0  done: the job started (exec), succeeded (--wait, wait), or the answer was read (status, history,
      templates)
@@ -43,9 +43,13 @@ exit codes:
   5  still throttled after every retry
   6  no answer, or a server error, after every retry (the job may have started: the message
      shows the command that finds out with the same --event-id, without starting a second job)
+"""
+_EXIT_CODES_OF_WAITING = """\
   7  the job failed
   8  the wait timed out; the job was not cancelled and may still run: the message shows the
      `sae-job wait APP_ID JOB_ID` command that waits again
+"""
+_EXIT_CODES_TAIL = """\
   9  could not connect (the host name did not resolve, the connection was refused): nothing
      was sent, so no job started
   130, 143  interrupted by SIGINT (Ctrl-C) or SIGTERM: the message names the job, or the event
@@ -54,16 +58,9 @@ exit codes:
 """
 
 
-def exit_codes_help(codes: Collection[int] | None = None) -> str:
-    """The exit-code table of ``--help``: every code, or those a command can end with."""
-    head, *lines = EXIT_CODES_HELP.splitlines(keepends=True)
-    kept, keep = [head], True
-    for line in lines:
-        if not line.startswith("     "):  # a code's first line, not its continuation
-            keep = codes is None or any(int(code) in codes for code in line.split()[0].split(",") if code)
-        if keep:
-            kept.append(line)
-    return "".join(kept)
+def exit_codes_help(waits: bool = True) -> str:
+    """The exit-code table of ``--help``: 7 and 8 only for a command that waits for a job."""
+    return _EXIT_CODES_HEAD + (_EXIT_CODES_OF_WAITING if waits else "") + _EXIT_CODES_TAIL
 
 
 # Library parameters (ArgumentError.parameter, Endpoint.source) -> the command line's names, where not
