@@ -176,7 +176,6 @@ def _add_template_options(p: argparse.ArgumentParser) -> None:
 
 
 def _add_exec(p: argparse.ArgumentParser) -> None:
-    _add_template_options(p)
     p.add_argument("command", metavar="COMMAND", nargs="*", help="the command and its arguments, after --")
     job = p.add_argument_group("the job")
     env = "an environment variable (repeatable; the value may contain '='), e.g. STAGE=prod"
@@ -192,22 +191,9 @@ def _add_exec(p: argparse.ArgumentParser) -> None:
     _add(job, "--jar-start-options TEXT", "JAR start options, e.g. '-Xms4G -Xmx4G'")
     _add(job, "--jar-start-args TEXT", "JAR start arguments, e.g. custom-args")
     _add(job, "--war-start-options TEXT", "WAR start command, e.g. 'catalina.sh run'")
-    _add_wait_options(p, with_wait_flag=True)
-
-
-def _add_wait(p: argparse.ArgumentParser) -> None:
-    p.add_argument("job_id", metavar="JOB_ID", nargs="?", help="the job's ID, as `sae-job exec` printed it")
-    _add_template_options(p)
-    _add_wait_options(p, with_wait_flag=False)
-
-
-def _add_status(p: argparse.ArgumentParser) -> None:
-    p.add_argument("job_id", metavar="JOB_ID", nargs="?", help="the job's ID (default: the latest job)")
-    _add_template_options(p)
 
 
 def _add_history(p: argparse.ArgumentParser) -> None:
-    _add_template_options(p)
     states = ["pending", "running", "succeeded", "failed"]
     _add(p, "--state", "only the jobs in this state", choices=states)
     _add(p, "--limit N", "at most N jobs, e.g. 20 (default: all)", type=_positive_int)
@@ -240,19 +226,20 @@ def _add_emulator(subparsers: Any) -> None:
 
 
 class Spec(NamedTuple):
-    """A command: its help line, description, usage and examples, what it prints with --json, its own
-    options, the function that runs it, whether it can wait for a job (so end with exit code 7 or 8),
-    and the help of APP_ID (None: it takes none)."""
+    """A command: its help line, description, usage and examples, what it prints with --json, the function
+    that runs it, its own options, whether it can wait for a job (the waiting options, exit codes 7 and 8),
+    and the help of APP_ID and of JOB_ID (None: it takes none; APP_ID comes with ``--app NAME``)."""
 
     help: str
     description: str
     usage: str
     examples: str
     json: str
-    options: Callable[[argparse.ArgumentParser], None]
     run: Command
+    options: Callable[[argparse.ArgumentParser], None] | None = None
     waits: bool = True
     app_id: str | None = "the job template's ID (or --app NAME)"
+    job_id: str | None = None
 
 
 # The table of commands (and `emulator`, whose options load only when it is asked for).
@@ -271,8 +258,8 @@ COMMANDS = {
 """,
         "print one JSON object: job_id, request_id, trace_id, event_id, app_id, trigger_time "
         "(and status, with --wait)",
-        _add_exec,
         commands.run_exec,
+        _add_exec,
         app_id="the job template's ID, e.g. ee1a7a07-abcb-4652-a1d3-2d57f415b0a1 (or --app NAME)",
     ),
     "wait": Spec(
@@ -285,8 +272,8 @@ COMMANDS = {
   sae-job wait --app nightly-report JOB_ID
 """,
         "print the final status as one JSON object",
-        _add_wait,
         commands.run_wait,
+        job_id="the job's ID, as `sae-job exec` printed it",
     ),
     "status": Spec(
         "show a job's state and instance counts (DescribeJobStatus)",
@@ -298,9 +285,9 @@ COMMANDS = {
   sae-job status --app nightly-report  # the same, by the template's name
 """,
         "print the status as one JSON object",
-        _add_status,
         commands.run_status,
         waits=False,
+        job_id="the job's ID (default: the latest job)",
     ),
     "history": Spec(
         "list a template's jobs, newest first (DescribeJobHistory)",
@@ -312,8 +299,8 @@ COMMANDS = {
   sae-job history --app nightly-report --limit 5
 """,
         "print one JSON object per job, one a line",
-        _add_history,
         commands.run_history,
+        _add_history,
         waits=False,
     ),
     "templates": Spec(
@@ -327,8 +314,8 @@ COMMANDS = {
   sae-job templates --show nightly-report
 """,
         "print one JSON object per template, one a line",
-        _add_templates,
         commands.run_templates,
+        _add_templates,
         waits=False,
         app_id=None,
     ),
@@ -363,7 +350,13 @@ def build_parser(argv: Sequence[str] | None = None) -> argparse.ArgumentParser:
         )
         if spec.app_id is not None:
             p.add_argument("app_id", metavar="APP_ID", nargs="?", help=spec.app_id)
-        spec.options(p)
+            _add_template_options(p)
+        if spec.job_id is not None:
+            p.add_argument("job_id", metavar="JOB_ID", nargs="?", help=spec.job_id)
+        if spec.options is not None:
+            spec.options(p)
+        if spec.waits:  # exec waits only when given --wait
+            _add_wait_options(p, with_wait_flag=name == "exec")
         _add_common_options(p, spec.json)
         p.set_defaults(parser=p, verb=name, handler=functools.partial(_run_command, name, spec.run))
     if argv is None or "emulator" in argv or any(a in ("-h", "--help") for a in argv):
