@@ -238,12 +238,13 @@ class Progress:
         self._monotonic, self._now, self._sleep = monotonic, now, sleep
         self._started = self._written = monotonic()  # _written: when the log's last line was
         self._last: JobStatus | None = None
+        self._seen: tuple[object, ...] = ()  # the last status's state and counts
         self._drawn = False
 
     def show(self, status: JobStatus) -> None:
         """A status looked at (``wait_for_job``'s ``on_status``)."""
-        changed = self._last is None or _key(self._last) != _key(status)
-        self._last = status
+        seen = (status.state, status.raw_state, status.active, status.succeeded, status.failed)
+        changed, self._last, self._seen = seen != self._seen, status, seen
         if self._live:
             self._draw()
         elif changed:
@@ -294,7 +295,3 @@ class Progress:
         self._stream.write("\r\x1b[K" + fit(line, max(self._columns() - 1, 1)))  # a wrapped line stays behind
         self._stream.flush()
         self._drawn = True
-
-
-def _key(status: JobStatus) -> tuple[object, ...]:
-    return (status.state, status.raw_state, status.active, status.succeeded, status.failed)
