@@ -178,12 +178,14 @@ def _add_template_options(p: argparse.ArgumentParser) -> None:
 def _add_exec(p: argparse.ArgumentParser) -> None:
     p.add_argument("command", metavar="COMMAND", nargs="*", help="the command and its arguments, after --")
     job = p.add_argument_group("the job")
+    p.set_defaults(envs=[])
+    envs = {"dest": "envs", "action": _AppendTagged}  # the three --env options, in one list in order
     env = "an environment variable (repeatable; the value may contain '='), e.g. STAGE=prod"
-    _add(job, "--env NAME=VALUE", env, dest="envs", action=_AppendTagged, default=[])
-    env = "a variable from a ConfigMap key, e.g. DB_HOST=123:db_host"
-    _add(job, "--env-from-configmap NAME=CONFIGMAP_ID:KEY", env, dest="envs", action=_AppendTagged)
-    env = "every key of a ConfigMap, e.g. app-config=124"
-    _add(job, "--env-all-from-configmap CONFIGMAP_NAME=CONFIGMAP_ID", env, dest="envs", action=_AppendTagged)
+    _add(job, "--env NAME=VALUE", env, **envs)
+    from_key = "a variable from a ConfigMap key, e.g. DB_HOST=123:db_host"
+    _add(job, "--env-from-configmap NAME=CONFIGMAP_ID:KEY", from_key, **envs)
+    every_key = "every key of a ConfigMap, e.g. app-config=124"
+    _add(job, "--env-all-from-configmap CONFIGMAP_NAME=CONFIGMAP_ID", every_key, **envs)
     _add(job, "--replicas N", "instances to run at once, e.g. 3", type=_positive_int)
     _add(job, "--at TIME", "when to trigger: now (default), +10m, +2h, +1d, 2026-12-01T08:00:00Z or …+08:00")
     event_id = 'idempotency key: one job per event ID, e.g. "$CI_PIPELINE_ID" (default: a new uuid)'
