@@ -117,9 +117,9 @@ def run_exec(args: argparse.Namespace, out: Output, call: Call) -> int:
     for option in ("jar_start_options", "jar_start_args", "war_start_options"):
         if getattr(args, option) == "":
             raise UsageError(f"{flag(option)} is empty: leave the option out instead")
-    at = parse_at(args.at) if args.at is not None else None
+    envs, at = build_envs(args.envs), parse_at(args.at) if args.at is not None else None
     call.event_id = args.event_id if args.event_id is not None else new_event_id()
-    given = vars(args) | {"command": args.command or None, "envs": build_envs(args.envs), "time": at}
+    given = vars(args) | {"command": args.command or None, "envs": envs, "time": at}
     arguments = cast("ExecJobArguments", {name: given.get(name) for name in EXEC_JOB_ARGUMENTS})
     arguments["event_id"] = call.event_id
     prepare_exec_job(args.app_id or _ANY_ID, arguments)  # checked before any call: exit 2, nothing sent
