@@ -60,12 +60,8 @@ def parse_duration(text: str) -> float:
     value = text.strip().lower()
     match = _DURATION.fullmatch(value)
     if not (value and match and any(match.groups())):
-        try:
-            float(value)
-        except ValueError:
-            raise argparse.ArgumentTypeError(
-                f"{text!r} is not a duration: use 90s, 30m, 2h, 1d or 1h30m"
-            ) from None
+        if not value.replace(".", "", 1).isdigit():
+            raise argparse.ArgumentTypeError(f"{text!r} is not a duration: use 90s, 30m, 2h, 1d or 1h30m")
         raise argparse.ArgumentTypeError(
             f"{text!r} has no unit: write {value}s, {value}m or {value}h (90s, 30m, 2h, 1d, 1h30m)"
         )
