@@ -16,7 +16,7 @@ from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any, cast
 
-from sae_job.cli import output as show
+import sae_job.cli.output as show
 from sae_job.cli.failures import EXIT_OK, Call, UsageError, flag
 from sae_job.cli.output import Output, Progress
 
