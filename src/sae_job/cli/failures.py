@@ -117,9 +117,8 @@ class Failure:
         """The message as a sentence; no full stop after a command line to copy, or after a URL."""
         text = self.message.rstrip()
         last = text.rpartition("\n")[2]
-        if not (
-            text.endswith((".", ":", "!", "?")) or last.startswith("  ") or "://" in last.rpartition(" ")[2]
-        ):
+        command_or_url = last.startswith("  ") or "://" in last.rpartition(" ")[2]
+        if not (text.endswith((".", ":", "!", "?")) or command_or_url):
             text += "."
         return f"sae-job: {text}\n"
 
@@ -229,20 +228,20 @@ _CLI_HINT = (
 )
 
 
+# What the resolver and the socket say (in the error httpcore wraps), where its type is lost.
+_NOT_RESOLVED = ("Name or service not known", "nodename nor servname", "getaddrinfo")
+_REFUSED = ("Connection refused", "Errno 111", "Errno 61")
+
+
 def _why_not_connected(exc: BaseException | None) -> str:
     import socket
 
-    for _ in range(10):
+    for _ in range(10):  # down the chain of causes, not forever
         if exc is None:
             break
-        text = str(exc)
-        if isinstance(exc, socket.gaierror) or any(
-            sign in text for sign in ("Name or service not known", "nodename nor servname", "getaddrinfo")
-        ):
+        if isinstance(exc, socket.gaierror) or any(sign in str(exc) for sign in _NOT_RESOLVED):
             return "the host name does not resolve"
-        if isinstance(exc, ConnectionRefusedError) or any(
-            sign in text for sign in ("Connection refused", "Errno 111", "Errno 61")
-        ):
+        if isinstance(exc, ConnectionRefusedError) or any(sign in str(exc) for sign in _REFUSED):
             return "the connection was refused"
         exc = exc.__cause__ or exc.__context__
     return "the connection failed"
