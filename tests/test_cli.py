@@ -570,6 +570,9 @@ def test_no_command_and_an_unknown_one_name_every_command(capsys: pytest.Capture
         code == 2
         and "'bogus' is not a command: choose from exec, wait, status, history, templates, emulator" in err
     )
+    code, out, err = run(["--json", "--region", "cn-hangzhou", "bogus"], capsys)  # after global options too
+    assert code == 2 and "'bogus' is not a command: choose from exec, wait," in err
+    assert json.loads(out)["error"]["message"].startswith("'bogus' is not a command")
 
 
 def test_status_and_history_show_the_state_by_name_and_fit_the_job_id() -> None:

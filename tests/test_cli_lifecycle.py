@@ -309,6 +309,7 @@ def test_the_cli_redraws_on_a_terminal_and_quiet_silences_it(
         (["exec", "--", "echo", "hi"], 2, ["APP_ID is missing"]),
         (["status"], 2, ["APP_ID is missing"]),
         (["wait", "app"], 2, ["JOB_ID is missing"]),
+        (["wait"], 2, ["APP_ID and JOB_ID are missing", "--app NAME"]),
         (["exec", "app", "--bogus", "--", "true"], 2, ["usage: sae-job exec", "sae-job exec --help"]),
         (["exec", "no-such-app", "--event-id", "evt-3", "--", "true"], 3, ["InvalidApplication.NotFound"]),
         (["status", "no-such-app", "job"], 3, ["InvalidApplication.NotFound"]),

@@ -1,10 +1,7 @@
-"""The `sae-job` command line: `exec` starts a job, `wait`, `status` and `history` follow jobs,
-`templates` lists the job templates (each command takes a template by name, `--app NAME`, as well as by
-ID), and `emulator` serves a local SAE. This module is the entry point and the table of commands; they
-are :mod:`sae_job.cli.commands`, their output :mod:`~sae_job.cli.output`, their failures
+"""The `sae-job` command line: its entry point and its table of commands, which are
+:mod:`sae_job.cli.commands`, print through :mod:`~sae_job.cli.output` and fail through
 :mod:`~sae_job.cli.failures`. Only argparse is imported at start: a pipeline step pays as little
-interpreter start-up as it can.
-"""
+interpreter start-up as it can."""
 
 from __future__ import annotations
 
@@ -21,7 +18,7 @@ from typing import Any, NamedTuple, NoReturn, cast
 from sae_job import __version__
 from sae_job.cli import commands, failures
 from sae_job.cli.commands import Command, lasting, parse_at
-from sae_job.cli.failures import Call, Failure, UsageError, exit_codes_help
+from sae_job.cli.failures import Failure, UsageError, exit_codes_help
 
 __all__ = ["UsageError", "build_parser", "main", "parse_at", "parse_duration", "run"]
 
@@ -63,12 +60,8 @@ def parse_duration(text: str) -> float:
     value = text.strip().lower()
     match = _DURATION.fullmatch(value)
     if not (value and match and any(match.groups())):
-        try:
-            float(value)
-        except ValueError:
-            raise argparse.ArgumentTypeError(
-                f"{text!r} is not a duration: use 90s, 30m, 2h, 1d or 1h30m"
-            ) from None
+        if not value.replace(".", "", 1).isdigit():
+            raise argparse.ArgumentTypeError(f"{text!r} is not a duration: use 90s, 30m, 2h, 1d or 1h30m")
         raise argparse.ArgumentTypeError(
             f"{text!r} has no unit: write {value}s, {value}m or {value}h (90s, 30m, 2h, 1d, 1h30m)"
         )
@@ -99,177 +92,119 @@ def _positive_float(text: str) -> float:
 
 
 class _ArgumentError(Exception):
-    """An argparse mistake, raised instead of exiting so that main() prints it the CLI's way; ``missing``
-    names the arguments left out (argparse's "required" message, read once here, or our own checks)."""
+    """A command-line mistake, raised instead of exiting so that main() prints it the CLI's way: the
+    parser whose usage to show, what is wrong, and a hint. Argparse's own (a bad value) it words itself."""
 
-    def __init__(
-        self, parser: argparse.ArgumentParser, message: str, missing: Sequence[str] | None = None
-    ) -> None:
+    def __init__(self, parser: argparse.ArgumentParser, message: str, hint: str = "") -> None:
         super().__init__(message)
-        self.parser, self.message, self.missing = parser, message, missing
-
-
-_REQUIRED = "the following arguments are required: "
+        self.parser, self.message, self.hint = parser, message, hint
 
 
 class _Parser(argparse.ArgumentParser):
     def error(self, message: str) -> NoReturn:
-        if message.startswith(_REQUIRED):
-            raise _ArgumentError(self, message, message.removeprefix(_REQUIRED).split(", "))
         raise _ArgumentError(self, message)
 
 
 class _AppendTagged(argparse.Action):
-    """Keeps --env, --env-from-configmap and --env-all-from-configmap in one list, in order."""
+    """Keeps --env, --env-from-configmap and --env-all-from-configmap in one list, in order: each as
+    (option, its form, value)."""
 
     def __call__(self, parser: Any, namespace: argparse.Namespace, values: Any, option: Any = None) -> None:
-        setattr(namespace, self.dest, [*(getattr(namespace, self.dest) or []), (self.const, values)])
+        setattr(namespace, self.dest, [*getattr(namespace, self.dest), (option, self.metavar, values)])
+
+
+def _add(group: Any, usage: str, help: str, **settings: Any) -> None:
+    """One option as its help shows it: ``"--limit N"`` takes a value, N; ``"-q --quiet"`` none: a flag,
+    unless it has ``choices``."""
+    *flags, value = usage.split()
+    if value.startswith("-"):
+        flags.append(value)
+        settings.setdefault("action", "store" if "choices" in settings else "store_true")
+    else:
+        settings["metavar"] = value
+    group.add_argument(*flags, help=help, **settings)
 
 
 def _add_common_options(p: argparse.ArgumentParser, json_help: str) -> None:
     """Where to call, with which credentials, and how to print: the options every SAE command takes."""
     where = p.add_argument_group("where and how")
-    where.add_argument("--region", help="region ID, e.g. cn-hangzhou (see 'settings' below for the default)")
-    where.add_argument("--vpc", action="store_true", help="use the VPC endpoint sae-vpc.REGION.aliyuncs.com")
-    where.add_argument(
-        "--endpoint", metavar="URL", help="any endpoint URL, e.g. http://127.0.0.1:PORT (emulator)"
+    _add(where, "--region REGION", "region ID, e.g. cn-hangzhou (see 'settings' below for the default)")
+    _add(where, "--vpc", "use the VPC endpoint sae-vpc.REGION.aliyuncs.com")
+    _add(where, "--endpoint URL", "any endpoint URL, e.g. http://127.0.0.1:PORT (emulator)")
+    _add(where, "--profile NAME", "the aliyun CLI profile to use, e.g. prod")
+    signatures = "v3 = ACS3-HMAC-SHA256 (default), v2 = ROA HMAC-SHA1"
+    _add(where, "--signature-version", signatures, choices=["v3", "v2"], default="v3")
+    timeout = (
+        "the whole call, every attempt and wait between them included (default 60); each attempt gives up "
+        "after 10 s. Waiting for a job is --wait-timeout"
     )
-    where.add_argument("--profile", metavar="NAME", help="the aliyun CLI profile to use, e.g. prod")
-    where.add_argument(
-        "--signature-version",
-        choices=["v3", "v2"],
-        default="v3",
-        help="v3 = ACS3-HMAC-SHA256 (default), v2 = ROA HMAC-SHA1",
-    )
-    where.add_argument(
-        "--timeout",
-        type=_positive_float,
-        default=60.0,
-        metavar="SECONDS",
-        help="the whole call, every attempt and wait between them included (default 60); each attempt "
-        "gives up after 10 s. Waiting for a job is --wait-timeout",
-    )
-    where.add_argument(
-        "--max-attempts",
-        type=_positive_int,
-        default=3,
-        metavar="N",
-        help="attempts per call, retries included, e.g. 3 (default)",
-    )
+    _add(where, "--timeout SECONDS", timeout, type=_positive_float, default=60.0)
+    attempts = "attempts per call, retries included, e.g. 3 (default)"
+    _add(where, "--max-attempts N", attempts, type=_positive_int, default=3)
     out = p.add_argument_group("output")
-    out.add_argument("--json", action="store_true", help=json_help + '; on failure {"error": {...}}')
-    out.add_argument(
-        "-v",
-        "--verbose",
-        action="store_true",
-        help="log requests, retries and signing steps (secrets redacted); tracebacks on errors",
-    )
+    _add(out, "--json", json_help + '; on failure {"error": {...}}')
+    verbose = "log requests, retries and signing steps (secrets redacted); tracebacks on errors"
+    _add(out, "-v --verbose", verbose)
     if p.prog.endswith(" exec"):
-        out.add_argument(
-            "--dry-run",
-            action="store_true",
-            help="send nothing: print the signed request, canonical request and string to sign",
-        )
+        _add(out, "--dry-run", "send nothing: print the signed request, canonical request and string to sign")
 
 
 def _add_wait_options(p: argparse.ArgumentParser, *, with_wait_flag: bool) -> None:
     group = p.add_argument_group("waiting")
     if with_wait_flag:
-        group.add_argument("--wait", action="store_true", help="wait for the job to end: exit 7 if it fails")
-    group.add_argument(
-        "--wait-timeout",
-        type=parse_duration,
-        default=None,
-        metavar="DURATION",
-        help="give up waiting after this long, with its unit: 90s, 30m, 2h, 1d, 1h30m (a bare 30 is "
-        "refused); default: the template's own timeout plus a tenth, at least 1m, read with DescribeJob, "
-        "1h if it cannot be read. Exit 8, the job runs on",
+        _add(group, "--wait", "wait for the job to end: exit 7 if it fails")
+    wait_timeout = (
+        "give up waiting after this long, with its unit: 90s, 30m, 2h, 1d, 1h30m (a bare 30 is refused); "
+        "default: the template's own timeout plus a tenth, at least 1m, read with DescribeJob, 1h if it "
+        "cannot be read. Exit 8, the job runs on"
     )
-    group.add_argument(
-        "-q", "--quiet", action="store_true", help="no progress line while waiting (errors still show)"
-    )
+    _add(group, "--wait-timeout DURATION", wait_timeout, type=parse_duration)
+    _add(group, "-q --quiet", "no progress line while waiting (errors still show)")
 
 
 def _add_template_options(p: argparse.ArgumentParser) -> None:
     """``--app NAME`` (and ``--namespace``), which stand for APP_ID: the template found by its name."""
     by_name = p.add_argument_group("the template by name, instead of APP_ID")
-    by_name.add_argument(
-        "--app",
-        metavar="NAME",
-        help="the job template's exact name, e.g. nightly-report (looked up once, with ListJobs)",
-    )
-    by_name.add_argument(
-        "--namespace",
-        metavar="ID",
-        help="with --app: the namespace of the template, when several have the name, e.g. cn-hangzhou:dev",
-    )
+    app = "the job template's exact name, e.g. nightly-report (looked up once, with ListJobs)"
+    _add(by_name, "--app NAME", app)
+    namespace = "with --app: the namespace of the template, when several have the name, e.g. cn-hangzhou:dev"
+    _add(by_name, "--namespace ID", namespace)
 
 
 def _add_exec(p: argparse.ArgumentParser) -> None:
-    _add_template_options(p)
     p.add_argument("command", metavar="COMMAND", nargs="*", help="the command and its arguments, after --")
     job = p.add_argument_group("the job")
-    for option, const, metavar, text in (
-        ("--env", "env", "NAME=VALUE", "an environment variable (repeatable; the value may contain '='), "
-         "e.g. STAGE=prod"),
-        ("--env-from-configmap", "configmap", "NAME=CONFIGMAP_ID:KEY",
-         "a variable from a ConfigMap key, e.g. DB_HOST=123:db_host"),
-        ("--env-all-from-configmap", "all", "CONFIGMAP_NAME=CONFIGMAP_ID",
-         "every key of a ConfigMap, e.g. app-config=124"),
-    ):  # fmt: skip
-        job.add_argument(option, dest="envs", action=_AppendTagged, const=const, metavar=metavar, help=text)
-    job.add_argument("--replicas", type=_positive_int, metavar="N", help="instances to run at once, e.g. 3")
-    job.add_argument(
-        "--at",
-        metavar="TIME",
-        help="when to trigger: now (default), +10m, +2h, +1d, 2026-12-01T08:00:00Z or …+08:00",
-    )
-    job.add_argument(
-        "--event-id",
-        metavar="ID",
-        help='idempotency key: one job per event ID, e.g. "$CI_PIPELINE_ID" (default: a new uuid)',
-    )
-    for option, text in (
-        ("--jar-start-options", "JAR start options, e.g. '-Xms4G -Xmx4G'"),
-        ("--jar-start-args", "JAR start arguments, e.g. custom-args"),
-        ("--war-start-options", "WAR start command, e.g. 'catalina.sh run'"),
-    ):
-        job.add_argument(option, metavar="TEXT", help=text)
-    _add_wait_options(p, with_wait_flag=True)
     p.set_defaults(envs=[])
-
-
-def _add_wait(p: argparse.ArgumentParser) -> None:
-    p.add_argument("job_id", metavar="JOB_ID", help="the job's ID, as `sae-job exec` printed it")
-    _add_template_options(p)
-    _add_wait_options(p, with_wait_flag=False)
-
-
-def _add_status(p: argparse.ArgumentParser) -> None:
-    p.add_argument("job_id", metavar="JOB_ID", nargs="?", help="the job's ID (default: the latest job)")
-    _add_template_options(p)
+    envs = {"dest": "envs", "action": _AppendTagged}  # the three --env options, in one list in order
+    env = "an environment variable (repeatable; the value may contain '='), e.g. STAGE=prod"
+    _add(job, "--env NAME=VALUE", env, **envs)
+    from_key = "a variable from a ConfigMap key, e.g. DB_HOST=123:db_host"
+    _add(job, "--env-from-configmap NAME=CONFIGMAP_ID:KEY", from_key, **envs)
+    every_key = "every key of a ConfigMap, e.g. app-config=124"
+    _add(job, "--env-all-from-configmap CONFIGMAP_NAME=CONFIGMAP_ID", every_key, **envs)
+    _add(job, "--replicas N", "instances to run at once, e.g. 3", type=_positive_int)
+    _add(job, "--at TIME", "when to trigger: now (default), +10m, +2h, +1d, 2026-12-01T08:00:00Z or …+08:00")
+    event_id = 'idempotency key: one job per event ID, e.g. "$CI_PIPELINE_ID" (default: a new uuid)'
+    _add(job, "--event-id ID", event_id)
+    _add(job, "--jar-start-options TEXT", "JAR start options, e.g. '-Xms4G -Xmx4G'")
+    _add(job, "--jar-start-args TEXT", "JAR start arguments, e.g. custom-args")
+    _add(job, "--war-start-options TEXT", "WAR start command, e.g. 'catalina.sh run'")
 
 
 def _add_history(p: argparse.ArgumentParser) -> None:
-    _add_template_options(p)
     states = ["pending", "running", "succeeded", "failed"]
-    p.add_argument("--state", choices=states, help="only the jobs in this state")
-    p.add_argument("--limit", type=_positive_int, metavar="N", help="at most N jobs, e.g. 20 (default: all)")
+    _add(p, "--state", "only the jobs in this state", choices=states)
+    _add(p, "--limit N", "at most N jobs, e.g. 20 (default: all)", type=_positive_int)
 
 
 def _add_templates(p: argparse.ArgumentParser) -> None:
-    p.add_argument("--name", metavar="PART", help="only the templates whose name contains PART, e.g. report")
-    p.add_argument(
-        "--namespace", metavar="ID", help="only the templates of this namespace, e.g. cn-hangzhou:dev"
-    )
-    p.add_argument(
-        "--show",
-        metavar="TEMPLATE",
-        help="show one template's settings (DescribeJob): its ID, or its name (in --namespace)",
-    )
+    _add(p, "--name PART", "only the templates whose name contains PART, e.g. report")
+    _add(p, "--namespace ID", "only the templates of this namespace, e.g. cn-hangzhou:dev")
+    show = "show one template's settings (DescribeJob): its ID, or its name (in --namespace)"
+    _add(p, "--show TEMPLATE", show)
 
 
-def _add_emulator(commands: Any) -> None:
+def _add_emulator(subparsers: Any) -> None:
     from sae_job.emulator.cli import EXAMPLES, add_arguments
     from sae_job.emulator.cli import run as serve
 
@@ -277,7 +212,7 @@ def _add_emulator(commands: Any) -> None:
         lasting()
         return serve(args)
 
-    p = commands.add_parser(
+    p = subparsers.add_parser(
         "emulator",
         help="serve a local SAE emulator (for demos and tests)",
         description="Serve a local SAE emulator until interrupted.",
@@ -285,26 +220,25 @@ def _add_emulator(commands: Any) -> None:
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     add_arguments(p)
-    p.set_defaults(handler=run_emulator, parser=p)
+    p.set_defaults(handler=run_emulator, parser=p, verb="emulator")
 
 
 class Spec(NamedTuple):
-    """A command: its help line, description, usage and examples, what it prints with --json, its own
-    options, the function that runs it, the exit codes it can end with (7 and 8 only where a job is
-    waited for; None: all), and the help of APP_ID (None: it takes none)."""
+    """A command: its help line, description, usage and examples, what it prints with --json, the function
+    that runs it, its own options, whether it can wait for a job (the waiting options, exit codes 7 and 8),
+    and the help of APP_ID and of JOB_ID (None: it takes none; APP_ID comes with ``--app NAME``)."""
 
     help: str
     description: str
     usage: str
     examples: str
     json: str
-    options: Callable[[argparse.ArgumentParser], None]
     run: Command
-    exit_codes: tuple[int, ...] | None = None
+    options: Callable[[argparse.ArgumentParser], None] | None = None
+    waits: bool = True
     app_id: str | None = "the job template's ID (or --app NAME)"
+    job_id: str | None = None
 
-
-_ONE_LOOK = (0, 1, 2, 3, 4, 5, 6, 9, 130, 141, 143)
 
 # The table of commands (and `emulator`, whose options load only when it is asked for).
 COMMANDS = {
@@ -322,8 +256,8 @@ COMMANDS = {
 """,
         "print one JSON object: job_id, request_id, trace_id, event_id, app_id, trigger_time "
         "(and status, with --wait)",
-        _add_exec,
         commands.run_exec,
+        _add_exec,
         app_id="the job template's ID, e.g. ee1a7a07-abcb-4652-a1d3-2d57f415b0a1 (or --app NAME)",
     ),
     "wait": Spec(
@@ -336,8 +270,8 @@ COMMANDS = {
   sae-job wait --app nightly-report JOB_ID
 """,
         "print the final status as one JSON object",
-        _add_wait,
         commands.run_wait,
+        job_id="the job's ID, as `sae-job exec` printed it",
     ),
     "status": Spec(
         "show a job's state and instance counts (DescribeJobStatus)",
@@ -349,9 +283,9 @@ COMMANDS = {
   sae-job status --app nightly-report  # the same, by the template's name
 """,
         "print the status as one JSON object",
-        _add_status,
         commands.run_status,
-        _ONE_LOOK,
+        waits=False,
+        job_id="the job's ID (default: the latest job)",
     ),
     "history": Spec(
         "list a template's jobs, newest first (DescribeJobHistory)",
@@ -363,9 +297,9 @@ COMMANDS = {
   sae-job history --app nightly-report --limit 5
 """,
         "print one JSON object per job, one a line",
-        _add_history,
         commands.run_history,
-        _ONE_LOOK,
+        _add_history,
+        waits=False,
     ),
     "templates": Spec(
         "list the job templates, each with its last job (ListJobs)",
@@ -378,9 +312,9 @@ COMMANDS = {
   sae-job templates --show nightly-report
 """,
         "print one JSON object per template, one a line",
-        _add_templates,
         commands.run_templates,
-        _ONE_LOOK,
+        _add_templates,
+        waits=False,
         app_id=None,
     ),
 }
@@ -402,22 +336,28 @@ def build_parser(argv: Sequence[str] | None = None) -> argparse.ArgumentParser:
     top.add_argument("--json", action="store_true", dest="_json", help="print JSON (see COMMAND --help)")
     for option, metavar in (("--profile", "NAME"), ("--region", "ID"), ("--endpoint", "URL")):
         top.add_argument(option, metavar=metavar, dest="_" + option[2:], help="as COMMAND --help says")
-    subparsers = parser.add_subparsers(title="commands", metavar="COMMAND", required=True)
+    subparsers = parser.add_subparsers(title="commands", metavar="COMMAND")
     for name, spec in COMMANDS.items():
         p = subparsers.add_parser(
             name,
             help=spec.help,
             description=spec.description,
             usage=spec.usage,
-            epilog=f"examples:\n{spec.examples}\n{SETTINGS_HELP}\n{exit_codes_help(spec.exit_codes)}",
+            epilog=f"examples:\n{spec.examples}\n{SETTINGS_HELP}\n{exit_codes_help(spec.waits)}",
             formatter_class=argparse.RawDescriptionHelpFormatter,
         )
         if spec.app_id is not None:
             p.add_argument("app_id", metavar="APP_ID", nargs="?", help=spec.app_id)
-        spec.options(p)
+            _add_template_options(p)
+        if spec.job_id is not None:
+            p.add_argument("job_id", metavar="JOB_ID", nargs="?", help=spec.job_id)
+        if spec.options is not None:
+            spec.options(p)
+        if spec.waits:  # exec waits only when given --wait
+            _add_wait_options(p, with_wait_flag=name == "exec")
         _add_common_options(p, spec.json)
         p.set_defaults(parser=p, verb=name, handler=functools.partial(_run_command, name, spec.run))
-    if argv is None or not argv or "emulator" in argv or any(a in ("-h", "--help") for a in argv):
+    if argv is None or "emulator" in argv or any(a in ("-h", "--help") for a in argv):
         _add_emulator(subparsers)
     return parser
 
@@ -447,51 +387,29 @@ def _glue_text_options(argv: list[str]) -> list[str]:
     return glued
 
 
-def _hoist_global_options(argv: list[str]) -> list[str]:
-    """``sae-job --json status …`` as ``sae-job status --json …``: the global options given before the
-    command move to just after it, so that one given after the command too wins (argparse keeps the last)."""
-    moved: list[str] = []
+def _after_global_options(argv: list[str]) -> int:
+    """Where the command's word is in argv: after the global options given before it."""
     i = 0
     while i < len(argv):
-        arg = argv[i]
-        if arg in COMMANDS:
-            return [arg, *moved, *argv[i + 1 :]]
-        if arg == "--json" or arg.startswith(tuple(f"{o}=" for o in _GLOBAL_OPTIONS)):
-            moved.append(arg)
-        elif arg in _GLOBAL_OPTIONS and i + 1 < len(argv):
-            moved += argv[i : i + 2]
+        if argv[i] in _GLOBAL_OPTIONS and i + 1 < len(argv):
+            i += 2
+        elif argv[i] == "--json" or argv[i].startswith(tuple(f"{o}=" for o in _GLOBAL_OPTIONS)):
             i += 1
         else:
             break
-        i += 1
-    return argv
+    return i
+
+
+def _hoist_global_options(argv: list[str]) -> list[str]:
+    """``sae-job --json status …`` as ``sae-job status --json …``: the global options given before the
+    command move to just after it, so that one given after the command too wins (argparse keeps the last)."""
+    i = _after_global_options(argv)
+    return [argv[i], *argv[:i], *argv[i + 1 :]] if i < len(argv) and argv[i] in COMMANDS else argv
 
 
 def _argument_error(error: _ArgumentError, json_wanted: bool) -> int:
-    """An argparse mistake: the subcommand's usage, what is wrong in a sentence, and a hint."""
-    parser, message, hint = error.parser, error.message, ""
-    if error.missing is not None:
-        names = [name for name in error.missing if name != "COMMAND"]
-        if parser.prog == "sae-job" and not names:  # no subcommand at all
-            message = f"a command is missing: {', '.join(NAMES)}"
-            hint = "sae-job --help says what each does; sae-job COMMAND --help, its options"
-        else:
-            names = names or ["COMMAND"]
-            message = f"{' and '.join(names)} {'is' if len(names) == 1 else 'are'} missing"
-        if names[:1] == ["APP_ID"]:
-            hint = (
-                "the job template's ID comes first, e.g. ee1a7a07-abcb-4652-a1d3-2d57f415b0a1, "
-                "or give its name with --app NAME"
-            )
-    elif message.startswith("argument COMMAND: invalid choice:"):  # the emulator's parser loads lazily
-        given = message.partition("invalid choice: ")[2].partition(" (")[0]
-        message = f"{given} is not a command: choose from {', '.join(NAMES)}"
-    elif message.startswith("unrecognized arguments:"):
-        extras = message.partition(":")[2].split()
-        if parser.prog.endswith(" exec") and any(not extra.startswith("-") for extra in extras):
-            hint = "put the job's command after --: sae-job exec APP_ID [options] -- COMMAND [ARG ...]"
-        else:
-            hint = f"{parser.prog} --help lists the options"
+    """A command-line mistake: the (sub)command's usage, what is wrong in a sentence, and a hint."""
+    parser, message, hint = error.parser, error.message, error.hint
     sys.stderr.write(parser.format_usage())
     sys.stderr.write(f"{parser.prog}: error: {message}\n" + (f"hint: {hint}\n" if hint else ""))
     if json_wanted:
@@ -499,25 +417,48 @@ def _argument_error(error: _ArgumentError, json_wanted: bool) -> int:
     return failures.EXIT_USAGE
 
 
+def _check_command_word(parser: argparse.ArgumentParser, head: list[str]) -> None:
+    """The word after the global options, when it is no option, names one of the commands."""
+    word = head[_after_global_options(head) :][:1]
+    if word and not word[0].startswith("-") and word[0] not in NAMES:
+        raise _ArgumentError(parser, f"{word[0]!r} is not a command: choose from {', '.join(NAMES)}")
+
+
+def _check_parsed(parser: argparse.ArgumentParser, args: argparse.Namespace, extras: list[str]) -> None:
+    """A command was given, and argparse found a place for every argument."""
+    if not hasattr(args, "handler"):
+        hint = "sae-job --help says what each does; sae-job COMMAND --help, its options"
+        raise _ArgumentError(parser, f"a command is missing: {', '.join(NAMES)}", hint)
+    if extras:
+        hint = f"{args.parser.prog} --help lists the options"
+        if args.verb == "exec" and any(not extra.startswith("-") for extra in extras):
+            hint = "put the job's command after --: sae-job exec APP_ID [options] -- COMMAND [ARG ...]"
+        raise _ArgumentError(args.parser, f"unrecognized arguments: {' '.join(extras)}", hint)
+
+
 def _check_template_choice(args: argparse.Namespace) -> None:
-    """APP_ID or ``--app NAME``, exactly one; ``--namespace`` only beside ``--app``: a usage error (through
-    the subcommand's parser) otherwise. Nothing is sent yet."""
+    """APP_ID or ``--app NAME``, exactly one; ``--namespace`` only beside ``--app``; wait's JOB_ID: a usage
+    error (through the subcommand's parser) otherwise. Nothing is sent yet."""
     parser, command = args.parser, args.verb
-    if args.app is None:
-        if args.namespace is not None:
-            parser.error("--namespace picks among the templates named --app NAME: give --app too")
-        if args.app_id is None and command == "wait" and args.job_id is not None:
-            raise _ArgumentError(parser, "", ["JOB_ID"])  # `wait APP_ID` alone
-        if args.app_id is None:
-            raise _ArgumentError(parser, "", ["APP_ID"])
-        return
-    if args.app_id is not None and command == "status" and args.job_id is None:
+    job_id = getattr(args, "job_id", None)
+    if args.app is not None and args.app_id is not None and job_id is None and command in ("wait", "status"):
         args.app_id, args.job_id = None, args.app_id  # `status --app NAME JOB_ID`
-    if args.app_id is not None:
+    if args.app is not None and args.app_id is not None:
         hint = "; put the job's command after --" if command == "exec" else ""
         parser.error(
             f"give the job template as APP_ID ({args.app_id}) or as --app {args.app}, not both{hint}"
         )
+    if args.app is None and args.namespace is not None:
+        parser.error("--namespace picks among the templates named --app NAME: give --app too")
+    missing = ["APP_ID"] if args.app is None and args.app_id is None else []
+    missing += ["JOB_ID"] if command == "wait" and args.job_id is None else []
+    if missing:
+        hint = (
+            "the job template's ID comes first, e.g. ee1a7a07-abcb-4652-a1d3-2d57f415b0a1, "
+            "or give its name with --app NAME"
+        )
+        message = f"{' and '.join(missing)} {'is' if len(missing) == 1 else 'are'} missing"
+        raise _ArgumentError(parser, message, hint if missing[0] == "APP_ID" else "")
 
 
 def _run_command(name: str, run: Command, args: argparse.Namespace) -> int:
@@ -533,10 +474,7 @@ def _run_command(name: str, run: Command, args: argparse.Namespace) -> int:
             level=logging.DEBUG, format="%(levelname)s %(name)s: %(message)s", stream=sys.stderr
         )
     out = Output(sys.stdout, sys.stderr, json=args.json, verbose=args.verbose)
-    flags, source = commands.connection_flags(args), commands.credentials_source(args)
-    call = Call(name, args.argv, flags, credentials_source=source)
-    call.app_id, call.job_id = getattr(args, "app_id", None), getattr(args, "job_id", None)
-    call.event_id, call.wait_timeout = getattr(args, "event_id", None), getattr(args, "wait_timeout", None)
+    call = commands.new_call(name, args)
     try:
         return run(args, out, call)
     except (KeyboardInterrupt, Terminated) as exc:  # a progress line was ended by its own close()
@@ -552,9 +490,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     # argparse gives a nargs="*" positional nothing once options follow it, so split at "--" here.
     head, tail = (argv[: argv.index("--")], argv[argv.index("--") + 1 :]) if "--" in argv else (argv, None)
     try:
+        _check_command_word(parser, head)
         args, extras = parser.parse_known_args(_glue_text_options(head))
-        if extras:
-            getattr(args, "parser", parser).error(f"unrecognized arguments: {' '.join(extras)}")
+        _check_parsed(parser, args, extras)
         if tail is not None:
             if getattr(args, "command", None):
                 args.parser.error("give the command either before or after --, not both")

@@ -1,35 +1,24 @@
 """The commands: each a short function on its parsed arguments and the job template, resolved once
-(:class:`Target`); what they print is :mod:`sae_job.cli.output`, how they fail :mod:`sae_job.cli.failures`.
-The client (and httpx) load only here, when a command runs."""
+(:func:`_session`); what they print is :mod:`sae_job.cli.output`, how they fail
+:mod:`sae_job.cli.failures`. The client (and httpx) load only here, when a command runs."""
 
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import gc
 import itertools
 import os
 import re
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
-from typing import TYPE_CHECKING, Any, NamedTuple, cast
+from typing import TYPE_CHECKING, Any, cast
 
-from sae_job.cli.failures import EXIT_OK, Call, UsageError
-from sae_job.cli.output import (
-    HISTORY_HEADER,
-    Output,
-    Progress,
-    final_line,
-    format_duration,
-    history_row,
-    settings_json,
-    settings_text,
-    status_json,
-    status_text,
-    template_json,
-    templates_table,
-    utc_text,
-)
+import sae_job.cli.output as show
+from sae_job.cli.failures import EXIT_OK, Call, UsageError, flag
+from sae_job.cli.output import Output, Progress
 
 if TYPE_CHECKING:
     from sae_job.arguments import ConfigMapEnv, Env, ExecJobArguments
@@ -47,17 +36,6 @@ PAST_AT_GRACE = timedelta(minutes=1)  # a time just past (a clock a little behin
 DEFAULT_WAIT = 3600.0  # seconds a wait lasts when neither --wait-timeout nor the template says
 # Stands for --app's template while the arguments are checked, before the lookup.
 _ANY_ID = "00000000-0000-0000-0000-000000000000"
-
-
-class Target(NamedTuple):
-    """The job template a command works on: its ID, and the name it was found by (``--app``), if any.
-    A named tuple, as the client's own records are: cheaper at start than a dataclass (bench/LIMITS.md)."""
-
-    app_id: str
-    name: str | None = None
-
-    def named(self) -> str:
-        return f" ({self.name})" if self.name is not None else ""
 
 
 def parse_at(value: str, now: datetime | None = None) -> datetime | None:
@@ -90,44 +68,32 @@ def parse_at(value: str, now: datetime | None = None) -> datetime | None:
         raise UsageError(f"--at {value!r} has no timezone: add Z or an offset such as +08:00")
     if parsed < now - PAST_AT_GRACE:
         raise UsageError(
-            f"--at {value!r} is {format_duration((now - parsed).total_seconds())} in the past: "
+            f"--at {value!r} is {show.format_duration((now - parsed).total_seconds())} in the past: "
             "give a time to come, or --at now to start the job at once"
         )
     return parsed
 
 
-def _split(value: str, option: str, form: str) -> tuple[str, str]:
-    name, sep, rest = value.partition("=")
-    if not sep or not name:
-        raise UsageError(f"{option} {value!r} is not of the form {form}")
-    return name, rest
-
-
-def _config_map_id(text: str, option: str, value: str) -> int:
-    if not text.isdigit() or int(text) < 1:
-        raise UsageError(f"{option} {value!r}: the ConfigMap ID must be a positive integer")
-    return int(text)
-
-
-def build_envs(given: list[tuple[str, str]]) -> list[Env | ConfigMapEnv] | None:
-    """The ``--env*`` options, in the order given, as Env and ConfigMapEnv objects."""
+def build_envs(given: list[tuple[str, str, str]]) -> list[Env | ConfigMapEnv] | None:
+    """The ``--env*`` options, in the order given, each (option, its form, value), as Env and ConfigMapEnv
+    objects."""
     from sae_job.arguments import ConfigMapEnv, Env
 
     envs: list[Env | ConfigMapEnv] = []
-    for kind, value in given:
-        if kind == "env":
-            envs.append(Env(*_split(value, "--env", "NAME=VALUE")))
-        elif kind == "configmap":
-            form = "NAME=CONFIGMAP_ID:KEY"
-            name, ref = _split(value, "--env-from-configmap", form)
-            config_map_id, colon, key = ref.partition(":")
-            if not colon or not key:
-                raise UsageError(f"--env-from-configmap {value!r} is not of the form {form}")
-            envs.append(ConfigMapEnv(name, _config_map_id(config_map_id, "--env-from-configmap", value), key))
-        else:
-            option = "--env-all-from-configmap"
-            name, config_map_id = _split(value, option, "CONFIGMAP_NAME=CONFIGMAP_ID")
-            envs.append(ConfigMapEnv.all(name, _config_map_id(config_map_id, option, value)))
+    for option, form, value in given:
+        name, sep, rest = value.partition("=")
+        config_map_id, colon, key = rest.partition(":")
+        if not (name and sep) or (option == "--env-from-configmap" and not (colon and key)):
+            raise UsageError(f"{option} {value!r} is not of the form {form}")
+        if option == "--env":
+            envs.append(Env(name, rest))
+            continue
+        whole = option == "--env-all-from-configmap"  # NAME=CONFIGMAP_ID: every key of the ConfigMap
+        config_map_id = rest if whole else config_map_id
+        if not config_map_id.isdigit() or int(config_map_id) < 1:
+            raise UsageError(f"{option} {value!r}: the ConfigMap ID must be a positive integer")
+        config_map = int(config_map_id)
+        envs.append(ConfigMapEnv.all(name, config_map) if whole else ConfigMapEnv(name, config_map, key))
     return envs or None
 
 
@@ -150,50 +116,44 @@ def run_exec(args: argparse.Namespace, out: Output, call: Call) -> int:
         raise UsageError("--dry-run sends nothing, so it cannot look --app up: give the APP_ID instead")
     for option in ("jar_start_options", "jar_start_args", "war_start_options"):
         if getattr(args, option) == "":
-            raise UsageError(f"--{option.replace('_', '-')} is empty: leave the option out instead")
-    envs = build_envs(args.envs)
-    at = parse_at(args.at) if args.at is not None else None
+            raise UsageError(f"{flag(option)} is empty: leave the option out instead")
+    envs, at = build_envs(args.envs), parse_at(args.at) if args.at is not None else None
     call.event_id = args.event_id if args.event_id is not None else new_event_id()
-    given = {
-        **vars(args),
-        "command": args.command or None,
-        "envs": envs,
-        "time": at,
-        "event_id": call.event_id,
-    }
+    given = vars(args) | {"command": args.command or None, "envs": envs, "time": at}
     arguments = cast("ExecJobArguments", {name: given.get(name) for name in EXEC_JOB_ARGUMENTS})
+    arguments["event_id"] = call.event_id
     prepare_exec_job(args.app_id or _ANY_ID, arguments)  # checked before any call: exit 2, nothing sent
-    progress = _progress(args, out) if args.wait and not args.dry_run else None
-    with _client(args, out, call, progress) as client:
-        if args.dry_run:
+    if args.dry_run:
+        with _client(args, out, call) as client:
             _print_dry_run(client.explain_exec_job(args.app_id, **arguments), out)
-            return EXIT_OK
-        target = _target(client, args, call, out)
+        return EXIT_OK
+    progress = _progress(args, out) if args.wait else None
+    with _session(args, out, call, progress) as (client, app_id):
         if args.wait:  # before starting: a Replace template ends the job running now
-            settings = _settings(client, target, out)
+            settings = _settings(client, app_id, out)
             if settings is not None and settings.concurrency_policy == "Replace":
                 out.warn(
-                    f"template {target.app_id} has concurrency policy Replace: starting this job ends any "
+                    f"template {app_id} has concurrency policy Replace: starting this job ends any "
                     "job of it still running (as failed)"
                 )
             call.wait_timeout = _wait_timeout(args, out, settings)
-        launch = client.exec_job(target.app_id, **arguments)
+        launch = client.exec_job(app_id, **arguments)
         call.started, call.job_id = True, launch.job_id
-        found: dict[str, Any] = {
-            name: getattr(launch, name) for name in ("job_id", "request_id", "trace_id", "event_id", "app_id")
-        }
-        found["trigger_time"] = utc_text(at)
+        fields = ("job_id", "request_id", "trace_id", "event_id", "app_id")
+        found: dict[str, Any] = {name: getattr(launch, name) for name in fields}
+        found["trigger_time"] = show.utc_text(at)
         if not out.json:
             when = f"triggers at {found['trigger_time']}" if at is not None else "triggers now"
+            named = f" ({args.app})" if args.app is not None else ""
             out.result(
-                f"Started job {launch.job_id} for app {launch.app_id}{target.named()}; it {when} "
+                f"Started job {launch.job_id} for app {launch.app_id}{named}; it {when} "
                 f"(event {launch.event_id}, request {launch.request_id})\n"
             )
         if call.wait_timeout is not None and args.wait:
-            status = _wait(client, target, launch.job_id, call.wait_timeout, progress)
-            found["status"] = status_json(status, target.app_id)
+            status = _wait(client, app_id, launch.job_id, call.wait_timeout, progress)
+            found["status"] = show.status_json(status, app_id)
             if not out.json:
-                out.result(final_line(status))
+                out.result(show.final_line(status))
         if out.json:
             out.json_line(found)
     return EXIT_OK
@@ -201,44 +161,40 @@ def run_exec(args: argparse.Namespace, out: Output, call: Call) -> int:
 
 def run_wait(args: argparse.Namespace, out: Output, call: Call) -> int:
     """`sae-job wait`: wait for the job to end; exit 0, 7 (failed) or 8 (timed out)."""
-    started = time.monotonic()
-    progress = _progress(args, out)
-    with _client(args, out, call, progress) as client:
-        target = _target(client, args, call, out)
-        settings = _settings(client, target, out) if args.wait_timeout is None else None
+    started, progress = time.monotonic(), _progress(args, out)
+    with _session(args, out, call, progress) as (client, app_id):
+        settings = _settings(client, app_id, out) if args.wait_timeout is None else None
         call.wait_timeout = timeout = _wait_timeout(args, out, settings)
         # One look first: an unknown job, a refused key or no connection at all ends the command
         # now, rather than being waited out as a passing fault until the timeout.
-        first = client.describe_job(target.app_id, args.job_id)
+        first = client.describe_job(app_id, args.job_id)
         if progress is not None:
             progress.show(first)
         left = max(timeout - (time.monotonic() - started), 0.001)
-        status = _wait(client, target, args.job_id, left, progress)
-    out.emit(status_json(status, target.app_id), final_line(status))
+        status = _wait(client, app_id, args.job_id, left, progress)
+    out.emit(show.status_json(status, app_id), show.final_line(status))
     return EXIT_OK
 
 
 def run_status(args: argparse.Namespace, out: Output, call: Call) -> int:
     """`sae-job status`: the job's state and counts."""
-    with _client(args, out, call) as client:
-        target = _target(client, args, call, out)
-        status = client.describe_job(target.app_id, args.job_id)
-    out.emit(status_json(status, target.app_id), status_text(status, target.app_id))
+    with _session(args, out, call) as (client, app_id):
+        status = client.describe_job(app_id, args.job_id)
+    out.emit(show.status_json(status, app_id), show.status_text(status, app_id))
     return EXIT_OK
 
 
 def run_history(args: argparse.Namespace, out: Output, call: Call) -> int:
     """`sae-job history`: the template's jobs, newest first, printed as they come."""
-    with _client(args, out, call) as client:
-        target = _target(client, args, call, out)
-        jobs = client.job_history(target.app_id, state=args.state, page_size=min(args.limit or 100, 100))
+    with _session(args, out, call) as (client, app_id):
+        jobs = client.job_history(app_id, state=args.state, page_size=min(args.limit or 100, 100))
         shown = 0
         for status in itertools.islice(jobs, args.limit):
-            row = ("" if shown else HISTORY_HEADER + "\n") + history_row(status) + "\n"
-            out.emit(status_json(status, target.app_id), row)
+            row = ("" if shown else show.HISTORY_HEADER + "\n") + show.history_row(status) + "\n"
+            out.emit(show.status_json(status, app_id), row)
             shown += 1
     if not shown and not out.json:
-        out.say(f"no{' ' + args.state if args.state else ''} jobs for app {target.app_id}")
+        out.say(f"no{' ' + args.state if args.state else ''} jobs for app {app_id}")
     return EXIT_OK
 
 
@@ -252,15 +208,16 @@ def run_templates(args: argparse.Namespace, out: Output, call: Call) -> int:
                 settings = client.describe_template(args.show)
             except ApplicationNotFoundError:
                 settings = client.describe_template(client.find_template(args.show, args.namespace).app_id)
-            out.emit(settings_json(settings), settings_text(settings))
+            # The OSS key pair is <redacted> in the settings as they are kept.
+            out.emit(dataclasses.asdict(settings), show.settings_text(settings))
             return EXIT_OK
         found: list[JobTemplate] = []
         for template in client.list_templates(name=args.name or None, namespace_id=args.namespace):
             if out.json:
-                out.json_line(template_json(template))
+                out.json_line(show.template_json(template))
             found.append(template)
     if not out.json and found:
-        out.result(templates_table(found))
+        out.result(show.templates_table(found))
     if not found:
         named = f" whose name contains {args.name!r}" if args.name else ""
         out.say(f"no job templates{named}{f' in namespace {args.namespace}' if args.namespace else ''}")
@@ -282,23 +239,20 @@ def _print_dry_run(dry: Any, out: Output) -> None:
     out.result(text + f"\nevent id: {dry.event_id}\nnothing was sent (--dry-run)\n")
 
 
-def connection_flags(args: argparse.Namespace) -> list[str]:
-    """The flags that chose the endpoint and the credentials, for a command line that follows the job."""
+def new_call(command: str, args: argparse.Namespace) -> Call:
+    """What the command sets out to do, for its failure's message; among it the flags that chose the
+    endpoint and the credentials, for a command line that follows the job."""
     flags: list[str] = []
     for name in ("region", "endpoint", "profile"):
-        if getattr(args, name, None) is not None:
+        if getattr(args, name) is not None:
             flags += [f"--{name}", getattr(args, name)]
-    if getattr(args, "vpc", False):
-        flags.append("--vpc")
-    if getattr(args, "signature_version", "v3") != "v3":
-        flags += ["--signature-version", args.signature_version]
-    return flags
-
-
-def credentials_source(args: argparse.Namespace) -> str:
-    if args.profile or not os.environ.get("ALIBABA_CLOUD_ACCESS_KEY_ID"):
-        return "the aliyun CLI profile's access_key_secret"
-    return "ALIBABA_CLOUD_ACCESS_KEY_SECRET"
+    flags += ["--vpc"] if args.vpc else []
+    flags += ["--signature-version", args.signature_version] if args.signature_version != "v3" else []
+    from_env = os.environ.get("ALIBABA_CLOUD_ACCESS_KEY_ID") and not args.profile
+    source = "ALIBABA_CLOUD_ACCESS_KEY_SECRET" if from_env else "the aliyun CLI profile's access_key_secret"
+    known = ("app_id", "job_id", "event_id", "wait_timeout")  # as far as the command line says
+    given: dict[str, Any] = {name: getattr(args, name, None) for name in known}
+    return Call(command, args.argv, flags, credentials_source=source, **given)
 
 
 _NO_REGION = """\
@@ -311,7 +265,6 @@ no region. Give one of:
 
 def _endpoint(args: argparse.Namespace, out: Output) -> Endpoint:
     """The endpoint to call, with a warning when its region is not one SAE is known to have."""
-    from sae_job.cli.failures import flag
     from sae_job.endpoints import KNOWN_REGIONS, NoRegionError, find_endpoint, nearest_regions
 
     try:
@@ -362,30 +315,33 @@ def _client(
     )
 
 
-def _target(client: SaeJobClient, args: argparse.Namespace, call: Call, out: Output) -> Target:
-    """APP_ID as given, or the one template named --app (one ListJobs call)."""
-    if args.app is None:
-        return Target(args.app_id)
-    template = client.find_template(args.app, args.namespace)
-    call.app_id = template.app_id
-    if out.verbose:
-        out.say(
-            f"--app {args.app} is job template {template.app_id} (namespace {template.namespace_id or '-'})"
-        )
-    return Target(template.app_id, args.app)
+@contextmanager
+def _session(
+    args: argparse.Namespace, out: Output, call: Call, progress: Progress | None = None
+) -> Iterator[tuple[SaeJobClient, str]]:
+    """The command's client and its template's ID: APP_ID as given, or the one named --app's (one ListJobs
+    call)."""
+    with _client(args, out, call, progress) as client:
+        if args.app is None:
+            yield client, args.app_id
+            return
+        template = client.find_template(args.app, args.namespace)
+        call.app_id = template.app_id
+        if out.verbose:
+            namespace = template.namespace_id or "-"
+            out.say(f"--app {args.app} is job template {template.app_id} (namespace {namespace})")
+        yield client, template.app_id
 
 
-def _settings(client: SaeJobClient, target: Target, out: Output) -> TemplateSettings | None:
+def _settings(client: SaeJobClient, app_id: str, out: Output) -> TemplateSettings | None:
     """The template's settings (DescribeJob), or None, with a warning, when they cannot be read."""
     from sae_job.errors import SaeError, SaeJobError
 
     try:
-        return client.describe_template(target.app_id)
+        return client.describe_template(app_id)
     except SaeJobError as exc:
-        out.warn(
-            f"could not read template {target.app_id}'s settings "
-            f"({exc.code if isinstance(exc, SaeError) else type(exc).__name__})"
-        )
+        why = exc.code if isinstance(exc, SaeError) else type(exc).__name__
+        out.warn(f"could not read template {app_id}'s settings ({why})")
         return None
 
 
@@ -398,10 +354,10 @@ def _wait_timeout(args: argparse.Namespace, out: Output, settings: TemplateSetti
     else:
         margin = max(60.0, settings.timeout / 10)
         seconds = settings.timeout + margin
-        template = format_duration(settings.timeout)
-        why = f": the template's timeout, {template}, and {format_duration(margin)} more"
+        template, more = show.format_duration(settings.timeout), show.format_duration(margin)
+        why = f": the template's timeout, {template}, and {more} more"
     if not args.quiet:
-        out.say(f"waiting up to {format_duration(seconds)}{why} (--wait-timeout sets it)")
+        out.say(f"waiting up to {show.format_duration(seconds)}{why} (--wait-timeout sets it)")
     return seconds
 
 
@@ -412,13 +368,12 @@ def _progress(args: argparse.Namespace, out: Output) -> Progress | None:
 
 
 def _wait(
-    client: SaeJobClient, target: Target, job_id: str, timeout: float, progress: Progress | None
+    client: SaeJobClient, app_id: str, job_id: str, timeout: float, progress: Progress | None
 ) -> JobStatus:
     lasting()
     try:
-        return client.wait_for_job(
-            target.app_id, job_id, timeout=timeout, on_status=progress.show if progress else None
-        )
+        on_status = progress.show if progress is not None else None
+        return client.wait_for_job(app_id, job_id, timeout=timeout, on_status=on_status)
     finally:
         if progress is not None:
             progress.close()

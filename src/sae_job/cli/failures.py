@@ -4,7 +4,7 @@ words (a library parameter -> its flag through :data:`FLAGS`)."""
 from __future__ import annotations
 
 import shlex
-from collections.abc import Collection, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -14,7 +14,7 @@ if TYPE_CHECKING:
     from sae_job import errors
     from sae_job.endpoints import Endpoint
 
-# Exit codes, documented in --help and the README. 0-6 keep the meaning they always had.
+# Exit codes, documented in --help (the table below) and the README. 0-6 keep the meaning they always had.
 EXIT_OK = 0
 EXIT_ERROR = 1
 EXIT_USAGE = 2
@@ -29,7 +29,7 @@ EXIT_INTERRUPTED = 130  # SIGINT (Ctrl-C), as a shell reports a process it ended
 EXIT_PIPE_CLOSED = 141  # whoever read stdout went away (`| head`): 128 + SIGPIPE
 EXIT_TERMINATED = 143  # SIGTERM (a CI runner cancelling the step): 128 + 15
 
-EXIT_CODES_HELP = """\
+_EXIT_CODES_HEAD = """\
 exit codes:
   0  done: the job started (exec), succeeded (--wait, wait), or the answer was read (status, history,
      templates)
@@ -43,9 +43,13 @@ exit codes:
   5  still throttled after every retry
   6  no answer, or a server error, after every retry (the job may have started: the message
      shows the command that finds out with the same --event-id, without starting a second job)
+"""
+_EXIT_CODES_OF_WAITING = """\
   7  the job failed
   8  the wait timed out; the job was not cancelled and may still run: the message shows the
      `sae-job wait APP_ID JOB_ID` command that waits again
+"""
+_EXIT_CODES_TAIL = """\
   9  could not connect (the host name did not resolve, the connection was refused): nothing
      was sent, so no job started
   130, 143  interrupted by SIGINT (Ctrl-C) or SIGTERM: the message names the job, or the event
@@ -54,16 +58,9 @@ exit codes:
 """
 
 
-def exit_codes_help(codes: Collection[int] | None = None) -> str:
-    """The exit-code table of ``--help``: every code, or those a command can end with."""
-    head, *lines = EXIT_CODES_HELP.splitlines(keepends=True)
-    kept, keep = [head], True
-    for line in lines:
-        if not line.startswith("     "):  # a code's first line, not its continuation
-            keep = codes is None or any(int(code) in codes for code in line.split()[0].split(",") if code)
-        if keep:
-            kept.append(line)
-    return "".join(kept)
+def exit_codes_help(waits: bool = True) -> str:
+    """The exit-code table of ``--help``: 7 and 8 only for a command that waits for a job."""
+    return _EXIT_CODES_HEAD + (_EXIT_CODES_OF_WAITING if waits else "") + _EXIT_CODES_TAIL
 
 
 # Library parameters (ArgumentError.parameter, Endpoint.source) -> the command line's names, where not
@@ -120,9 +117,8 @@ class Failure:
         """The message as a sentence; no full stop after a command line to copy, or after a URL."""
         text = self.message.rstrip()
         last = text.rpartition("\n")[2]
-        if not (
-            text.endswith((".", ":", "!", "?")) or last.startswith("  ") or "://" in last.rpartition(" ")[2]
-        ):
+        command_or_url = last.startswith("  ") or "://" in last.rpartition(" ")[2]
+        if not (text.endswith((".", ":", "!", "?")) or command_or_url):
             text += "."
         return f"sae-job: {text}\n"
 
@@ -133,13 +129,15 @@ class Failure:
 
 @dataclass
 class Call:
-    """What the command was doing, for its failure's message."""
+    """What the command was doing, for its failure's message: the command line as given (after
+    ``sae-job``), for the line that runs it again; the flags that chose the endpoint and credentials, for
+    a ``sae-job wait``/``status`` line; whether the job is known to have started (``exec`` after the
+    launch), and whether a request was signed, so may have been sent (a bad value is then no usage error).
+    """
 
     command: str
     argv: Sequence[str]
-    """The command line as given (after ``sae-job``), for the line that runs it again."""
     connection_flags: Sequence[str] = ()
-    """The flags that chose the endpoint and credentials, for a ``sae-job wait``/``status`` line."""
     endpoint: Endpoint | None = None
     app_id: str | None = None
     job_id: str | None = None
@@ -147,9 +145,7 @@ class Call:
     wait_timeout: float | None = None
     credentials_source: str = "the credentials"
     started: bool = False
-    """Whether the job is known to have started (``exec`` after the launch)."""
     signed: bool = False
-    """Whether a request was signed, so may have been sent: a bad value is then no usage error."""
 
     def rerun(self) -> str:
         """The same command line, with ``--event-id`` set: finds out whether the job started."""
@@ -171,7 +167,7 @@ def interrupted(sigint: bool, call: Call) -> Failure:
     """What a command interrupted by SIGINT (else SIGTERM) says: the job it follows, or the event ID it
     started one under, and the command that goes on from there without starting a second job."""
     signal_name, exit_code = ("SIGINT", EXIT_INTERRUPTED) if sigint else ("SIGTERM", EXIT_TERMINATED)
-    details: dict[str, Any] = {"signal": signal_name, "app_id": call.app_id, "job_id": call.job_id}
+    details = {"signal": signal_name, "app_id": call.app_id, "job_id": call.job_id}
     message = f"interrupted by {signal_name}"
     if call.job_id is not None:
         message += (
@@ -197,10 +193,10 @@ def describe_failure(exc: BaseException, call: Call) -> Failure:
     if isinstance(exc, errors.CredentialsNotFoundError):
         return Failure(EXIT_AUTH, "CredentialsNotFound", _no_credentials(exc))
     if isinstance(exc, errors.CredentialsError):
+        why = str(exc)
         if exc.mode is not None:  # what a Python caller passes as credentials=, the shell exports
-            message = f"{exc.profile} uses mode {exc.mode!r}, which sae-job does not read itself; {_CLI_HINT}"
-            return Failure(EXIT_AUTH, "CredentialsError", f"credentials: {message}")
-        return Failure(EXIT_AUTH, "CredentialsError", f"credentials: {exc}")
+            why = f"{exc.profile} uses mode {exc.mode!r}, which sae-job does not read itself; {_CLI_HINT}"
+        return Failure(EXIT_AUTH, "CredentialsError", f"credentials: {why}")
     if isinstance(exc, errors.TransportError) and not exc.sent:
         why = _why_not_connected(exc.__cause__)
         started = ", so no job started" if call.command == "exec" and not call.started else ""
@@ -211,22 +207,19 @@ def describe_failure(exc: BaseException, call: Call) -> Failure:
         message = f"no answer from {_where(call.endpoint)} ({type(cause).__name__}: {cause})"
         return _maybe_started(Failure(EXIT_UNAVAILABLE, "NoAnswer", message, event_id=call.event_id), call)
     if isinstance(exc, errors.SaeJobError):  # the library's own sentences; calling again is said below
-        message = (
-            exc.problem
-            if isinstance(exc, errors.TransportError | errors.UnexpectedResponseError)
-            else str(exc)
-        )
+        message = str(exc)
+        if isinstance(exc, errors.TransportError | errors.UnexpectedResponseError):
+            message = exc.problem
         code = "UnexpectedResponse" if isinstance(exc, errors.UnexpectedResponseError) else type(exc).__name__
         return _maybe_started(Failure(EXIT_UNAVAILABLE, code, message, event_id=call.event_id), call)
     if isinstance(exc, ValueError | TypeError) and not call.signed:  # exit 2 only if nothing was sent
         problem = f"{flag(exc.parameter)} {exc.problem}" if isinstance(exc, ArgumentError) else str(exc)
         return Failure(EXIT_USAGE, "UsageError", problem)
     message = f"unexpected error: {exc!r} (a bug: please report it, with --verbose)"
-    failure = Failure(EXIT_ERROR, type(exc).__name__, message)
-    if call.signed:
-        failure.event_id = call.event_id
-        return _maybe_started(failure, call)
-    return failure
+    failure = Failure(
+        EXIT_ERROR, type(exc).__name__, message, event_id=call.event_id if call.signed else None
+    )
+    return _maybe_started(failure, call) if call.signed else failure
 
 
 _CLI_HINT = (
@@ -235,20 +228,20 @@ _CLI_HINT = (
 )
 
 
+# What the resolver and the socket say (in the error httpcore wraps), where its type is lost.
+_NOT_RESOLVED = ("Name or service not known", "nodename nor servname", "getaddrinfo")
+_REFUSED = ("Connection refused", "Errno 111", "Errno 61")
+
+
 def _why_not_connected(exc: BaseException | None) -> str:
     import socket
 
-    for _ in range(10):
+    for _ in range(10):  # down the chain of causes, not forever
         if exc is None:
             break
-        text = str(exc)
-        if isinstance(exc, socket.gaierror) or any(
-            sign in text for sign in ("Name or service not known", "nodename nor servname", "getaddrinfo")
-        ):
+        if isinstance(exc, socket.gaierror) or any(sign in str(exc) for sign in _NOT_RESOLVED):
             return "the host name does not resolve"
-        if isinstance(exc, ConnectionRefusedError) or any(
-            sign in text for sign in ("Connection refused", "Errno 111", "Errno 61")
-        ):
+        if isinstance(exc, ConnectionRefusedError) or any(sign in str(exc) for sign in _REFUSED):
             return "the connection was refused"
         exc = exc.__cause__ or exc.__context__
     return "the connection failed"
@@ -338,9 +331,8 @@ def _sae_failure(exc: errors.SaeError, call: Call) -> Failure:
     lookup = isinstance(exc, errors.TemplateNotFoundError | errors.AmbiguousTemplateError)
     event_id = None if lookup and not call.started else call.event_id
     failure = Failure(exit_code, exc.code, message.rstrip("\n"), exc.request_id, event_id, details)
-    if exit_code not in (EXIT_JOB_FAILED, EXIT_WAIT_TIMEOUT) and (
-        exit_code == EXIT_UNAVAILABLE or call.started
-    ):
+    waited_for = exit_code in (EXIT_JOB_FAILED, EXIT_WAIT_TIMEOUT)
+    if exit_code == EXIT_UNAVAILABLE or (call.started and not waited_for):
         return _maybe_started(failure, call)
     return failure
 

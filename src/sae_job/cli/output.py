@@ -63,9 +63,10 @@ def display_width(text: str) -> int:
     )
 
 
-def pad(text: str, width: int) -> str:
-    """``text`` and the spaces that fill ``width`` terminal columns."""
-    return text + " " * max(width - display_width(text), 0)
+def pad(text: str, width: int, right: bool = False) -> str:
+    """``text`` and the spaces that fill ``width`` terminal columns (``right``: the spaces before it)."""
+    spaces = " " * max(width - display_width(text), 0)
+    return spaces + text if right else text + spaces
 
 
 def fit(text: str, columns: int) -> str:
@@ -102,14 +103,9 @@ def utc_text(moment: datetime | None) -> str | None:
 
 def status_json(status: JobStatus, app_id: str | None = None) -> dict[str, Any]:
     """A status as one JSON object, times in ISO 8601 UTC."""
-    found: dict[str, Any] = {"job_id": status.job_id} | ({"app_id": app_id} if app_id is not None else {})
-    found |= dataclasses.asdict(status)
-    found.update(
-        state=status.state.name.lower(),
-        created_at=utc_text(status.created_at),
-        completed_at=utc_text(status.completed_at),
-    )
-    return found
+    found = {"job_id": status.job_id} | ({"app_id": app_id} if app_id is not None else {})
+    times = {"created_at": utc_text(status.created_at), "completed_at": utc_text(status.completed_at)}
+    return found | dataclasses.asdict(status) | {"state": status.state.name.lower(), **times}
 
 
 def counts(status: JobStatus) -> str:
@@ -165,11 +161,6 @@ def template_json(template: JobTemplate) -> dict[str, Any]:
     }
 
 
-def settings_json(settings: TemplateSettings) -> dict[str, Any]:
-    """A template's settings as one JSON object (the OSS key pair as ``<redacted>``, as it is kept)."""
-    return dataclasses.asdict(settings)
-
-
 def settings_text(settings: TemplateSettings) -> str:
     """A template's settings, one a line."""
     timeout = settings.timeout
@@ -216,11 +207,8 @@ def templates_table(templates: Sequence[JobTemplate]) -> str:
     widths = [max(display_width(row[i]) for row in rows) for i in range(len(TEMPLATE_COLUMNS))]
 
     def line(row: Sequence[str]) -> str:
-        cells = [  # the counts align right
-            " " * (w - display_width(cell)) + cell if i >= 6 else pad(cell, w)
-            for i, (cell, w) in enumerate(zip(row, widths, strict=True))
-        ]
-        return "  ".join(cells).rstrip() + "\n"
+        cells = [pad(cell, w, right=i >= 6) for i, (cell, w) in enumerate(zip(row, widths, strict=True))]
+        return "  ".join(cells).rstrip() + "\n"  # the counts align right
 
     return "".join(line(row) for row in rows)
 
@@ -250,12 +238,13 @@ class Progress:
         self._monotonic, self._now, self._sleep = monotonic, now, sleep
         self._started = self._written = monotonic()  # _written: when the log's last line was
         self._last: JobStatus | None = None
+        self._seen: tuple[object, ...] = ()  # the last status's state and counts
         self._drawn = False
 
     def show(self, status: JobStatus) -> None:
         """A status looked at (``wait_for_job``'s ``on_status``)."""
-        changed = self._last is None or _key(self._last) != _key(status)
-        self._last = status
+        seen = (status.state, status.raw_state, status.active, status.succeeded, status.failed)
+        changed, self._last, self._seen = seen != self._seen, status, seen
         if self._live:
             self._draw()
         elif changed:
@@ -306,7 +295,3 @@ class Progress:
         self._stream.write("\r\x1b[K" + fit(line, max(self._columns() - 1, 1)))  # a wrapped line stays behind
         self._stream.flush()
         self._drawn = True
-
-
-def _key(status: JobStatus) -> tuple[object, ...]:
-    return (status.state, status.raw_state, status.active, status.succeeded, status.failed)
