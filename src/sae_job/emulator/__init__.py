@@ -28,10 +28,25 @@ from sae_job.emulator.messages import Request, Response
 from sae_job.emulator.server import RunningEmulator, serve
 from sae_job.emulator.werkzeug_harness import verify_werkzeug
 
-# fmt: off
 __all__ = [
-    "JOBS_PATH", "RESET_PATH", "STATS_PATH", "AuthFailure", "Caller", "ConfigError", "Emulator",
-    "EmulatorConfig", "Faults", "Job", "NonceCache", "Request", "Response", "RunningEmulator", "Template",
-    "default_config", "load_config", "serve", "verify_request", "verify_werkzeug",
+    "JOBS_PATH",
+    "RESET_PATH",
+    "STATS_PATH",
+    "AuthFailure",
+    "Caller",
+    "ConfigError",
+    "Emulator",
+    "EmulatorConfig",
+    "Faults",
+    "Job",
+    "NonceCache",
+    "Request",
+    "Response",
+    "RunningEmulator",
+    "Template",
+    "default_config",
+    "load_config",
+    "serve",
+    "verify_request",
+    "verify_werkzeug",
 ]
-# fmt: on
