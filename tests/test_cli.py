@@ -575,6 +575,20 @@ def test_no_command_and_an_unknown_one_name_every_command(capsys: pytest.Capture
     assert json.loads(out)["error"]["message"].startswith("'bogus' is not a command")
 
 
+def test_an_unknown_option_before_the_command_is_named_not_taken_for_a_command(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    code, _, err = run(["--bogus", "status", "APP"], capsys)
+    assert code == 2 and "error: unrecognized arguments: --bogus" in err
+    assert "hint: a command's own options go after it" in err and "invalid choice" not in err
+    code, _, err = run(["-v", "exec", "APP", "--", "true"], capsys)  # exec's own option, given too early
+    assert code == 2 and "unrecognized arguments: -v" in err
+    code, _, err = run(["-"], capsys)
+    assert code == 2 and "'-' is not a command: choose from exec," in err and "invalid choice" not in err
+    code, _, err = run(["--js", "status"], capsys)  # a global option abbreviated, as argparse allows
+    assert code == 2 and "APP_ID is missing" in err
+
+
 def test_status_and_history_show_the_state_by_name_and_fit_the_job_id() -> None:
     from sae_job.cli.output import HISTORY_HEADER, history_row, status_text
     from sae_job.models import JobState, JobStatus

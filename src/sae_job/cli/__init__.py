@@ -418,9 +418,14 @@ def _argument_error(error: _ArgumentError, json_wanted: bool) -> int:
 
 
 def _check_command_word(parser: argparse.ArgumentParser, head: list[str]) -> None:
-    """The word after the global options, when it is no option, names one of the commands."""
+    """The word after the global options names one of the commands, or is ``--help`` or ``--version``."""
     word = head[_after_global_options(head) :][:1]
-    if word and not word[0].startswith("-") and word[0] not in NAMES:
+    top = ("-h", "--help", "--version", "--json", *_GLOBAL_OPTIONS)  # or what argparse takes for one: --js
+    if word and word[0].startswith("-") and word[0] != "-":
+        if not any(option.startswith(word[0].split("=")[0]) for option in top):
+            hint = "a command's own options go after it: sae-job COMMAND --help lists them"
+            raise _ArgumentError(parser, f"unrecognized arguments: {word[0]}", hint)
+    elif word and word[0] not in NAMES:
         raise _ArgumentError(parser, f"{word[0]!r} is not a command: choose from {', '.join(NAMES)}")
 
 
