@@ -140,10 +140,10 @@ def prepare(operation: Operation, app_id: str, wire: Mapping[str, Any], event_id
 
 def prepare_exec_job(app_id: str, arguments: ExecJobArguments) -> Call:
     """ExecJob's wire form, with the event ID decided; ``TypeError``/``ValueError`` for bad arguments."""
-    event_id = arguments.get("event_id")
-    chosen = new_event_id() if event_id is None else event_id
-    with_event: ExecJobArguments = {**arguments, "event_id": chosen}
-    return prepare(EXEC_JOB, app_id, exec_job_params(app_id, **with_event), chosen)
+    wire = exec_job_params(app_id, **arguments)
+    if "event_id" not in wire:
+        wire["event_id"] = new_event_id()
+    return prepare(EXEC_JOB, app_id, wire, wire["event_id"])
 
 
 def _status_call(app_id: str, job_id: str | None) -> Call:
