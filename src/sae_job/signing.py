@@ -141,9 +141,10 @@ def decoded_query(raw_query: str) -> list[tuple[str, str]]:
 
 # Unreserved characters, "+" (a space), "=", "&", and %XX (upper-case) escaping an ASCII byte that is
 # not unreserved: each pair of a raw query made only of these is already percent-encoded per RFC 3986.
+# Possessive (no backtracking): a run of plain characters is one step, not one a character.
 _ENCODED_QUERY = re.compile(
-    r"(?:[A-Za-z0-9_.~+=&-]"  # kept as they are (but "+" stands for a space)
-    r"|%(?:[01][0-9A-F]|2[0-9A-CF]|3[A-F]|40|5[B-E]|60|7[B-DF]))*"  # escapes of reserved ASCII
+    r"(?:[A-Za-z0-9_.~+=&-]++"  # kept as they are (but "+" stands for a space)
+    r"|%(?:[01][0-9A-F]|2[0-9A-CF]|3[A-F]|40|5[B-E]|60|7[B-DF]))*+"  # escapes of reserved ASCII
 )
 
 
