@@ -126,8 +126,7 @@ class Call(NamedTuple):
     app_id: str
     event_id: str | None = None
 
-    @property
-    def label(self) -> str:
+    def __str__(self) -> str:
         event = f" (event {self.event_id})" if self.event_id is not None else ""
         return f"{self.operation.action} for app {self.app_id}{event}"
 
@@ -421,7 +420,7 @@ class _ClientCore:
         if spent < self.listing_deadline or not isinstance(outcome, TransportError):
             return outcome
         error = TransportError(
-            f"{call.label}: the listing's calls took {spent:.1f}s, past its listing_deadline of "
+            f"{call}: the listing's calls took {spent:.1f}s, past its listing_deadline of "
             f"{self.listing_deadline:g}s; it stopped at page {call.wire['current_page']}",
             sent=outcome.sent,
         )
@@ -500,7 +499,7 @@ class SaeJobClient(_ClientCore):
     ) -> Any:
         """The call's attempts through the generated ``send``, each signed afresh, within the deadline."""
         ends = self._ends(deadline)
-        loop = attempt_loop(read, self.retry, label=call.label, batch=batch, deadline=ends)
+        loop = attempt_loop(read, self.retry, label=call, batch=batch, deadline=ends)
 
         def attempt(number: int) -> Answer:
             until = min(ends, _time.monotonic() + self.timeout)
@@ -710,7 +709,7 @@ class AsyncSaeJobClient(_ClientCore):
         import asyncio  # here, not at the top: the sync client and the CLI never load it
 
         ends = self._ends(deadline)
-        loop = attempt_loop(read, self.retry, label=call.label, batch=batch, deadline=ends)
+        loop = attempt_loop(read, self.retry, label=call, batch=batch, deadline=ends)
 
         async def attempt(number: int) -> Answer:
             until = min(ends, _time.monotonic() + self.timeout)

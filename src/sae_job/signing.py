@@ -70,7 +70,7 @@ def format_acs_date(dt: datetime) -> str:
     >>> format_acs_date(datetime(2023, 10, 26, 10, 22, 32, 999, tzinfo=UTC))
     '2023-10-26T10:22:32Z'
     """
-    return as_utc(dt).isoformat(timespec="seconds").removesuffix("+00:00") + "Z"  # strftime's, faster
+    return as_utc(dt).isoformat()[:19] + "Z"  # a year has four digits: 19 characters to the second
 
 
 def format_http_date(dt: datetime) -> str:
