@@ -273,11 +273,18 @@ class _NoCookies(httpx.Cookies):
         return None
 
 
-def _without_cookies(http_client: httpx.Client | httpx.AsyncClient) -> None:
+H = TypeVar("H", httpx.Client, httpx.AsyncClient)
+
+
+def _trimmed(http_client: H) -> H:
+    """``http_client`` with no cookie jar and without httpx's default ``Connection: keep-alive`` (what
+    HTTP/1.1 does anyway: one header less for every step of every request)."""
     # httpx has no switch for cookies and copies any Cookies given: replace the one it keeps (a private
     # slot, pinned by tests/test_transport.py).
     if isinstance(getattr(http_client, "_cookies", None), httpx.Cookies):
         http_client._cookies = _NoCookies()
+    http_client.headers.pop("Connection", None)
+    return http_client
 
 
 _SIGNERS: dict[str, type[AcsV3Auth] | type[RoaV2Auth]] = {"v3": AcsV3Auth, "v2": RoaV2Auth}
@@ -394,7 +401,9 @@ class _ClientCore:
         call = prepare_exec_job(app_id, arguments)
         options = self._http_options() | {"auth": None, "transport": _Capture()}
         try:
-            with ApiClient(base_url=self.endpoint).set_httpx_client(httpx.Client(**options)) as capture:
+            with ApiClient(base_url=self.endpoint).set_httpx_client(
+                _trimmed(httpx.Client(**options))
+            ) as capture:
                 exec_job.sync_detailed(client=capture, **call.wire)
         except _Capture.Captured as captured:
             request = captured.request
@@ -485,8 +494,7 @@ class SaeJobClient(_ClientCore):
         super().__init__(**settings)
         self._sleep = sleep
         sending = SaeTransport(self.endpoint, inner=transport, trust_env=self._trust_env)
-        self._http = httpx.Client(transport=sending, **self._http_options())
-        _without_cookies(self._http)
+        self._http = _trimmed(httpx.Client(transport=sending, **self._http_options()))
         self._api = ApiClient(base_url=self.endpoint).set_httpx_client(self._http)
 
     def _run(
@@ -693,8 +701,7 @@ class AsyncSaeJobClient(_ClientCore):
         if transport is None:  # proxies from the environment, as the sync client, but never for loopback
             transport = default_async_transport(trust_env=self._trust_env)
         sending = AsyncSaeTransport(self.endpoint, inner=transport, trust_env=self._trust_env)
-        self._http = httpx.AsyncClient(transport=sending, **self._http_options())
-        _without_cookies(self._http)
+        self._http = _trimmed(httpx.AsyncClient(transport=sending, **self._http_options()))
         self._api = ApiClient(base_url=self.endpoint).set_async_httpx_client(self._http)
 
     async def _run(

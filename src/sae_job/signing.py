@@ -495,13 +495,12 @@ class AcsV3Auth(_PopAuth):
         if credentials.security_token:  # STS: the key ID travels beside the token, as the SDKs send it
             added[ACCESS_KEY_ID_HEADER] = credentials.access_key_id
             added[SECURITY_TOKEN_HEADER] = credentials.security_token
-        headers = _headers_as_sent(request, added, only=_signed_by_v3)
-        if not any(name == "host" for name, _ in headers):
-            added["host"] = request.url.netloc.decode("ascii")  # sign the host that is sent
-            headers.append(("host", added["host"]))
-        # Every name in `headers` is one V3 signs, lower-case: signed_headers_v3 of them is their sorted
+        # Every name in `grouped` is one V3 signs, lower-case: signed_headers_v3 of them is their sorted
         # set, and canonical_headers_v3 needs them grouped only once.
-        grouped = group_headers(headers)
+        grouped = group_headers(_headers_as_sent(request, added, only=_signed_by_v3))
+        if "host" not in grouped:
+            added["host"] = request.url.netloc.decode("ascii")  # sign the host that is sent
+            grouped["host"] = [added["host"]]
         names = sorted(grouped)
         signed_headers = ";".join(names)
         canonical_request = canonical_request_v3(
