@@ -14,6 +14,7 @@ import time as _time
 from collections.abc import AsyncIterator, Awaitable, Callable, Generator, Iterable, Iterator, Mapping, Sized
 from dataclasses import dataclass
 from datetime import datetime
+from operator import attrgetter
 from typing import TYPE_CHECKING, Any, Literal, NamedTuple, Self, TypedDict, TypeVar, Unpack
 
 import httpx
@@ -240,20 +241,11 @@ async def _once_async(items: AsyncIterator[T], key: Callable[[T], object]) -> As
             yield item
 
 
-def _jobs(page: Any) -> Sized:
-    return page.jobs  # type: ignore[no-any-return]
-
-
-def _templates(page: Any) -> Sized:
-    return page.templates  # type: ignore[no-any-return]
-
-
-def _job_id(status: Any) -> object:
-    return status.job_id
-
-
-def _app_id(template: Any) -> object:
-    return template.app_id
+# A listing's items on a page, and the key that tells one item from another.
+_jobs = attrgetter("jobs")
+_templates = attrgetter("templates")
+_job_id = attrgetter("job_id")
+_app_id = attrgetter("app_id")
 
 
 def _once(items: Iterable[T], key: Callable[[T], object]) -> Iterator[T]:
