@@ -77,7 +77,7 @@ def test_plain_http_is_never_proxied(no_proxy_variables: pytest.MonkeyPatch) -> 
 
 
 def test_httpx_clients_keep_their_cookies_in_the_private_slot_the_client_replaces() -> None:
-    # sae_job.client._without_cookies: httpx has no switch for cookies (a speed trick: bench/LIMITS.md)
+    # sae_job.client._trimmed: httpx has no switch for cookies (a speed trick: bench/LIMITS.md)
     for cls in (httpx.Client, httpx.AsyncClient):
         assert isinstance(cls()._cookies, httpx.Cookies)  # type: ignore[attr-defined]
     with SaeJobClient(endpoint="http://127.0.0.1:9", credentials=Credentials("k", "s")) as client:

@@ -141,19 +141,17 @@ def _field(
     model: object,
     attribute: str,
     wire_name: str,
-    kind: type | tuple[type, ...],
+    kind: type[str] | type[bool],
     response: Response[Any],
     event_id: str | None,
 ) -> Any:
     """``model.attribute`` when absent (None) or of ``kind``; else the error naming ``wire_name``."""
     value = getattr(model, attribute, None)
-    if value is None or isinstance(value, Unset):
+    if value is None or isinstance(value, kind):
+        return value
+    if isinstance(value, Unset):
         return None
-    if isinstance(value, bool) and bool not in (kind if isinstance(kind, tuple) else (kind,)):
-        raise _WrongType(wire_name, value, response, event_id)
-    if not isinstance(value, kind):
-        raise _WrongType(wire_name, value, response, event_id)
-    return value
+    raise _WrongType(wire_name, value, response, event_id)
 
 
 class _WrongType(Exception):

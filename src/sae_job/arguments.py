@@ -77,13 +77,7 @@ class Env:
 
     def __post_init__(self) -> None:
         _check_env_name(self.name, "Env.name")
-        if not isinstance(self.value, str):
-            raise ArgumentTypeError(
-                "Env.value", f"of {self.name!r} must be a str, not {type(self.value).__name__}"
-            )
-        _check_utf8(self.value, "Env.value", f"of {self.name!r} ")
-        if "\x00" in self.value:  # no process environment can hold one
-            raise ArgumentError("Env.value", f"of {self.name!r} contains a NUL character")
+        _check_text(self.value, "Env.value", of=f"of {self.name!r} ")
 
     def to_wire(self) -> dict[str, Any]:
         """The variable as the service reads it."""
@@ -185,10 +179,10 @@ def _given(arguments: ExecJobArguments) -> dict[str, object]:
 
 
 def _check_names(arguments: Mapping[str, object]) -> None:
-    unknown = sorted(arguments.keys() - EXEC_JOB_ARGUMENTS)
+    unknown = arguments.keys() - EXEC_JOB_ARGUMENTS
     if unknown:
         takes = ", ".join(sorted(EXEC_JOB_ARGUMENTS))
-        raise TypeError(f"unexpected keyword argument {unknown[0]!r}; ExecJob takes {takes}")
+        raise TypeError(f"unexpected keyword argument {min(unknown)!r}; ExecJob takes {takes}")
 
 
 def check_number(
@@ -220,7 +214,10 @@ def new_event_id() -> str:
 
 
 def _check_utf8(value: str, name: str, of: str = "") -> None:
-    # A lone surrogate (from a mis-decoded file name, say) cannot be sent: say where it is.
+    # A lone surrogate (from a mis-decoded file name, say) cannot be sent: say where it is. ASCII (a flag
+    # of the string: no scan) holds none.
+    if value.isascii():
+        return
     try:
         # equivalent mutants: codec names ignore case
         value.encode("utf-8")  # pragma: no mutate
@@ -233,18 +230,19 @@ def _check_utf8(value: str, name: str, of: str = "") -> None:
 
 
 def _check_env_name(name: object, where: str) -> None:
+    if isinstance(name, str) and _ENV_NAME.fullmatch(name):
+        return
     if not isinstance(name, str):
         raise ArgumentTypeError(where, f"must be a str, not {type(name).__name__}")
     if not name:
         raise ArgumentError(where, "is empty")
     if "=" in name:
         raise ArgumentError(where, f"{name!r} contains '=': give the name and the value separately")
-    if not _ENV_NAME.fullmatch(name):
-        raise ArgumentError(
-            where,
-            f"{name!r} is not a valid environment variable name: use letters, digits, '-', '.', '_',"
-            " not starting with a digit",
-        )
+    raise ArgumentError(
+        where,
+        f"{name!r} is not a valid environment variable name: use letters, digits, '-', '.', '_',"
+        " not starting with a digit",
+    )
 
 
 def _check_id(value: object, name: str) -> str:
@@ -259,12 +257,16 @@ def _check_id(value: object, name: str) -> str:
     return value
 
 
-def _check_text(value: object, name: str) -> str:
+def _check_text(value: object, name: str, key: int | str | None = None, of: str = "") -> str:
+    # No NUL (no process environment can hold one), no lone surrogate; ``key``: the item of ``name``.
+    if isinstance(value, str) and value.isascii() and "\x00" not in value:
+        return value
+    where = name if key is None else f"{name}[{key!r}]"
     if not isinstance(value, str):
-        raise ArgumentTypeError(name, f"must be a str, not {type(value).__name__}")
+        raise ArgumentTypeError(where, f"{of}must be a str, not {type(value).__name__}")
     if "\x00" in value:
-        raise ArgumentError(name, "contains a NUL character")
-    _check_utf8(value, name)
+        raise ArgumentError(where, f"{of}contains a NUL character")
+    _check_utf8(value, where, of)
     return value
 
 
@@ -276,9 +278,8 @@ def _check_option(value: object, name: str) -> str:
     return text
 
 
-def _to_json(value: Any) -> str:
-    # Compact, as the API reference writes it; non-ASCII stays UTF-8 (the query encodes it).
-    return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
+# Compact, as the API reference writes it; non-ASCII stays UTF-8 (the query encodes it).
+_to_json = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
 
 
 def _command_params(command: str | Sequence[str] | None, args: Sequence[str] | None) -> dict[str, str]:
@@ -301,43 +302,36 @@ def _command_params(command: str | Sequence[str] | None, args: Sequence[str] | N
             raise ArgumentError(
                 "args", "cannot go with a command list: give the arguments in one of them, not both"
             )
-        items = [_check_text(item, f"command[{i}]") for i, item in enumerate(command)]
+        items = [_check_text(item, "command", i) for i, item in enumerate(command)]
         if not items[0].strip():
             raise ArgumentError("command[0]", "(the executable) is empty")
         params["command"], rest = items[0], items[1:]
     if args is not None:
         if isinstance(args, str | bytes) or not isinstance(args, Sequence):
             raise ArgumentTypeError("args", f"must be a list of str, not {type(args).__name__}")
-        rest = [_check_text(item, f"args[{i}]") for i, item in enumerate(args)]
+        rest = [_check_text(item, "args", i) for i, item in enumerate(args)]
     if rest or args is not None:
         params["command_args"] = _to_json(rest)
     return params
 
 
 def _envs_param(envs: EnvsArg) -> str:
-    items: list[Env | ConfigMapEnv]
-    if isinstance(envs, Mapping):
-        items = []
+    if isinstance(envs, Mapping):  # its names are unique: checked here, as Env checks itself
         for name, value in envs.items():
             _check_env_name(name, "envs key")
-            if not isinstance(value, str):
-                raise ArgumentTypeError(f"envs[{name!r}]", f"must be a str, not {type(value).__name__}")
-            _check_utf8(value, f"envs[{name!r}]")
-            if "\x00" in value:  # no process environment can hold one
-                raise ArgumentError(f"envs[{name!r}]", "contains a NUL character")
-            items.append(Env(name, value))
-    elif isinstance(envs, str | bytes) or not isinstance(envs, Iterable):
+            _check_text(value, "envs", name)
+        return _to_json([{"name": name, "value": value} for name, value in envs.items()])
+    if isinstance(envs, str | bytes) or not isinstance(envs, Iterable):
         raise ArgumentTypeError(
             "envs",
             f"must be a mapping of names to values or a list of Env/ConfigMapEnv, not {type(envs).__name__}",
         )
-    else:
-        items = list(envs)
-        for i, item in enumerate(items):
-            if not isinstance(item, Env | ConfigMapEnv):
-                raise ArgumentTypeError(
-                    f"envs[{i}]", f"must be an Env or a ConfigMapEnv, not {type(item).__name__}"
-                )
+    items = list(envs)
+    for i, item in enumerate(items):
+        if not isinstance(item, Env | ConfigMapEnv):
+            raise ArgumentTypeError(
+                f"envs[{i}]", f"must be an Env or a ConfigMapEnv, not {type(item).__name__}"
+            )
     seen: set[str] = set()
     for item in items:
         if item.name in seen:
@@ -407,11 +401,10 @@ def request_target(path: str, wire: Mapping[str, object]) -> str:
 
 def check_request_size(path: str, wire: Mapping[str, object]) -> None:
     """``ArgumentError`` naming the longest parameter when the gateway would not read the request's URL."""
-    # No character takes more than 12 bytes encoded (4 UTF-8 bytes as %XX): most calls are not counted.
-    if (
-        len(path) + sum(len(name) + 2 + 12 * len(str(value)) for name, value in wire.items())
-        <= MAX_REQUEST_TARGET
-    ):
+    # No character takes more than 12 bytes encoded (4 UTF-8 bytes as %XX), no wire name more than its
+    # argument's ("=" and "&" the 2 more): most calls are not counted.
+    values = "".join(map(str, wire.values()))
+    if len(path) + len("".join(wire)) + 2 * len(wire) + 12 * len(values) <= MAX_REQUEST_TARGET:
         return
     target = request_target(path, wire)
     if len(target) > MAX_REQUEST_TARGET:

@@ -14,6 +14,7 @@ import time as _time
 from collections.abc import AsyncIterator, Awaitable, Callable, Generator, Iterable, Iterator, Mapping, Sized
 from dataclasses import dataclass
 from datetime import datetime
+from operator import attrgetter
 from typing import TYPE_CHECKING, Any, Literal, NamedTuple, Self, TypedDict, TypeVar, Unpack
 
 import httpx
@@ -126,8 +127,7 @@ class Call(NamedTuple):
     app_id: str
     event_id: str | None = None
 
-    @property
-    def label(self) -> str:
+    def __str__(self) -> str:
         event = f" (event {self.event_id})" if self.event_id is not None else ""
         return f"{self.operation.action} for app {self.app_id}{event}"
 
@@ -140,10 +140,10 @@ def prepare(operation: Operation, app_id: str, wire: Mapping[str, Any], event_id
 
 def prepare_exec_job(app_id: str, arguments: ExecJobArguments) -> Call:
     """ExecJob's wire form, with the event ID decided; ``TypeError``/``ValueError`` for bad arguments."""
-    event_id = arguments.get("event_id")
-    chosen = new_event_id() if event_id is None else event_id
-    with_event: ExecJobArguments = {**arguments, "event_id": chosen}
-    return prepare(EXEC_JOB, app_id, exec_job_params(app_id, **with_event), chosen)
+    wire = exec_job_params(app_id, **arguments)
+    if "event_id" not in wire:
+        wire["event_id"] = new_event_id()
+    return prepare(EXEC_JOB, app_id, wire, wire["event_id"])
 
 
 def _status_call(app_id: str, job_id: str | None) -> Call:
@@ -241,20 +241,11 @@ async def _once_async(items: AsyncIterator[T], key: Callable[[T], object]) -> As
             yield item
 
 
-def _jobs(page: Any) -> Sized:
-    return page.jobs  # type: ignore[no-any-return]
-
-
-def _templates(page: Any) -> Sized:
-    return page.templates  # type: ignore[no-any-return]
-
-
-def _job_id(status: Any) -> object:
-    return status.job_id
-
-
-def _app_id(template: Any) -> object:
-    return template.app_id
+# A listing's items on a page, and the key that tells one item from another.
+_jobs = attrgetter("jobs")
+_templates = attrgetter("templates")
+_job_id = attrgetter("job_id")
+_app_id = attrgetter("app_id")
 
 
 def _once(items: Iterable[T], key: Callable[[T], object]) -> Iterator[T]:
@@ -274,11 +265,18 @@ class _NoCookies(httpx.Cookies):
         return None
 
 
-def _without_cookies(http_client: httpx.Client | httpx.AsyncClient) -> None:
+H = TypeVar("H", httpx.Client, httpx.AsyncClient)
+
+
+def _trimmed(http_client: H) -> H:
+    """``http_client`` with no cookie jar and without httpx's default ``Connection: keep-alive`` (what
+    HTTP/1.1 does anyway: one header less for every step of every request)."""
     # httpx has no switch for cookies and copies any Cookies given: replace the one it keeps (a private
     # slot, pinned by tests/test_transport.py).
     if isinstance(getattr(http_client, "_cookies", None), httpx.Cookies):
         http_client._cookies = _NoCookies()
+    http_client.headers.pop("Connection", None)
+    return http_client
 
 
 _SIGNERS: dict[str, type[AcsV3Auth] | type[RoaV2Auth]] = {"v3": AcsV3Auth, "v2": RoaV2Auth}
@@ -395,7 +393,9 @@ class _ClientCore:
         call = prepare_exec_job(app_id, arguments)
         options = self._http_options() | {"auth": None, "transport": _Capture()}
         try:
-            with ApiClient(base_url=self.endpoint).set_httpx_client(httpx.Client(**options)) as capture:
+            with ApiClient(base_url=self.endpoint).set_httpx_client(
+                _trimmed(httpx.Client(**options))
+            ) as capture:
                 exec_job.sync_detailed(client=capture, **call.wire)
         except _Capture.Captured as captured:
             request = captured.request
@@ -421,7 +421,7 @@ class _ClientCore:
         if spent < self.listing_deadline or not isinstance(outcome, TransportError):
             return outcome
         error = TransportError(
-            f"{call.label}: the listing's calls took {spent:.1f}s, past its listing_deadline of "
+            f"{call}: the listing's calls took {spent:.1f}s, past its listing_deadline of "
             f"{self.listing_deadline:g}s; it stopped at page {call.wire['current_page']}",
             sent=outcome.sent,
         )
@@ -486,8 +486,7 @@ class SaeJobClient(_ClientCore):
         super().__init__(**settings)
         self._sleep = sleep
         sending = SaeTransport(self.endpoint, inner=transport, trust_env=self._trust_env)
-        self._http = httpx.Client(transport=sending, **self._http_options())
-        _without_cookies(self._http)
+        self._http = _trimmed(httpx.Client(transport=sending, **self._http_options()))
         self._api = ApiClient(base_url=self.endpoint).set_httpx_client(self._http)
 
     def _run(
@@ -500,7 +499,7 @@ class SaeJobClient(_ClientCore):
     ) -> Any:
         """The call's attempts through the generated ``send``, each signed afresh, within the deadline."""
         ends = self._ends(deadline)
-        loop = attempt_loop(read, self.retry, label=call.label, batch=batch, deadline=ends)
+        loop = attempt_loop(read, self.retry, label=call, batch=batch, deadline=ends)
 
         def attempt(number: int) -> Answer:
             until = min(ends, _time.monotonic() + self.timeout)
@@ -694,8 +693,7 @@ class AsyncSaeJobClient(_ClientCore):
         if transport is None:  # proxies from the environment, as the sync client, but never for loopback
             transport = default_async_transport(trust_env=self._trust_env)
         sending = AsyncSaeTransport(self.endpoint, inner=transport, trust_env=self._trust_env)
-        self._http = httpx.AsyncClient(transport=sending, **self._http_options())
-        _without_cookies(self._http)
+        self._http = _trimmed(httpx.AsyncClient(transport=sending, **self._http_options()))
         self._api = ApiClient(base_url=self.endpoint).set_async_httpx_client(self._http)
 
     async def _run(
@@ -710,7 +708,7 @@ class AsyncSaeJobClient(_ClientCore):
         import asyncio  # here, not at the top: the sync client and the CLI never load it
 
         ends = self._ends(deadline)
-        loop = attempt_loop(read, self.retry, label=call.label, batch=batch, deadline=ends)
+        loop = attempt_loop(read, self.retry, label=call, batch=batch, deadline=ends)
 
         async def attempt(number: int) -> Answer:
             until = min(ends, _time.monotonic() + self.timeout)

@@ -130,7 +130,7 @@ class Batch:
         with self._lock:
             self._throttled_in_a_row = 0
 
-    def retry_delay(self, delay: float, error: SaeJobError, label: str) -> float | None:
+    def retry_delay(self, delay: float, error: SaeJobError, label: object) -> float | None:
         """The wait before retrying after ``error`` (which the policy would retry after ``delay``), or
         None when the budget is spent. A throttling error closes the gate for every call."""
         with self._lock:
@@ -170,14 +170,14 @@ def attempt_loop(
     read: Callable[[Answer, int], T | SaeJobError],
     policy: RetryPolicy,
     *,
-    label: str,
+    label: object,
     batch: Batch | None = None,
     deadline: float | None = None,
     clock: Callable[[], float] = time.monotonic,
 ) -> Generator[Step, Answer | None, T | SaeJobError]:
     """One call's attempts: yields :class:`Send` and :class:`Sleep`; ``read(answer, attempt)`` says what an
     answer means. Retries what ``policy`` and ``batch`` allow, none past ``deadline``; returns the result
-    or the last error. ``label`` names the call in log lines."""
+    or the last error. ``label`` names the call in log lines (as ``str`` gives it, only then)."""
     attempt, sent = 0, False  # sent: whether any attempt so far may have reached the server
     while True:
         if batch is not None and (closed := batch.closed_for()) > 0:
