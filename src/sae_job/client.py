@@ -46,7 +46,7 @@ from sae_job.arguments import (
     template_name,
 )
 from sae_job.credentials import CredentialsProvider, as_provider, default_credentials
-from sae_job.endpoints import resolve_endpoint
+from sae_job.endpoints import find_endpoint
 from sae_job.errors import SaeJobError, TransportError, UnexpectedResponseError
 from sae_job.models import JobStatus, JobTemplate, Launch
 from sae_job.operations import (
@@ -86,7 +86,6 @@ __all__ = [
     "RetryPolicy",
     "SaeJobClient",
     "default_async_transport",
-    "resolve_endpoint",
 ]
 
 T = TypeVar("T")
@@ -300,7 +299,7 @@ def _make_auth(
 
 
 class ClientSettings(TypedDict, total=False):
-    """Both clients' settings. ``region`` or ``endpoint`` (see :func:`resolve_endpoint`), ``vpc``;
+    """Both clients' settings. ``region`` or ``endpoint`` (see :func:`find_endpoint`), ``vpc``;
     ``credentials`` (a :class:`~sae_job.Credentials`, a provider or an ``alibabacloud_credentials`` client;
     None: :func:`~sae_job.default_credentials`) or ``profile``; ``signature_version`` ``"v3"`` or ``"v2"``;
     ``max_attempts`` (3) or a ``retry`` policy; ``timeout`` (10 s) per attempt, ``deadline`` (60 s) per
@@ -339,9 +338,8 @@ class _ClientCore:
     def __init__(self, **settings: Unpack[ClientSettings]) -> None:
         _check_keys(settings, ClientSettings.__optional_keys__)
         region, endpoint, profile = settings.get("region"), settings.get("endpoint"), settings.get("profile")
-        self.endpoint = resolve_endpoint(
-            region=region, endpoint=endpoint, vpc=settings.get("vpc", False), profile=profile
-        )
+        vpc = settings.get("vpc", False)
+        self.endpoint = find_endpoint(region=region, endpoint=endpoint, vpc=vpc, profile=profile).url
         self.timeout = _seconds("timeout", settings.get("timeout", 10.0))
         self.deadline = _seconds("deadline", settings.get("deadline", 60.0))
         self.listing_deadline = _seconds("listing_deadline", settings.get("listing_deadline", 600.0))
@@ -357,7 +355,7 @@ class _ClientCore:
         self.retry = retry if retry is not None else RetryPolicy(max_attempts=settings.get("max_attempts", 3))
         # find_template's answers, for this client's lifetime: a name is resolved once (never on disk).
         self._templates_by_name: dict[NameKey, JobTemplate] = {}
-        # Loopback only (resolve_endpoint): reached directly, never through a proxy.
+        # Loopback only (find_endpoint): reached directly, never through a proxy.
         self._trust_env = not self.endpoint.startswith("http://")
 
     def __repr__(self) -> str:

@@ -7,7 +7,7 @@ from __future__ import annotations
 import os
 import re
 from collections.abc import Mapping
-from typing import Any, NamedTuple
+from typing import NamedTuple
 
 import httpx
 
@@ -21,7 +21,6 @@ __all__ = [
     "NoRegionError",
     "find_endpoint",
     "nearest_regions",
-    "resolve_endpoint",
 ]
 
 ENDPOINT_ENV = "SAE_JOB_ENDPOINT"
@@ -154,18 +153,6 @@ def find_endpoint(
         raise ArgumentError(source.removesuffix("="), f"{region!r} is not a region ID such as 'cn-hangzhou'")
     host = f"sae{'-vpc' if vpc else ''}.{region}.aliyuncs.com"
     return Endpoint(f"https://{host}", host, region, source)
-
-
-def resolve_endpoint(
-    *,
-    region: str | None = None,
-    endpoint: str | None = None,
-    vpc: bool = False,
-    environ: Any = None,
-    profile: str | None = None,
-) -> str:
-    """The base URL to call: :func:`find_endpoint`'s ``url``, with the same arguments and errors."""
-    return find_endpoint(region=region, endpoint=endpoint, vpc=vpc, profile=profile, environ=environ).url
 
 
 def nearest_regions(region: str, count: int = 3) -> list[str]:

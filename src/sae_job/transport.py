@@ -120,7 +120,7 @@ class _DeadlineBackend(httpcore.NetworkBackend):
 
 def environment_proxy(url: httpx.URL) -> httpx.URL | None:
     """The proxy ``HTTPS_PROXY``/``ALL_PROXY`` (``NO_PROXY`` aside) names for ``url``; never one for
-    plain ``http://``, which only a loopback endpoint uses (:func:`~sae_job.resolve_endpoint`)."""
+    plain ``http://``, which only a loopback endpoint uses (:func:`~sae_job.endpoints.find_endpoint`)."""
     if url.scheme != "https":
         return None
     proxies = urllib.request.getproxies_environment()
