@@ -3,8 +3,6 @@ for. The generated call's ``Response.parsed`` is read; this module checks the fi
 
 from __future__ import annotations
 
-import math
-from collections.abc import Iterable
 from datetime import UTC, datetime
 from http import HTTPStatus
 from typing import Any, NamedTuple
@@ -22,21 +20,8 @@ from sae_job.errors import (
     UnexpectedResponseError,
     error_class_for,
 )
-from sae_job.models import (
-    HistoryPage,
-    JobState,
-    JobStatus,
-    JobTemplate,
-    Launch,
-    TemplatePage,
-)
-from sae_job.operations import (
-    DESCRIBE_JOB_HISTORY,
-    DESCRIBE_JOB_STATUS,
-    EXEC_JOB,
-    LIST_JOBS,
-    Operation,
-)
+from sae_job.models import HistoryPage, JobState, JobStatus, JobTemplate, Launch, TemplatePage
+from sae_job.operations import DESCRIBE_JOB_HISTORY, DESCRIBE_JOB_STATUS, EXEC_JOB, LIST_JOBS, Operation
 from sae_job.retries import Answer
 from sae_job_api.models import Error as ApiError
 from sae_job_api.types import Response, Unset
@@ -49,7 +34,6 @@ __all__ = [
     "job_status",
     "job_template",
     "matching",
-    "pick_template",
     "picked",
     "read_data",
     "read_exec_job",
@@ -66,17 +50,12 @@ _MILLISECONDS_FROM = 10_000_000_000
 
 def epoch_time(value: object) -> datetime | None:
     """A wire timestamp (epoch seconds, or milliseconds told apart by magnitude) in UTC; None if none."""
-    if (
-        isinstance(value, bool)
-        or not isinstance(value, int | float)
-        or not math.isfinite(value)
-        or value <= 0
-    ):
+    if isinstance(value, bool) or not isinstance(value, int | float) or not value > 0:  # NaN is not > 0
         return None
     seconds = value / 1000 if value >= _MILLISECONDS_FROM else value
     try:
         return datetime.fromtimestamp(seconds, UTC)
-    except (OverflowError, OSError, ValueError):
+    except (OverflowError, OSError, ValueError):  # infinity among them
         return None
 
 
@@ -437,21 +416,11 @@ def matching(name: str, namespace_id: str | None, page: TemplatePage) -> list[Jo
     return [t for t in page.templates if t.name == name and namespace_id in (None, t.namespace_id)]
 
 
-def pick_template(name: str, namespace_id: str | None, pages: Iterable[TemplatePage]) -> JobTemplate:
-    """The one template named exactly ``name`` (in ``namespace_id``) among ``pages``; raises
-    :class:`~sae_job.TemplateNotFoundError` or :class:`~sae_job.AmbiguousTemplateError`."""
-    matches: list[JobTemplate] = []
-    request_id = None
-    for page in pages:
-        request_id = request_id or page.request_id
-        matches += matching(name, namespace_id, page)
-    return picked(name, namespace_id, matches, request_id)
-
-
 def picked(
     name: str, namespace_id: str | None, matches: list[JobTemplate], request_id: str | None
 ) -> JobTemplate:
-    """The one of ``matches``, or the error that says why there is not one."""
+    """The one of ``matches``; else raises :class:`~sae_job.TemplateNotFoundError` or
+    :class:`~sae_job.AmbiguousTemplateError`."""
     if len(matches) == 1:
         return matches[0]
     where = f" in namespace {namespace_id}" if namespace_id is not None else ""

@@ -22,7 +22,6 @@ import httpx
 from sae_job import __version__
 from sae_job.answers import (
     matching,
-    pick_template,
     picked,
     read_exec_job,
     read_history_page,
@@ -95,7 +94,7 @@ _PYTHON = ".".join(map(str, sys.version_info[:3]))
 USER_AGENT = f"sae-job/{__version__} python/{_PYTHON} httpx/{httpx.__version__}"
 DEFAULT_CONCURRENCY = 10
 DEFAULT_PAGE_SIZE = 100
-Read = Callable[[Answer, int], Any]
+Read = Callable[[Answer, int], T | SaeJobError]
 NameKey = tuple[str, str | None]
 
 JobOutcome = Launch | SaeJobError
@@ -145,27 +144,23 @@ def prepare_exec_job(app_id: str, arguments: ExecJobArguments) -> Call:
     return prepare(EXEC_JOB, app_id, wire, wire["event_id"])
 
 
-def _status_call(app_id: str, job_id: str | None) -> Call:
-    return prepare(DESCRIBE_JOB_STATUS, app_id, describe_job_status_params(app_id, job_id=job_id))
+def _job_call(app_id: str, job_id: str | None, operation: Operation = DESCRIBE_JOB_STATUS) -> Call:
+    """DescribeJobStatus's call (or DescribeJob's, which takes the same arguments)."""
+    return prepare(operation, app_id, describe_job_status_params(app_id, job_id=job_id))
 
 
-def _settings_call(app_id: str, job_id: str | None) -> Call:
-    return prepare(DESCRIBE_JOB, app_id, describe_job_status_params(app_id, job_id=job_id))
-
-
-def _history_call(app_id: str, arguments: DescribeJobHistoryArguments) -> Callable[[int], Call]:
+def _history_calls(app_id: str, arguments: DescribeJobHistoryArguments) -> Generator[Call | None, Any, None]:
     def page(number: int) -> Call:
-        wire = describe_job_history_params(app_id, number, **arguments)
-        return prepare(DESCRIBE_JOB_HISTORY, app_id, wire)
+        return prepare(DESCRIBE_JOB_HISTORY, app_id, describe_job_history_params(app_id, number, **arguments))
 
-    return page
+    return _started(page_calls(page, attrgetter("jobs"), _job_id))
 
 
-def _templates_call(arguments: ListJobsArguments) -> Callable[[int], Call]:
+def _templates_calls(arguments: ListJobsArguments) -> Generator[Call | None, Any, None]:
     def page(number: int) -> Call:
         return prepare(LIST_JOBS, "", list_jobs_params(number, **arguments))
 
-    return page
+    return _started(page_calls(page, attrgetter("templates"), attrgetter("app_id")))
 
 
 def _name_arguments(name: str, namespace_id: str | None) -> ListJobsArguments:
@@ -240,11 +235,7 @@ async def _once_async(items: AsyncIterator[T], key: Callable[[T], object]) -> As
             yield item
 
 
-# A listing's items on a page, and the key that tells one item from another.
-_jobs = attrgetter("jobs")
-_templates = attrgetter("templates")
-_job_id = attrgetter("job_id")
-_app_id = attrgetter("app_id")
+_job_id = attrgetter("job_id")  # what tells a job from another in a listing
 
 
 def _once(items: Iterable[T], key: Callable[[T], object]) -> Iterator[T]:
@@ -447,13 +438,13 @@ class _ClientCore:
         return calls
 
     @staticmethod
-    def _exec_job_read(call: Call) -> Read:
+    def _exec_job_read(call: Call) -> Read[Launch]:
         assert call.event_id is not None
         app_id, event_id = call.app_id, call.event_id
         return lambda answer, attempt: read_exec_job(answer, attempt, app_id=app_id, event_id=event_id)
 
     @staticmethod
-    def _status_read(job_id: str | None) -> Read:
+    def _status_read(job_id: str | None) -> Read[JobStatus]:
         return lambda answer, attempt: read_job_status(answer, attempt, job_id=job_id)
 
     def _looks(self, waiting: WaitArguments) -> tuple[Generator[Any, Any, JobStatus], float]:
@@ -491,10 +482,10 @@ class SaeJobClient(_ClientCore):
         self,
         send: Callable[..., Response[Any]],
         call: Call,
-        read: Read,
+        read: Read[T],
         batch: Batch | None = None,
         deadline: float | None = None,
-    ) -> Any:
+    ) -> T | SaeJobError:
         """The call's attempts through the generated ``send``, each signed afresh, within the deadline."""
         ends = self._ends(deadline)
         loop = attempt_loop(read, self.retry, label=call, batch=batch, deadline=ends)
@@ -506,8 +497,8 @@ class SaeJobClient(_ClientCore):
         return run_sync(loop, attempt, self._sleep)
 
     def _pages(
-        self, send: Callable[..., Response[Any]], calls: Generator[Call | None, Any, None], read: Read
-    ) -> Iterator[Any]:
+        self, send: Callable[..., Response[Any]], calls: Generator[Call | None, Any, None], read: Read[T]
+    ) -> Iterator[T]:
         call, spent = next(calls), 0.0
         while call is not None:
             began = _time.monotonic()
@@ -527,19 +518,15 @@ class SaeJobClient(_ClientCore):
         from sae_job_api.api.default import exec_job
 
         call = prepare_exec_job(app_id, arguments)
-        launch: Launch = _result(self._run(exec_job.sync_detailed, call, self._exec_job_read(call)))
-        return launch
+        return _result(self._run(exec_job.sync_detailed, call, self._exec_job_read(call)))
 
     def describe_job(self, app_id: str, job_id: str | None = None) -> JobStatus:
         """The job's status (DescribeJobStatus); without ``job_id``, the template's latest job. Raises
         as :meth:`exec_job` does."""
         from sae_job_api.api.default import describe_job_status
 
-        call = _status_call(app_id, job_id)
-        status: JobStatus = _result(
-            self._run(describe_job_status.sync_detailed, call, self._status_read(job_id))
-        )
-        return status
+        call = _job_call(app_id, job_id)
+        return _result(self._run(describe_job_status.sync_detailed, call, self._status_read(job_id)))
 
     def describe_template(self, app_id: str, job_id: str | None = None) -> TemplateSettings:
         """The job template's settings (DescribeJob): its timeout, retries, concurrency policy and more;
@@ -547,11 +534,8 @@ class SaeJobClient(_ClientCore):
         from sae_job.settings import read_template_settings
         from sae_job_api.api.default import describe_job
 
-        call = _settings_call(app_id, job_id)
-        settings: TemplateSettings = _result(
-            self._run(describe_job.sync_detailed, call, read_template_settings)
-        )
-        return settings
+        call = _job_call(app_id, job_id, DESCRIBE_JOB)
+        return _result(self._run(describe_job.sync_detailed, call, read_template_settings))
 
     def job_history(
         self, app_id: str, **arguments: Unpack[DescribeJobHistoryArguments]
@@ -560,8 +544,9 @@ class SaeJobClient(_ClientCore):
         arguments raise at the call, an error answer from the iteration."""
         from sae_job_api.api.default import describe_job_history
 
-        calls = _started(page_calls(_history_call(app_id, arguments), _jobs, _job_id))
-        pages = self._pages(describe_job_history.sync_detailed, calls, read_history_page)
+        pages = self._pages(
+            describe_job_history.sync_detailed, _history_calls(app_id, arguments), read_history_page
+        )
         return _once((status for page in pages for status in page.jobs), _job_id)
 
     def list_templates(
@@ -573,7 +558,7 @@ class SaeJobClient(_ClientCore):
         from sae_job_api.api.default import list_jobs
 
         arguments: ListJobsArguments = {"name": name, "namespace_id": namespace_id, "page_size": page_size}
-        calls = _started(page_calls(_templates_call(arguments), _templates, _app_id))
+        calls = _templates_calls(arguments)
         pages = self._pages(list_jobs.sync_detailed, calls, read_templates_page)
         return (template for page in pages for template in page.templates)
 
@@ -588,11 +573,12 @@ class SaeJobClient(_ClientCore):
         found = self._templates_by_name.get((name, namespace_id))
         if found is not None:
             return found
-        calls = _started(
-            page_calls(_templates_call(_name_arguments(name, namespace_id)), _templates, _app_id)
-        )
-        pages = self._pages(list_jobs.sync_detailed, calls, read_templates_page)
-        return self._remember((name, namespace_id), pick_template(name, namespace_id, pages))
+        calls = _templates_calls(_name_arguments(name, namespace_id))
+        matches, request_id = [], None  # only the matches are kept, never the pages
+        for page in self._pages(list_jobs.sync_detailed, calls, read_templates_page):
+            request_id = request_id or page.request_id
+            matches += matching(name, namespace_id, page)
+        return self._remember((name, namespace_id), picked(name, namespace_id, matches, request_id))
 
     def wait_for_job(
         self, job: str | Launch, job_id: str | None = None, **waiting: Unpack[WaitArguments]
@@ -606,13 +592,10 @@ class SaeJobClient(_ClientCore):
         from sae_job_api.api.default import describe_job_status
 
         app_id, job_id = _job_of(job, job_id)
-        call, read = _status_call(app_id, job_id), self._status_read(job_id)
+        call, read = _job_call(app_id, job_id), self._status_read(job_id)
         looks, ends = self._looks(waiting)
         send = describe_job_status.sync_detailed
-        status: JobStatus = run_sync(
-            looks, lambda look: self._run(send, call, read, deadline=ends), self._sleep
-        )
-        return status
+        return run_sync(looks, lambda look: self._run(send, call, read, deadline=ends), self._sleep)
 
     def exec_jobs(
         self,
@@ -636,8 +619,7 @@ class SaeJobClient(_ClientCore):
             return []
 
         def run(call: Call) -> JobOutcome:
-            outcome: JobOutcome = self._run(exec_job.sync_detailed, call, self._exec_job_read(call), batch)
-            return outcome
+            return self._run(exec_job.sync_detailed, call, self._exec_job_read(call), batch)
 
         from concurrent.futures import ThreadPoolExecutor  # here: a single call never loads it
 
@@ -698,10 +680,10 @@ class AsyncSaeJobClient(_ClientCore):
         self,
         send: Callable[..., Awaitable[Response[Any]]],
         call: Call,
-        read: Read,
+        read: Read[T],
         batch: Batch | None = None,
         deadline: float | None = None,
-    ) -> Any:
+    ) -> T | SaeJobError:
         """The call's attempts through the generated ``send``, each signed afresh, within the deadline."""
         import asyncio  # here, not at the top: the sync client and the CLI never load it
 
@@ -718,8 +700,8 @@ class AsyncSaeJobClient(_ClientCore):
         self,
         send: Callable[..., Awaitable[Response[Any]]],
         calls: Generator[Call | None, Any, None],
-        read: Read,
-    ) -> AsyncIterator[Any]:
+        read: Read[T],
+    ) -> AsyncIterator[T]:
         call, spent = next(calls), 0.0
         while call is not None:
             began = _time.monotonic()
@@ -734,27 +716,22 @@ class AsyncSaeJobClient(_ClientCore):
         from sae_job_api.api.default import exec_job
 
         call = prepare_exec_job(app_id, arguments)
-        launch: Launch = _result(await self._run(exec_job.asyncio_detailed, call, self._exec_job_read(call)))
-        return launch
+        return _result(await self._run(exec_job.asyncio_detailed, call, self._exec_job_read(call)))
 
     async def describe_job(self, app_id: str, job_id: str | None = None) -> JobStatus:
         """As :meth:`SaeJobClient.describe_job`."""
         from sae_job_api.api.default import describe_job_status
 
-        call = _status_call(app_id, job_id)
-        send = describe_job_status.asyncio_detailed
-        status: JobStatus = _result(await self._run(send, call, self._status_read(job_id)))
-        return status
+        call = _job_call(app_id, job_id)
+        return _result(await self._run(describe_job_status.asyncio_detailed, call, self._status_read(job_id)))
 
     async def describe_template(self, app_id: str, job_id: str | None = None) -> TemplateSettings:
         """As :meth:`SaeJobClient.describe_template`."""
         from sae_job.settings import read_template_settings
         from sae_job_api.api.default import describe_job
 
-        call = _settings_call(app_id, job_id)
-        send = describe_job.asyncio_detailed
-        settings: TemplateSettings = _result(await self._run(send, call, read_template_settings))
-        return settings
+        call = _job_call(app_id, job_id, DESCRIBE_JOB)
+        return _result(await self._run(describe_job.asyncio_detailed, call, read_template_settings))
 
     def job_history(
         self, app_id: str, **arguments: Unpack[DescribeJobHistoryArguments]
@@ -762,7 +739,7 @@ class AsyncSaeJobClient(_ClientCore):
         """As :meth:`SaeJobClient.job_history`, iterated with ``async for``."""
         from sae_job_api.api.default import describe_job_history
 
-        calls = _started(page_calls(_history_call(app_id, arguments), _jobs, _job_id))
+        calls = _history_calls(app_id, arguments)
         pages = self._pages(describe_job_history.asyncio_detailed, calls, read_history_page)
         return _once_async((status async for page in pages for status in page.jobs), _job_id)
 
@@ -773,7 +750,7 @@ class AsyncSaeJobClient(_ClientCore):
         from sae_job_api.api.default import list_jobs
 
         arguments: ListJobsArguments = {"name": name, "namespace_id": namespace_id, "page_size": page_size}
-        calls = _started(page_calls(_templates_call(arguments), _templates, _app_id))
+        calls = _templates_calls(arguments)
         pages = self._pages(list_jobs.asyncio_detailed, calls, read_templates_page)
         return (template async for page in pages for template in page.templates)
 
@@ -784,9 +761,7 @@ class AsyncSaeJobClient(_ClientCore):
         found = self._templates_by_name.get((name, namespace_id))
         if found is not None:
             return found
-        calls = _started(
-            page_calls(_templates_call(_name_arguments(name, namespace_id)), _templates, _app_id)
-        )
+        calls = _templates_calls(_name_arguments(name, namespace_id))
         matches, request_id = [], None  # only the matches are kept, never the pages
         async for page in self._pages(list_jobs.asyncio_detailed, calls, read_templates_page):
             request_id = request_id or page.request_id
@@ -802,13 +777,10 @@ class AsyncSaeJobClient(_ClientCore):
         from sae_job_api.api.default import describe_job_status
 
         app_id, job_id = _job_of(job, job_id)
-        call, read = _status_call(app_id, job_id), self._status_read(job_id)
+        call, read = _job_call(app_id, job_id), self._status_read(job_id)
         looks, ends = self._looks(waiting)
         send = describe_job_status.asyncio_detailed
-        status: JobStatus = await run_async(
-            looks, lambda look: self._run(send, call, read, deadline=ends), asyncio.sleep
-        )
-        return status
+        return await run_async(looks, lambda look: self._run(send, call, read, deadline=ends), asyncio.sleep)
 
     async def exec_jobs(
         self,

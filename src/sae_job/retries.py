@@ -251,20 +251,14 @@ async def run_async(
 _UNPARSED = (ValueError, KeyError, TypeError, AttributeError, RecursionError)
 
 
-def _unparsed(exc: Exception) -> Response[Any]:
-    raw = transport.last_response()
-    if raw is None:  # raised before any answer (by the signer, say): not the server's doing
-        raise exc
-    return Response(status_code=raw.status_code, content=raw.content, headers=raw.headers, parsed=None)  # type: ignore[arg-type]
-
-
 def _failed(exc: Exception) -> Answer:
     """What an attempt that raised got: no answer, one refused unread, or one the parser could not read."""
     if isinstance(exc, httpx.TransportError | UnexpectedResponseError):
         return exc
-    if isinstance(exc, _UNPARSED):
-        return _unparsed(exc)
-    raise exc
+    raw = transport.last_response() if isinstance(exc, _UNPARSED) else None
+    if raw is None:  # not the parser's, or raised before any answer (by the signer, say): not the server's
+        raise exc
+    return Response(status_code=raw.status_code, content=raw.content, headers=raw.headers, parsed=None)  # type: ignore[arg-type]
 
 
 def call_sync(call: Callable[[], Response[Any]], deadline: float) -> Answer:
