@@ -27,12 +27,7 @@ from sae_job_api.models import Error as ApiError
 from sae_job_api.types import Response, Unset
 
 __all__ = [
-    "Reply",
-    "epoch_time",
-    "failed_call",
-    "instance_count",
     "job_status",
-    "job_template",
     "matching",
     "picked",
     "read_data",
@@ -41,7 +36,6 @@ __all__ = [
     "read_job_status",
     "read_reply",
     "read_templates_page",
-    "transport_error",
 ]
 
 # Epoch values at or above this are milliseconds (it is 2286 in seconds, 1970-04-26 in milliseconds).

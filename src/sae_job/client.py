@@ -285,8 +285,7 @@ def _make_auth(
             f"not {signature_version!r}"
         )
     given: dict[str, Any] = {"clock": clock, "nonce": nonce}
-    injected = {name: value for name, value in given.items() if value is not None}
-    return signer(credentials, **injected)
+    return signer(credentials, **{name: value for name, value in given.items() if value is not None})
 
 
 class ClientSettings(TypedDict, total=False):
@@ -380,12 +379,10 @@ class _ClientCore:
         from sae_job_api.api.default import exec_job
 
         call = prepare_exec_job(app_id, arguments)
-        options = self._http_options() | {"auth": None, "transport": _Capture()}
+        capture = _trimmed(httpx.Client(**self._http_options() | {"auth": None, "transport": _Capture()}))
         try:
-            with ApiClient(base_url=self.endpoint).set_httpx_client(
-                _trimmed(httpx.Client(**options))
-            ) as capture:
-                exec_job.sync_detailed(client=capture, **call.wire)
+            with ApiClient(base_url=self.endpoint).set_httpx_client(capture) as api:
+                exec_job.sync_detailed(client=api, **call.wire)
         except _Capture.Captured as captured:
             request = captured.request
         steps = self._auth.explain(request)
