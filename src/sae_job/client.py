@@ -153,14 +153,16 @@ def _history_calls(app_id: str, arguments: DescribeJobHistoryArguments) -> Gener
     def page(number: int) -> Call:
         return prepare(DESCRIBE_JOB_HISTORY, app_id, describe_job_history_params(app_id, number, **arguments))
 
-    return _started(page_calls(page, attrgetter("jobs"), _job_id))
+    page(1)  # bad arguments raise at the call, not on iteration
+    return page_calls(page, attrgetter("jobs"), _job_id)
 
 
 def _templates_calls(arguments: ListJobsArguments) -> Generator[Call | None, Any, None]:
     def page(number: int) -> Call:
         return prepare(LIST_JOBS, "", list_jobs_params(number, **arguments))
 
-    return _started(page_calls(page, attrgetter("templates"), attrgetter("app_id")))
+    page(1)  # bad arguments raise at the call, not on iteration
+    return page_calls(page, attrgetter("templates"), attrgetter("app_id"))
 
 
 def _name_arguments(name: str, namespace_id: str | None) -> ListJobsArguments:
@@ -634,18 +636,6 @@ class SaeJobClient(_ClientCore):
 
     def __exit__(self, *exc_info: object) -> None:
         self.close()
-
-
-def _started(calls: Generator[Call | None, Any, None]) -> Generator[Call | None, Any, None]:
-    """``calls`` with page 1's call made now, so that bad arguments raise at the call, not on iteration."""
-    first = next(calls)
-
-    def replay() -> Generator[Call | None, Any, None]:
-        page = yield first
-        while True:
-            page = yield calls.send(page)
-
-    return replay()
 
 
 def default_async_transport(*, trust_env: bool = True) -> httpx.AsyncBaseTransport | None:
