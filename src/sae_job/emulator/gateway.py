@@ -10,12 +10,12 @@ import uuid
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, replace
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 from urllib.parse import unquote
 
 from sae_job.emulator.auth import DEFAULT_WINDOW, AuthFailure, Caller, NonceCache, verify_request
-from sae_job.emulator.backend import Backend, Job, JobError, _utc_now
+from sae_job.emulator.backend import Backend, Job, JobError
 from sae_job.emulator.config import EmulatorConfig, default_config
 from sae_job.emulator.control import answer_control
 from sae_job.emulator.faults import FaultInjector, FaultKind, Faults
@@ -26,6 +26,7 @@ from sae_job.signing import decoded_query
 logger = logging.getLogger("sae_job.emulator")
 
 DEFAULT_HOST_ID = "sae.cn-hangzhou.aliyuncs.com"
+_UTC_NOW = functools.partial(datetime.now, UTC)
 _NOT_FOUND = (404, "InvalidAction.NotFound", "Specified api is not found, please check your url and method.")
 _UNAVAILABLE = (503, "ServiceUnavailable", "The request has failed due to a temporary failure of the server.")
 _RAM_DENIED = "User not authorized to operate on the specified resource, or this API doesn't support RAM."
@@ -59,7 +60,7 @@ class Emulator:
         self,
         config: EmulatorConfig | None = None,
         *,
-        clock: Callable[[], datetime] = _utc_now,
+        clock: Callable[[], datetime] = _UTC_NOW,
         window: timedelta = DEFAULT_WINDOW,
         nonce_window: timedelta | None = None,
         max_jobs: int = 10_000,
