@@ -44,7 +44,7 @@ class Template:
     retried_failures: int = field(default=0, metadata={"type": "integer", "minimum": 0, "maximum": 1000})
     timeout: int = field(default=3600, metadata={"type": "integer", "minimum": 1, "maximum": 7 * 86400})
     backoff_limit: int = field(default=0, metadata={"type": "integer", "minimum": 0, "maximum": 1000})
-    name: str | None = field(default=None, metadata=_NON_BLANK)
+    name: str | None = field(default=None, metadata={**_NON_BLANK, "type": ["string", "null"]})
     namespace_id: str = field(default=DEFAULT_NAMESPACE, metadata=_NON_BLANK)
     description: str = field(default="", metadata=_STRING)
     tags: Mapping[str, str] = field(default_factory=dict, metadata=_TAGS)
@@ -52,11 +52,8 @@ class Template:
     def __post_init__(self) -> None:
         if isinstance(self.tags, Mapping):
             object.__setattr__(self, "tags", dict(self.tags))
-        given = {f.name: getattr(self, f.name) for f in fields(self)}
+        conform(_TEMPLATE, {f.name: getattr(self, f.name) for f in fields(self)}, "template")
         if self.name is None:  # defaults to app_id, once that is known to be good
-            del given["name"]
-        conform(_TEMPLATE, given, "template")
-        if self.name is None:
             object.__setattr__(self, "name", self.app_id)
 
     @property
