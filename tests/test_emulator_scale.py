@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import time
 import tracemalloc
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 from urllib.parse import urlencode
 
@@ -26,7 +26,7 @@ class Rig:
     """Requests signed and handled in-process, on a clock of its own: no sockets in the way."""
 
     def __init__(self) -> None:
-        self.now = emulator_backend._utc_now()
+        self.now = datetime.now(UTC)
         self.emulator = Emulator(
             EmulatorConfig([KEY], [QUICK, OTHER, FORBID]), clock=lambda: self.now, max_jobs=1_000_000
         )

@@ -1,14 +1,11 @@
-"""A local stand-in for SAE's ExecJob API and its gateway, for demos and tests (as moto is for boto3).
+"""A local stand-in for SAE's ExecJob API and its gateway, for demos and tests (as moto is for boto3); the
+README's emulator section shows it all (the ``emulator`` extra).
 
 >>> from sae_job.emulator import serve
 >>> with serve() as running:  # the embedded demo key and template, a free loopback port
 ...     launch = running.client.exec_job(running.app_id, command=["echo", "hi"])
 ...     [job.command_args for job in running.emulator.jobs() if job.job_id == launch.job_id]
 [['hi']]
-
-As moto splits a service: ``backend`` (state and operations), ``gateway`` (:meth:`Emulator.handle`, the one
-handler), ``control`` (``/_emulator``); ``server`` and ``werkzeug_harness`` only translate. The README's
-emulator section shows the rest; it needs the ``emulator`` extra.
 """
 
 try:

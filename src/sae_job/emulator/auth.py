@@ -267,16 +267,12 @@ def _claim_v2(
     ):
         if _one(headers, name) != expected:
             raise AuthFailure("IncompleteSignature", reason=f"{name} is not {expected}")
-
-    def last(name: str) -> str:
-        return (headers.get(name) or [""])[-1]
-
     string_to_sign = signing.string_to_sign_v2(
         method,
-        last("accept"),
+        headers.get("accept", [""])[-1],
         # the MD5 of the body received, so a body changed on the way cannot verify
-        signing.content_md5(body) if body else last("content-md5"),
-        last("content-type"),
+        signing.content_md5(body) if body else headers.get("content-md5", [""])[-1],
+        headers.get("content-type", [""])[-1],
         headers["date"][0],
         signing.canonical_headers_v2(_pairs(headers)),
         signing.canonical_resource_v2(path, signing.decoded_query(query)),

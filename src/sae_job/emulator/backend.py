@@ -46,10 +46,6 @@ class JobError(Exception):
         self.code, self.message = code, _JOB_ERRORS[code]
 
 
-def _utc_now() -> datetime:
-    return datetime.now(UTC)
-
-
 @dataclass(frozen=True, slots=True)
 class Job:
     """A job started (as ``GET /_emulator/jobs`` shows it). ``parameters``: ExecJob's others by the generated

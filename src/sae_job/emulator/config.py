@@ -13,7 +13,7 @@ from typing import Literal, get_args
 
 from sae_job.credentials import Credentials
 from sae_job.emulator.faults import FAULTS_SCHEMA, MAX_SECONDS, Faults
-from sae_job.emulator.spec import SettingsValidator, conform, setting, settings_schema, table_schema
+from sae_job.emulator.spec import SettingsValidator, conform, settings_schema, table_schema
 from sae_job.files import MAX_FILE_BYTES, read_small_file
 
 ConcurrencyPolicy = Literal["Allow", "Forbid", "Replace"]
@@ -23,6 +23,7 @@ MAX_CONFIG_BYTES = MAX_FILE_BYTES
 _STRING, _BOOLEAN, _NON_BLANK = {"type": "string"}, {"type": "boolean"}, {"type": "string", "pattern": r"\S"}
 _TAGS = {"type": "object", "propertyNames": _STRING, "additionalProperties": _STRING}
 _POLICY, _OUTCOME = {"enum": list(get_args(ConcurrencyPolicy))}, {"enum": list(get_args(Outcome))}
+_PREFIX = {"enum": ["manual", "event"]}
 
 
 class ConfigError(ValueError):
@@ -36,26 +37,23 @@ class Template:
 
     app_id: str = field(metadata=_NON_BLANK)
     concurrency_policy: ConcurrencyPolicy = field(default="Allow", metadata=_POLICY)
-    suspended: bool = setting(False, _BOOLEAN)
-    run_seconds: float = setting(30, {"type": "number", "minimum": 0, "maximum": MAX_SECONDS})
+    suspended: bool = field(default=False, metadata=_BOOLEAN)
+    run_seconds: float = field(default=30, metadata={"type": "number", "minimum": 0, "maximum": MAX_SECONDS})
     outcome: Outcome = field(default="succeeded", metadata=_OUTCOME)
-    job_id_prefix: Literal["manual", "event"] = setting("manual", {"enum": ["manual", "event"]})
-    retried_failures: int = setting(0, {"type": "integer", "minimum": 0, "maximum": 1000})
-    timeout: int = setting(3600, {"type": "integer", "minimum": 1, "maximum": 7 * 86400})
-    backoff_limit: int = setting(0, {"type": "integer", "minimum": 0, "maximum": 1000})
-    name: str | None = setting(None, _NON_BLANK)
-    namespace_id: str = setting(DEFAULT_NAMESPACE, _NON_BLANK)
-    description: str = setting("", _STRING)
+    job_id_prefix: Literal["manual", "event"] = field(default="manual", metadata=_PREFIX)
+    retried_failures: int = field(default=0, metadata={"type": "integer", "minimum": 0, "maximum": 1000})
+    timeout: int = field(default=3600, metadata={"type": "integer", "minimum": 1, "maximum": 7 * 86400})
+    backoff_limit: int = field(default=0, metadata={"type": "integer", "minimum": 0, "maximum": 1000})
+    name: str | None = field(default=None, metadata={**_NON_BLANK, "type": ["string", "null"]})
+    namespace_id: str = field(default=DEFAULT_NAMESPACE, metadata=_NON_BLANK)
+    description: str = field(default="", metadata=_STRING)
     tags: Mapping[str, str] = field(default_factory=dict, metadata=_TAGS)
 
     def __post_init__(self) -> None:
         if isinstance(self.tags, Mapping):
             object.__setattr__(self, "tags", dict(self.tags))
-        given = {f.name: getattr(self, f.name) for f in fields(self)}
+        conform(_TEMPLATE, {f.name: getattr(self, f.name) for f in fields(self)}, "template")
         if self.name is None:  # defaults to app_id, once that is known to be good
-            del given["name"]
-        conform(_TEMPLATE, given, "template")
-        if self.name is None:
             object.__setattr__(self, "name", self.app_id)
 
     @property

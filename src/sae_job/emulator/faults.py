@@ -6,10 +6,10 @@ from __future__ import annotations
 import random
 import threading
 from collections.abc import Mapping
-from dataclasses import dataclass, fields
+from dataclasses import dataclass, field, fields
 from typing import Any, Literal, get_args
 
-from sae_job.emulator.spec import SettingsValidator, conform, setting, settings_schema
+from sae_job.emulator.spec import SettingsValidator, conform, settings_schema
 
 FaultKind = Literal["error_503", "throttle", "drop_after_commit", "stall"]
 #: The faults a draw can pick, in the order their probabilities are stacked on [0, 1).
@@ -18,6 +18,7 @@ FAULT_KINDS: tuple[FaultKind, ...] = get_args(FaultKind)
 MAX_SECONDS = 86_400
 _PROBABILITY = {"type": "number", "minimum": 0, "maximum": 1}
 _SECONDS = {"type": "number", "minimum": 0, "maximum": MAX_SECONDS}
+_MILLISECONDS = {"type": "number", "minimum": 0, "maximum": MAX_SECONDS * 1000}
 
 
 @dataclass(frozen=True, slots=True)
@@ -25,15 +26,15 @@ class Faults:
     """What the emulator does wrong, as the README's table says: four probabilities per request, at most 1
     together, and their settings; ``ValueError`` out of range."""
 
-    drop_after_commit: float = setting(0.0, _PROBABILITY)
-    error_503: float = setting(0.0, _PROBABILITY)
-    throttle: float = setting(0.0, _PROBABILITY)
-    stall: float = setting(0.0, _PROBABILITY)
-    latency_ms: float = setting(0.0, {"type": "number", "minimum": 0, "maximum": MAX_SECONDS * 1000})
-    retry_after: float = setting(1.0, _SECONDS)
-    stall_seconds: float = setting(30.0, _SECONDS)
-    seed: int = setting(0, {"type": "integer"})
-    throttle_status: int = setting(400, {"enum": [400, 429]})
+    drop_after_commit: float = field(default=0.0, metadata=_PROBABILITY)
+    error_503: float = field(default=0.0, metadata=_PROBABILITY)
+    throttle: float = field(default=0.0, metadata=_PROBABILITY)
+    stall: float = field(default=0.0, metadata=_PROBABILITY)
+    latency_ms: float = field(default=0.0, metadata=_MILLISECONDS)
+    retry_after: float = field(default=1.0, metadata=_SECONDS)
+    stall_seconds: float = field(default=30.0, metadata=_SECONDS)
+    seed: int = field(default=0, metadata={"type": "integer"})
+    throttle_status: int = field(default=400, metadata={"enum": [400, 429]})
 
     def __post_init__(self) -> None:
         conform(_FAULTS, {f.name: getattr(self, f.name) for f in fields(self)}, "faults")
@@ -55,12 +56,8 @@ class Faults:
     def describe(self) -> str:
         """One line for a log: the faults that are on, or ``none``."""
         on = [f"{kind}={getattr(self, kind):g}" for kind in FAULT_KINDS if getattr(self, kind) > 0]
-        if self.throttle > 0:
-            on.append(f"retry_after={self.retry_after:g}s")
-        if self.stall > 0:
-            on.append(f"stall_seconds={self.stall_seconds:g}")
-        if self.latency_ms > 0:
-            on.append(f"latency_ms={self.latency_ms:g}")
+        settings = (("throttle", "retry_after"), ("stall", "stall_seconds"), ("latency_ms", "latency_ms"))
+        on += [f"{name}={getattr(self, name):g}" for by, name in settings if getattr(self, by) > 0]
         return f"{', '.join(on)} (seed {self.seed})" if on else "none"
 
 

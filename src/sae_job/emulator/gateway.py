@@ -9,13 +9,13 @@ import threading
 import uuid
 from collections import Counter
 from collections.abc import Callable
-from dataclasses import dataclass, replace
-from datetime import datetime, timedelta
+from dataclasses import asdict, dataclass, replace
+from datetime import UTC, datetime, timedelta
 from typing import Any
 from urllib.parse import unquote
 
 from sae_job.emulator.auth import DEFAULT_WINDOW, AuthFailure, Caller, NonceCache, verify_request
-from sae_job.emulator.backend import Backend, Job, JobError, _utc_now
+from sae_job.emulator.backend import Backend, Job, JobError
 from sae_job.emulator.config import EmulatorConfig, default_config
 from sae_job.emulator.control import answer_control
 from sae_job.emulator.faults import FaultInjector, FaultKind, Faults
@@ -26,14 +26,15 @@ from sae_job.signing import decoded_query
 logger = logging.getLogger("sae_job.emulator")
 
 DEFAULT_HOST_ID = "sae.cn-hangzhou.aliyuncs.com"
+_UTC_NOW = functools.partial(datetime.now, UTC)
 _NOT_FOUND = (404, "InvalidAction.NotFound", "Specified api is not found, please check your url and method.")
 _UNAVAILABLE = (503, "ServiceUnavailable", "The request has failed due to a temporary failure of the server.")
 _RAM_DENIED = "User not authorized to operate on the specified resource, or this API doesn't support RAM."
 
 
 @dataclass(slots=True)
-class _Refusal(Exception):
-    """An error answer decided while handling; ``gateway``: the gateway sends it, not the service."""
+class Refusal(Exception):
+    """An error answer (a harness's own refusals too); ``gateway``: the gateway sends it, not the service."""
 
     status: int
     code: str
@@ -42,7 +43,6 @@ class _Refusal(Exception):
     headers: tuple[tuple[str, str], ...] = ()
 
     def answer(self, host_id: str = DEFAULT_HOST_ID) -> Response:
-        """The refusal in the spec's error form."""
         request_id = str(uuid.uuid4()).upper()
         body = {"RequestId": request_id, "Code": self.code, "Message": self.message, "HostId": host_id}
         if self.gateway:
@@ -60,7 +60,7 @@ class Emulator:
         self,
         config: EmulatorConfig | None = None,
         *,
-        clock: Callable[[], datetime] = _utc_now,
+        clock: Callable[[], datetime] = _UTC_NOW,
         window: timedelta = DEFAULT_WINDOW,
         nonce_window: timedelta | None = None,
         max_jobs: int = 10_000,
@@ -127,13 +127,13 @@ class Emulator:
         fault = injector.draw() if operation is not None else None  # introspection is never faulted
         try:
             response, code = self._answer(request, operation, fault), "200"
-        except _Refusal as refusal:
+        except Refusal as refusal:
             logger.info("%s %s -> %d %s", request.method, request.path, refusal.status, refusal.code)
             response, code = refusal.answer(host_id), refusal.code
         except Exception:  # an emulator bug must still answer in the spec's form
             logger.exception("%s %s -> 500 InternalError", request.method, request.path)
             message = "The request processing has failed due to some unknown error."
-            response, code = _Refusal(500, "InternalError", message, False).answer(host_id), "InternalError"
+            response, code = Refusal(500, "InternalError", message, False).answer(host_id), "InternalError"
         with self._stats_lock:
             self._answers[code] += 1
             if fault is not None:
@@ -148,15 +148,15 @@ class Emulator:
     def _answer(self, request: Request, operation: Operation | None, fault: FaultKind | None) -> Response:
         if operation is None:
             if (answer := answer_control(self, request)) is None:
-                raise _Refusal(*_NOT_FOUND)
+                raise Refusal(*_NOT_FOUND)
             return answer
         faults = self._injector.faults
         if fault == "error_503":  # before anything is done: no job, no nonce used up
-            raise _Refusal(*_UNAVAILABLE)
+            raise Refusal(*_UNAVAILABLE)
         if fault == "throttle":  # x-acs-retry-after in whole milliseconds, as the gateway sends it
             retry_after = (("x-acs-retry-after", str(round(faults.retry_after * 1000))),)
             message = "Request was denied due to user flow control."
-            raise _Refusal(faults.throttle_status, "Throttling.User", message, headers=retry_after)
+            raise Refusal(faults.throttle_status, "Throttling.User", message, headers=retry_after)
         caller = self._authenticate(request, operation)
         try:
             params = operation.check_query(decoded_query(request.query))
@@ -164,32 +164,26 @@ class Emulator:
             handler = getattr(self.backend, python_name(operation.operation_id))
             fields = handler(params, caller, self._clock())
         except ParameterError as exc:
-            raise _Refusal(400, exc.code, exc.message) from None
+            raise Refusal(400, exc.code, exc.message) from None
         except JobError as exc:
-            raise _Refusal(400, exc.code, exc.message, gateway=False) from None
+            raise Refusal(400, exc.code, exc.message, gateway=False) from None
         request_id = str(uuid.uuid4()).upper()
         body = {"RequestId": request_id, "Message": "success", "TraceId": uuid.uuid4().hex[:30], **fields}
         body |= {"Code": "200", "Success": True}
         return json_response(200, body, [("x-acs-request-id", request_id)])
 
     def _authenticate(self, request: Request, operation: Operation) -> Caller:
-        arrived = {name: getattr(request, name) for name in ("method", "path", "query", "headers", "body")}
         try:
-            caller = self._verify(**arrived, now=self._clock())
+            caller = self._verify(**asdict(request), now=self._clock())
         except AuthFailure as failure:
             logger.info("authentication failed: %s", failure.reason or failure.code)
-            raise _Refusal(failure.status, failure.code, failure.message) from None
+            raise Refusal(failure.status, failure.code, failure.message) from None
         if caller.access_key_id in self.config.ram_denied:
-            raise _Refusal(403, "Forbidden.RAM", _RAM_DENIED)
+            raise Refusal(403, "Forbidden.RAM", _RAM_DENIED)
         if request.header("x-acs-version") != self.spec.version:
-            raise _Refusal(400, "InvalidVersion", "Specified parameter Version is not valid.")
+            raise Refusal(400, "InvalidVersion", "Specified parameter Version is not valid.")
         action = request.header("x-acs-action")
         # V3 routes by x-acs-action; ROA by the path, and the SDKs send the action too.
         if (caller.signature_version == "v3" or action is not None) and action != operation.operation_id:
-            raise _Refusal(*_NOT_FOUND)
+            raise Refusal(*_NOT_FOUND)
         return caller
-
-
-def error_response(status: int, code: str, message: str, *headers: tuple[str, str]) -> Response:
-    """An answer in the spec's error form, as the gateway sends it (for a harness's own refusals)."""
-    return _Refusal(status, code, message, headers=headers).answer()

@@ -7,7 +7,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from sae_job.signing import REDACTED, SECURITY_TOKEN_HEADER
+from sae_job.signing import redact_headers
 
 _JSON = "application/json;charset=utf-8"
 
@@ -40,11 +40,9 @@ class Request(_Message):
         path, _, query = target.partition("?")
         return cls(method, path, query, tuple(headers), body)
 
-    def __repr__(self) -> str:
-        # The headers may carry an STS token: never shown, as in every repr of this package.
-        headers = tuple((n, REDACTED if n.lower() == SECURITY_TOKEN_HEADER else v) for n, v in self.headers)
-        shown = f"path={self.path!r}, query={self.query!r}, headers={headers!r}, body={self.body!r}"
-        return f"Request(method={self.method!r}, {shown})"
+    def __repr__(self) -> str:  # the headers' STS token never shown, as in every repr of this package
+        shown = f"path={self.path!r}, query={self.query!r}, headers={redact_headers(self.headers)!r}"
+        return f"Request(method={self.method!r}, {shown}, body={self.body!r})"
 
 
 @dataclass(frozen=True, slots=True)

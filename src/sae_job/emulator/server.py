@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING, Any, Self
 import h11
 
 from sae_job.credentials import Credentials
-from sae_job.emulator.gateway import Emulator, error_response
+from sae_job.emulator.gateway import Emulator, Refusal
 from sae_job.emulator.messages import Request, Response
 
 if TYPE_CHECKING:
@@ -55,8 +55,9 @@ class _Connection:
                 # h11 answers 501 to a Transfer-Encoding other than chunked; here any is 411
                 status = 411 if refused.error_status_hint == 501 else refused.error_status_hint
                 message = f"The request is malformed: {HTTPStatus(status).phrase}."
+                refusal = Refusal(status, "MalformedRequest", message, headers=(("Connection", "close"),))
                 with contextlib.suppress(OSError, h11.LocalProtocolError):  # the client may be gone
-                    self._send(error_response(status, "MalformedRequest", message, ("Connection", "close")))
+                    self._send(refusal.answer())
                 return
             if request is None:
                 return
@@ -136,9 +137,7 @@ def _parser(data: bytes, closed: bool) -> h11.Connection:
 
 
 @dataclass
-class _Pending:
-    """A connection accepted, its request line not yet complete."""
-
+class _Pending:  # a connection accepted, its request line not yet complete
     connection: socket.socket
     deadline: float
     received: bytearray = field(default_factory=bytearray)

@@ -7,16 +7,15 @@ import json
 import math
 import re
 from collections.abc import Iterable, Iterator, Mapping
-from dataclasses import dataclass, field, fields
+from dataclasses import dataclass, fields
 from functools import lru_cache
 from importlib import resources
-from typing import Any, TypeVar, cast
+from typing import Any, cast
 
 import jsonschema
 from jsonschema import Draft202012Validator, ValidationError, validators
 from jsonschema.exceptions import best_match
 
-_T = TypeVar("_T")
 # An escape or a character class, kept as it is; or a "$" outside both, which ECMA-262 reads as the end.
 _ESCAPE_CLASS_OR_DOLLAR = re.compile(r"(\\.|\[(?:\\.|[^\]\\])*\])|\$")
 _INTEGER = re.compile(r"-?[0-9]{1,18}", re.ASCII)
@@ -47,10 +46,8 @@ _Validator = validators.extend(Draft202012Validator, {"pattern": _ecma_pattern})
 def _json_type(instance: object) -> str:
     if isinstance(instance, float):  # never "integer": a setting's integer must be an int
         return "number" if math.isfinite(instance) else str(instance)  # a TOML setting's nan or inf
-    for name in ("null", "boolean", "integer", "number", "string", "array", "object"):
-        if _Validator.TYPE_CHECKER.is_type(instance, name):
-            return name
-    return type(instance).__name__
+    names = ("null", "boolean", "integer", "number", "string", "array", "object")
+    return next((n for n in names if _Validator.TYPE_CHECKER.is_type(instance, n)), type(instance).__name__)
 
 
 def _reason(error: ValidationError, relative: bool = False, within: tuple[str, ...] = ()) -> str:
@@ -109,13 +106,8 @@ def table_schema(required: Iterable[str] = (), **properties: object) -> dict[str
     return {**closed, "properties": properties}
 
 
-def setting(default: _T, schema: Mapping[str, object]) -> _T:
-    """A field of a settings dataclass: its default, and its JSON Schema kept for :func:`settings_schema`."""
-    return field(default=default, metadata=schema)
-
-
 def settings_schema(settings: Any, required: Iterable[str] = ()) -> dict[str, object]:
-    """The table schema of a settings dataclass: its fields, each by the schema its metadata holds."""
+    """The table schema of a settings dataclass: its fields, each by the schema in its ``metadata``."""
     return table_schema(required, **{f.name: dict(f.metadata) for f in fields(settings)})
 
 
@@ -139,19 +131,16 @@ class Parameter:
     kind: str
 
     def decoded(self, value: str) -> Any:
-        """The value as the service reads it: JSON decoded, an integer or a ``true``/``false`` read."""
-        if self.kind == "integer":
+        """The value as the service reads it: JSON decoded, an integer or a ``true``/``false`` read (else as
+        sent, which the validator refuses)."""
+        if self.kind == "integer" and _INTEGER.fullmatch(value):
             return int(value)
-        if self.kind == "boolean":
+        if self.kind == "boolean" and value in ("true", "false"):
             return value == "true"
         return json.loads(value) if self.content_validator is not None else value
 
     def reasons(self, value: str) -> list[str]:
         """Every way ``value`` breaks the spec; empty when it conforms."""
-        if self.kind == "integer" and not _INTEGER.fullmatch(value):
-            return ["it must be an integer"]
-        if self.kind == "boolean" and value not in ("true", "false"):
-            return ["it must be true or false"]
         read = self.kind in ("integer", "boolean")
         errors = list(self.validator.iter_errors(self.decoded(value) if read else value))
         if not errors and self.content_validator is not None:
