@@ -77,6 +77,12 @@ def test_faults_are_off_by_default() -> None:
     assert FaultInjector(Faults()).draw() is None
 
 
+def test_the_banners_fault_line_names_each_fault_on_and_its_settings_with_their_units() -> None:
+    assert Faults().describe() == "none"
+    line = Faults(throttle=0.1, stall=0.2, latency_ms=5, seed=3).describe()
+    assert line == "throttle=0.1, stall=0.2, retry_after=1s, stall_seconds=30, latency_ms=5 (seed 3)"
+
+
 def test_draws_follow_the_probabilities_and_the_seed() -> None:
     first = FaultInjector(MIX)
     draws = [first.draw() for _ in range(4000)]

@@ -57,7 +57,8 @@ class Faults:
         """One line for a log: the faults that are on, or ``none``."""
         on = [f"{kind}={getattr(self, kind):g}" for kind in FAULT_KINDS if getattr(self, kind) > 0]
         settings = (("throttle", "retry_after"), ("stall", "stall_seconds"), ("latency_ms", "latency_ms"))
-        on += [f"{name}={getattr(self, name):g}" for by, name in settings if getattr(self, by) > 0]
+        shown = [(name, getattr(self, name)) for by, name in settings if getattr(self, by) > 0]
+        on += [f"{name}={value:g}{'s' if name == 'retry_after' else ''}" for name, value in shown]
         return f"{', '.join(on)} (seed {self.seed})" if on else "none"
 
 
