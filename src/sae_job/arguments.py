@@ -95,7 +95,9 @@ class ConfigMapEnv:
     def __post_init__(self) -> None:
         _check_env_name(self.name, "ConfigMapEnv.name")
         _check_count(self.config_map_id, "ConfigMapEnv.config_map_id", "must be a positive ConfigMap ID")
-        _check_text(self.key, "ConfigMapEnv.key")
+        if not isinstance(self.key, str):
+            raise ArgumentTypeError("ConfigMapEnv.key", f"must be a str, not {type(self.key).__name__}")
+        _check_utf8(self.key, "ConfigMapEnv.key")
         if not self.key and not self.name.startswith(CONFIG_MAP_ALL_PREFIX):
             raise ArgumentError(
                 "ConfigMapEnv.key",
