@@ -7,7 +7,7 @@ import json
 import math
 import re
 import uuid
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, TypeAlias, TypedDict, Unpack
@@ -94,14 +94,7 @@ class ConfigMapEnv:
 
     def __post_init__(self) -> None:
         _check_env_name(self.name, "ConfigMapEnv.name")
-        if isinstance(self.config_map_id, bool) or not isinstance(self.config_map_id, int):
-            raise ArgumentTypeError(
-                "ConfigMapEnv.config_map_id", f"must be an int, not {type(self.config_map_id).__name__}"
-            )
-        if self.config_map_id < 1:
-            raise ArgumentError(
-                "ConfigMapEnv.config_map_id", f"must be a positive ConfigMap ID, got {self.config_map_id}"
-            )
+        _check_count(self.config_map_id, "ConfigMapEnv.config_map_id", "must be a positive ConfigMap ID")
         if not isinstance(self.key, str):
             raise ArgumentTypeError("ConfigMapEnv.key", f"must be a str, not {type(self.key).__name__}")
         _check_utf8(self.key, "ConfigMapEnv.key")
@@ -205,6 +198,15 @@ def check_number(
     bad = isinstance(value, bool) or not isinstance(value, int if integer else int | float)
     if bad or not math.isfinite(value) or value < minimum or (above and value == minimum):
         raise ArgumentError(parameter, f"must be {kind} {'>' if above else '>='} {minimum:g}, got {value!r}")
+    return value
+
+
+def _check_count(value: object, name: str, problem: str, maximum: float = math.inf) -> int:
+    # An int from 1 to ``maximum``: else the error naming ``name``, ``problem`` saying what is wanted.
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise ArgumentTypeError(name, f"must be an int, not {type(value).__name__}")
+    if not 1 <= value <= maximum:
+        raise ArgumentError(name, f"{problem}, got {value}")
     return value
 
 
@@ -315,15 +317,15 @@ def _command_params(command: str | Sequence[str] | None, args: Sequence[str] | N
     return params
 
 
-def _envs_param(envs: EnvsArg) -> str:
+def _envs_param(envs: EnvsArg, name: str) -> str:
     if isinstance(envs, Mapping):  # its names are unique: checked here, as Env checks itself
-        for name, value in envs.items():
-            _check_env_name(name, "envs key")
-            _check_text(value, "envs", name)
-        return _to_json([{"name": name, "value": value} for name, value in envs.items()])
+        for key, value in envs.items():
+            _check_env_name(key, "envs key")
+            _check_text(value, name, key)
+        return _to_json([{"name": key, "value": value} for key, value in envs.items()])
     if isinstance(envs, str | bytes) or not isinstance(envs, Iterable):
         raise ArgumentTypeError(
-            "envs",
+            name,
             f"must be a mapping of names to values or a list of Env/ConfigMapEnv, not {type(envs).__name__}",
         )
     items = list(envs)
@@ -335,54 +337,54 @@ def _envs_param(envs: EnvsArg) -> str:
     seen: set[str] = set()
     for item in items:
         if item.name in seen:
-            raise ArgumentError("envs", f"names {item.name!r} twice")
+            raise ArgumentError(name, f"names {item.name!r} twice")
         seen.add(item.name)
     return _to_json([item.to_wire() for item in items])
 
 
-def _time_param(time: datetime) -> str:
+def _time_param(time: datetime, name: str) -> str:
     if not isinstance(time, datetime):
-        raise ArgumentTypeError("time", f"must be a timezone-aware datetime, not {type(time).__name__}")
+        raise ArgumentTypeError(name, f"must be a timezone-aware datetime, not {type(time).__name__}")
     if time.tzinfo is None or time.utcoffset() is None:
         raise ArgumentError(
-            "time",
+            name,
             "is a naive datetime, which is ambiguous: give it a timezone, "
             "e.g. datetime(2026, 12, 1, 8, 0, tzinfo=timezone.utc)",
         )
     try:
         return format_acs_date(time)  # the spec's form: ISO 8601 in UTC, whole seconds, Z
     except OverflowError:
-        raise ArgumentError("time", f"{time.isoformat()} is out of range once in UTC") from None
+        raise ArgumentError(name, f"{time.isoformat()} is out of range once in UTC") from None
 
 
-def _replicas_param(replicas: int) -> str:
-    if isinstance(replicas, bool) or not isinstance(replicas, int):
-        raise ArgumentTypeError("replicas", f"must be an int, not {type(replicas).__name__}")
-    if not 1 <= replicas <= _MAX_REPLICAS:
-        raise ArgumentError("replicas", f"must be a positive number of instances, got {replicas}")
-    return str(replicas)
+def _replicas_param(replicas: int, name: str) -> str:
+    return str(_check_count(replicas, name, "must be a positive number of instances", _MAX_REPLICAS))
+
+
+# The optional ExecJob arguments that map one to one onto a wire value, each with its check.
+_EXEC_JOB_CHECKS: dict[str, Callable[[Any, str], str]] = {
+    "envs": _envs_param,
+    "jar_start_options": _check_option,
+    "jar_start_args": _check_option,
+    "war_start_options": _check_option,
+    "time": _time_param,
+    "replicas": _replicas_param,
+}
 
 
 def exec_job_params(app_id: str, **arguments: Unpack[ExecJobArguments]) -> dict[str, str]:
     """ExecJob's wire form, keyed as the generated ``exec_job``'s arguments, every value a string
     (``CommandArgs`` and ``Envs`` JSON). ``TypeError`` for a wrong type, ``ValueError`` for a bad value."""
     _check_names(arguments)
-    command, args, envs = arguments.get("command"), arguments.get("args"), arguments.get("envs")
-    event_id, replicas, time = arguments.get("event_id"), arguments.get("replicas"), arguments.get("time")
     wire: dict[str, str] = {"app_id": _check_id(app_id, "app_id")}
+    event_id = arguments.get("event_id")
     if event_id is not None:
         wire["event_id"] = _check_id(event_id, "event_id")
-    wire.update(_command_params(command, args))
-    if envs is not None:
-        wire["envs"] = _envs_param(envs)
-    for option in ("jar_start_options", "jar_start_args", "war_start_options"):
-        value = arguments.get(option)
-        if value is not None:
-            wire[option] = _check_option(value, option)
-    if time is not None:
-        wire["time"] = _time_param(time)
-    if replicas is not None:
-        wire["replicas"] = _replicas_param(replicas)
+    wire.update(_command_params(arguments.get("command"), arguments.get("args")))
+    for name, value in arguments.items():
+        check = _EXEC_JOB_CHECKS.get(name)
+        if check is not None and value is not None:
+            wire[name] = check(value, name)
     return wire
 
 
@@ -464,11 +466,7 @@ def job_state(value: JobState | str) -> JobState:
 
 
 def _page_size(value: object, maximum: int) -> int:
-    if isinstance(value, bool) or not isinstance(value, int):
-        raise ArgumentTypeError("page_size", f"must be an int, not {type(value).__name__}")
-    if not 1 <= value <= maximum:
-        raise ArgumentError("page_size", f"must be from 1 to {maximum}, got {value}")
-    return value
+    return _check_count(value, "page_size", f"must be from 1 to {maximum}", maximum)
 
 
 def describe_job_history_params(

@@ -47,10 +47,7 @@ class JobState(enum.Enum):
     @classmethod
     def from_wire(cls, value: object) -> JobState:
         """The state a wire value stands for; :attr:`UNKNOWN` for anything else, never an error."""
-        for state in cls:
-            if state.value == value and state is not cls.UNKNOWN:
-                return state
-        return cls.UNKNOWN
+        return next((state for state in cls if state.value == value), cls.UNKNOWN)
 
 
 @dataclass(frozen=True, slots=True)

@@ -38,11 +38,9 @@ REDACTED = "<redacted>"
 #: Headers as a mapping, or as (name, value) pairs when a name may repeat.
 HeaderItems = Mapping[str, str] | Iterable[tuple[str, str]]
 
-# Set by the signer from the credentials of each attempt, so never kept from an earlier one.
-_CREDENTIAL_HEADERS = (SECURITY_TOKEN_HEADER, ACCESS_KEY_ID_HEADER)
-
-
-# --- shared rules -------------------------------------------------------------------------
+# Never kept from an earlier attempt: the signature and the credentials it was made with.
+_REPLACED = frozenset(("authorization", SECURITY_TOKEN_HEADER, ACCESS_KEY_ID_HEADER))
+_REPLACED_RAW = {name.encode("ascii") for name in _REPLACED}
 
 
 def percent_encode(value: str) -> str:
@@ -96,9 +94,6 @@ def group_headers(headers: HeaderItems) -> dict[str, list[str]]:
     for name, value in items:
         grouped.setdefault(name.lower(), []).append(value)
     return grouped
-
-
-# --- V3: ACS3-HMAC-SHA256 -----------------------------------------------------------------
 
 
 def canonical_uri_v3(path: str) -> str:
@@ -268,9 +263,6 @@ def authorization_v3(access_key_id: str, signed_headers: str, signature: str) ->
     return f"{ALGORITHM_V3} Credential={access_key_id},SignedHeaders={signed_headers},Signature={signature}"
 
 
-# --- ROA V2: HMAC-SHA1 --------------------------------------------------------------------
-
-
 def canonical_headers_v2(headers: HeaderItems) -> str:
     r"""CanonicalizedHeaders: ``name:value\n`` for every ``x-acs-*`` header, lower-case, sorted; values
     as sent (untrimmed), a repeated name's joined by ``,``.
@@ -350,9 +342,6 @@ def authorization_v2(access_key_id: str, signature: str) -> str:
     return f"acs {access_key_id}:{signature}"
 
 
-# --- showing ------------------------------------------------------------------------------
-
-
 def redact_headers(headers: HeaderItems) -> dict[str, str]:
     """A copy of ``headers`` fit to show: the STS token ``<redacted>`` (``Authorization`` is no secret).
 
@@ -381,19 +370,12 @@ def _shown(text: str, credentials: Credentials) -> str:
     return text
 
 
-# --- httpx.Auth ---------------------------------------------------------------------------
-
-
 def _utc_now() -> datetime:
     return datetime.now(UTC)
 
 
 def _random_nonce() -> str:
     return os.urandom(16).hex()  # as random as uuid4().hex, at a third of its cost
-
-
-# Never kept from an earlier attempt: the signature and the credentials it was made with.
-_REPLACED_RAW = {b"authorization", *(name.encode("ascii") for name in _CREDENTIAL_HEADERS)}
 
 
 def _replaced_headers(headers: httpx.Headers, added: Mapping[str, str]) -> httpx.Headers:
@@ -410,7 +392,7 @@ def _headers_as_sent(
 ) -> list[tuple[str, str]]:
     """The request's headers (those whose lower-case name ``only`` accepts, when given) once ``added``
     replaces its namesakes, lower-case names."""
-    replaced = {name.lower() for name in added} | {"authorization", *_CREDENTIAL_HEADERS}
+    replaced = {name.lower() for name in added} | _REPLACED
     kept = []
     for raw_name, raw_value in request.headers.raw:
         # A header name is an ASCII token (h11 checks). Equivalent mutants: codec names ignore case.
