@@ -26,7 +26,7 @@ class Rig:
     """Requests signed and handled in-process, on a clock of its own: no sockets in the way."""
 
     def __init__(self) -> None:
-        self.now = datetime.now(UTC)
+        self.now = datetime(2026, 12, 1, 8, 0, tzinfo=UTC)  # its own clock: both sides read self.now
         self.emulator = Emulator(
             EmulatorConfig([KEY], [QUICK, OTHER, FORBID]), clock=lambda: self.now, max_jobs=1_000_000
         )
