@@ -153,16 +153,14 @@ def _history_calls(app_id: str, arguments: DescribeJobHistoryArguments) -> Gener
     def page(number: int) -> Call:
         return prepare(DESCRIBE_JOB_HISTORY, app_id, describe_job_history_params(app_id, number, **arguments))
 
-    page(1)  # bad arguments raise at the call, not on iteration
-    return page_calls(page, attrgetter("jobs"), _job_id)
+    return page_calls(page(1), page, attrgetter("jobs"), _job_id)
 
 
 def _templates_calls(arguments: ListJobsArguments) -> Generator[Call | None, Any, None]:
     def page(number: int) -> Call:
         return prepare(LIST_JOBS, "", list_jobs_params(number, **arguments))
 
-    page(1)  # bad arguments raise at the call, not on iteration
-    return page_calls(page, attrgetter("templates"), attrgetter("app_id"))
+    return page_calls(page(1), page, attrgetter("templates"), attrgetter("app_id"))
 
 
 def _name_arguments(name: str, namespace_id: str | None) -> ListJobsArguments:
@@ -197,15 +195,16 @@ def _result(outcome: T | SaeJobError) -> T:
 
 
 def page_calls(
-    call_for: Callable[[int], Call], items: Callable[[Any], Sized], key: Callable[[Any], object]
+    first: Call, call_for: Callable[[int], Call], items: Callable[[Any], Sized], key: Callable[[Any], object]
 ) -> Generator[Call | None, Any, None]:
-    """A listing's calls, sans I/O: yields page 1's call; sent a page, yields the next page's call, or
+    """A listing's calls, sans I/O: yields ``first``, page 1's call (made by the caller, so that bad arguments
+    raise at the call, not on iteration); sent a page, yields the next page's call, or
     None after the last (an empty page, or ``total_size`` items seen). A listing always ends: a page
     that is not the one asked for, repeats the one before, or lies past what ``total_size`` allows
     raises :class:`~sae_job.UnexpectedResponseError` (``key`` tells an item from another)."""
     seen, previous = 0, None
     for number in itertools.count(1):
-        page = yield call_for(number)
+        page = yield first if number == 1 else call_for(number)
         found = items(page)
         keys = [key(item) for item in found]  # type: ignore[attr-defined]
         allowed = max(-(-page.total_size // page.page_size), 1) if page.page_size > 0 else None
