@@ -190,3 +190,24 @@ def test_an_endpoint_with_a_password_is_refused_without_showing_it(endpoint: str
         SaeJobClient(endpoint=endpoint, credentials=KEY)
     assert "<redacted>@" in str(caught.value)
     assert "CANARY-PASSWORD" not in exception_text(caught.value)
+
+
+# --- a listing's arguments: refused at the call, before anything is iterated or sent -------------------
+
+
+def test_a_listings_bad_arguments_raise_at_the_call_not_on_iteration(running: RunningEmulator) -> None:
+    with running.new_client() as client:
+        with pytest.raises(ValueError, match="page_size"):
+            client.job_history(APP.app_id, page_size=0)  # no next(): the call itself refuses
+        with pytest.raises(ValueError, match="page_size"):
+            client.list_templates(page_size=0)
+
+    async def calls() -> None:
+        async with AsyncSaeJobClient(endpoint=running.url, credentials=KEY) as client:
+            with pytest.raises(ValueError, match="page_size"):
+                client.job_history(APP.app_id, page_size=0)
+            with pytest.raises(ValueError, match="page_size"):
+                client.list_templates(page_size=0)
+
+    asyncio.run(calls())
+    nothing_sent(running)
