@@ -125,7 +125,7 @@ def _add(group: Any, usage: str, help: str, **settings: Any) -> None:
     group.add_argument(*flags, help=help, **settings)
 
 
-def _add_common_options(p: argparse.ArgumentParser, json_help: str) -> None:
+def _add_common_options(p: argparse.ArgumentParser, json_help: str, *, dry_run: bool) -> None:
     """Where to call, with which credentials, and how to print: the options every SAE command takes."""
     where = p.add_argument_group("where and how")
     _add(where, "--region REGION", "region ID, e.g. cn-hangzhou (see 'settings' below for the default)")
@@ -145,7 +145,7 @@ def _add_common_options(p: argparse.ArgumentParser, json_help: str) -> None:
     _add(out, "--json", json_help + '; on failure {"error": {...}}')
     verbose = "log requests, retries and signing steps (secrets redacted); tracebacks on errors"
     _add(out, "-v --verbose", verbose)
-    if p.prog.endswith(" exec"):
+    if dry_run:
         _add(out, "--dry-run", "send nothing: print the signed request, canonical request and string to sign")
 
 
@@ -355,7 +355,7 @@ def build_parser(argv: Sequence[str] | None = None) -> argparse.ArgumentParser:
             spec.options(p)
         if spec.waits:  # exec waits only when given --wait
             _add_wait_options(p, with_wait_flag=name == "exec")
-        _add_common_options(p, spec.json)
+        _add_common_options(p, spec.json, dry_run=name == "exec")
         p.set_defaults(parser=p, verb=name, handler=functools.partial(_run_command, name, spec.run))
     if argv is None or "emulator" in argv or any(a in ("-h", "--help") for a in argv):
         _add_emulator(subparsers)
