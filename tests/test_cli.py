@@ -734,6 +734,12 @@ def test_global_options_before_the_command_are_taken_and_the_one_after_wins() ->
     )
     assert (args.region, args.app_id) == ("b", "APP")
     assert "global options" in build_parser().format_help()
+    # abbreviated, as argparse allows: spelled out, or the subcommand's default would overwrite them
+    abbreviated = _hoist_global_options(["--js", "--reg=cn-x", "--end", "http://y", "status", "APP"])
+    assert abbreviated == ["status", "--json", "--region=cn-x", "--endpoint", "http://y", "APP"]
+    args = build_parser().parse_args(abbreviated)
+    assert (args.json, args.region, args.endpoint) == (True, "cn-x", "http://y")
+    assert _hoist_global_options(["--", "status"]) == ["--", "status"]  # "--" abbreviates nothing
 
 
 @pytest.mark.parametrize("broken", [False, True])

@@ -387,24 +387,37 @@ def _glue_text_options(argv: list[str]) -> list[str]:
     return glued
 
 
-def _after_global_options(argv: list[str]) -> int:
-    """Where the command's word is in argv: after the global options given before it."""
-    i = 0
-    while i < len(argv):
-        if argv[i] in _GLOBAL_OPTIONS and i + 1 < len(argv):
-            i += 2
-        elif argv[i] == "--json" or argv[i].startswith(tuple(f"{o}=" for o in _GLOBAL_OPTIONS)):
-            i += 1
+_TOP_OPTIONS = ("--help", "--version", "--json", *_GLOBAL_OPTIONS)
+
+
+def _spelled_out(arg: str) -> str:
+    """A top-level option abbreviated as argparse allows (``--js``, ``--reg=X``) in full; else ``arg``."""
+    name, equals, value = arg.partition("=")
+    found = [option for option in _TOP_OPTIONS if option.startswith(name)] if name[:2] == "--" else []
+    return found[0] + equals + value if len(found) == 1 else arg
+
+
+def _leading_global_options(argv: list[str]) -> list[str]:
+    """The global options given before the command's word, each spelled out (``--js`` as ``--json``)."""
+    leading: list[str] = []
+    while len(leading) < len(argv):
+        arg = _spelled_out(argv[len(leading)])
+        if arg in _GLOBAL_OPTIONS and len(leading) + 1 < len(argv):
+            leading += [arg, argv[len(leading) + 1]]
+        elif arg == "--json" or arg.startswith(tuple(f"{o}=" for o in _GLOBAL_OPTIONS)):
+            leading.append(arg)
         else:
             break
-    return i
+    return leading
 
 
 def _hoist_global_options(argv: list[str]) -> list[str]:
     """``sae-job --json status …`` as ``sae-job status --json …``: the global options given before the
-    command move to just after it, so that one given after the command too wins (argparse keeps the last)."""
-    i = _after_global_options(argv)
-    return [argv[i], *argv[:i], *argv[i + 1 :]] if i < len(argv) and argv[i] in COMMANDS else argv
+    command move to just after it, so that one given after the command too wins (argparse keeps the last),
+    spelled out: argparse would let a subcommand's default overwrite ``--js`` given before it."""
+    leading = _leading_global_options(argv)
+    i = len(leading)
+    return [argv[i], *leading, *argv[i + 1 :]] if i < len(argv) and argv[i] in COMMANDS else argv
 
 
 def _argument_error(error: _ArgumentError, json_wanted: bool) -> int:
@@ -419,10 +432,9 @@ def _argument_error(error: _ArgumentError, json_wanted: bool) -> int:
 
 def _check_command_word(parser: argparse.ArgumentParser, head: list[str]) -> None:
     """The word after the global options names one of the commands, or is ``--help`` or ``--version``."""
-    word = head[_after_global_options(head) :][:1]
-    top = ("-h", "--help", "--version", "--json", *_GLOBAL_OPTIONS)  # or what argparse takes for one: --js
+    word = head[len(_leading_global_options(head)) :][:1]
     if word and word[0].startswith("-") and word[0] != "-":
-        if not any(option.startswith(word[0].split("=")[0]) for option in top):
+        if word[0] != "-h" and not any(option.startswith(word[0].split("=")[0]) for option in _TOP_OPTIONS):
             hint = "a command's own options go after it: sae-job COMMAND --help lists them"
             raise _ArgumentError(parser, f"unrecognized arguments: {word[0]}", hint)
     elif word and word[0] not in NAMES:
