@@ -142,6 +142,10 @@ def test_history_pages_newest_first_and_filters_by_state(rig: Rig) -> None:
     assert [job["JobId"] for job in data["Jobs"]] == [ids[2], ids[1]]
     failed = rig.call("DescribeJobHistory", AppId=ALLOW.app_id, State="2").json()["Data"]
     assert [(job["JobId"], job["Message"]) for job in failed["Jobs"]] == [(ids[0], "boom")]
+    far = str(2**59)  # times the page size, past any index islice takes: an empty page, not a 500
+    for state in ({}, {"State": "2"}):
+        beyond = rig.call("DescribeJobHistory", AppId=ALLOW.app_id, CurrentPage=far, PageSize="2930", **state)
+        assert (beyond.status, beyond.json()["Data"]["Jobs"]) == (200, [])
 
 
 def test_finish_over_http_and_from_the_fixture_api() -> None:

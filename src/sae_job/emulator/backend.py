@@ -250,8 +250,9 @@ class Backend:
             if "State" in params:  # a state changes with time: each job's is read (not converted)
                 kept = [r for r in newest_first if WIRE_STATES[r.status(now)] == params["State"]]
                 total, shown = len(kept), kept[(page - 1) * size : page * size]
-            else:  # only the page's jobs are converted
-                total, shown = len(held), list(itertools.islice(newest_first, (page - 1) * size, page * size))
+            else:  # only the page's jobs are converted; a page past the last is empty, however far
+                start = min((page - 1) * size, len(held))
+                total, shown = len(held), list(itertools.islice(newest_first, start, start + size))
             jobs = [r.wire(now) for r in shown]
         return {"Data": {"CurrentPage": page, "PageSize": size, "TotalSize": total, "Jobs": jobs}}
 
