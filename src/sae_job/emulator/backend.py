@@ -339,8 +339,7 @@ def _application(template: Template, last: _Record | None, now: datetime) -> dic
     if last is not None:
         job = last.wire(now)
         entry |= {key: job[key] for key in ("Active", "Succeeded", "Failed", "Message")}
-        entry["LastJobState"] = job["State"]
-        entry["LastStartTime"] = job["StartTime"]
+        entry |= {"LastJobState": job["State"], "LastStartTime": job["StartTime"]}
         if "CompletionTime" in job:
             entry["CompletionTime"] = job["CompletionTime"]
     return entry

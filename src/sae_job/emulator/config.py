@@ -164,8 +164,7 @@ def load_config(path: str | Path) -> EmulatorConfig:
     try:
         text = read_small_file(path, MAX_CONFIG_BYTES)
     except (OSError, ValueError) as exc:
-        strerror = exc.strerror if isinstance(exc, OSError) else None
-        reason = strerror or str(exc).removeprefix("it is ")
+        reason = (exc.strerror if isinstance(exc, OSError) else None) or str(exc).removeprefix("it is ")
         raise ConfigError(f"cannot read the emulator config {path}: {reason}") from None
     return parse_config(text, source=str(path))
 
