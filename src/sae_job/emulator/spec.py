@@ -92,12 +92,10 @@ def _finite_number(checker: Any, instance: object) -> bool:  # nan and inf would
     return isinstance(instance, int | float) and not isinstance(instance, bool) and math.isfinite(instance)
 
 
-_SETTINGS_TYPES = _Validator.TYPE_CHECKER.redefine_many(
-    {"integer": _strict_integer, "number": _finite_number}
-)
+_SETTING_TYPES = _Validator.TYPE_CHECKER.redefine_many({"integer": _strict_integer, "number": _finite_number})
 #: Checks the emulator's own settings (a TOML file, a ``Template``, ``Faults``): stricter than JSON, an
 #: integer is an ``int`` and a number finite.
-SettingsValidator = validators.extend(_Validator, type_checker=_SETTINGS_TYPES)  # type: ignore[no-untyped-call]
+SettingsValidator = validators.extend(_Validator, type_checker=_SETTING_TYPES)  # type: ignore[no-untyped-call]
 
 
 def table_schema(required: Iterable[str] = (), **properties: object) -> dict[str, object]:
@@ -174,10 +172,8 @@ class Operation:
             name = parameter.name
             if name not in given and parameter.required:
                 raise ParameterError(f"Missing{name}", f"{name} is mandatory for this action.")
-            if name in given and (reasons := parameter.reasons(given[name])):
-                raise ParameterError(
-                    "InvalidParameter", f"The parameter {name} is invalid: {'; '.join(reasons)}."
-                )
+            if name in given and (reasons := "; ".join(parameter.reasons(given[name]))):
+                raise ParameterError("InvalidParameter", f"The parameter {name} is invalid: {reasons}.")
         return {name: value for name, value in given.items() if name in known}
 
 
