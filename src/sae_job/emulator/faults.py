@@ -74,7 +74,6 @@ class FaultInjector:
     def __init__(self, faults: Faults) -> None:
         self.faults, self._random, self._lock = faults, random.Random(faults.seed), threading.Lock()
         self._kinds = [kind for kind in FAULT_KINDS if getattr(faults, kind) > 0]
-        # The probabilities stacked on [0, 1) in FAULT_KINDS' order; a draw past the last is no fault.
         self._edges = [*itertools.accumulate(getattr(faults, kind) for kind in self._kinds), 1.0]
 
     def draw(self) -> FaultKind | None:
