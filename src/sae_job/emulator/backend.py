@@ -145,8 +145,7 @@ class _State:
         self.jobs_started += 1
 
     def drop_oldest(self) -> None:
-        _, dropped = self.jobs.popitem(last=False)
-        job = dropped.job
+        job = self.jobs.popitem(last=False)[1].job
         self.by_app[job.app_id].pop(job.job_id, None)
         self.unfinished.get(job.app_id, {}).pop(job.job_id, None)
         if job.event_id is not None:
@@ -230,9 +229,8 @@ class Backend:
 
     def describe_job_status(self, params: dict[str, str], caller: Caller, now: datetime) -> dict[str, Any]:
         self._template(params["AppId"])
-        job_id = params.get("JobId")
         with self._lock:
-            if job_id:
+            if job_id := params.get("JobId"):
                 record = self._state.jobs.get(job_id)
                 found = record if record is not None and record.job.app_id == params["AppId"] else None
             else:  # no JobId: the template's latest job (our reading of the API; the spec says so)
