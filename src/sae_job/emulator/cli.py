@@ -159,8 +159,7 @@ def _cannot_listen(host: str, port: int, exc: OSError) -> str:
 
 
 def run(args: argparse.Namespace) -> int:
-    """Serve as ``args`` say until a signal: exit 0; 2 for a configuration that cannot be used or an address
-    that cannot be bound, said on stderr without a secret."""
+    """Serve as ``args`` say until a signal: 0; 2 for a bad configuration or address, on stderr, no secret."""
     config_path: Path | None = args.config
     demo = {k: v for k in ("run_seconds", "outcome") if (v := getattr(args, k, None)) is not None}
     try:

@@ -159,8 +159,7 @@ def parse_config(text: str, *, source: str = "<string>") -> EmulatorConfig:
 
 
 def load_config(path: str | Path) -> EmulatorConfig:
-    """The configuration in the TOML file ``path``; :class:`ConfigError` as ``sae_job.files`` refuses it, or
-    for one that is not a configuration."""
+    """The configuration in the TOML file ``path``; :class:`ConfigError` if it cannot be read or used."""
     try:
         text = read_small_file(path, MAX_CONFIG_BYTES)
     except (OSError, ValueError) as exc:

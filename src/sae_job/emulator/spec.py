@@ -110,8 +110,7 @@ def settings_schema(settings: Any, required: Iterable[str] = ()) -> dict[str, ob
 
 
 def conform(validator: Any, instance: object, within: str = "") -> None:
-    """Nothing when ``instance`` conforms to ``validator``'s schema; else ``ValueError`` saying where (under
-    ``within``) and which rule it breaks, never the value."""
+    """``ValueError`` unless ``instance`` conforms: where (under ``within``), which rule, never the value."""
     error = best_match(validator.iter_errors(instance))
     if error is not None:
         raise ValueError(_reason(error, within=(within,) if within else ()))
@@ -129,8 +128,7 @@ class Parameter:
     kind: str
 
     def decoded(self, value: str) -> Any:
-        """The value as the service reads it: JSON decoded, an integer or a ``true``/``false`` read (else as
-        sent, which the validator refuses)."""
+        """The value as the service reads it: JSON decoded, an integer or boolean read (else as sent)."""
         if self.kind == "integer" and _INTEGER.fullmatch(value):
             return int(value)
         if self.kind == "boolean" and value in ("true", "false"):
@@ -160,8 +158,7 @@ class Operation:
     parameters: tuple[Parameter, ...]
 
     def check_query(self, pairs: Iterable[tuple[str, str]]) -> dict[str, str]:
-        """The query's parameters the spec names, as ``{name: value}``; :class:`ParameterError`
-        (``Missing<Name>``, ``InvalidParameter``) when it breaks the spec."""
+        """The query's parameters the spec names, by name; :class:`ParameterError` if it breaks the spec."""
         given: dict[str, str] = {}
         known = {p.name for p in self.parameters}
         for name, value in pairs:
