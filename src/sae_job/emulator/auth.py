@@ -45,10 +45,9 @@ class AuthFailure(Exception):
     """The gateway refused the request: ``code``, ``message``, ``status``; ``reason``, for a log."""
 
     def __init__(self, code: str, message: str | None = None, *, reason: str = "") -> None:
-        self.code = code
+        self.code, self.reason = code, reason
         self.message = message if message is not None else _MESSAGES[code]
         self.status = 404 if code == "InvalidAccessKeyId.NotFound" else 400
-        self.reason = reason
         super().__init__(f"{code}: {self.message}" + (f" ({reason})" if reason else ""))
 
 
