@@ -102,10 +102,9 @@ class _Record:
         # Per instance: retried failures (BackoffLimit) as they happen, a failed job's last ones at its end
         if status == "Pending":
             return 0
-        if status == "Running":
+        if status == "Running":  # so it has begun and not ended: its run is longer than 0
             run = (self.ends_at - self.starts_at).total_seconds()
-            done = (now - self.starts_at).total_seconds() / run if run > 0 else 1.0
-            return int(self.retried_failures * done)
+            return int(self.retried_failures * ((now - self.starts_at).total_seconds() / run))
         return self.retried_failures + (self.replicas if status == "Failed" else 0)
 
     def wire(self, now: datetime) -> dict[str, Any]:
@@ -230,9 +229,8 @@ class Backend:
     def describe_job_status(self, params: dict[str, str], caller: Caller, now: datetime) -> dict[str, Any]:
         self._template(params["AppId"])
         with self._lock:
-            if job_id := params.get("JobId"):
-                record = self._state.jobs.get(job_id)
-                found = record if record is not None and record.job.app_id == params["AppId"] else None
+            if job_id := params.get("JobId"):  # a job of another template is not found
+                found = self._state.by_app.get(params["AppId"], OrderedDict()).get(job_id)
             else:  # no JobId: the template's latest job (our reading of the API; the spec says so)
                 found = self._state.latest(params["AppId"])
             if found is None:
