@@ -193,8 +193,6 @@ class Backend:
         with self._lock:
             return {"jobs_started": self._state.jobs_started, "jobs_held": len(self._state.jobs)}
 
-    # --- the operations: the query's parameters, checked, in; the answer's fields out ------------
-
     def _template(self, app_id: str) -> Template:
         template = self._templates.get(app_id)
         if template is None:
