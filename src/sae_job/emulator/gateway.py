@@ -149,13 +149,12 @@ class Emulator:
             if (answer := answer_control(self, request)) is None:
                 raise Refusal(*_NOT_FOUND)
             return answer
-        faults = self._injector.faults
         if fault == "error_503":  # before anything is done: no job, no nonce used up
             raise Refusal(*_UNAVAILABLE)
         if fault == "throttle":  # x-acs-retry-after in whole milliseconds, as the gateway sends it
-            retry_after = (("x-acs-retry-after", str(round(faults.retry_after * 1000))),)
+            retry_after = (("x-acs-retry-after", str(round(self.faults.retry_after * 1000))),)
             message = "Request was denied due to user flow control."
-            raise Refusal(faults.throttle_status, "Throttling.User", message, headers=retry_after)
+            raise Refusal(self.faults.throttle_status, "Throttling.User", message, headers=retry_after)
         caller = self._authenticate(request, operation)
         try:
             params = operation.check_query(decoded_query(request.query))
