@@ -18,8 +18,7 @@ class _Message:
 
     def header(self, name: str) -> str | None:
         """The first value of the header ``name`` (any case), or None."""
-        lowered = name.lower()
-        return next((value for key, value in self.headers if key.lower() == lowered), None)
+        return next((value for key, value in self.headers if key.lower() == name.lower()), None)
 
 
 @dataclass(frozen=True, slots=True)
