@@ -18,7 +18,6 @@ from sae_job.files import MAX_FILE_BYTES, read_small_file
 
 ConcurrencyPolicy = Literal["Allow", "Forbid", "Replace"]
 Outcome = Literal["succeeded", "failed"]
-DEFAULT_NAMESPACE = "cn-hangzhou"  # a region's default namespace has the region's ID
 MAX_CONFIG_BYTES = MAX_FILE_BYTES
 _STRING, _BOOLEAN, _NON_BLANK = {"type": "string"}, {"type": "boolean"}, {"type": "string", "pattern": r"\S"}
 _TAGS = {"type": "object", "propertyNames": _STRING, "additionalProperties": _STRING}
@@ -45,7 +44,7 @@ class Template:
     timeout: int = field(default=3600, metadata={"type": "integer", "minimum": 1, "maximum": 7 * 86400})
     backoff_limit: int = field(default=0, metadata={"type": "integer", "minimum": 0, "maximum": 1000})
     name: str | None = field(default=None, metadata={**_NON_BLANK, "type": ["string", "null"]})
-    namespace_id: str = field(default=DEFAULT_NAMESPACE, metadata=_NON_BLANK)
+    namespace_id: str = field(default="cn-hangzhou", metadata=_NON_BLANK)  # the region's default namespace
     description: str = field(default="", metadata=_STRING)
     tags: Mapping[str, str] = field(default_factory=dict, metadata=_TAGS)
 

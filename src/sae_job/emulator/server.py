@@ -34,7 +34,6 @@ MAX_BODY = 1 << 20  # ExecJob has no body; a large one is refused before it is r
 MAX_REQUEST_LINE = 8192
 MAX_HEADERS, MAX_HEADER_LINE = 100, 1 << 16  # as http.server's: more or longer is 431
 _RECEIVE = 1 << 16
-_HOSTLESS = "Missing mandatory Host: header"
 
 
 class _Connection:
@@ -85,7 +84,7 @@ class _Connection:
             try:
                 event = self.h11.next_event()
             except h11.RemoteProtocolError as exc:
-                if closed or str(exc) != _HOSTLESS or hostless:
+                if closed or str(exc) != "Missing mandatory Host: header" or hostless:
                     raise
                 # http.server served HTTP/1.1 without a Host, and so does the emulator: h11 is lent one
                 hostless = True
