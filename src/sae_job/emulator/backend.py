@@ -86,9 +86,7 @@ class _Record:
     retried_failures: int = 0
 
     def status(self, now: datetime) -> JobStatus:
-        if now < self.starts_at:
-            return "Pending"
-        return "Running" if now < self.ends_at else self.outcome
+        return "Pending" if now < self.starts_at else "Running" if now < self.ends_at else self.outcome
 
     def end(self, now: datetime, outcome: Literal["Succeeded", "Failed"], message: str) -> None:
         self.starts_at, self.ends_at = min(self.starts_at, now), now
