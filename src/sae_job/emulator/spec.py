@@ -206,11 +206,10 @@ def _parameter(raw: Mapping[str, Any], document: Mapping[str, Any]) -> Parameter
     components = {"components": document.get("components", {})}  # where #/components/... resolve
     schema = raw["schema"]
     _Validator.check_schema(schema)
-    content = None
-    if "contentMediaType" in schema:
-        if schema["contentMediaType"] != "application/json":
-            raise ValueError(f"the emulator decodes JSON content only, not {schema['contentMediaType']!r}")
-        content = _Validator({**schema.get("contentSchema", {}), **components})
+    content_type = schema.get("contentMediaType")  # a string if given: check_schema saw to it
+    if content_type not in (None, "application/json"):
+        raise ValueError(f"the emulator decodes JSON content only, not {content_type!r}")
+    content = _Validator({**schema.get("contentSchema", {}), **components}) if content_type else None
     name = str(raw["name"])
     validator = _Validator({**schema, **components})
     kind = str(schema.get("type", "string"))
