@@ -228,7 +228,7 @@ def test_the_emulator_backend_knows_nothing_of_http() -> None:
 
 
 # Issue 20 point 7 budgets the emulator at 2,000 lines; until it gets there, it may not grow past where it is.
-EMULATOR_BUDGET, EMULATOR_CEILING = 2_000, 2_105
+EMULATOR_BUDGET, EMULATOR_CEILING = 2_000, 2_055
 
 
 def test_the_emulator_stays_within_its_line_budget() -> None:

@@ -45,10 +45,9 @@ class AuthFailure(Exception):
     """The gateway refused the request: ``code``, ``message``, ``status``; ``reason``, for a log."""
 
     def __init__(self, code: str, message: str | None = None, *, reason: str = "") -> None:
-        self.code = code
+        self.code, self.reason = code, reason
         self.message = message if message is not None else _MESSAGES[code]
         self.status = 404 if code == "InvalidAccessKeyId.NotFound" else 400
-        self.reason = reason
         super().__init__(f"{code}: {self.message}" + (f" ({reason})" if reason else ""))
 
 
@@ -195,10 +194,9 @@ def verify_request(
     code (``SignatureDoesNotMatch`` shows the server's string to sign); ``ValueError`` for a naive ``now``."""
     now = signing.as_utc(now)
     grouped = signing.group_headers(headers)
-    value = _one(grouped, "authorization")
     try:  # a ValueError: the Authorization (acs, else V3) or the signed headers are malformed
-        read_claim = _claim_v2 if value.startswith("acs ") else _claim_v3
-        claim = read_claim(method, unquote(path), query, grouped, body, value)
+        read_claim = _claim_v2 if _one(grouped, "authorization").startswith("acs ") else _claim_v3
+        claim = read_claim(method, unquote(path), query, grouped, body)
     except ValueError as exc:
         raise AuthFailure("IncompleteSignature", reason=str(exc)) from None
     nonce = _one(grouped, NONCE_HEADER)
@@ -233,10 +231,8 @@ class _Claim:
     string_to_sign: str
 
 
-def _claim_v3(
-    method: str, path: str, query: str, headers: dict[str, list[str]], body: bytes, authorization: str
-) -> _Claim:
-    access_key_id, signed, signature = parse_authorization_v3(authorization)
+def _claim_v3(method: str, path: str, query: str, headers: dict[str, list[str]], body: bytes) -> _Claim:
+    access_key_id, signed, signature = parse_authorization_v3(_one(headers, "authorization"))
     missing = sorted(REQUIRED_SIGNED_HEADERS_V3.difference(signed))
     if SECURITY_TOKEN_HEADER in headers and SECURITY_TOKEN_HEADER not in signed:
         missing.append(SECURITY_TOKEN_HEADER)  # an unsigned token could be swapped on the way
@@ -256,10 +252,8 @@ def _claim_v3(
     return _Claim("v3", access_key_id, signature, date, signing.string_to_sign_v3(canonical_request))
 
 
-def _claim_v2(
-    method: str, path: str, query: str, headers: dict[str, list[str]], body: bytes, authorization: str
-) -> _Claim:
-    access_key_id, signature = parse_authorization_v2(authorization)
+def _claim_v2(method: str, path: str, query: str, headers: dict[str, list[str]], body: bytes) -> _Claim:
+    access_key_id, signature = parse_authorization_v2(_one(headers, "authorization"))
     date = _one(headers, "date")
     for name, expected in (
         ("x-acs-signature-method", signing.SIGNATURE_METHOD_V2),

@@ -86,9 +86,7 @@ class _Record:
     retried_failures: int = 0
 
     def status(self, now: datetime) -> JobStatus:
-        if now < self.starts_at:
-            return "Pending"
-        return "Running" if now < self.ends_at else self.outcome
+        return "Pending" if now < self.starts_at else "Running" if now < self.ends_at else self.outcome
 
     def end(self, now: datetime, outcome: Literal["Succeeded", "Failed"], message: str) -> None:
         self.starts_at, self.ends_at = min(self.starts_at, now), now
@@ -102,10 +100,9 @@ class _Record:
         # Per instance: retried failures (BackoffLimit) as they happen, a failed job's last ones at its end
         if status == "Pending":
             return 0
-        if status == "Running":
+        if status == "Running":  # so it has begun and not ended: its run is longer than 0
             run = (self.ends_at - self.starts_at).total_seconds()
-            done = (now - self.starts_at).total_seconds() / run if run > 0 else 1.0
-            return int(self.retried_failures * done)
+            return int(self.retried_failures * ((now - self.starts_at).total_seconds() / run))
         return self.retried_failures + (self.replicas if status == "Failed" else 0)
 
     def wire(self, now: datetime) -> dict[str, Any]:
@@ -145,8 +142,7 @@ class _State:
         self.jobs_started += 1
 
     def drop_oldest(self) -> None:
-        _, dropped = self.jobs.popitem(last=False)
-        job = dropped.job
+        job = self.jobs.popitem(last=False)[1].job
         self.by_app[job.app_id].pop(job.job_id, None)
         self.unfinished.get(job.app_id, {}).pop(job.job_id, None)
         if job.event_id is not None:
@@ -195,8 +191,6 @@ class Backend:
         with self._lock:
             return {"jobs_started": self._state.jobs_started, "jobs_held": len(self._state.jobs)}
 
-    # --- the operations: the query's parameters, checked, in; the answer's fields out ------------
-
     def _template(self, app_id: str) -> Template:
         template = self._templates.get(app_id)
         if template is None:
@@ -230,11 +224,9 @@ class Backend:
 
     def describe_job_status(self, params: dict[str, str], caller: Caller, now: datetime) -> dict[str, Any]:
         self._template(params["AppId"])
-        job_id = params.get("JobId")
         with self._lock:
-            if job_id:
-                record = self._state.jobs.get(job_id)
-                found = record if record is not None and record.job.app_id == params["AppId"] else None
+            if job_id := params.get("JobId"):  # a job of another template is not found
+                found = self._state.by_app.get(params["AppId"], OrderedDict()).get(job_id)
             else:  # no JobId: the template's latest job (our reading of the API; the spec says so)
                 found = self._state.latest(params["AppId"])
             if found is None:
@@ -246,13 +238,12 @@ class Backend:
         page, size = int(params.get("CurrentPage", 1)), int(params.get("PageSize", 10))
         with self._lock:
             held: OrderedDict[str, _Record] = self._state.by_app.get(params["AppId"]) or OrderedDict()
-            newest_first = reversed(held.values())
+            start = min((page - 1) * size, len(held))  # a page past the last is empty, however far
             if "State" in params:  # a state changes with time: each job's is read (not converted)
-                kept = [r for r in newest_first if WIRE_STATES[r.status(now)] == params["State"]]
-                total, shown = len(kept), kept[(page - 1) * size : page * size]
-            else:  # only the page's jobs are converted; a page past the last is empty, however far
-                start = min((page - 1) * size, len(held))
-                total, shown = len(held), list(itertools.islice(newest_first, start, start + size))
+                kept = [r for r in reversed(held.values()) if WIRE_STATES[r.status(now)] == params["State"]]
+                total, shown = len(kept), kept[start : start + size]
+            else:  # only the page's jobs are converted
+                total, shown = len(held), list(itertools.islice(reversed(held.values()), start, start + size))
             jobs = [r.wire(now) for r in shown]
         return {"Data": {"CurrentPage": page, "PageSize": size, "TotalSize": total, "Jobs": jobs}}
 
@@ -340,8 +331,7 @@ def _application(template: Template, last: _Record | None, now: datetime) -> dic
     if last is not None:
         job = last.wire(now)
         entry |= {key: job[key] for key in ("Active", "Succeeded", "Failed", "Message")}
-        entry["LastJobState"] = job["State"]
-        entry["LastStartTime"] = job["StartTime"]
+        entry |= {"LastJobState": job["State"], "LastStartTime": job["StartTime"]}
         if "CompletionTime" in job:
             entry["CompletionTime"] = job["CompletionTime"]
     return entry

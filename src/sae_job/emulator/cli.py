@@ -4,6 +4,7 @@ of a ``--config`` file) and the lines to export; requests are logged to stderr, 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import errno
 import logging
 import shlex
@@ -15,6 +16,7 @@ from datetime import timedelta
 from pathlib import Path
 from typing import get_args
 
+from sae_job.cli.failures import EXIT_OK, EXIT_USAGE
 from sae_job.emulator.config import EmulatorConfig, Outcome, Template, default_config, load_config
 from sae_job.emulator.faults import MAX_SECONDS, Faults
 from sae_job.emulator.gateway import Emulator
@@ -28,10 +30,6 @@ examples:
   sae-job emulator --outcome failed --run-seconds 2   # the demo template's jobs fail after 2 s
   sae-job emulator --config emulator.toml --fault-error-503 0.1
 """
-
-EXIT_OK = 0
-EXIT_USAGE = 2  # bad configuration or flags, or an address that cannot be bound
-
 
 # --fault-* flag, Faults field, metavar, help: each flag overrides the config file's [faults] value.
 _FAULT_FLAGS = (
@@ -49,13 +47,10 @@ _FAULT_FLAGS = (
 
 def _seconds(text: str) -> float:
     """``--run-seconds``, ``--nonce-window``: a positive number of seconds, at most :data:`MAX_SECONDS`."""
-    try:
-        seconds = float(text)
-    except ValueError:
-        seconds = 0.0
-    if not 0 < seconds <= MAX_SECONDS:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a number of seconds in (0, {MAX_SECONDS}]")
-    return seconds
+    with contextlib.suppress(ValueError):
+        if 0 < (seconds := float(text)) <= MAX_SECONDS:
+            return seconds
+    raise argparse.ArgumentTypeError(f"{text!r} is not a number of seconds in (0, {MAX_SECONDS}]")
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -164,8 +159,7 @@ def _cannot_listen(host: str, port: int, exc: OSError) -> str:
 
 
 def run(args: argparse.Namespace) -> int:
-    """Serve as ``args`` say until a signal: exit 0; 2 for a configuration that cannot be used or an address
-    that cannot be bound, said on stderr without a secret."""
+    """Serve as ``args`` say until a signal: 0; 2 for a bad configuration or address, on stderr, no secret."""
     config_path: Path | None = args.config
     demo = {k: v for k in ("run_seconds", "outcome") if (v := getattr(args, k, None)) is not None}
     try:
@@ -178,8 +172,7 @@ def run(args: argparse.Namespace) -> int:
             raise ValueError("--max-jobs must be positive")
         config = load_config(config_path) if config_path is not None else default_config()
         config = config.with_templates(*(replace(t, **demo) for t in config.templates))
-        flags = {name: getattr(args, "fault_" + name) for name, _, _ in _FAULT_FLAGS}
-        given = {name: value for name, value in flags.items() if value is not None}  # over the [faults]
+        given = {name: v for name, _, _ in _FAULT_FLAGS if (v := getattr(args, "fault_" + name)) is not None}
         config = config.with_faults(replace(config.faults, **given))
     except ValueError as exc:  # flags that clash, a ConfigError, a --fault-* value out of range, no job kept
         sys.stderr.write(f"sae-job emulator: {exc}\n")

@@ -18,7 +18,6 @@ from sae_job.files import MAX_FILE_BYTES, read_small_file
 
 ConcurrencyPolicy = Literal["Allow", "Forbid", "Replace"]
 Outcome = Literal["succeeded", "failed"]
-DEFAULT_NAMESPACE = "cn-hangzhou"  # a region's default namespace has the region's ID
 MAX_CONFIG_BYTES = MAX_FILE_BYTES
 _STRING, _BOOLEAN, _NON_BLANK = {"type": "string"}, {"type": "boolean"}, {"type": "string", "pattern": r"\S"}
 _TAGS = {"type": "object", "propertyNames": _STRING, "additionalProperties": _STRING}
@@ -45,7 +44,7 @@ class Template:
     timeout: int = field(default=3600, metadata={"type": "integer", "minimum": 1, "maximum": 7 * 86400})
     backoff_limit: int = field(default=0, metadata={"type": "integer", "minimum": 0, "maximum": 1000})
     name: str | None = field(default=None, metadata={**_NON_BLANK, "type": ["string", "null"]})
-    namespace_id: str = field(default=DEFAULT_NAMESPACE, metadata=_NON_BLANK)
+    namespace_id: str = field(default="cn-hangzhou", metadata=_NON_BLANK)  # the region's default namespace
     description: str = field(default="", metadata=_STRING)
     tags: Mapping[str, str] = field(default_factory=dict, metadata=_TAGS)
 
@@ -159,13 +158,11 @@ def parse_config(text: str, *, source: str = "<string>") -> EmulatorConfig:
 
 
 def load_config(path: str | Path) -> EmulatorConfig:
-    """The configuration in the TOML file ``path``; :class:`ConfigError` as ``sae_job.files`` refuses it, or
-    for one that is not a configuration."""
+    """The configuration in the TOML file ``path``; :class:`ConfigError` if it cannot be read or used."""
     try:
         text = read_small_file(path, MAX_CONFIG_BYTES)
     except (OSError, ValueError) as exc:
-        strerror = exc.strerror if isinstance(exc, OSError) else None
-        reason = strerror or str(exc).removeprefix("it is ")
+        reason = (exc.strerror if isinstance(exc, OSError) else None) or str(exc).removeprefix("it is ")
         raise ConfigError(f"cannot read the emulator config {path}: {reason}") from None
     return parse_config(text, source=str(path))
 

@@ -3,6 +3,7 @@ fault, the same for one seed and one order of requests."""
 
 from __future__ import annotations
 
+import itertools
 import random
 import threading
 from collections.abc import Mapping
@@ -72,17 +73,12 @@ class FaultInjector:
 
     def __init__(self, faults: Faults) -> None:
         self.faults, self._random, self._lock = faults, random.Random(faults.seed), threading.Lock()
-        self._edges = [(kind, getattr(faults, kind)) for kind in FAULT_KINDS if getattr(faults, kind) > 0]
+        self._kinds = [kind for kind in FAULT_KINDS if getattr(faults, kind) > 0]
+        self._edges = [*itertools.accumulate(getattr(faults, kind) for kind in self._kinds), 1.0]
 
     def draw(self) -> FaultKind | None:
         """The fault to inject into the next request, or None."""
-        if not self._edges:
+        if not self._kinds:
             return None  # no draw: turning faults on later starts the seeded sequence from its start
         with self._lock:
-            point = self._random.random()
-        edge = 0.0
-        for kind, probability in self._edges:
-            edge += probability
-            if point < edge:
-                return kind
-        return None
+            return self._random.choices([*self._kinds, None], cum_weights=self._edges)[0]

@@ -74,8 +74,7 @@ class Emulator:
         self._verify = functools.partial(verify_request, credentials=keys, nonces=self._nonces, window=window)
         self._injector = FaultInjector(self.config.faults)
         self._stats_lock = threading.Lock()
-        self._answers: Counter[str] = Counter()  # by code, and the faults injected by kind
-        self._faults: Counter[str] = Counter()
+        self._answers, self._faults = Counter[str](), Counter[str]()  # by code, and the faults by kind
         self._stat_sources: dict[str, Callable[[], int]] = {}
         #: When set, ``/_emulator/*`` needs ``Authorization: Bearer <it>`` (else 401); set beyond loopback.
         self.introspection_token: str | None = None
@@ -150,19 +149,17 @@ class Emulator:
             if (answer := answer_control(self, request)) is None:
                 raise Refusal(*_NOT_FOUND)
             return answer
-        faults = self._injector.faults
         if fault == "error_503":  # before anything is done: no job, no nonce used up
             raise Refusal(*_UNAVAILABLE)
         if fault == "throttle":  # x-acs-retry-after in whole milliseconds, as the gateway sends it
-            retry_after = (("x-acs-retry-after", str(round(faults.retry_after * 1000))),)
+            retry_after = (("x-acs-retry-after", str(round(self.faults.retry_after * 1000))),)
             message = "Request was denied due to user flow control."
-            raise Refusal(faults.throttle_status, "Throttling.User", message, headers=retry_after)
+            raise Refusal(self.faults.throttle_status, "Throttling.User", message, headers=retry_after)
         caller = self._authenticate(request, operation)
         try:
             params = operation.check_query(decoded_query(request.query))
             # As moto dispatches: an operation of the spec to the backend's method of its name (exec_job).
-            handler = getattr(self.backend, python_name(operation.operation_id))
-            fields = handler(params, caller, self._clock())
+            fields = getattr(self.backend, python_name(operation.operation_id))(params, caller, self._clock())
         except ParameterError as exc:
             raise Refusal(400, exc.code, exc.message) from None
         except JobError as exc:

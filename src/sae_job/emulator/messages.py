@@ -9,8 +9,6 @@ from typing import Any
 
 from sae_job.signing import redact_headers
 
-_JSON = "application/json;charset=utf-8"
-
 
 class _Message:
     __slots__ = ()
@@ -18,8 +16,7 @@ class _Message:
 
     def header(self, name: str) -> str | None:
         """The first value of the header ``name`` (any case), or None."""
-        lowered = name.lower()
-        return next((value for key, value in self.headers if key.lower() == lowered), None)
+        return next((value for key, value in self.headers if key.lower() == name.lower()), None)
 
 
 @dataclass(frozen=True, slots=True)
@@ -63,4 +60,4 @@ class Response(_Message):
 def json_response(status: int, body: Mapping[str, Any], extra: Iterable[tuple[str, str]] = ()) -> Response:
     """An answer of ``body`` as compact UTF-8 JSON, ``extra`` headers after its Content-Type."""
     data = json.dumps(body, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
-    return Response(status, (("Content-Type", _JSON), *extra), data)
+    return Response(status, (("Content-Type", "application/json;charset=utf-8"), *extra), data)

@@ -15,7 +15,7 @@ import threading
 import time
 from dataclasses import dataclass, field, replace
 from http import HTTPStatus
-from typing import TYPE_CHECKING, Any, Self
+from typing import TYPE_CHECKING, Any
 
 import h11
 
@@ -34,7 +34,6 @@ MAX_BODY = 1 << 20  # ExecJob has no body; a large one is refused before it is r
 MAX_REQUEST_LINE = 8192
 MAX_HEADERS, MAX_HEADER_LINE = 100, 1 << 16  # as http.server's: more or longer is 431
 _RECEIVE = 1 << 16
-_HOSTLESS = "Missing mandatory Host: header"
 
 
 class _Connection:
@@ -75,7 +74,7 @@ class _Connection:
             self.h11.start_next_cycle()
 
     def _request(self) -> Request | None:
-        """The next request, its body read; None once the client closed or left one unfinished."""
+        """The next request, its body read; None once the client closed between requests."""
         hostless, self.method = False, b""
         while True:
             unread, closed = self.h11.trailing_data
@@ -85,7 +84,7 @@ class _Connection:
             try:
                 event = self.h11.next_event()
             except h11.RemoteProtocolError as exc:
-                if closed or str(exc) != _HOSTLESS or hostless:
+                if closed or str(exc) != "Missing mandatory Host: header" or hostless:
                     raise
                 # http.server served HTTP/1.1 without a Host, and so does the emulator: h11 is lent one
                 hostless = True
@@ -112,10 +111,8 @@ class _Connection:
         while not isinstance(part := self.h11.next_event(), h11.EndOfMessage):
             if part is h11.NEED_DATA:
                 self.h11.receive_data(self.sock.recv(_RECEIVE))
-            elif isinstance(part, h11.Data):
+            elif isinstance(part, h11.Data):  # a body cut short raises: h11 knows its Content-Length
                 body += part.data
-            else:
-                return None
         return Request.from_target(event.method.decode("ascii"), event.target.decode("ascii"), headers, body)
 
     def _send(self, response: Response) -> None:
@@ -149,7 +146,7 @@ def serve(emulator: Emulator | None = None, *, host: str = "127.0.0.1", port: in
     return RunningEmulator(emulator if emulator is not None else Emulator(), (host, port))
 
 
-class RunningEmulator:
+class RunningEmulator(contextlib.AbstractContextManager["RunningEmulator"]):
     """An emulator served (:func:`serve`): ``emulator`` what, ``url`` where; ended by :meth:`close`."""
 
     def __init__(self, emulator: Emulator, address: tuple[str, int]) -> None:
@@ -299,9 +296,6 @@ class RunningEmulator:
         for connection in connections:  # wakes the threads that wait on them
             with contextlib.suppress(OSError):  # already closed by the client
                 connection.shutdown(socket.SHUT_RDWR)
-
-    def __enter__(self) -> Self:
-        return self
 
     def __exit__(self, *exc_info: object) -> None:
         self.close()

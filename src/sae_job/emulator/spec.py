@@ -92,12 +92,10 @@ def _finite_number(checker: Any, instance: object) -> bool:  # nan and inf would
     return isinstance(instance, int | float) and not isinstance(instance, bool) and math.isfinite(instance)
 
 
-_SETTINGS_TYPES = _Validator.TYPE_CHECKER.redefine_many(
-    {"integer": _strict_integer, "number": _finite_number}
-)
+_SETTING_TYPES = _Validator.TYPE_CHECKER.redefine_many({"integer": _strict_integer, "number": _finite_number})
 #: Checks the emulator's own settings (a TOML file, a ``Template``, ``Faults``): stricter than JSON, an
 #: integer is an ``int`` and a number finite.
-SettingsValidator = validators.extend(_Validator, type_checker=_SETTINGS_TYPES)  # type: ignore[no-untyped-call]
+SettingsValidator = validators.extend(_Validator, type_checker=_SETTING_TYPES)  # type: ignore[no-untyped-call]
 
 
 def table_schema(required: Iterable[str] = (), **properties: object) -> dict[str, object]:
@@ -112,8 +110,7 @@ def settings_schema(settings: Any, required: Iterable[str] = ()) -> dict[str, ob
 
 
 def conform(validator: Any, instance: object, within: str = "") -> None:
-    """Nothing when ``instance`` conforms to ``validator``'s schema; else ``ValueError`` saying where (under
-    ``within``) and which rule it breaks, never the value."""
+    """``ValueError`` unless ``instance`` conforms: where (under ``within``), which rule, never the value."""
     error = best_match(validator.iter_errors(instance))
     if error is not None:
         raise ValueError(_reason(error, within=(within,) if within else ()))
@@ -131,8 +128,7 @@ class Parameter:
     kind: str
 
     def decoded(self, value: str) -> Any:
-        """The value as the service reads it: JSON decoded, an integer or a ``true``/``false`` read (else as
-        sent, which the validator refuses)."""
+        """The value as the service reads it: JSON decoded, an integer or boolean read (else as sent)."""
         if self.kind == "integer" and _INTEGER.fullmatch(value):
             return int(value)
         if self.kind == "boolean" and value in ("true", "false"):
@@ -162,8 +158,7 @@ class Operation:
     parameters: tuple[Parameter, ...]
 
     def check_query(self, pairs: Iterable[tuple[str, str]]) -> dict[str, str]:
-        """The query's parameters the spec names, as ``{name: value}``; :class:`ParameterError`
-        (``Missing<Name>``, ``InvalidParameter``) when it breaks the spec."""
+        """The query's parameters the spec names, by name; :class:`ParameterError` if it breaks the spec."""
         given: dict[str, str] = {}
         known = {p.name for p in self.parameters}
         for name, value in pairs:
@@ -174,10 +169,8 @@ class Operation:
             name = parameter.name
             if name not in given and parameter.required:
                 raise ParameterError(f"Missing{name}", f"{name} is mandatory for this action.")
-            if name in given and (reasons := parameter.reasons(given[name])):
-                raise ParameterError(
-                    "InvalidParameter", f"The parameter {name} is invalid: {'; '.join(reasons)}."
-                )
+            if name in given and (reasons := "; ".join(parameter.reasons(given[name]))):
+                raise ParameterError("InvalidParameter", f"The parameter {name} is invalid: {reasons}.")
         return {name: value for name, value in given.items() if name in known}
 
 
@@ -213,11 +206,10 @@ def _parameter(raw: Mapping[str, Any], document: Mapping[str, Any]) -> Parameter
     components = {"components": document.get("components", {})}  # where #/components/... resolve
     schema = raw["schema"]
     _Validator.check_schema(schema)
-    content = None
-    if "contentMediaType" in schema:
-        if schema["contentMediaType"] != "application/json":
-            raise ValueError(f"the emulator decodes JSON content only, not {schema['contentMediaType']!r}")
-        content = _Validator({**schema.get("contentSchema", {}), **components})
+    content_type = schema.get("contentMediaType")  # a string if given: check_schema saw to it
+    if content_type not in (None, "application/json"):
+        raise ValueError(f"the emulator decodes JSON content only, not {content_type!r}")
+    content = _Validator({**schema.get("contentSchema", {}), **components}) if content_type else None
     name = str(raw["name"])
     validator = _Validator({**schema, **components})
     kind = str(schema.get("type", "string"))
