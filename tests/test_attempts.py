@@ -62,6 +62,7 @@ def test_a_wait_that_is_not_a_finite_number_of_seconds_is_refused_by_name(name: 
     with pytest.raises(ValueError) as refused:
         RetryPolicy(**{name: bad})  # type: ignore[arg-type]
     assert str(refused.value) == f"{name} must be a finite number of seconds >= 0, got {bad!r}"
+    assert isinstance(refused.value, TypeError) is isinstance(bad, bool | str)  # a wrong type is a TypeError
 
 
 def test_waits_of_zero_and_a_single_attempt_are_allowed() -> None:
@@ -71,8 +72,9 @@ def test_waits_of_zero_and_a_single_attempt_are_allowed() -> None:
 
 @pytest.mark.parametrize("bad", [0, -1, True, 1.5, "3"])
 def test_max_attempts_must_be_a_whole_number_from_one(bad: object) -> None:
-    with pytest.raises(ValueError, match=f"max_attempts must be an int >= 1, got {bad!r}"):
+    with pytest.raises(ValueError, match=f"max_attempts must be an int >= 1, got {bad!r}") as refused:
         RetryPolicy(max_attempts=bad)  # type: ignore[arg-type]
+    assert isinstance(refused.value, TypeError) is (type(bad) is not int)
 
 
 def test_full_jitter_waits_between_nothing_and_the_cap() -> None:
@@ -293,6 +295,7 @@ def test_concurrency_must_be_a_whole_number_from_one(bad: object) -> None:
     with pytest.raises(ValueError) as refused:
         batch_retry_budget(bad, None, 10)  # type: ignore[arg-type]
     assert str(refused.value) == f"concurrency must be an int >= 1, got {bad!r}"
+    assert isinstance(refused.value, TypeError) is (type(bad) is not int)
 
 
 @pytest.mark.parametrize("bad", [-1, True, 1.5, "4"])

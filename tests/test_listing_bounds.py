@@ -163,5 +163,6 @@ def test_the_time_a_caller_spends_between_pages_is_not_the_listing_s(
 
 @pytest.mark.parametrize("bad", [0, -1, float("nan"), "10"])
 def test_a_listing_deadline_must_be_a_positive_number(bad: object) -> None:
-    with pytest.raises((TypeError, ValueError), match="listing_deadline"):
+    with pytest.raises(ValueError, match="listing_deadline") as refused:
         SaeJobClient(endpoint="http://127.0.0.1:1/", credentials=KEY, listing_deadline=bad)  # type: ignore[arg-type]
+    assert isinstance(refused.value, TypeError) is isinstance(bad, str)  # a wrong type, as for an argument

@@ -188,7 +188,7 @@ def check_number(
     unit: str = "",
 ) -> Any:
     """``value`` when it is a finite number (``integer``: an int) ``>= minimum`` (``above``: ``>``); else
-    the :class:`ArgumentError` naming ``parameter``.
+    the :class:`ArgumentError` naming ``parameter`` (:class:`ArgumentTypeError` for another type).
 
     >>> check_number("timeout", 0, above=True, unit="seconds")
     Traceback (most recent call last):
@@ -197,7 +197,8 @@ def check_number(
     kind = "an int" if integer else f"a finite number of {unit}" if unit else "a finite number"
     bad = isinstance(value, bool) or not isinstance(value, int if integer else int | float)
     if bad or not math.isfinite(value) or value < minimum or (above and value == minimum):
-        raise ArgumentError(parameter, f"must be {kind} {'>' if above else '>='} {minimum:g}, got {value!r}")
+        problem = f"must be {kind} {'>' if above else '>='} {minimum:g}, got {value!r}"
+        raise (ArgumentTypeError if bad else ArgumentError)(parameter, problem)  # a bool or a str: a type
     return value
 
 
