@@ -679,6 +679,8 @@ KEYS = "[[credentials]]\naccess_key_id = 'a'\naccess_key_secret = 'b'\n"
             'templates[0].concurrency_policy must be one of ["Allow", "Forbid", "Replace"]',
         ),
         ("[[templates]]\napp_id = 'x'\nsuspended = 'no'\n", "templates[0].suspended must be of type boolean"),
+        # "or null" would be no help: TOML has no null, and None means the key left out
+        ("[[templates]]\napp_id = 'x'\nname = 5\n", "templates[0].name must be of type string, not integer"),
         ("[[templates]]\napp_id = 'x'\nrun_seconds = -1\n", "templates[0].run_seconds must be at least 0"),
         (
             "[[templates]]\napp_id = 'x'\nrun_seconds = '30'\n",

@@ -55,7 +55,7 @@ def _reason(error: ValidationError, relative: bool = False, within: tuple[str, .
     keyword = str(error.validator)
     value, instance = cast(Any, error.validator_value), cast(Any, error.instance)
     if keyword == "type":
-        names = value if isinstance(value, list) else [value]
+        names = [name for name in (value if isinstance(value, list) else [value]) if name != "null"]  # absent
         rule = f"must be of type {' or '.join(names)}, not {_json_type(instance)}"
     elif keyword == "required":
         rule = f"lacks the required property {next(n for n in value if n not in instance)!r}"
